@@ -1,0 +1,63 @@
+"""Backend selection: the C core (native) or the pure-Python codec.
+
+``NLCODEC_BACKEND=native|pure`` chooses; by default native is used when the
+compiled extension imports, else pure with one log line saying why.  Both
+modules expose ``decode_attrs(cset, buf, start, end, path, kernel)`` (a dict,
+or a lazy object with ``load()``/``get(cattr, default)``) and
+``encode_set(cset, dict, path)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from . import pure
+
+log = logging.getLogger("nlcodec")
+
+_active = None
+_name = None
+
+
+class _Pure:
+    name = "pure"
+    decode_attrs = staticmethod(pure.decode_set)
+    encode_set = staticmethod(pure.encode_set)
+
+
+def _load_native():
+    from . import native
+    return native.Backend()
+
+
+def select(name: str | None = None):
+    """Switch backend (``"native"``, ``"pure"``, or None for the default)."""
+    global _active, _name
+    want = (name or os.environ.get("NLCODEC_BACKEND") or "").strip().lower() or None
+    if want not in (None, "native", "pure"):
+        raise ValueError(f"NLCODEC_BACKEND must be native or pure, not {want!r}")
+    if want == "pure":
+        _active, _name = _Pure, "pure"
+        return _name
+    try:
+        _active = _load_native()
+        _name = "native"
+    except Exception as e:       # ImportError, or a build without the extension
+        if want == "native":
+            raise ImportError(f"nlcodec native backend unavailable: {e}") from e
+        log.warning("nlcodec: C core unavailable (%s); using the pure-Python backend", e)
+        _active, _name = _Pure, "pure"
+    return _name
+
+
+def active():
+    if _active is None:
+        select()
+    return _active
+
+
+def name() -> str:
+    if _active is None:
+        select()
+    return _name

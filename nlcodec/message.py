@@ -1,0 +1,434 @@
+"""Netlink messages: the stream decoder, ``Message`` and the encoder.
+
+Layout on the wire: ``nlmsghdr`` (len, type, flags, seq, pid), then for a
+plain protocol the message's fixed header (``ifinfomsg`` ...), or for generic
+netlink ``genlmsghdr`` and the family's own header (``ovs_header``), then the
+attributes, each aligned to 4 bytes.  Control messages (NOOP, ERROR, DONE,
+OVERRUN) are the same for every protocol and handled here.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from . import backend as _backend
+from . import registry
+from .errors import DecodeError, EncodeError
+from .tables import CSet
+
+NLMSG_NOOP, NLMSG_ERROR, NLMSG_DONE, NLMSG_OVERRUN = 1, 2, 3, 4
+NLMSG_MIN_TYPE = 0x10
+CONTROL_NAMES = {NLMSG_NOOP: "noop", NLMSG_ERROR: "error", NLMSG_DONE: "done",
+                 NLMSG_OVERRUN: "overrun"}
+CONTROL_IDS = {v: k for k, v in CONTROL_NAMES.items()}
+
+NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK, NLM_F_ECHO = 0x1, 0x2, 0x4, 0x8
+NLM_F_DUMP_INTR, NLM_F_DUMP_FILTERED = 0x10, 0x20
+NLM_F_ROOT, NLM_F_MATCH, NLM_F_ATOMIC = 0x100, 0x200, 0x400
+NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH
+NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE, NLM_F_APPEND = 0x100, 0x200, 0x400, 0x800
+NLM_F_NONREC, NLM_F_BULK = 0x100, 0x200
+NLM_F_CAPPED, NLM_F_ACK_TLVS = 0x100, 0x200
+
+_nlmsghdr = struct.Struct("<IHHII")
+_genlhdr = struct.Struct("<BBH")
+_i32 = struct.Struct("<i")
+
+# generic netlink ids learned at run time (sockets fill it); nlctrl's is fixed
+GENL_IDS: dict[int, str] = {registry.GENL_ID_CTRL: "nlctrl"}
+
+
+def _align(n):
+    return (n + 3) & ~3
+
+
+_EMPTY_SET = None
+
+
+def _empty_set():
+    global _EMPTY_SET
+    if _EMPTY_SET is None:
+        from .spec import AttrSet
+        _EMPTY_SET = CSet(AttrSet("unknown_attrs", []))
+    return _EMPTY_SET
+
+
+class Message:
+    """One decoded netlink message.
+
+    Attributes are decoded on demand: ``get``/``[]`` of one attribute does not
+    build the whole tree (the native backend finds it in C), ``to_dict`` does.
+    The whole message was validated when it was decoded.
+    """
+
+    __slots__ = ("type", "type_id", "family", "protocol", "flags", "seq", "pid", "length",
+                 "_header", "_attrs", "_lazy", "_set", "_cf", "_cmd", "_payload", "_raw")
+
+    def __init__(self):
+        self._lazy = None
+        self._attrs = None
+        self._payload = None
+        self._set = None
+        self._cf = None
+        self._cmd = None
+
+    # -- access ---------------------------------------------------------------
+
+    @property
+    def header(self) -> dict:
+        return self._header
+
+    @property
+    def attrs(self) -> dict:
+        a = self._attrs
+        if a is None:
+            a = self._attrs = self._lazy.load() if self._lazy is not None else {}
+        return a
+
+    def _key(self, name):
+        cs = self._set
+        if cs is not None:
+            ca = cs.by_name.get(name)
+            if ca is None and isinstance(name, str):
+                ca = cs.by_name.get(name.lower()) or cs.by_name.get(cs.prefix + name.upper())
+            if ca is not None:
+                return ca
+        return None
+
+    _MISSING = object()
+
+    def get(self, name, default=None):
+        """An attribute's value by our name, UAPI name (``IFLA_IFNAME``) or number."""
+        a = self._attrs
+        if a is not None or self._lazy is None:
+            if a is None:
+                return default
+            v = a.get(name, self._MISSING)
+            if v is not self._MISSING:
+                return v
+            ca = self._key(name)
+            return a.get(ca.name, default) if ca is not None else default
+        ca = self._key(name)
+        if ca is None:
+            return self.attrs.get(str(name), default)
+        return self._lazy.get(ca, default)
+
+    def __getitem__(self, name):
+        v = self.get(name, self._MISSING)
+        if v is self._MISSING:
+            raise KeyError(name)
+        return v
+
+    def __contains__(self, name):
+        return self.get(name, self._MISSING) is not self._MISSING
+
+    @property
+    def error(self) -> int | None:
+        """For ERROR/DONE messages: the (negative) errno, 0 for an ACK."""
+        return self._header.get("error") if self.type_id in (NLMSG_ERROR, NLMSG_DONE) else None
+
+    @property
+    def payload(self) -> str | None:
+        return self._payload
+
+    def to_dict(self) -> dict:
+        d = {"type": self.type, "family": self.family, "flags": self.flags, "seq": self.seq,
+             "pid": self.pid, "header": self._header, "attrs": self.attrs}
+        if self._payload is not None:
+            d["payload"] = self._payload
+        return d
+
+    def encode(self) -> bytes:
+        """Encode again from the decoded values (equal to the input bytes)."""
+        return _encode(self._cf, self._cmd, self.type_id, self._header, self.attrs,
+                       self.flags, self.seq, self.pid, self._payload)
+
+    def __repr__(self):
+        return (f"<Message {self.family}/{self.type} len={self.length} seq={self.seq} "
+                f"flags={self.flags:#x}>")
+
+
+# -- decoding ---------------------------------------------------------------
+
+
+def decode(data, protocol="route", *, families: dict | None = None, kernel: bool = False):
+    """Decode a stream of netlink messages into a list of ``Message``."""
+    return list(iter_decode(data, protocol, families=families, kernel=kernel))
+
+
+def iter_decode(data, protocol="route", *, families=None, kernel=False):
+    proto = registry.protocol_name(protocol)
+    buf = data if isinstance(data, bytes) else bytes(data)
+    ids = GENL_IDS if not families else {**GENL_IDS, **families}
+    n = len(buf)
+    off = 0
+    while off < n:
+        if n - off < 16:
+            raise DecodeError(f"{n - off} bytes left, too short for a netlink header",
+                              path="nlmsghdr", offset=off)
+        ln, ty, fl, seq, pid = _nlmsghdr.unpack_from(buf, off)
+        if ln < 16:
+            raise DecodeError(f"nlmsg_len {ln} < 16", path="nlmsghdr", offset=off)
+        if off + ln > n:
+            raise DecodeError(f"nlmsg_len {ln} overruns the buffer by {off + ln - n} bytes",
+                              path="nlmsghdr", offset=off)
+        yield decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel)
+        off += _align(ln)
+
+
+def decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel):
+    m = Message()
+    m.type_id = ty
+    m.flags = fl
+    m.seq = seq
+    m.pid = pid
+    m.length = ln
+    m.protocol = proto
+    m.family = proto
+    end = off + ln
+    if ty < NLMSG_MIN_TYPE:
+        _decode_control(m, buf, off, end, proto)
+        return m
+    be = _backend.active()
+    if proto == "generic":
+        name = ids.get(ty)
+        fam = None
+        if name is not None:
+            try:
+                fam = registry.family(name)
+            except KeyError:
+                fam = None
+        if end - off < 20:
+            raise DecodeError(f"message of {ln} bytes too short for genlmsghdr",
+                              path="genlmsghdr", offset=off + 16)
+        cmd, version, reserved = _genlhdr.unpack_from(buf, off + 16)
+        hdr = {"cmd": cmd, "version": version, "reserved": reserved}
+        m.family = name or str(ty)
+        pos = off + 20
+        if fam is None:
+            m.type = str(cmd)
+            m._header = hdr
+            m._set = _empty_set()
+            m._attrs = be.decode_attrs(m._set, buf, pos, end, "unknown_attrs", kernel)
+            return m
+        cf = registry.compiled(fam)
+        cm = cf.msgs.get(cmd)
+        m._cf = cf
+        m._cmd = cm
+        m.type = cm.name if cm is not None else str(cmd)
+        layout = cm.header if cm is not None else cf.header
+        if layout is not None:
+            hsize = layout.size
+            hend = min(pos + hsize, end)
+            hdr.update(layout.decode(buf, pos, hend, f"{fam.name}.header"))
+            pos += _align(hsize)
+        m._header = hdr
+        cs = cm.set if cm is not None and cm.set is not None else _first_set(cf)
+    else:
+        hit = registry.lookup_message(proto, ty)
+        if hit is None:
+            m.type = str(ty)
+            m._header = {}
+            m._payload = bytes(buf[off + 16:end]).hex()
+            return m
+        cf, cm = hit
+        m._cf = cf
+        m._cmd = cm
+        m.type = cm.name
+        pos = off + 16
+        if cm.header is not None:
+            hsize = cm.header.size
+            hend = min(pos + hsize, end)
+            m._header = cm.header.decode(buf, pos, hend, f"{cm.name}.header")
+            pos += _align(hsize)
+        else:
+            m._header = {}
+        cs = cm.set
+    m._set = cs
+    if cs is None:
+        m._attrs = {}
+        if pos < end:
+            m._payload = bytes(buf[pos:end]).hex()
+        return m
+    if pos > end:
+        pos = end
+    r = be.decode_attrs(cs, buf, pos, end, cs.name, kernel)
+    if type(r) is dict:
+        m._attrs = r
+    else:
+        m._lazy = r
+    return m
+
+
+def _first_set(cf):
+    for cm in cf.msgs.values():
+        if cm.set is not None:
+            return cm.set
+    return _empty_set()
+
+
+_ext_ack_set = None
+
+
+def ext_ack_set() -> CSet:
+    global _ext_ack_set
+    if _ext_ack_set is None:
+        _ext_ack_set = registry.compiled("netlink").set("ext_ack_attrs")
+    return _ext_ack_set
+
+
+def _decode_control(m, buf, off, end, proto):
+    ty = m.type_id
+    m.type = CONTROL_NAMES.get(ty, str(ty))
+    m._header = {}
+    m._attrs = {}
+    pos = off + 16
+    if ty == NLMSG_ERROR:
+        if end - pos < 20:
+            raise DecodeError(f"error message of {m.length} bytes, needs 36",
+                              path="nlmsgerr", offset=pos)
+        err = _i32.unpack_from(buf, pos)[0]
+        oln, oty, ofl, oseq, opid = _nlmsghdr.unpack_from(buf, pos + 4)
+        m._header = {"error": err, "msg": {"len": oln, "type": oty, "flags": ofl, "seq": oseq,
+                                           "pid": opid}}
+        pos += 20
+        # what follows: the request echoed back (unless NLM_F_CAPPED), then the
+        # extended ACK attributes (with NLM_F_ACK_TLVS); kept as-is for re-encoding
+        tlv = end
+        if m.flags & NLM_F_ACK_TLVS:
+            tlv = pos if m.flags & NLM_F_CAPPED else min(pos + _align(max(oln - 16, 0)), end)
+        if tlv > pos:
+            m._payload = bytes(buf[pos:tlv]).hex()
+        if tlv < end:
+            a = _backend.active().decode_attrs(ext_ack_set(), buf, tlv, end, "ext_ack_attrs",
+                                               False)
+            m._attrs = a if type(a) is dict else a.load()
+        return
+    if ty == NLMSG_DONE and end - pos >= 4:
+        m._header = {"error": _i32.unpack_from(buf, pos)[0]}
+        pos += 4
+        if m.flags & NLM_F_ACK_TLVS and pos < end:
+            a = _backend.active().decode_attrs(ext_ack_set(), buf, pos, end, "ext_ack_attrs",
+                                               False)
+            m._attrs = a if type(a) is dict else a.load()
+            return
+    if pos < end:
+        m._payload = bytes(buf[pos:end]).hex()
+
+
+# -- encoding ---------------------------------------------------------------
+
+
+def _encode(cf, cm, type_id, header, attrs, flags, seq, pid, payload=None) -> bytes:
+    be = _backend.active()
+    body = b""
+    if type_id < NLMSG_MIN_TYPE:
+        body = _encode_control(type_id, header or {}, attrs, flags, payload)
+    elif cf is not None and cf.genl:
+        h = dict(header or {})
+        cmd = cm.id if cm is not None else int(h.get("cmd", 0))
+        body = _genlhdr.pack(cmd, h.get("version", cf.spec.version), h.get("reserved", 0))
+        layout = cm.header if cm is not None and cm.header is not None else cf.header
+        if layout is not None:
+            hb = layout.encode({k: v for k, v in h.items()
+                                if k not in ("cmd", "version", "reserved")}, "header")
+            body += hb + b"\0" * ((-len(hb)) & 3)
+        cs = cm.set if cm is not None and cm.set is not None else _first_set(cf)
+        if attrs:
+            body += be.encode_set(cs, attrs, cs.name)
+    elif cm is not None:
+        if cm.header is not None:
+            hb = cm.header.encode(header or {}, f"{cm.name}.header")
+            body += hb + b"\0" * ((-len(hb)) & 3)
+        if cm.set is not None and attrs:
+            body += be.encode_set(cm.set, attrs, cm.set.name)
+    if payload and type_id >= NLMSG_MIN_TYPE:
+        body += bytes.fromhex(payload)
+    return _nlmsghdr.pack(16 + len(body), type_id, flags, seq, pid) + body
+
+
+def _encode_control(type_id, header, attrs, flags, payload):
+    if type_id == NLMSG_ERROR:
+        msg = header.get("msg", {})
+        body = _i32.pack(header.get("error", 0)) + _nlmsghdr.pack(
+            msg.get("len", 16), msg.get("type", 0), msg.get("flags", 0), msg.get("seq", 0),
+            msg.get("pid", 0))
+        if payload:
+            body += bytes.fromhex(payload)
+        if attrs:
+            body += _backend.active().encode_set(ext_ack_set(), attrs, "ext_ack_attrs")
+        return body
+    body = b""
+    if type_id == NLMSG_DONE and "error" in header:
+        body = _i32.pack(header["error"])
+        if attrs:
+            body += _backend.active().encode_set(ext_ack_set(), attrs, "ext_ack_attrs")
+    if payload:
+        body += bytes.fromhex(payload)
+    return body
+
+
+def encode(protocol, type, *, header=None, attrs=None, flags=0, seq=0, pid=0,
+           family_id=None, family=None, payload=None) -> bytes:
+    """Encode one message.
+
+    ``protocol`` is a netlink protocol (``"route"``) or a generic netlink
+    family name (``"ovs_flow"``); ``type`` a message name (``"newlink"``,
+    ``"RTM_NEWLINK"``, a genl command such as ``"new"``) or number.  For genl
+    families other than nlctrl pass ``family_id`` (sockets resolve it).
+    ``header``/``attrs`` take what ``Message.to_dict()`` gives, or natural values.
+    """
+    if isinstance(type, str) and type in CONTROL_IDS:
+        return _encode(None, None, CONTROL_IDS[type], header, attrs, flags, seq, pid, payload)
+    if isinstance(type, int) and type < NLMSG_MIN_TYPE:
+        return _encode(None, None, type, header, attrs, flags, seq, pid, payload)
+    try:
+        proto = registry.protocol_name(protocol)
+    except ValueError:
+        proto = None
+    if proto is None or proto == "generic":
+        fam_name = protocol if proto is None else family
+        if fam_name is None:
+            raise EncodeError("generic netlink: name the family (encode('ovs_flow', ...))")
+        try:
+            fam = registry.family(fam_name)
+        except KeyError as e:
+            raise EncodeError(str(e.args[0])) from None
+        cf = registry.compiled(fam)
+        try:
+            cm = cf.msgs[type] if isinstance(type, int) else cf.msg_by_name[fam.msg(type).name]
+        except KeyError:
+            if not (isinstance(type, str) and type.isdigit()):
+                raise EncodeError(f"family {fam.name!r} has no command {type!r}") from None
+            cm = cf.msgs.get(int(type))
+        if family_id is None:
+            family_id = next((i for i, n in GENL_IDS.items() if n == fam.name), None)
+        if family_id is None:
+            raise EncodeError(f"generic netlink family {fam.name!r}: its id is assigned by the "
+                              f"kernel; pass family_id= (nlcodec.connect resolves it)")
+        return _encode(cf, cm, family_id, header, attrs, flags, seq, pid, payload)
+    if isinstance(type, str) and type.isdigit():
+        type = int(type)
+    hit = registry.lookup_message(proto, type) if isinstance(type, int) else \
+        registry.message_by_name(proto, type)
+    if hit is None:
+        if isinstance(type, int):
+            return _encode(None, None, type, header, attrs, flags, seq, pid, payload)
+        raise EncodeError(f"protocol {proto!r} has no message {type!r}")
+    cf, cm = hit
+    return _encode(cf, cm, cm.id, header, attrs, flags, seq, pid, payload)
+
+
+def decode_attrs(data, family, attrset, *, kernel=False, offset=0) -> dict:
+    """Decode a bare attribute stream with ``family``'s attribute set ``attrset``."""
+    cf = registry.compiled(family)
+    cs = cf.set(attrset)
+    buf = data if isinstance(data, bytes) else bytes(data)
+    r = _backend.active().decode_attrs(cs, buf, offset, len(buf), cs.name, kernel)
+    return r if type(r) is dict else r.load()
+
+
+def encode_attrs(family, attrset, attrs) -> bytes:
+    cf = registry.compiled(family)
+    cs = cf.set(attrset)
+    return _backend.active().encode_set(cs, attrs, cs.name)

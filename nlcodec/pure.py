@@ -1,0 +1,454 @@
+"""The pure-Python codec: attribute streams <-> plain Python values.
+
+This is the reference semantics; the C core (``_native/``) must give the same
+result for every input (``tests/test_differential.py``).
+
+Decoded form of an attribute set: a dict, in wire order, ``name -> value``.
+Kept only when needed to re-encode byte for byte:
+
+- ``"_flags": {name: bits}``: NLA_F_NESTED / NLA_F_NET_BYTEORDER bits that
+  differ from what our encoder would set (``"name[]"`` for the elements of
+  an indexed array);
+- ``"_repeated": [name, ...]``: a non multi-attr attribute seen more than
+  once; its value is then the list of occurrences;
+- ``"_raw": {name: hex}``: a payload whose canonical encoding differs (a
+  string without its NUL, or with bytes after it);
+- unknown attributes appear under their number (``"27": "0a0b"``).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from .errors import DecodeError, EncodeError
+from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_STRING, K_STRUCT,
+                     K_SUBMSG, K_TYPEVALUE, NLA_F_NESTED, NLA_TYPE_MASK, CAttr, CSet)
+from .values import TEXT_OF, parse_bytes
+
+MAX_DEPTH = 32          # nests deeper than this are refused (nesting bombs)
+
+_hdr = struct.Struct("<HH")
+_unpack_hdr = _hdr.unpack_from
+_INT_FMT = {}
+for _size, _ch in ((1, "B"), (2, "H"), (4, "I"), (8, "Q")):
+    for _big in (False, True):
+        for _signed in (False, True):
+            _INT_FMT[(_size, _big, _signed)] = struct.Struct(
+                (">" if _big else "<") + (_ch.lower() if _signed else _ch))
+
+
+def _path(path, name):
+    return f"{path}.{name}" if path else name
+
+
+# --------------------------------------------------------------------------
+# decode
+
+
+def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0,
+               kernel: bool = False) -> dict:
+    """Decode the attributes in ``buf[off:end]`` with attribute set ``cs``."""
+    if depth > MAX_DEPTH:
+        raise DecodeError(f"nesting deeper than {MAX_DEPTH}", path=path or cs.name, offset=off)
+    if kernel and cs.kernel_variant is not None:
+        cs = cs.kernel_variant
+    if not path:
+        path = cs.name
+    by_id = cs.by_id
+    d = {}
+    flags_rec = None
+    repeated = None
+    raw = None
+    while off < end:
+        if end - off < 4:
+            raise DecodeError(f"{end - off} bytes left, too short for an attribute header",
+                              path=path, offset=off)
+        nla_len, nla_type = _unpack_hdr(buf, off)
+        if nla_len < 4:
+            raise DecodeError(f"attribute length {nla_len} < 4", path=path, offset=off)
+        pend = off + nla_len
+        if pend > end:
+            raise DecodeError(f"attribute length {nla_len} overruns its container by "
+                              f"{pend - end} bytes", path=path, offset=off)
+        t = nla_type & NLA_TYPE_MASK
+        a = by_id.get(t)
+        if a is None:
+            name = str(t)
+            value = bytes(buf[off + 4:pend]).hex()
+            want = 0
+        else:
+            name = a.name
+            want = a.flags
+            kind = a.kind
+            if kind == K_INT:
+                value = _dec_int(a, buf, off + 4, pend, path)
+            elif kind == K_NEST:
+                value = _dec_nest(a, a.set, a.header, buf, off + 4, pend, path, depth, kernel)
+            elif kind == K_STRING:
+                b = bytes(buf[off + 4:pend])
+                n = b.find(0)
+                text = b[:n] if n >= 0 else b
+                value = text.decode("utf-8", "replace")
+                if n != len(b) - 1 or value.encode() != text:
+                    if raw is None:
+                        raw = {}
+                    raw[name] = b.hex()
+            elif kind == K_BINARY:
+                n = pend - off - 4
+                if (a.min_len is not None and n < a.min_len) or (a.max_len is not None and n > a.max_len):
+                    raise DecodeError(f"length {n} outside {a.min_len}..{a.max_len}",
+                                      path=_path(path, name), offset=off)
+                value = TEXT_OF[a.hint](bytes(buf[off + 4:pend]))
+            elif kind == K_STRUCT:
+                value = a.layout.decode(buf, off + 4, pend, _path(path, name))
+            elif kind == K_FLAG:
+                if pend != off + 4:
+                    raise DecodeError(f"flag with {nla_len - 4} bytes of payload",
+                                      path=_path(path, name), offset=off)
+                value = True
+            elif kind == K_INDEXED:
+                value, eflags = _dec_indexed(a, buf, off + 4, pend, path, depth, kernel)
+                if eflags != want:
+                    if flags_rec is None:
+                        flags_rec = {}
+                    flags_rec[name + "[]"] = eflags
+            elif kind == K_SUBMSG:
+                value = _dec_submsg(a, d, by_id, buf, off + 4, pend, end, path, depth, kernel)
+            elif kind == K_TYPEVALUE:
+                value = _dec_typevalue(a, buf, off + 4, pend, path, depth, kernel)
+            else:  # K_PAD
+                value = None
+                if pend > off + 4:
+                    if raw is None:
+                        raw = {}
+                    raw[name] = bytes(buf[off + 4:pend]).hex()
+        fl = nla_type & 0xC000
+        if fl != want:
+            if flags_rec is None:
+                flags_rec = {}
+            flags_rec.setdefault(name, fl)
+        if name in d:
+            if a is not None and a.multi:
+                d[name].append(value)
+            else:
+                if repeated is None:
+                    repeated = []
+                if name not in repeated:
+                    repeated.append(name)
+                    d[name] = [d[name]]
+                d[name].append(value)
+        elif a is not None and a.multi:
+            d[name] = [value]
+        else:
+            d[name] = value
+        off = (pend + 3) & ~3
+    if flags_rec is not None:
+        d["_flags"] = flags_rec
+    if repeated is not None:
+        d["_repeated"] = repeated
+    if raw is not None:
+        d["_raw"] = raw
+    return d
+
+
+def _dec_int(a: CAttr, buf, start, end, path):
+    n = end - start
+    size = a.size
+    if size == 0:        # uint / sint: 4 or 8 bytes
+        if n not in (4, 8):
+            raise DecodeError(f"length {n}, expected 4 or 8", path=_path(path, a.name),
+                              offset=start - 4)
+        size = n
+    elif n != size:
+        raise DecodeError(f"length {n} != {size}", path=_path(path, a.name), offset=start - 4)
+    v = _INT_FMT[(size, a.big, a.signed)].unpack_from(buf, start)[0]
+    if a.hint in ("ipv4", "ip") and size == 4:
+        return TEXT_OF["ipv4"](bytes(buf[start:end]) if a.big else v.to_bytes(4, "big"))
+    return v
+
+
+def _dec_nest(a, cs, header, buf, start, end, path, depth, kernel):
+    p = _path(path, a.name)
+    if header is None:
+        if cs is None:
+            return bytes(buf[start:end]).hex()
+        return decode_set(cs, buf, start, end, p, depth + 1, kernel)
+    hsize = header.size
+    if end - start < hsize:
+        raise DecodeError(f"length {end - start} < header {hsize}", path=p, offset=start - 4)
+    d = {"_header": header.decode(buf, start, start + hsize, p)}
+    astart = start + ((hsize + 3) & ~3)
+    if cs is not None and astart < end:
+        d.update(decode_set(cs, buf, astart, end, p, depth + 1, kernel))
+    elif astart < end:
+        d["_tail"] = bytes(buf[astart:end]).hex()
+    return d
+
+
+def _dec_elem(a, e, buf, start, end, p, depth, kernel):
+    if e is None:
+        return decode_set(a.set, buf, start, end, p, depth + 1, kernel) if a.set else \
+            bytes(buf[start:end]).hex()
+    if e.kind == K_INT:
+        return _dec_int(e, buf, start, end, p)
+    if e.kind == K_STRUCT:
+        return e.layout.decode(buf, start, end, p)
+    if e.kind == K_STRING:
+        return bytes(buf[start:end]).split(b"\0", 1)[0].decode("utf-8", "replace")
+    return TEXT_OF[e.hint](bytes(buf[start:end]))
+
+
+def _dec_indexed(a, buf, start, end, path, depth, kernel):
+    """Indexed array: a list when the indexes run 1..n, else a dict by index."""
+    if depth + 1 > MAX_DEPTH:
+        raise DecodeError(f"nesting deeper than {MAX_DEPTH}", path=_path(path, a.name),
+                          offset=start)
+    p = _path(path, a.name)
+    items = []
+    eflags = a.flags
+    off = start
+    first = True
+    while off < end:
+        if end - off < 4:
+            raise DecodeError(f"{end - off} bytes left, too short for an attribute header",
+                              path=p, offset=off)
+        ln, ty = _unpack_hdr(buf, off)
+        if ln < 4:
+            raise DecodeError(f"attribute length {ln} < 4", path=p, offset=off)
+        if off + ln > end:
+            raise DecodeError(f"attribute length {ln} overruns its container by "
+                              f"{off + ln - end} bytes", path=p, offset=off)
+        if first:
+            eflags = ty & 0xC000
+            first = False
+        idx = ty & NLA_TYPE_MASK
+        items.append((idx, _dec_elem(a, a.elem, buf, off + 4, off + ln,
+                                     f"{p}[{idx}]", depth + 1, kernel)))
+        off = (off + ln + 3) & ~3
+    if all(idx == i + 1 for i, (idx, _) in enumerate(items)):
+        return [v for _, v in items], eflags
+    return {str(idx): v for idx, v in items}, eflags
+
+
+def _dec_typevalue(a, buf, start, end, path, depth, kernel, level=1):
+    """Nests keyed by their type: ``{"3": {...}}``, ``a.levels`` deep."""
+    if depth + 1 > MAX_DEPTH:
+        raise DecodeError(f"nesting deeper than {MAX_DEPTH}", path=_path(path, a.name),
+                          offset=start)
+    p = _path(path, a.name)
+    out = {}
+    off = start
+    while off < end:
+        if end - off < 4:
+            raise DecodeError(f"{end - off} bytes left, too short for an attribute header",
+                              path=p, offset=off)
+        ln, ty = _unpack_hdr(buf, off)
+        if ln < 4:
+            raise DecodeError(f"attribute length {ln} < 4", path=p, offset=off)
+        if off + ln > end:
+            raise DecodeError(f"attribute length {ln} overruns its container by "
+                              f"{off + ln - end} bytes", path=p, offset=off)
+        key = str(ty & NLA_TYPE_MASK)
+        if level < a.levels:
+            out[key] = _dec_typevalue(a, buf, off + 4, off + ln, f"{p}[{key}]", depth + 1,
+                                      kernel, level + 1)
+        else:
+            out[key] = _dec_elem(a, None, buf, off + 4, off + ln, f"{p}[{key}]", depth + 1,
+                                 kernel)
+        off = (off + ln + 3) & ~3
+    return out
+
+
+def find_selector(d, by_id, selector, buf, after, end):
+    """The selector's value: a sibling decoded already, or one found further on."""
+    v = d.get(selector)
+    if v is not None or selector in d:
+        return v
+    sel = next((x for x in by_id.values() if x.name == selector), None)
+    if sel is None:
+        return None
+    off = after
+    while off + 4 <= end:
+        ln, ty = _unpack_hdr(buf, off)
+        if ln < 4 or off + ln > end:
+            return None
+        if ty & NLA_TYPE_MASK == sel.id:
+            if sel.kind == K_STRING:
+                return bytes(buf[off + 4:off + ln]).split(b"\0", 1)[0].decode("utf-8", "replace")
+            if sel.kind == K_INT:
+                try:
+                    return _dec_int(sel, buf, off + 4, off + ln, "")
+                except DecodeError:
+                    return None
+            return None
+        off = (off + ln + 3) & ~3
+    return None
+
+
+def _dec_submsg(a, d, by_id, buf, start, end, set_end, path, depth, kernel):
+    key = find_selector(d, by_id, a.selector, buf, (end + 3) & ~3, set_end)
+    fmt = a.formats.get(key) if key is not None else None
+    if fmt is None:
+        return bytes(buf[start:end]).hex()
+    if fmt[0] == "nest":
+        return _dec_nest(a, fmt[1], fmt[2], buf, start, end, path, depth, kernel)
+    if fmt[0] == "struct":
+        return fmt[1].decode(buf, start, end, _path(path, a.name))
+    if start != end:   # ("none",): the format has no payload
+        return bytes(buf[start:end]).hex()
+    return None
+
+
+# --------------------------------------------------------------------------
+# encode
+
+
+def _attr_hdr(t, payload):
+    n = 4 + len(payload)
+    return _hdr.pack(n, t) + payload + b"\0" * ((-n) & 3)
+
+
+def encode_set(cs: CSet, d, path: str = "") -> bytes:
+    """Encode a dict (as ``decode_set`` gives, or natural values) to attributes."""
+    if not isinstance(d, dict):
+        raise EncodeError(f"{path or cs.name}: attributes must be a dict, got {type(d).__name__}")
+    path = path or cs.name
+    flags_rec = d.get("_flags") or {}
+    repeated = d.get("_repeated") or ()
+    raw = d.get("_raw") or {}
+    out = []
+    for key, value in d.items():
+        if key[:1] == "_":
+            continue
+        a = cs.by_name.get(key)
+        if a is None:
+            if key.isdigit():
+                t = int(key)
+                payload = parse_bytes(value, None, _path(path, key))
+                out.append(_attr_hdr(t | flags_rec.get(key, 0), payload))
+                continue
+            a = cs.by_name.get(key.lower()) or cs.by_name.get(cs.prefix + key.upper())
+            if a is None:
+                raise EncodeError(f"{path}: no attribute {key!r} in {cs.name}")
+        t = a.id | flags_rec.get(key, a.flags)
+        if a.kind == K_FLAG and not (a.multi or key in repeated):
+            if value:
+                out.append(_attr_hdr(t, b""))
+            continue
+        if value is None and a.kind not in (K_PAD, K_SUBMSG):
+            continue
+        many = a.multi or key in repeated
+        if many and not isinstance(value, (list, tuple)):
+            raise EncodeError(f"{_path(path, key)}: multi-attr needs a list")
+        for v in (value if many else (value,)):
+            if key in raw and not many:
+                payload = bytes.fromhex(raw[key])
+            else:
+                payload = _enc_value(a, v, d, cs, path, flags_rec)
+            out.append(_attr_hdr(t, payload))
+    return b"".join(out)
+
+
+def _enc_int(a, v, p):
+    if isinstance(v, str) and a.hint in ("ipv4", "ip"):
+        b = parse_bytes(v, "ipv4", p)
+        return b if a.big else b[::-1]
+    if isinstance(v, bool):
+        v = int(v)
+    if not isinstance(v, int):
+        raise EncodeError(f"{p}: expected an integer, got {v!r}")
+    size = a.size or (4 if -(1 << 31) <= v < (1 << 32) else 8)
+    try:
+        return _INT_FMT[(size, a.big, a.signed)].pack(v)
+    except struct.error:
+        raise EncodeError(f"{p}: {v} does not fit in {size * 8} bits") from None
+
+
+def _enc_value(a, v, d, cs, path, flags_rec):
+    p = _path(path, a.name)
+    kind = a.kind
+    if kind == K_INT:
+        return _enc_int(a, v, p)
+    if kind == K_STRING:
+        if isinstance(v, (bytes, bytearray)):
+            return bytes(v) + b"\0"
+        if not isinstance(v, str):
+            raise EncodeError(f"{p}: expected a string, got {v!r}")
+        return v.encode() + b"\0"
+    if kind == K_BINARY:
+        return parse_bytes(v, a.hint, p)
+    if kind == K_STRUCT:
+        if isinstance(v, (bytes, bytearray, str)):
+            return parse_bytes(v, None, p)
+        return a.layout.encode(v, p)
+    if kind == K_NEST:
+        return _enc_nest(a.set, a.header, v, p)
+    if kind == K_INDEXED:
+        ef = flags_rec.get(a.name + "[]", a.flags)
+        if isinstance(v, dict):
+            items = [(int(k), x) for k, x in v.items()]
+        elif isinstance(v, (list, tuple)):
+            items = list(enumerate(v, 1))
+        else:
+            raise EncodeError(f"{p}: indexed array needs a list")
+        return b"".join(_attr_hdr(i | ef, _enc_elem(a, a.elem, x, f"{p}[{i}]")) for i, x in items)
+    if kind == K_TYPEVALUE:
+        return _enc_typevalue(a, v, p, 1)
+    if kind == K_SUBMSG:
+        key = d.get(a.selector)
+        fmt = a.formats.get(key) if key is not None else None
+        if fmt is None or isinstance(v, str):
+            if v is None:
+                return b""
+            if fmt is None and not isinstance(v, (str, bytes, bytearray)):
+                raise EncodeError(f"{p}: {a.selector}={key!r} has no known format")
+            return parse_bytes(v, None, p)
+        if fmt[0] == "nest":
+            return _enc_nest(fmt[1], fmt[2], v, p)
+        if fmt[0] == "struct":
+            return fmt[1].encode(v, p)
+        return b""
+    if kind == K_PAD:
+        return b""
+    raise EncodeError(f"{p}: cannot encode kind {kind}")
+
+
+def _enc_typevalue(a, v, p, level):
+    if not isinstance(v, dict):
+        raise EncodeError(f"{p}: needs a dict of type -> value")
+    if level < a.levels:
+        return b"".join(_attr_hdr(int(k) | a.flags, _enc_typevalue(a, x, f"{p}[{k}]", level + 1))
+                        for k, x in v.items())
+    return b"".join(_attr_hdr(int(k) | a.flags, _enc_elem(a, None, x, f"{p}[{k}]"))
+                    for k, x in v.items())
+
+
+def _enc_nest(cs, header, v, p):
+    if isinstance(v, (str, bytes, bytearray)):
+        return parse_bytes(v, None, p)
+    if header is None:
+        return encode_set(cs, v, p)
+    if not isinstance(v, dict):
+        raise EncodeError(f"{p}: expected a dict")
+    h = header.encode(v.get("_header", {}), p + "._header")
+    h += b"\0" * ((-len(h)) & 3)
+    if cs is not None:
+        return h + encode_set(cs, {k: x for k, x in v.items() if k != "_header"}, p)
+    return h + bytes.fromhex(v.get("_tail", ""))
+
+
+def _enc_elem(a, e, x, p):
+    if e is None:
+        if a.set is None:
+            return parse_bytes(x, None, p)
+        return encode_set(a.set, x, p)
+    if e.kind == K_INT:
+        return _enc_int(e, x, p)
+    if e.kind == K_STRUCT:
+        return e.layout.encode(x, p)
+    if e.kind == K_STRING:
+        return x.encode() + b"\0"
+    return parse_bytes(x, e.hint, p)
+
+
+NESTED_FLAG = NLA_F_NESTED

@@ -1,0 +1,154 @@
+"""Where families live: netlink protocols, spec modules and genl family ids.
+
+Spec modules in ``nlcodec.specs`` are imported on first use.  Families of a
+plain protocol (rtnetlink's rt_link, rt_addr, tc ...) share one message type
+space; generic netlink families are found by name, and their ids, which the
+kernel assigns at run time, come from the caller (a capture's CTRL replies,
+a live nlctrl lookup, or a user map).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+import threading
+
+from .spec import Family
+from .tables import CFamily, CMsg, compile_family
+
+PROTOCOLS = {
+    "route": 0, "unused": 1, "usersock": 2, "firewall": 3, "sock_diag": 4, "nflog": 5,
+    "xfrm": 6, "selinux": 7, "iscsi": 8, "audit": 9, "fib_lookup": 10, "connector": 11,
+    "netfilter": 12, "ip6_fw": 13, "dnrtmsg": 14, "kobject_uevent": 15, "generic": 16,
+    "scsitransport": 18, "ecryptfs": 19, "rdma": 20, "crypto": 21, "smc": 22,
+}
+PROTOCOL_NAMES = {v: k for k, v in PROTOCOLS.items()}
+ALIASES = {"rtnetlink": "route", "genetlink": "generic", "genl": "generic", "inet_diag": "sock_diag"}
+
+GENL_ID_CTRL = 0x10      # nlctrl's fixed id
+
+_lock = threading.Lock()
+_loaded = False
+_families: dict[str, Family] = {}
+_by_protocol: dict[str, dict[int, tuple[CFamily, CMsg]]] = {}
+_extra_modules: list = []
+
+
+def protocol_name(protocol) -> str:
+    """Normalise a protocol given as a name, alias or NETLINK_* number."""
+    if isinstance(protocol, int):
+        return PROTOCOL_NAMES.get(protocol, str(protocol))
+    p = protocol.lower()
+    if p.startswith("netlink_"):
+        p = p[8:]
+    p = ALIASES.get(p, p)
+    if p not in PROTOCOLS:
+        raise ValueError(f"unknown netlink protocol {protocol!r}; "
+                         f"known: {', '.join(sorted(PROTOCOLS))}")
+    return p
+
+
+def protocol_number(protocol) -> int:
+    if isinstance(protocol, int):
+        return protocol
+    return PROTOCOLS[protocol_name(protocol)]
+
+
+def _specs_package():
+    """``nlcodec.specs``: installed from ``specs/``; in a source checkout that
+    is not installed, the top-level ``specs/`` folder is mapped in."""
+    try:
+        return importlib.import_module(f"{__package__}.specs")
+    except ImportError:
+        import os
+        import sys
+        here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "specs")
+        spec = importlib.util.spec_from_file_location(
+            f"{__package__}.specs", os.path.join(here, "__init__.py"),
+            submodule_search_locations=[here])
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = mod
+        spec.loader.exec_module(mod)
+        return mod
+
+
+def _load():
+    global _loaded
+    with _lock:
+        if _loaded:
+            return
+        specs_pkg = _specs_package()
+        mods = [importlib.import_module(f"{specs_pkg.__name__}.{m.name}")
+                for m in pkgutil.iter_modules(specs_pkg.__path__) if not m.name.startswith("_")]
+        for mod in mods + _extra_modules:
+            for fam in getattr(mod, "FAMILIES", ()):
+                _add(fam)
+        _loaded = True
+
+
+def _add(fam: Family):
+    if fam.name in _families and _families[fam.name] is not fam:
+        raise ValueError(f"family {fam.name!r} defined twice")
+    _families[fam.name] = fam
+    if not fam.genl:
+        table = _by_protocol.setdefault(fam.protocol, {})
+        for m in fam.messages:
+            table[m.id] = (fam, m)
+
+
+def register(fam: Family) -> Family:
+    """Add a family at run time (e.g. one loaded from a YNL spec)."""
+    _load()
+    with _lock:
+        _families.pop(fam.name, None)
+        _add(fam)
+        _resolve_uses(fam)
+    return fam
+
+
+def _resolve_uses(fam: Family):
+    fam._resolved_uses = [_families[u] for u in fam.uses if u in _families]
+
+
+def families() -> dict[str, Family]:
+    _load()
+    return dict(_families)
+
+
+def family(name: str) -> Family:
+    """A family by name (``rt_link``, ``tc``, ``ovs_flow``, ``psample``...)."""
+    _load()
+    fam = _families.get(name) or _families.get(name.replace("-", "_"))
+    if fam is None:
+        raise KeyError(f"no family {name!r}; known: {', '.join(sorted(_families))}")
+    return fam
+
+
+def compiled(name_or_family) -> CFamily:
+    fam = family(name_or_family) if isinstance(name_or_family, str) else name_or_family
+    if fam.uses and not fam._resolved_uses:
+        _resolve_uses(fam)
+        for u in fam._resolved_uses:
+            compiled(u)
+    return compile_family(fam)
+
+
+def lookup_message(protocol: str, type_id: int):
+    """(CFamily, CMsg) for a plain-protocol message type, or None."""
+    _load()
+    hit = _by_protocol.get(protocol, {}).get(type_id)
+    if hit is None:
+        return None
+    fam, m = hit
+    cf = compiled(fam)
+    return cf, cf.msgs[m.id]
+
+
+def message_by_name(protocol: str, name: str):
+    _load()
+    for fam, m in _by_protocol.get(protocol, {}).values():
+        if m.name == name or m.uapi == name or (m.uapi and m.uapi == name.upper()):
+            cf = compiled(fam)
+            return cf, cf.msgs[m.id]
+    return None

@@ -1,0 +1,425 @@
+"""Compile construct ``Struct`` specs into fast layouts.
+
+A spec writes a fixed header or a struct payload as a construct ``Struct``
+(``"index" / Int32sl``, ``"src" / Bytes(6) * "mac"``: the docstring after
+``*`` is the display hint).  This module reads that definition once and
+builds a ``Layout``: a precompiled ``struct.Struct`` for the fixed part and a
+short list of conversions.  Decoding and encoding never call construct.
+
+Supported members: integers of any byte order (``Int16ub``, ``Int32un`` ...),
+``Bytes(n)``, ``Padding(n)``, ``Flag``, nested ``Struct``, ``Array(n, x)``,
+``Array(this.count_field, x)`` (variable arrays such as
+``tc_pedit_sel.keys[nkeys]``) and a final ``GreedyRange(x)``.
+
+Rules for payloads of the wrong size (new and old kernels differ): a longer
+payload decodes the known fields and keeps the rest under ``"_tail"`` (hex);
+a shorter one decodes the fields that fit whole and stops; one that ends in
+the middle of a field is a ``DecodeError``.
+"""
+
+from __future__ import annotations
+
+import struct as _struct
+
+import construct as C
+
+from .errors import DecodeError, EncodeError, SpecError
+from .values import TEXT_OF, parse_bytes
+
+_INT_CHARS = {1: "B", 2: "H", 4: "I", 8: "Q"}
+
+
+class Field:
+    __slots__ = ("name", "kind", "size", "order", "signed", "hint", "sub", "count", "count_field")
+
+    def __init__(self, name, kind, size=0, *, order="<", signed=False, hint=None, sub=None,
+                 count=0, count_field=None):
+        self.name = name
+        self.kind = kind            # int bytes pad bool struct array vararray greedy
+        self.size = size            # bytes of one element (whole field for fixed kinds)
+        self.order = order          # "<" ">" for ints
+        self.signed = signed
+        self.hint = hint
+        self.sub = sub              # Layout of array elements / nested struct, or an int Field
+        self.count = count
+        self.count_field = count_field
+
+    def __repr__(self):
+        return f"Field({self.name!r}, {self.kind}, {self.size})"
+
+
+def _unwrap(sc):
+    """Strip Renamed layers, collecting the name and docs (display hint)."""
+    name, docs = None, ""
+    while isinstance(sc, C.Renamed):
+        name = name or sc.name
+        docs = docs or (sc.docs or "")
+        sc = sc.subcon
+    return name, docs.strip() or None, sc
+
+
+def _int_field(name, fmtstr, hint):
+    order_ch, ch = fmtstr[0], fmtstr[1]
+    size = _struct.calcsize("=" + ch)
+    order = ">" if order_ch in (">", "!") else "<"   # "=" is host order: little on our targets
+    signed = ch.islower()
+    return Field(name, "int", size, order=order, signed=signed, hint=hint)
+
+
+def _field_of(sc, where):
+    name, hint, inner = _unwrap(sc)
+    if isinstance(inner, C.FormatField):
+        if inner.fmtstr[1] in "fd":
+            raise SpecError(f"{where}.{name}: floating point members are not supported")
+        return _int_field(name, inner.fmtstr, hint)
+    if isinstance(inner, C.BytesInteger):
+        raise SpecError(f"{where}.{name}: use IntNN members, not BytesInteger")
+    if isinstance(inner, C.Bytes) and isinstance(inner.length, int):
+        return Field(name, "bytes", inner.length, hint=hint)
+    if isinstance(inner, C.Padded) and name is None:
+        return Field(None, "pad", inner.length)
+    if type(inner) is C.Flag or inner is C.Flag:
+        return Field(name, "bool", 1)
+    if isinstance(inner, C.Struct):
+        return Field(name, "struct", sub=compile_struct(inner, f"{where}.{name}"))
+    if isinstance(inner, C.Array):
+        elem = _element(inner.subcon, f"{where}.{name}")
+        if isinstance(inner.count, int):
+            return Field(name, "array", sub=elem, count=inner.count, hint=hint)
+        if isinstance(inner.count, C.expr.Path):
+            return Field(name, "vararray", sub=elem, count_field=inner.count._Path__field,
+                         hint=hint)
+        raise SpecError(f"{where}.{name}: array counts must be a number or this.<field>")
+    if isinstance(inner, C.GreedyRange):
+        return Field(name, "greedy", sub=_element(inner.subcon, f"{where}.{name}"), hint=hint)
+    raise SpecError(f"{where}.{name}: unsupported construct member {inner!r}")
+
+
+def _element(sc, where):
+    f = _field_of(sc, where)
+    if f.kind == "struct":
+        return f.sub
+    if f.kind not in ("int", "bytes", "bool"):
+        raise SpecError(f"{where}: array elements must be ints, bytes or structs")
+    return f
+
+
+class Layout:
+    """A compiled struct: ``decode(buf, off, end, path)`` and ``encode(dict)``."""
+
+    def __init__(self, fields, name=""):
+        self.name = name
+        self.fields = fields
+        self.names = [f.name for f in fields if f.kind != "pad"]
+        # fixed part: everything up to the first variable-length member
+        fixed = []
+        for f in fields:
+            if f.kind in ("vararray", "greedy"):
+                break
+            fixed.append(f)
+        self.fixed_fields = fixed
+        self.variable = fields[len(fixed):]
+        for f in self.variable[1:]:
+            if f.kind == "greedy" or self.variable[0].kind == "greedy":
+                raise SpecError(f"{name}: GreedyRange must be the last member")
+        self.flat = all(f.kind in ("int", "bytes", "pad", "bool") for f in fixed)
+        self.size = sum(self._fixed_size(f) for f in fixed)   # bytes of the fixed part
+        self.is_fixed = not self.variable
+        if self.flat:
+            self._compile_flat()
+
+    @staticmethod
+    def _fixed_size(f):
+        if f.kind == "struct":
+            if not f.sub.is_fixed:
+                raise SpecError(f"nested struct {f.name} must have a fixed size")
+            return f.sub.size
+        if f.kind == "array":
+            return f.count * (f.sub.size)
+        return f.size
+
+    def _compile_flat(self):
+        orders = {f.order for f in self.fixed_fields if f.kind == "int" and f.size > 1}
+        self.order = orders.pop() if len(orders) == 1 else "<"
+        mixed = len(orders) > 0   # anything left means both orders were seen
+        fmt = [self.order]
+        conv = []     # (name, text-of function or kind marker)
+        ends = []     # end offset of each field, for partial payloads
+        off = 0
+        for f in self.fixed_fields:
+            off += f.size
+            if f.kind == "pad":
+                fmt.append(f"{f.size}x")
+                continue
+            ends.append((off, f.name))
+            if f.kind == "bytes":
+                fmt.append(f"{f.size}s")
+                conv.append((f.name, TEXT_OF.get(f.hint, TEXT_OF[None])))
+            elif f.kind == "bool":
+                fmt.append("?")
+            elif mixed and f.order != self.order and f.size > 1:
+                # one struct.Struct has one byte order: read the odd ones as bytes
+                fmt.append(f"{f.size}s")
+                conv.append((f.name, _from_bytes(f)))
+            else:
+                ch = _INT_CHARS[f.size]
+                fmt.append(ch.lower() if f.signed else ch)
+                if f.hint in ("ipv4", "ip") and f.size == 4:
+                    conv.append((f.name, _int_ip(f)))
+        self.boundaries = {0}
+        acc = 0
+        for f in self.fixed_fields:
+            acc += f.size
+            self.boundaries.add(acc)
+        self.fmt = "".join(fmt)
+        self.st = _struct.Struct(self.fmt)
+        self.conv = conv
+        self.ends = ends
+        assert self.st.size == self.size, (self.fmt, self.size)
+
+    # -- decode -------------------------------------------------------------
+
+    def decode(self, buf, off, end, path=""):
+        """Decode ``buf[off:end]``; returns a dict."""
+        avail = end - off
+        if self.flat:
+            if avail >= self.size:
+                d = dict(zip(self.names, self.st.unpack_from(buf, off)))
+                for name, fn in self.conv:
+                    d[name] = fn(d[name])
+                pos = off + self.size
+            else:
+                d = self._decode_partial(buf, off, end, path)
+                return d
+        else:
+            d, pos = self._decode_general(self.fixed_fields, buf, off, end, path, {})
+        if self.variable:
+            pos = self._decode_variable(d, buf, pos, end, path)
+        if pos < end:
+            d["_tail"] = bytes(buf[pos:end]).hex()
+        return d
+
+    def _decode_partial(self, buf, off, end, path):
+        avail = end - off
+        if avail not in self.boundaries:
+            raise DecodeError(f"length {avail} ends inside a member of {self.name} "
+                              f"({self.size} bytes)", path=path, offset=off)
+        full = self.st.unpack_from(bytes(buf[off:end]) + bytes(self.size - avail), 0)
+        d = dict(zip(self.names, full))
+        for name, fn in self.conv:
+            d[name] = fn(d[name])
+        return {n: d[n] for e, n in self.ends if e <= avail}
+
+    def _decode_general(self, fields, buf, off, end, path, d):
+        pos = off
+        for f in fields:
+            if f.kind == "pad":
+                pos += f.size
+                continue
+            if f.kind == "struct":
+                need = f.sub.size
+                if pos + need > end:
+                    raise DecodeError(f"length {end - off} too short for {self.name}.{f.name}",
+                                      path=path, offset=pos)
+                d[f.name] = f.sub.decode(buf, pos, pos + need, path)
+                pos += need
+            elif f.kind == "array":
+                d[f.name], pos = _decode_elems(f.sub, f.count, buf, pos, end, path, self.name)
+            else:
+                if pos + f.size > end:
+                    raise DecodeError(f"length {end - off} too short for {self.name}.{f.name}",
+                                      path=path, offset=pos)
+                d[f.name] = _scalar(f, buf, pos)
+                pos += f.size
+        return d, pos
+
+    def _decode_variable(self, d, buf, pos, end, path):
+        for f in self.variable:
+            if f.kind == "vararray":
+                n = d.get(f.count_field)
+                if not isinstance(n, int):
+                    raise DecodeError(f"{self.name}.{f.name}: count {f.count_field} missing",
+                                      path=path, offset=pos)
+                d[f.name], pos = _decode_elems(f.sub, n, buf, pos, end, path, self.name)
+            else:  # greedy
+                esize = f.sub.size
+                n = (end - pos) // esize if esize else 0
+                d[f.name], pos = _decode_elems(f.sub, n, buf, pos, end, path, self.name)
+        return pos
+
+    # -- encode -------------------------------------------------------------
+
+    def encode(self, value, path="") -> bytes:
+        if not isinstance(value, dict):
+            raise EncodeError(f"{path}: struct {self.name} needs a dict, got {type(value).__name__}")
+        if self.flat and all(n in value for n in self.names):
+            vals = []
+            convs = dict(self._enc_conv())
+            for n in self.names:
+                v = value[n]
+                fn = convs.get(n)
+                vals.append(fn(v, f"{path}.{n}") if fn else v)
+            try:
+                out = self.st.pack(*vals)
+            except _struct.error as e:
+                raise EncodeError(f"{path}: {self.name}: {e}") from None
+        else:
+            out = self._encode_general(self.fixed_fields, value, path, partial=self.flat)
+        if self.variable:
+            out += self._encode_variable(value, path)
+        tail = value.get("_tail")
+        if tail:
+            out += bytes.fromhex(tail)
+        return out
+
+    def _enc_conv(self):
+        for f in self.fixed_fields:
+            if f.kind == "bytes":
+                yield f.name, _bytes_encoder(f)
+            elif f.kind == "int" and self.flat:
+                mixed = f.order != self.order and f.size > 1
+                if mixed or (f.hint in ("ipv4", "ip") and f.size == 4):
+                    yield f.name, _int_encoder(f, as_bytes=mixed)
+
+    def _encode_general(self, fields, value, path, partial=False):
+        out = bytearray()
+        pending_pad = 0
+        for f in fields:
+            if f.kind == "pad":
+                pending_pad += f.size
+                continue
+            if f.name not in value:
+                if partial:
+                    break
+                raise EncodeError(f"{path}: {self.name} needs member {f.name!r}")
+            out += bytes(pending_pad)
+            pending_pad = 0
+            v = value[f.name]
+            p = f"{path}.{f.name}"
+            if f.kind == "struct":
+                out += f.sub.encode(v, p)
+            elif f.kind == "array":
+                if not isinstance(v, (list, tuple)) or len(v) != f.count:
+                    raise EncodeError(f"{p}: needs a list of {f.count}")
+                for x in v:
+                    out += _encode_elem(f.sub, x, p)
+            else:
+                out += _encode_scalar(f, v, p)
+        if not partial:
+            out += bytes(pending_pad)
+        return bytes(out)
+
+    def _encode_variable(self, value, path):
+        out = bytearray()
+        for f in self.variable:
+            v = value.get(f.name, [])
+            for x in v:
+                out += _encode_elem(f.sub, x, f"{path}.{f.name}")
+        return bytes(out)
+
+
+def _from_bytes(f):
+    signed = f.signed
+    order = "big" if f.order == ">" else "little"
+    return lambda b: int.from_bytes(b, order, signed=signed)
+
+
+def _int_ip(f):
+    order = "big" if f.order == ">" else "little"
+    text = TEXT_OF["ipv4"]
+    return lambda v: text(v.to_bytes(4, order))
+
+
+def _bytes_encoder(f):
+    hint, size = f.hint, f.size
+
+    def enc(v, p):
+        b = parse_bytes(v, hint, p)
+        if len(b) != size:
+            raise EncodeError(f"{p}: needs {size} bytes, got {len(b)}")
+        return b
+    return enc
+
+
+def _int_encoder(f, as_bytes):
+    order = "big" if f.order == ">" else "little"
+
+    def enc(v, p):
+        if isinstance(v, str) and f.hint in ("ipv4", "ip"):
+            b = parse_bytes(v, "ipv4", p)
+            v = int.from_bytes(b, order)
+        if as_bytes:
+            try:
+                return int(v).to_bytes(f.size, order, signed=f.signed)
+            except OverflowError:
+                raise EncodeError(f"{p}: {v} does not fit in {f.size} bytes") from None
+        return v
+    return enc
+
+
+def _scalar(f, buf, pos):
+    if f.kind == "int":
+        v = int.from_bytes(buf[pos:pos + f.size], "big" if f.order == ">" else "little",
+                           signed=f.signed)
+        if f.hint in ("ipv4", "ip") and f.size == 4:
+            return TEXT_OF["ipv4"](v.to_bytes(4, "big" if f.order == ">" else "little"))
+        return v
+    if f.kind == "bool":
+        return buf[pos] != 0
+    return TEXT_OF.get(f.hint, TEXT_OF[None])(bytes(buf[pos:pos + f.size]))
+
+
+def _encode_scalar(f, v, p):
+    if f.kind == "int":
+        if isinstance(v, str) and f.hint in ("ipv4", "ip"):
+            v = int.from_bytes(parse_bytes(v, "ipv4", p), "big" if f.order == ">" else "little")
+        try:
+            return int(v).to_bytes(f.size, "big" if f.order == ">" else "little", signed=f.signed)
+        except (OverflowError, TypeError, ValueError):
+            raise EncodeError(f"{p}: {v!r} is not a {f.size}-byte integer") from None
+    if f.kind == "bool":
+        return b"\x01" if v else b"\x00"
+    return _bytes_encoder(f)(v, p)
+
+
+def _decode_elems(sub, n, buf, pos, end, path, name):
+    size = sub.size
+    if pos + n * size > end:
+        raise DecodeError(f"{name}: {n} elements of {size} bytes overrun the payload",
+                          path=path, offset=pos)
+    out = []
+    if isinstance(sub, Layout):
+        for _ in range(n):
+            out.append(sub.decode(buf, pos, pos + size, path))
+            pos += size
+    else:
+        for _ in range(n):
+            out.append(_scalar(sub, buf, pos))
+            pos += size
+    return out, pos
+
+
+def _encode_elem(sub, x, p):
+    if isinstance(sub, Layout):
+        return sub.encode(x, p)
+    return _encode_scalar(sub, x, p)
+
+
+_cache: dict[int, Layout] = {}
+
+
+def compile_struct(st, name: str = "") -> Layout:
+    """Compile (once) a construct ``Struct`` into a ``Layout``."""
+    lay = _cache.get(id(st))
+    if lay is not None and lay._src is st:
+        return lay
+    if not isinstance(st, C.Struct):
+        _, _, inner = _unwrap(st)
+        if not isinstance(inner, C.Struct):
+            raise SpecError(f"{name}: expected a construct Struct, got {st!r}")
+        st = inner
+    fields = [_field_of(sc, name or "struct") for sc in st.subcons]
+    lay = Layout(fields, name or "struct")
+    lay._src = st
+    _cache[id(st)] = lay
+    return lay

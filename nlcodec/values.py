@@ -1,0 +1,78 @@
+"""Text forms of binary values (display hints), both directions.
+
+Decoding turns bytes into the form people read (MAC "aa:bb:..", IP
+addresses, UUIDs, lowercase hex); encoding accepts those forms back, plus
+plain ``bytes``.  A value whose length does not suit its hint (a 5-byte
+"ipv4") falls back to hex, so nothing is ever lost.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid as _uuid
+
+from .errors import EncodeError
+
+_inet_ntop = socket.inet_ntop
+AF_INET, AF_INET6 = socket.AF_INET, socket.AF_INET6
+
+
+def mac_text(b: bytes) -> str:
+    return b.hex(":")
+
+
+def ip_text(b: bytes) -> str:
+    n = len(b)
+    if n == 4:
+        return _inet_ntop(AF_INET, b)
+    if n == 16:
+        return _inet_ntop(AF_INET6, b)
+    return b.hex()
+
+
+def uuid_text(b: bytes) -> str:
+    if len(b) == 16:
+        return str(_uuid.UUID(bytes=bytes(b)))
+    return b.hex()
+
+
+def _hex(b: bytes) -> str:
+    return b.hex()
+
+
+def _mac(b: bytes) -> str:
+    return b.hex(":") if b else ""
+
+
+# display hint -> bytes-to-text function (decode side)
+TEXT_OF = {
+    None: _hex,
+    "hex": _hex,
+    "mac": _mac,
+    "ipv4": ip_text,
+    "ipv6": ip_text,
+    "ip": ip_text,
+    "uuid": uuid_text,
+}
+
+
+def parse_bytes(value, hint=None, path="") -> bytes:
+    """The inverse of ``TEXT_OF[hint]``; also takes bytes and bytearray."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if not isinstance(value, str):
+        raise EncodeError(f"{path}: expected bytes or text, got {type(value).__name__}")
+    s = value.strip()
+    try:
+        if hint in ("mac", "ipv4", "ipv6", "ip", "uuid"):
+            if ":" in s and hint == "mac":
+                return bytes.fromhex(s.replace(":", ""))
+            if hint in ("ipv4", "ip") and "." in s and ":" not in s:
+                return socket.inet_pton(AF_INET, s)
+            if hint in ("ipv6", "ip", "ipv4") and ":" in s:
+                return socket.inet_pton(AF_INET6, s)
+            if hint == "uuid" and "-" in s:
+                return _uuid.UUID(s).bytes
+        return bytes.fromhex(s.replace(":", "").replace(" ", ""))
+    except (ValueError, OSError) as e:
+        raise EncodeError(f"{path}: cannot read {value!r} as {hint or 'hex'}: {e}") from None

@@ -1,0 +1,42 @@
+"""Netlink itself: extended ACK attributes (linux/netlink.h) and the policy
+dump attributes they can carry.  Control messages (NOOP, ERROR, DONE,
+OVERRUN) are handled by ``nlcodec.message``; this family only names the sets."""
+
+from nlcodec.spec import Attr, AttrSet, Enum, Family
+
+ext_ack_attrs = AttrSet("ext_ack_attrs", [
+    Attr(0, "unused", "binary"),
+    Attr(1, "msg", "string"),
+    Attr(2, "offs", "u32"),
+    Attr(3, "cookie", "binary"),
+    Attr(4, "policy", "nest", nested="policy_type_attrs"),
+    Attr(5, "miss_type", "u32"),
+    Attr(6, "miss_nest", "u32"),
+], prefix="NLMSGERR_ATTR_", uapi_header="linux/netlink.h")
+
+policy_type_attrs = AttrSet("policy_type_attrs", [
+    Attr(0, "unspec", "binary"),
+    Attr(1, "type", "u32", enum="attr_type"),
+    Attr(2, "min_value_s", "s64"),
+    Attr(3, "max_value_s", "s64"),
+    Attr(4, "min_value_u", "u64"),
+    Attr(5, "max_value_u", "u64"),
+    Attr(6, "min_length", "u32"),
+    Attr(7, "max_length", "u32"),
+    Attr(8, "policy_idx", "u32"),
+    Attr(9, "policy_maxtype", "u32"),
+    Attr(10, "bitfield32_mask", "u32"),
+    Attr(11, "pad", "pad"),
+    Attr(12, "mask", "u64", display="hex"),
+], prefix="NL_POLICY_TYPE_ATTR_", uapi_header="linux/netlink.h")
+
+attr_type = Enum("attr_type", {
+    "invalid": 0, "flag": 1, "u8": 2, "u16": 3, "u32": 4, "u64": 5, "s8": 6, "s16": 7,
+    "s32": 8, "s64": 9, "binary": 10, "string": 11, "nul_string": 12, "nested": 13,
+    "nested_array": 14, "bitfield32": 15,
+}, prefix="NL_ATTR_TYPE_", uapi_header="linux/netlink.h")
+
+FAMILIES = [
+    Family("netlink", "route", attrsets=[ext_ack_attrs, policy_type_attrs], enums=[attr_type],
+           doc="netlink control messages and extended ACKs"),
+]
