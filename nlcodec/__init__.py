@@ -6,7 +6,7 @@
     >>> raw = nlcodec.encode("route", "getlink", header={"family": 0}, flags=nlcodec.NLM_F_REQUEST)
 """
 
-from . import backend as _backend
+from . import backends as _backend
 from .errors import DecodeError, EncodeError, SpecError
 from .message import (Message, decode, decode_attrs, encode, encode_attrs, iter_decode,
                       NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK, NLM_F_ECHO, NLM_F_DUMP_INTR,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 
-from . import backend as _backend
+from . import backends as _backend
 from . import registry
 from .errors import DecodeError, EncodeError
 from .tables import CSet

@@ -123,6 +123,7 @@ class Layout:
             if f.kind == "greedy" or self.variable[0].kind == "greedy":
                 raise SpecError(f"{name}: GreedyRange must be the last member")
         self.flat = all(f.kind in ("int", "bytes", "pad", "bool") for f in fixed)
+        self.fixed_names = [f.name for f in fixed if f.kind != "pad"]
         self.size = sum(self._fixed_size(f) for f in fixed)   # bytes of the fixed part
         self.is_fixed = not self.variable
         if self.flat:
@@ -173,6 +174,7 @@ class Layout:
             self.boundaries.add(acc)
         self.fmt = "".join(fmt)
         self.st = _struct.Struct(self.fmt)
+        self._enc_convs = dict(self._enc_conv())
         self.conv = conv
         self.ends = ends
         assert self.st.size == self.size, (self.fmt, self.size)
@@ -184,7 +186,7 @@ class Layout:
         avail = end - off
         if self.flat:
             if avail >= self.size:
-                d = dict(zip(self.names, self.st.unpack_from(buf, off)))
+                d = dict(zip(self.fixed_names, self.st.unpack_from(buf, off)))
                 for name, fn in self.conv:
                     d[name] = fn(d[name])
                 pos = off + self.size
@@ -205,7 +207,7 @@ class Layout:
             raise DecodeError(f"length {avail} ends inside a member of {self.name} "
                               f"({self.size} bytes)", path=path, offset=off)
         full = self.st.unpack_from(bytes(buf[off:end]) + bytes(self.size - avail), 0)
-        d = dict(zip(self.names, full))
+        d = dict(zip(self.fixed_names, full))
         for name, fn in self.conv:
             d[name] = fn(d[name])
         return {n: d[n] for e, n in self.ends if e <= avail}
@@ -252,10 +254,10 @@ class Layout:
     def encode(self, value, path="") -> bytes:
         if not isinstance(value, dict):
             raise EncodeError(f"{path}: struct {self.name} needs a dict, got {type(value).__name__}")
-        if self.flat and all(n in value for n in self.names):
+        if self.flat and all(n in value for n in self.fixed_names):
             vals = []
-            convs = dict(self._enc_conv())
-            for n in self.names:
+            convs = self._enc_convs
+            for n in self.fixed_names:
                 v = value[n]
                 fn = convs.get(n)
                 vals.append(fn(v, f"{path}.{n}") if fn else v)
