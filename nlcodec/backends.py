@@ -18,6 +18,7 @@ log = logging.getLogger("nlcodec")
 
 _active = None
 _name = None
+_warned = False
 
 
 class _Pure:
@@ -46,7 +47,10 @@ def select(name: str | None = None):
     except Exception as e:       # ImportError, or a build without the extension
         if want == "native":
             raise ImportError(f"nlcodec native backend unavailable: {e}") from e
-        log.warning("nlcodec: C core unavailable (%s); using the pure-Python backend", e)
+        global _warned
+        if not _warned:
+            log.warning("nlcodec: C core unavailable (%s); using the pure-Python backend", e)
+            _warned = True
         _active, _name = _Pure, "pure"
     return _name
 

@@ -59,6 +59,7 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
     flags_rec = None
     repeated = None
     raw = None
+    sel_cache = None
     while off < end:
         if end - off < 4:
             raise DecodeError(f"{end - off} bytes left, too short for an attribute header",
@@ -113,7 +114,10 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                         flags_rec = {}
                     flags_rec[name + "[]"] = eflags
             elif kind == K_SUBMSG:
-                value = _dec_submsg(a, d, by_id, buf, off + 4, pend, end, path, depth, kernel)
+                if sel_cache is None:
+                    sel_cache = {}
+                value = _dec_submsg(a, d, repeated, by_id, buf, off + 4, pend, end, path, depth,
+                                    kernel, sel_cache)
             elif kind == K_TYPEVALUE:
                 value = _dec_typevalue(a, buf, off + 4, pend, path, depth, kernel)
             else:  # K_PAD
@@ -259,15 +263,27 @@ def _dec_typevalue(a, buf, start, end, path, depth, kernel, level=1):
     return out
 
 
-def find_selector(d, by_id, selector, buf, after, end):
-    """The selector's value: a sibling decoded already, or one found further on."""
-    v = d.get(selector)
-    if v is not None or selector in d:
-        return v
+def find_selector(d, repeated, by_id, selector, buf, after, end, cache):
+    """The value of the first occurrence of the selector attribute in this set:
+    decoded already, or found by scanning forward (once per set: linear)."""
+    if selector in cache:
+        return cache[selector]
+    if selector in d:
+        v = d[selector]
+        if repeated and selector in repeated:
+            v = v[0]
+    else:
+        v = _scan_selector(by_id, selector, buf, after, end)
+    if not isinstance(v, (str, int)):
+        v = None
+    cache[selector] = v
+    return v
+
+
+def _scan_selector(by_id, selector, buf, off, end):
     sel = next((x for x in by_id.values() if x.name == selector), None)
     if sel is None:
         return None
-    off = after
     while off + 4 <= end:
         ln, ty = _unpack_hdr(buf, off)
         if ln < 4 or off + ln > end:
@@ -285,8 +301,8 @@ def find_selector(d, by_id, selector, buf, after, end):
     return None
 
 
-def _dec_submsg(a, d, by_id, buf, start, end, set_end, path, depth, kernel):
-    key = find_selector(d, by_id, a.selector, buf, (end + 3) & ~3, set_end)
+def _dec_submsg(a, d, repeated, by_id, buf, start, end, set_end, path, depth, kernel, cache):
+    key = find_selector(d, repeated, by_id, a.selector, buf, (end + 3) & ~3, set_end, cache)
     fmt = a.formats.get(key) if key is not None else None
     if fmt is None:
         return bytes(buf[start:end]).hex()
@@ -396,7 +412,9 @@ def _enc_value(a, v, d, cs, path, flags_rec):
         return _enc_typevalue(a, v, p, 1)
     if kind == K_SUBMSG:
         key = d.get(a.selector)
-        fmt = a.formats.get(key) if key is not None else None
+        if a.selector in (d.get("_repeated") or ()):
+            key = key[0]
+        fmt = a.formats.get(key) if isinstance(key, (str, int)) else None
         if fmt is None or isinstance(v, str):
             if v is None:
                 return b""

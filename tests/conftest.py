@@ -15,3 +15,18 @@ settings.register_profile("long", max_examples=5000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow,
                                                  HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(params=["pure", "native"])
+def codec(request):
+    """Each codec backend in turn.  A missing C core fails the native run
+    (it is built by `pip install`), unless NLCODEC_BACKEND=pure is set."""
+    import nlcodec
+    from nlcodec import backends
+    if request.param == "native" and os.environ.get("NLCODEC_BACKEND") == "pure":
+        pytest.skip("NLCODEC_BACKEND=pure")
+    nlcodec.use_backend(request.param)      # raises ImportError if the C core is missing
+    yield backends.active()
+    nlcodec.use_backend(None)

@@ -71,20 +71,6 @@ CF = compile_family(FAM)
 TOP = CF.sets["top_attrs"]
 
 
-@pytest.fixture(params=["pure", "native"])
-def codec(request):
-    if request.param == "native":
-        try:
-            nlcodec.use_backend("native")
-        except ImportError as e:
-            pytest.skip(f"native backend not built: {e}")
-    else:
-        nlcodec.use_backend("pure")
-    from nlcodec import backends as b
-    yield b.active()
-    nlcodec.use_backend(None)
-
-
 def dec(codec, data, kernel=False):
     r = codec.decode_attrs(TOP, data, 0, len(data), "top_attrs", kernel)
     return r if type(r) is dict else r.load()
