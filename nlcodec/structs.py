@@ -384,20 +384,36 @@ def _encode_scalar(f, v, p):
     return _bytes_encoder(f)(v, p)
 
 
+_array_structs: dict = {}
+
+
+def _int_array(sub, n, buf, pos):
+    """n integers at once (inet/inet6 conf arrays, stats, upcall pids)."""
+    key = (sub.order, n, sub.size, sub.signed)
+    st = _array_structs.get(key)
+    if st is None:
+        ch = _INT_CHARS[sub.size]
+        st = _array_structs[key] = _struct.Struct(f"{sub.order}{n}{ch.lower() if sub.signed else ch}")
+    return list(st.unpack_from(buf, pos))
+
+
 def _decode_elems(sub, n, buf, pos, end, path, name):
     size = sub.size
     if pos + n * size > end:
         raise DecodeError(f"{name}: {n} elements of {size} bytes overrun the payload",
                           path=path, offset=pos)
-    out = []
     if isinstance(sub, Layout):
+        out = []
         for _ in range(n):
             out.append(sub.decode(buf, pos, pos + size, path))
             pos += size
-    else:
-        for _ in range(n):
-            out.append(_scalar(sub, buf, pos))
-            pos += size
+        return out, pos
+    if sub.kind == "int" and not sub.hint:
+        return _int_array(sub, n, buf, pos), pos + n * size
+    out = []
+    for _ in range(n):
+        out.append(_scalar(sub, buf, pos))
+        pos += size
     return out, pos
 
 
