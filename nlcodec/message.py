@@ -252,7 +252,9 @@ def decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel):
         return m
     if pos > end:
         pos = end
-    r = be.decode_attrs(cs, buf, pos, end, cs.name, kernel)
+    # the native backend validates now and decodes attributes on first use
+    lazy = getattr(be, "decode_lazy", None)
+    r = (lazy or be.decode_attrs)(cs, buf, pos, end, cs.name, kernel)
     if type(r) is dict:
         m._attrs = r
     else:

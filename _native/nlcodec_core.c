@@ -1,0 +1,962 @@
+/* nlcodec C core.  See nlcodec_core.h.
+ *
+ * A set is decoded in two passes, like pure.py's single loop does it in one:
+ *  1. walk the attributes, validate their headers, group occurrences of the
+ *     same type (the dict keeps the first occurrence's position; multi-attrs
+ *     and repeats become lists) and note the bookkeeping pure.py records
+ *     (_flags, _repeated, _raw);
+ *  2. write the dict as marshal data, recursing into nests.
+ * Any malformed input returns NLC_ERR: the Python side then runs pure.py,
+ * which raises the DecodeError with its path and offset, so both backends
+ * report errors identically by construction.  Rare valid cases return
+ * NLC_FALLBACK and are decoded by pure.py too. */
+
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nlcodec_core.h"
+
+#define TYPE_MASK 0x3FFF
+#define FLAG_MASK 0xC000
+
+/* ---------------------------------------------------------------- output */
+
+typedef struct {
+    uint8_t *p;
+    size_t len, cap;
+    int dry;          /* validate only: write nothing */
+    int oom;
+} wbuf;
+
+static int wgrow(wbuf *w, size_t n)
+{
+    size_t cap = w->cap ? w->cap : 4096;
+    while (cap < w->len + n)
+        cap *= 2;
+    uint8_t *p = realloc(w->p, cap);
+    if (!p) {
+        w->oom = 1;
+        return 0;
+    }
+    w->p = p;
+    w->cap = cap;
+    return 1;
+}
+
+#define WNEED(w, n) \
+    do { \
+        if ((w)->dry || (w)->oom) return; \
+        if ((w)->len + (n) > (w)->cap && !wgrow((w), (n))) return; \
+    } while (0)
+
+static void wbyte(wbuf *w, uint8_t b)
+{
+    WNEED(w, 1);
+    w->p[w->len++] = b;
+}
+
+static void wi32(wbuf *w, int32_t v)
+{
+    WNEED(w, 4);
+    uint32_t u = (uint32_t)v;
+    w->p[w->len++] = u & 0xff;
+    w->p[w->len++] = (u >> 8) & 0xff;
+    w->p[w->len++] = (u >> 16) & 0xff;
+    w->p[w->len++] = (u >> 24) & 0xff;
+}
+
+/* marshal str: text must be valid UTF-8 (marshal.loads checks) */
+static void wstr(wbuf *w, const uint8_t *s, size_t n, int ascii)
+{
+    WNEED(w, n + 5);
+    if (ascii && n < 256) {
+        w->p[w->len++] = 'z';
+        w->p[w->len++] = (uint8_t)n;
+    } else {
+        w->p[w->len++] = ascii ? 'a' : 'u';
+        uint32_t u = (uint32_t)n;
+        memcpy(w->p + w->len, &u, 4);   /* little-endian hosts only (x86, arm64) */
+        w->len += 4;
+    }
+    memcpy(w->p + w->len, s, n);
+    w->len += n;
+}
+
+static void wcstr(wbuf *w, const char *s, size_t n)
+{
+    wstr(w, (const uint8_t *)s, n, 1);
+}
+
+/* marshal int: 'i' for 32-bit values, else 'l' with 15-bit digits */
+static void wlong(wbuf *w, uint64_t mag, int neg)
+{
+    if (!neg && mag <= 0x7fffffffu) {
+        wbyte(w, 'i');
+        wi32(w, (int32_t)mag);
+        return;
+    }
+    if (neg && mag <= 0x80000000u) {
+        wbyte(w, 'i');
+        wi32(w, (int32_t)(-(int64_t)mag));
+        return;
+    }
+    uint16_t d[5];
+    int n = 0;
+    while (mag) {
+        d[n++] = mag & 0x7fff;
+        mag >>= 15;
+    }
+    WNEED(w, 5 + 2 * n);
+    wbyte(w, 'l');
+    wi32(w, neg ? -n : n);
+    for (int i = 0; i < n; i++) {
+        w->p[w->len++] = d[i] & 0xff;
+        w->p[w->len++] = d[i] >> 8;
+    }
+}
+
+static void wint(wbuf *w, uint64_t v, int is_signed)
+{
+    if (is_signed && (int64_t)v < 0)
+        wlong(w, (uint64_t)0 - v, 1);
+    else
+        wlong(w, v, 0);
+}
+
+static const char HEX[] = "0123456789abcdef";
+
+static void whex(wbuf *w, const uint8_t *b, size_t n)
+{
+    WNEED(w, 2 * n + 5);
+    if (2 * n < 256) {
+        w->p[w->len++] = 'z';
+        w->p[w->len++] = (uint8_t)(2 * n);
+    } else {
+        w->p[w->len++] = 'a';
+        uint32_t u = (uint32_t)(2 * n);
+        memcpy(w->p + w->len, &u, 4);
+        w->len += 4;
+    }
+    uint8_t *o = w->p + w->len;
+    for (size_t i = 0; i < n; i++) {
+        o[2 * i] = HEX[b[i] >> 4];
+        o[2 * i + 1] = HEX[b[i] & 15];
+    }
+    w->len += 2 * n;
+}
+
+/* bytes -> text by display hint, exactly as nlcodec/values.py TEXT_OF */
+static void wtext(wbuf *w, int hint, const uint8_t *b, size_t n)
+{
+    char s[64];
+    if (w->dry)
+        return;
+    if (hint == NLC_T_MAC && n > 0 && n <= 21) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                s[k++] = ':';
+            s[k++] = HEX[b[i] >> 4];
+            s[k++] = HEX[b[i] & 15];
+        }
+        wcstr(w, s, k);
+        return;
+    }
+    if (hint == NLC_T_MAC && n > 21) {
+        /* long "mac" (e.g. infiniband): colon separated as well */
+        WNEED(w, 3 * n + 5);
+        wbyte(w, 'a');
+        wi32(w, (int32_t)(3 * n - 1));
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                w->p[w->len++] = ':';
+            w->p[w->len++] = HEX[b[i] >> 4];
+            w->p[w->len++] = HEX[b[i] & 15];
+        }
+        return;
+    }
+    if (hint == NLC_T_IP && (n == 4 || n == 16)) {
+        if (inet_ntop(n == 4 ? AF_INET : AF_INET6, b, s, sizeof s))
+            wcstr(w, s, strlen(s));
+        else
+            w->oom = 1;
+        return;
+    }
+    if (hint == NLC_T_UUID && n == 16) {
+        size_t k = 0;
+        for (size_t i = 0; i < 16; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10)
+                s[k++] = '-';
+            s[k++] = HEX[b[i] >> 4];
+            s[k++] = HEX[b[i] & 15];
+        }
+        wcstr(w, s, k);
+        return;
+    }
+    whex(w, b, n);
+}
+
+static void wkey_id(wbuf *w, uint16_t id)
+{
+    char s[8];
+    int k = 0;
+    char tmp[8];
+    int n = 0;
+    do {
+        tmp[n++] = '0' + id % 10;
+        id /= 10;
+    } while (id);
+    while (n)
+        s[k++] = tmp[--n];
+    wcstr(w, s, k);
+}
+
+/* ---------------------------------------------------------------- input */
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint64_t rdint(const uint8_t *p, int size, int big, int is_signed)
+{
+    uint64_t v = 0;
+    if (big)
+        for (int i = 0; i < size; i++)
+            v = (v << 8) | p[i];
+    else
+        for (int i = size - 1; i >= 0; i--)
+            v = (v << 8) | p[i];
+    if (is_signed && size < 8 && (v >> (8 * size - 1)) & 1)
+        v |= ~(uint64_t)0 << (8 * size);
+    return v;
+}
+
+/* strict UTF-8 as Python's decoder: returns 1 valid, 0 invalid; *ascii set */
+static int utf8_ok(const uint8_t *s, size_t n, int *ascii)
+{
+    size_t i = 0;
+    *ascii = 1;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        *ascii = 0;
+        size_t k;
+        uint32_t cp;
+        if (c >= 0xc2 && c <= 0xdf) {
+            k = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            k = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            k = 3;
+            cp = c & 0x07;
+        } else
+            return 0;
+        if (i + k >= n)
+            return 0;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + j] & 0x3f);
+        }
+        if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+            return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------- state */
+
+typedef struct {
+    uint32_t off;     /* of the attribute header */
+    uint32_t len;     /* nla_len */
+    uint16_t type;    /* nla_type with flags */
+    int32_t attr;     /* index in attrs, -1 unknown */
+    int32_t group;
+    int32_t next;     /* next occurrence of the same type, -1 */
+} entry;
+
+typedef struct {
+    int32_t first, last, count, attr;
+    uint16_t id;
+    int32_t idx_flags;     /* last differing NLA flags of an indexed array's elements */
+    int32_t raw_last;      /* entry whose payload goes under _raw */
+    uint8_t done_plain, done_idx, done_raw;
+} group;
+
+enum { EV_PLAIN, EV_IDX, EV_RAW, EV_REP };
+
+typedef struct {
+    int32_t group, what, value;
+} event;
+
+typedef struct {
+    const nlc_tables *t;
+    const uint8_t *buf;
+    wbuf w;
+    entry *e;
+    size_t ne, ce;
+    group *g;
+    size_t ng, cg;
+    event *ev;
+    size_t nev, cev;
+    int kernel;
+    size_t err_off;
+} ctx;
+
+/* per set being decoded: for sub-message selectors */
+typedef struct {
+    size_t ebase, n;
+    int32_t sel_id;   /* cached selector lookup */
+    int sel_state;    /* 0 none found, 1 string, 2 int, 3 fallback */
+    const uint8_t *sel_s;
+    size_t sel_n;
+    uint64_t sel_v;
+    int sel_valid;
+} frame;
+
+static __thread int32_t g_first[TYPE_MASK + 1];   /* type -> group + 1 while grouping */
+
+#define GROW(c, arr, n, cap) \
+    do { \
+        if ((c)->n >= (c)->cap) { \
+            size_t nc = (c)->cap ? (c)->cap * 2 : 256; \
+            void *np = realloc((c)->arr, nc * sizeof(*(c)->arr)); \
+            if (!np) return NLC_NOMEM; \
+            (c)->arr = np; \
+            (c)->cap = nc; \
+        } \
+    } while (0)
+
+static int err_at(ctx *c, size_t off)
+{
+    c->err_off = off;
+    return NLC_ERR;
+}
+
+static int dec_set(ctx *c, int32_t s, size_t off, size_t end, int depth, int pairs_only,
+                   int32_t only_id);
+
+/* ---------------------------------------------------------------- structs */
+
+static void field_value(ctx *c, const nlc_field *f, const uint8_t *p)
+{
+    wbuf *w = &c->w;
+    if (f->kind == 0) {
+        if (f->ip) {
+            wtext(w, NLC_T_IP, p, 4);
+            return;
+        }
+        wint(w, rdint(p, f->size, f->big, f->is_signed), f->is_signed);
+    } else if (f->kind == 1) {
+        wtext(w, f->hint, p, f->size);
+    } else if (f->kind == 3) {
+        wbyte(w, p[0] ? 'T' : 'F');
+    }
+}
+
+static void int_list(ctx *c, const nlc_field *f, const uint8_t *p, size_t n)
+{
+    wbyte(&c->w, '[');
+    wi32(&c->w, (int32_t)n);
+    if (c->w.dry)
+        return;
+    for (size_t i = 0; i < n; i++)
+        wint(&c->w, rdint(p + i * f->size, f->size, f->big, f->is_signed), f->is_signed);
+}
+
+/* kinds 4 (array of ints, count in .end - previous end) and 5 (greedy ints) */
+static int dec_layout(ctx *c, int32_t li, size_t start, size_t end)
+{
+    const nlc_layout *L = &c->t->layouts[li];
+    const nlc_field *F = &c->t->fields[L->first_field];
+    wbuf *w = &c->w;
+    size_t avail = end - start;
+    if (!L->native)
+        return NLC_FALLBACK;
+    if (avail < (size_t)L->size) {
+        if (L->native != 1)          /* not flat: every member must fit */
+            return err_at(c, start);
+        int ok = avail == 0;
+        for (int i = 0; i < L->nfields && !ok; i++)
+            ok = (size_t)F[i].end == avail;
+        if (!ok)
+            return err_at(c, start);
+        wbyte(w, '{');
+        for (int i = 0; i < L->nfields; i++) {
+            if (F[i].kind == 2 || (size_t)F[i].end > avail || F[i].kind == 5)
+                continue;
+            wcstr(w, F[i].name, F[i].name_len);
+            field_value(c, &F[i], c->buf + start + F[i].end - F[i].size);
+        }
+        wbyte(w, '0');
+        return NLC_OK;
+    }
+    wbyte(w, '{');
+    size_t pos = start + L->size;
+    for (int i = 0; i < L->nfields; i++) {
+        const nlc_field *f = &F[i];
+        if (f->kind == 2)
+            continue;
+        wcstr(w, f->name, f->name_len);
+        if (f->kind == 4) {
+            /* fixed array: f->size is the element size, f->end - (previous end) its span */
+            size_t span = f->end - (i ? F[i - 1].end : 0);
+            int_list(c, f, c->buf + start + f->end - span, span / f->size);
+        } else if (f->kind == 5) {
+            size_t n = (end - pos) / f->size;
+            int_list(c, f, c->buf + pos, n);
+            pos += n * f->size;
+        } else {
+            field_value(c, f, c->buf + start + f->end - f->size);
+        }
+    }
+    if (pos < end) {
+        wcstr(w, "_tail", 5);
+        whex(w, c->buf + pos, end - pos);
+    }
+    wbyte(w, '0');
+    return NLC_OK;
+}
+
+/* ---------------------------------------------------------------- values */
+
+static int dec_int(ctx *c, const nlc_attr *a, size_t start, size_t end)
+{
+    size_t n = end - start;
+    int size = a->size;
+    if (size == 0) {
+        if (n != 4 && n != 8)
+            return err_at(c, start - 4);
+        size = (int)n;
+    } else if (n != (size_t)size)
+        return err_at(c, start - 4);
+    const uint8_t *p = c->buf + start;
+    if (a->hint == NLC_T_IP && size == 4) {
+        uint8_t b[4];
+        if (a->big)
+            memcpy(b, p, 4);
+        else
+            for (int i = 0; i < 4; i++)
+                b[i] = p[3 - i];
+        wtext(&c->w, NLC_T_IP, b, 4);
+        return NLC_OK;
+    }
+    wint(&c->w, rdint(p, size, a->big, a->is_signed), a->is_signed);
+    return NLC_OK;
+}
+
+static int dec_nest(ctx *c, int32_t set, int32_t header, size_t start, size_t end, int depth)
+{
+    wbuf *w = &c->w;
+    if (header < 0) {
+        if (set < 0) {
+            whex(w, c->buf + start, end - start);
+            return NLC_OK;
+        }
+        return dec_set(c, set, start, end, depth + 1, 0, -1);
+    }
+    const nlc_layout *L = &c->t->layouts[header];
+    size_t hsize = L->size;
+    if (end - start < hsize)
+        return err_at(c, start - 4);
+    wbyte(w, '{');
+    wcstr(w, "_header", 7);
+    int rc = dec_layout(c, header, start, start + hsize);
+    if (rc)
+        return rc;
+    size_t astart = start + ((hsize + 3) & ~(size_t)3);
+    if (set >= 0 && astart < end) {
+        rc = dec_set(c, set, astart, end, depth + 1, 1, -1);
+        if (rc)
+            return rc;
+    } else if (astart < end) {
+        wcstr(w, "_tail", 5);
+        whex(w, c->buf + astart, end - astart);
+    }
+    wbyte(w, '0');
+    return NLC_OK;
+}
+
+/* the text of a string payload up to its first NUL; NLC_FALLBACK if not UTF-8 */
+static int string_text(ctx *c, size_t start, size_t end, size_t *tlen, int *ascii)
+{
+    const uint8_t *p = c->buf + start;
+    const uint8_t *z = memchr(p, 0, end - start);
+    *tlen = z ? (size_t)(z - p) : end - start;
+    if (!utf8_ok(p, *tlen, ascii))
+        return NLC_FALLBACK;
+    return NLC_OK;
+}
+
+static int dec_elem(ctx *c, const nlc_attr *a, int32_t elem, size_t start, size_t end, int depth)
+{
+    if (elem < 0) {
+        if (a->set >= 0)
+            return dec_set(c, a->set, start, end, depth + 1, 0, -1);
+        whex(&c->w, c->buf + start, end - start);
+        return NLC_OK;
+    }
+    const nlc_attr *e = &c->t->attrs[elem];
+    if (e->kind == NLC_K_INT)
+        return dec_int(c, e, start, end);
+    if (e->kind == NLC_K_STRUCT)
+        return dec_layout(c, e->layout, start, end);
+    if (e->kind == NLC_K_STRING) {
+        size_t n;
+        int ascii;
+        int rc = string_text(c, start, end, &n, &ascii);
+        if (rc)
+            return rc;
+        wstr(&c->w, c->buf + start, n, ascii);
+        return NLC_OK;
+    }
+    wtext(&c->w, e->hint, c->buf + start, end - start);
+    return NLC_OK;
+}
+
+/* walk a stream of attribute headers only (elements of arrays) */
+#define WALK_CHECK(c, pos, end) \
+    do { \
+        if ((end) - (pos) < 4) return err_at((c), (pos)); \
+        ln = rd16((c)->buf + (pos)); \
+        if (ln < 4) return err_at((c), (pos)); \
+        if ((pos) + ln > (end)) return err_at((c), (pos)); \
+    } while (0)
+
+static int dec_indexed(ctx *c, const nlc_attr *a, size_t start, size_t end, int depth)
+{
+    if (depth + 1 > c->t->max_depth)
+        return err_at(c, start);
+    size_t pos = start, n = 0, ln;
+    int seq = 1;
+    while (pos < end) {
+        WALK_CHECK(c, pos, end);
+        if ((rd16(c->buf + pos + 2) & TYPE_MASK) != n + 1)
+            seq = 0;
+        n++;
+        pos = (pos + ln + 3) & ~(size_t)3;
+    }
+    wbuf *w = &c->w;
+    if (seq) {
+        wbyte(w, '[');
+        wi32(w, (int32_t)n);
+    } else
+        wbyte(w, '{');
+    for (pos = start; pos < end;) {
+        ln = rd16(c->buf + pos);
+        if (!seq)
+            wkey_id(w, rd16(c->buf + pos + 2) & TYPE_MASK);
+        int rc = dec_elem(c, a, a->elem, pos + 4, pos + ln, depth + 1);
+        if (rc)
+            return rc;
+        pos = (pos + ln + 3) & ~(size_t)3;
+    }
+    if (!seq)
+        wbyte(w, '0');
+    return NLC_OK;
+}
+
+static int dec_typevalue(ctx *c, const nlc_attr *a, size_t start, size_t end, int depth,
+                         int level)
+{
+    if (depth + 1 > c->t->max_depth)
+        return err_at(c, start);
+    wbuf *w = &c->w;
+    size_t pos = start, ln;
+    wbyte(w, '{');
+    while (pos < end) {
+        WALK_CHECK(c, pos, end);
+        wkey_id(w, rd16(c->buf + pos + 2) & TYPE_MASK);
+        int rc = level < a->levels
+            ? dec_typevalue(c, a, pos + 4, pos + ln, depth + 1, level + 1)
+            : dec_elem(c, a, -1, pos + 4, pos + ln, depth + 1);
+        if (rc)
+            return rc;
+        pos = (pos + ln + 3) & ~(size_t)3;
+    }
+    wbyte(w, '0');
+    return NLC_OK;
+}
+
+/* the selector's value: its first occurrence in this set */
+static int find_selector(ctx *c, frame *fr, const nlc_attr *a)
+{
+    if (fr->sel_valid && fr->sel_id == a->sel_id)
+        return NLC_OK;
+    fr->sel_valid = 1;
+    fr->sel_id = a->sel_id;
+    fr->sel_state = 0;
+    if (a->sel_kind == NLC_SEL_PY) {
+        fr->sel_state = 3;
+        return NLC_OK;
+    }
+    if (a->sel_kind == NLC_SEL_NONE)
+        return NLC_OK;
+    for (size_t i = 0; i < fr->n; i++) {
+        const entry *e = &c->e[fr->ebase + i];
+        if ((e->type & TYPE_MASK) != a->sel_id)
+            continue;
+        size_t ps = e->off + 4, pe = e->off + e->len;
+        if (a->sel_kind == NLC_SEL_STRING) {
+            size_t n;
+            int ascii;
+            if (string_text(c, ps, pe, &n, &ascii)) {
+                fr->sel_state = 3;
+                return NLC_OK;
+            }
+            fr->sel_state = 1;
+            fr->sel_s = c->buf + ps;
+            fr->sel_n = n;
+        } else {
+            size_t n = pe - ps;
+            int size = a->sel_size;
+            if (size == 0 && (n == 4 || n == 8))
+                size = (int)n;
+            if ((size_t)size != n)
+                return NLC_OK;     /* not an int: no format (the attribute itself errs) */
+            fr->sel_state = 2;
+            fr->sel_v = rdint(c->buf + ps, size, a->sel_big, a->sel_signed);
+            fr->sel_s = NULL;
+            fr->sel_n = (size_t)a->sel_signed;
+        }
+        return NLC_OK;
+    }
+    return NLC_OK;
+}
+
+static int dec_submsg(ctx *c, frame *fr, const nlc_attr *a, size_t start, size_t end, int depth)
+{
+    find_selector(c, fr, a);
+    if (fr->sel_state == 3)
+        return NLC_FALLBACK;
+    const nlc_fmt *fmt = NULL;
+    for (int i = 0; i < a->fmt_count && fr->sel_state; i++) {
+        const nlc_fmt *f = &c->t->fmts[a->fmt_first + i];
+        if (fr->sel_state == 1 && f->is_str && (size_t)f->skey_len == fr->sel_n &&
+            memcmp(f->skey, fr->sel_s, fr->sel_n) == 0)
+            fmt = f;
+        else if (fr->sel_state == 2 && !f->is_str &&
+                 (fr->sel_n ? (int64_t)fr->sel_v == f->ikey
+                            : (f->ikey >= 0 && (uint64_t)f->ikey == fr->sel_v)))
+            fmt = f;
+        if (fmt)
+            break;
+    }
+    if (!fmt) {
+        whex(&c->w, c->buf + start, end - start);
+        return NLC_OK;
+    }
+    if (fmt->kind == 0)
+        return dec_nest(c, fmt->set, fmt->header, start, end, depth);
+    if (fmt->kind == 1)
+        return dec_layout(c, fmt->layout, start, end);
+    if (start != end)
+        whex(&c->w, c->buf + start, end - start);
+    else
+        wbyte(&c->w, 'N');
+    return NLC_OK;
+}
+
+static int dec_value(ctx *c, frame *fr, const entry *e, int depth)
+{
+    size_t start = e->off + 4, end = e->off + e->len;
+    wbuf *w = &c->w;
+    if (e->attr < 0) {
+        whex(w, c->buf + start, end - start);
+        return NLC_OK;
+    }
+    const nlc_attr *a = &c->t->attrs[e->attr];
+    switch (a->kind) {
+    case NLC_K_INT:
+        return dec_int(c, a, start, end);
+    case NLC_K_NEST:
+        return dec_nest(c, a->set, a->header, start, end, depth);
+    case NLC_K_STRING: {
+        size_t n;
+        int ascii;
+        int rc = string_text(c, start, end, &n, &ascii);
+        if (rc)
+            return rc;
+        wstr(w, c->buf + start, n, ascii);
+        return NLC_OK;
+    }
+    case NLC_K_BINARY: {
+        size_t n = end - start;
+        if ((a->min_len >= 0 && n < (size_t)a->min_len) ||
+            (a->max_len >= 0 && n > (size_t)a->max_len))
+            return err_at(c, e->off);
+        wtext(w, a->hint, c->buf + start, n);
+        return NLC_OK;
+    }
+    case NLC_K_STRUCT:
+        return dec_layout(c, a->layout, start, end);
+    case NLC_K_FLAG:
+        if (end != start)
+            return err_at(c, e->off);
+        wbyte(w, 'T');
+        return NLC_OK;
+    case NLC_K_INDEXED:
+        return dec_indexed(c, a, start, end, depth);
+    case NLC_K_SUBMSG:
+        return dec_submsg(c, fr, a, start, end, depth);
+    case NLC_K_TYPEVALUE:
+        return dec_typevalue(c, a, start, end, depth, 1);
+    case NLC_K_PAD:
+        wbyte(w, 'N');
+        return NLC_OK;
+    }
+    return NLC_FALLBACK;
+}
+
+/* ---------------------------------------------------------------- sets */
+
+static int add_event(ctx *c, int32_t g, int32_t what, int32_t value)
+{
+    GROW(c, ev, nev, cev);
+    c->ev[c->nev].group = g;
+    c->ev[c->nev].what = what;
+    c->ev[c->nev].value = value;
+    c->nev++;
+    return NLC_OK;
+}
+
+/* pass 1: walk, validate headers, group */
+static int group_set(ctx *c, const nlc_set *S, size_t off, size_t end, size_t gbase)
+{
+    const nlc_attr *attrs = c->t->attrs;
+    size_t pos = off;
+    while (pos < end) {
+        if (end - pos < 4)
+            return err_at(c, pos);
+        const uint8_t *h = c->buf + pos;
+        uint16_t len = rd16(h), type = rd16(h + 2);
+        if (len < 4 || pos + len > end)
+            return err_at(c, pos);
+        uint16_t id = type & TYPE_MASK;
+        int32_t ai = id < S->n_ids ? S->by_id[id] : -1;
+        const nlc_attr *a = ai >= 0 ? &attrs[ai] : NULL;
+
+        GROW(c, e, ne, ce);
+        size_t ei = c->ne++;
+        entry *en = &c->e[ei];
+        en->off = (uint32_t)pos;
+        en->len = len;
+        en->type = type;
+        en->attr = ai;
+        en->next = -1;
+        int32_t gi = g_first[id] - 1;
+        if (gi < 0) {
+            GROW(c, g, ng, cg);
+            gi = (int32_t)(c->ng++ - gbase);
+            g_first[id] = gi + 1;
+            group *g = &c->g[gbase + gi];
+            memset(g, 0, sizeof *g);
+            g->first = g->last = (int32_t)ei;
+            g->id = id;
+            g->attr = ai;
+            g->raw_last = -1;
+        } else {
+            group *g = &c->g[gbase + gi];
+            c->e[g->last].next = (int32_t)ei;
+            g->last = (int32_t)ei;
+        }
+        en->group = gi;
+        group *g = &c->g[gbase + gi];
+        g->count++;
+
+        int32_t want = a ? a->flags : 0;
+        int rc;
+        if (a && a->kind == NLC_K_STRING) {
+            size_t n;
+            int ascii;
+            rc = string_text(c, pos + 4, pos + len, &n, &ascii);
+            if (rc)
+                return rc;
+            /* pure.py: raw unless the first NUL is the last byte (no NUL: index -1) */
+            long nul = n < (size_t)len - 4 ? (long)n : -1;
+            if (nul != (long)len - 4 - 1) {
+                g->raw_last = (int32_t)ei;
+                if ((rc = add_event(c, gi, EV_RAW, 0)))
+                    return rc;
+            }
+        } else if (a && a->kind == NLC_K_PAD && len > 4) {
+            g->raw_last = (int32_t)ei;
+            if ((rc = add_event(c, gi, EV_RAW, 0)))
+                return rc;
+        } else if (a && a->kind == NLC_K_INDEXED) {
+            int32_t ef = len - 4 >= 4 ? (rd16(h + 6) & FLAG_MASK) : a->flags;
+            if (ef != want) {
+                g->idx_flags = ef;
+                if ((rc = add_event(c, gi, EV_IDX, 0)))
+                    return rc;
+            }
+        }
+        if ((type & FLAG_MASK) != want && (rc = add_event(c, gi, EV_PLAIN, type & FLAG_MASK)))
+            return rc;
+        if (g->count == 2 && !(a && a->multi) && (rc = add_event(c, gi, EV_REP, 0)))
+            return rc;
+        pos = (pos + len + 3) & ~(size_t)3;
+    }
+    return NLC_OK;
+}
+
+static void wname(ctx *c, const group *g, int brackets)
+{
+    if (g->attr >= 0) {
+        const nlc_attr *a = &c->t->attrs[g->attr];
+        if (!brackets) {
+            wcstr(&c->w, a->name, a->name_len);
+        } else {
+            char s[256];
+            size_t n = a->name_len < 250 ? a->name_len : 250;
+            memcpy(s, a->name, n);
+            s[n] = '[';
+            s[n + 1] = ']';
+            wcstr(&c->w, s, n + 2);
+        }
+    } else if (!brackets) {
+        wkey_id(&c->w, g->id);
+    }
+}
+
+static int dec_set(ctx *c, int32_t s, size_t off, size_t end, int depth, int pairs_only,
+                   int32_t only_id)
+{
+    if (depth > c->t->max_depth)
+        return err_at(c, off);
+    if (c->kernel && c->t->sets[s].kernel_variant >= 0)
+        s = c->t->sets[s].kernel_variant;
+    const nlc_set *S = &c->t->sets[s];
+    size_t ebase = c->ne, gbase = c->ng, evbase = c->nev;
+
+    int rc = group_set(c, S, off, end, gbase);
+    for (size_t i = gbase; i < c->ng; i++)
+        g_first[c->g[i].id] = 0;
+    if (rc)
+        goto out;
+
+    frame fr = {ebase, c->ne - ebase, -1, 0, NULL, 0, 0, 0};
+    wbuf *w = &c->w;
+    size_t ng = c->ng - gbase, nev = c->nev - evbase;
+    if (!pairs_only)
+        wbyte(w, '{');
+    for (size_t gi = 0; gi < ng; gi++) {
+        group *g = &c->g[gbase + gi];
+        if (only_id >= 0 && g->id != only_id)
+            continue;
+        wname(c, g, 0);
+        int many = g->count > 1 || (g->attr >= 0 && c->t->attrs[g->attr].multi);
+        if (many) {
+            wbyte(w, '[');
+            wi32(w, g->count);
+        }
+        for (int32_t ei = g->first; ei >= 0; ei = c->e[ei].next) {
+            rc = dec_value(c, &fr, &c->e[ei], depth);
+            if (rc)
+                goto out;
+            if (!many)
+                break;
+        }
+    }
+    if (nev && only_id < 0) {
+        /* _flags, then _repeated, then _raw, as pure.py appends them */
+        int have[4] = {0, 0, 0, 0};
+        for (size_t i = 0; i < nev; i++)
+            have[c->ev[evbase + i].what] = 1;
+        if (have[EV_PLAIN] || have[EV_IDX]) {
+            wcstr(w, "_flags", 6);
+            wbyte(w, '{');
+            for (size_t i = 0; i < nev; i++) {
+                event *ev = &c->ev[evbase + i];
+                group *g = &c->g[gbase + ev->group];
+                if (ev->what == EV_PLAIN && !g->done_plain) {
+                    g->done_plain = 1;
+                    wname(c, g, 0);
+                    wint(w, (uint64_t)ev->value, 0);
+                } else if (ev->what == EV_IDX && !g->done_idx) {
+                    g->done_idx = 1;
+                    wname(c, g, 1);
+                    wint(w, (uint64_t)g->idx_flags, 0);
+                }
+            }
+            wbyte(w, '0');
+        }
+        if (have[EV_REP]) {
+            int n = 0;
+            for (size_t i = 0; i < nev; i++)
+                n += c->ev[evbase + i].what == EV_REP;
+            wcstr(w, "_repeated", 9);
+            wbyte(w, '[');
+            wi32(w, n);
+            for (size_t i = 0; i < nev; i++)
+                if (c->ev[evbase + i].what == EV_REP)
+                    wname(c, &c->g[gbase + c->ev[evbase + i].group], 0);
+        }
+        if (have[EV_RAW]) {
+            wcstr(w, "_raw", 4);
+            wbyte(w, '{');
+            for (size_t i = 0; i < nev; i++) {
+                event *ev = &c->ev[evbase + i];
+                group *g = &c->g[gbase + ev->group];
+                if (ev->what == EV_RAW && !g->done_raw) {
+                    g->done_raw = 1;
+                    wname(c, g, 0);
+                    const entry *e = &c->e[g->raw_last];
+                    whex(w, c->buf + e->off + 4, e->len - 4);
+                }
+            }
+            wbyte(w, '0');
+        }
+    }
+    if (!pairs_only)
+        wbyte(w, '0');
+    rc = w->oom ? NLC_NOMEM : NLC_OK;
+out:
+    c->ne = ebase;
+    c->ng = gbase;
+    c->nev = evbase;
+    return rc;
+}
+
+int nlc_decode(const nlc_tables *t, int32_t set, const uint8_t *buf, size_t start, size_t end,
+               int32_t kernel, int32_t mode, int32_t only_id,
+               uint8_t **out, size_t *outlen, size_t *err_off)
+{
+    ctx c;
+    memset(&c, 0, sizeof c);
+    c.t = t;
+    c.buf = buf;
+    c.kernel = kernel;
+    c.w.dry = mode == NLC_VALIDATE;
+    int rc = dec_set(&c, set, start, end, 0, 0, mode == NLC_ONLY ? only_id : -1);
+    free(c.e);
+    free(c.g);
+    free(c.ev);
+    *err_off = c.err_off;
+    if (rc == NLC_OK && c.w.oom)
+        rc = NLC_NOMEM;
+    if (rc != NLC_OK) {
+        free(c.w.p);
+        *out = NULL;
+        *outlen = 0;
+        return rc;
+    }
+    *out = c.w.p;
+    *outlen = c.w.len;
+    return NLC_OK;
+}
+
+void nlc_free(void *p)
+{
+    free(p);
+}

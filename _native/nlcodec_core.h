@@ -1,0 +1,100 @@
+/* nlcodec C core: walks and validates netlink attribute streams and writes
+ * the decoded tree as a Python marshal stream (marshal.loads builds the
+ * dicts at C speed).  Semantics are those of nlcodec/pure.py, the reference;
+ * the tables are compiled from the specs by nlcodec/native.py.
+ *
+ * This header is also the cffi cdef: keep it free of preprocessor logic
+ * beyond plain #defines. */
+
+#define NLC_OK 0
+#define NLC_ERR 1        /* malformed input: the caller re-runs pure for the exact error */
+#define NLC_FALLBACK 2   /* valid, but a rare case the C core leaves to pure */
+#define NLC_NOMEM 3
+
+/* modes */
+#define NLC_FULL 0       /* decode everything */
+#define NLC_VALIDATE 1   /* walk and check everything, write nothing */
+#define NLC_ONLY 2       /* decode one attribute (all its occurrences) of the top set */
+
+/* kinds: keep in sync with nlcodec/tables.py */
+#define NLC_K_UNKNOWN 0
+#define NLC_K_INT 1
+#define NLC_K_FLAG 2
+#define NLC_K_STRING 3
+#define NLC_K_BINARY 4
+#define NLC_K_STRUCT 5
+#define NLC_K_NEST 6
+#define NLC_K_INDEXED 7
+#define NLC_K_TYPEVALUE 8
+#define NLC_K_SUBMSG 9
+#define NLC_K_PAD 10
+
+/* text forms of bytes (display hints) */
+#define NLC_T_HEX 0
+#define NLC_T_MAC 1
+#define NLC_T_IP 2
+#define NLC_T_UUID 3
+
+/* selector kinds of a sub-message attribute */
+#define NLC_SEL_NONE 0      /* no selector value: payload kept as hex */
+#define NLC_SEL_STRING 1
+#define NLC_SEL_INT 2
+#define NLC_SEL_PY 3        /* anything else: leave to pure */
+
+typedef struct {
+    int32_t kind, size, is_signed, big, hint, flags, multi, levels;
+    int32_t set;          /* nested attribute set, -1 none */
+    int32_t header;       /* layout of a nest's fixed header, -1 none */
+    int32_t layout;       /* K_STRUCT layout */
+    int32_t elem;         /* indexed array of scalars: attr index of the element, -1 nests */
+    int32_t sel_id, sel_kind, sel_size, sel_big, sel_signed;
+    int32_t fmt_first, fmt_count;
+    int32_t min_len, max_len;   /* -1: no check */
+    int32_t name_len;
+    const char *name;
+} nlc_attr;
+
+typedef struct {
+    int32_t n_ids;        /* by_id has n_ids entries */
+    const int32_t *by_id; /* attribute id -> index in attrs, -1 unknown */
+    int32_t kernel_variant;
+} nlc_set;
+
+typedef struct {
+    int32_t is_str;
+    int64_t ikey;
+    int32_t skey_len;
+    const char *skey;
+    int32_t kind;         /* 0 nest, 1 struct, 2 none */
+    int32_t set, header, layout;
+} nlc_fmt;
+
+typedef struct {
+    int32_t first_field, nfields, size;
+    int32_t native;       /* 0: a layout the C core leaves to pure (arrays, nested structs) */
+} nlc_layout;
+
+typedef struct {
+    int32_t kind;         /* 0 int, 1 bytes, 2 pad, 3 bool */
+    int32_t size, big, is_signed, hint, ip;
+    int32_t end;          /* offset just past this member */
+    int32_t name_len;
+    const char *name;
+} nlc_field;
+
+typedef struct {
+    const nlc_attr *attrs;
+    const nlc_set *sets;
+    const nlc_fmt *fmts;
+    const nlc_layout *layouts;
+    const nlc_field *fields;
+    int32_t max_depth;
+} nlc_tables;
+
+/* Decode buf[start:end] with attribute set `set`.  On NLC_OK *out holds a
+ * marshal stream of *outlen bytes (free it with nlc_free) and *err_off is 0;
+ * on NLC_ERR *err_off is the offset of the offending attribute. */
+int nlc_decode(const nlc_tables *t, int32_t set, const uint8_t *buf, size_t start, size_t end,
+               int32_t kernel, int32_t mode, int32_t only_id,
+               uint8_t **out, size_t *outlen, size_t *err_off);
+void nlc_free(void *p);

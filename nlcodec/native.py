@@ -1,0 +1,325 @@
+"""The native backend: the C core (``_native/``) driven through cffi.
+
+``Tables`` flattens compiled attribute sets (``nlcodec.tables``) into the C
+arrays the core walks; it grows as new sets are first used.  The C core
+writes each decoded tree as a marshal stream, which ``marshal.loads`` turns
+into the same dicts ``pure.decode_set`` builds.
+
+Anything the C core rejects (malformed input) or leaves aside (rare valid
+cases: non-UTF-8 strings, struct layouts with nested structs) is decoded by
+``pure`` instead, so errors carry pure's path and offset and the two
+backends agree by construction; ``tests/test_differential.py`` checks the
+rest.  Encoding uses the pure encoder.
+"""
+
+from __future__ import annotations
+
+import marshal
+import threading
+
+from . import pure
+from .structs import Field, Layout
+from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_STRING, K_STRUCT,
+                     K_SUBMSG, K_TYPEVALUE, CAttr, CSet)
+
+from ._native_core import ffi, lib   # ImportError when the extension was not built
+
+OK, ERR, FALLBACK, NOMEM = lib.NLC_OK, lib.NLC_ERR, lib.NLC_FALLBACK, lib.NLC_NOMEM
+FULL, VALIDATE, ONLY = lib.NLC_FULL, lib.NLC_VALIDATE, lib.NLC_ONLY
+
+_TEXT_CODE = {"mac": lib.NLC_T_MAC, "ipv4": lib.NLC_T_IP, "ipv6": lib.NLC_T_IP,
+              "ip": lib.NLC_T_IP, "uuid": lib.NLC_T_UUID}
+
+
+def _text_code(hint):
+    return _TEXT_CODE.get(hint, lib.NLC_T_HEX)
+
+
+class Tables:
+    """The C view of every attribute set used so far."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.set_ix: dict[int, int] = {}     # id(CSet) -> index
+        self._sets: list[CSet] = []
+        self._layout_ix: dict[int, int] = {}
+        self._layouts: list = []             # (first_field, nfields, size, native)
+        self._fields: list = []              # dicts for nlc_field
+        self._attrs: list = []               # dicts for nlc_attr
+        self._set_rows: list = []            # (by_id list, kernel_variant)
+        self._fmts: list = []
+        self._elem_ix: dict[int, int] = {}
+        self.ptr = None
+        self._keep = []                      # cffi objects the C tables point into
+
+    # -- growing ---------------------------------------------------------------
+
+    def index(self, cs: CSet) -> int:
+        ix = self.set_ix.get(id(cs))
+        if ix is None:
+            with self._lock:
+                ix = self.set_ix.get(id(cs))
+                if ix is None:
+                    ix = self._add_sets(cs)
+                    self._build()
+        return ix
+
+    def _set_index(self, cs, pending):
+        ix = self.set_ix.get(id(cs))
+        if ix is None:
+            ix = len(self._sets)
+            self.set_ix[id(cs)] = ix
+            self._sets.append(cs)
+            self._set_rows.append(None)
+            pending.append(cs)
+        return ix
+
+    def _add_sets(self, cs):
+        pending = []
+        first = self._set_index(cs, pending)
+        while pending:
+            s = pending.pop()
+            ix = self.set_ix[id(s)]
+            max_id = max((a.id for a in s.attrs), default=-1)
+            by_id = [-1] * (max_id + 1)
+            for a in s.attrs:
+                by_id[a.id] = self._attr(a, s, pending)
+            kv = self._set_index(s.kernel_variant, pending) if s.kernel_variant else -1
+            self._set_rows[ix] = (by_id, kv)
+        return first
+
+    def _layout(self, lay: Layout | None) -> int:
+        if lay is None:
+            return -1
+        ix = self._layout_ix.get(id(lay))
+        if ix is not None:
+            return ix
+        fields, native = _layout_fields(lay)
+        ix = len(self._layouts)
+        self._layout_ix[id(lay)] = ix
+        self._layouts.append((len(self._fields), len(fields), lay.size, native))
+        self._fields.extend(fields)
+        self._keep.append(lay)
+        return ix
+
+    def _attr(self, a: CAttr, owner: CSet, pending) -> int:
+        row = {
+            "kind": a.kind, "size": a.size, "is_signed": int(a.signed), "big": int(a.big),
+            "hint": (lib.NLC_T_IP if a.hint in ("ipv4", "ip") else 0) if a.kind == K_INT
+            else _text_code(a.hint),
+            "flags": a.flags, "multi": int(a.multi), "levels": a.levels,
+            "set": self._set_index(a.set, pending) if a.set is not None else -1,
+            "header": self._layout(a.header), "layout": self._layout(a.layout),
+            "elem": -1, "sel_id": -1, "sel_kind": lib.NLC_SEL_NONE, "sel_size": 0,
+            "sel_big": 0, "sel_signed": 0, "fmt_first": 0, "fmt_count": 0,
+            "min_len": -1 if a.min_len is None else a.min_len,
+            "max_len": -1 if a.max_len is None else a.max_len,
+            "name": a.name,
+        }
+        if a.kind == K_INDEXED and a.elem is not None:
+            row["elem"] = self._attr(a.elem, owner, pending)
+        if a.kind == K_SUBMSG:
+            self._submsg(row, a, owner, pending)
+        self._attrs.append(row)
+        return len(self._attrs) - 1
+
+    def _submsg(self, row, a, owner, pending):
+        sel = next((x for x in owner.attrs if x.name == a.selector), None)
+        if sel is None:
+            kind = lib.NLC_SEL_NONE
+        elif sel.multi:
+            kind = lib.NLC_SEL_PY          # pure gives a list here (no format) or a scan value
+        elif sel.kind == K_STRING:
+            kind = lib.NLC_SEL_STRING
+        elif sel.kind == K_INT and sel.hint not in ("ipv4", "ip"):
+            kind = lib.NLC_SEL_INT
+        elif sel.kind in (K_INDEXED, K_TYPEVALUE, K_STRUCT, K_PAD) or (
+                sel.kind == K_NEST and (sel.set is not None or sel.header is not None)):
+            kind = lib.NLC_SEL_NONE        # decodes to a dict, list or None: no format
+        else:
+            kind = lib.NLC_SEL_PY
+        if sel is not None:
+            row.update(sel_id=sel.id, sel_size=sel.size, sel_big=int(sel.big),
+                       sel_signed=int(sel.signed))
+        row["sel_kind"] = kind
+        row["fmt_first"] = len(self._fmts)
+        for key, fmt in a.formats.items():
+            if isinstance(key, bool) or not isinstance(key, (str, int)):
+                row["sel_kind"] = lib.NLC_SEL_PY
+                continue
+            f = {"is_str": int(isinstance(key, str)),
+                 "ikey": key if isinstance(key, int) and -(1 << 63) <= key < (1 << 63) else 0,
+                 "skey": key if isinstance(key, str) else "",
+                 "kind": 2, "set": -1, "header": -1, "layout": -1}
+            if fmt[0] == "nest":
+                f.update(kind=0, set=self._set_index(fmt[1], pending) if fmt[1] is not None else -1,
+                         header=self._layout(fmt[2]))
+            elif fmt[0] == "struct":
+                f.update(kind=1, layout=self._layout(fmt[1]))
+            self._fmts.append(f)
+        row["fmt_count"] = len(self._fmts) - row["fmt_first"]
+
+    # -- the C arrays ----------------------------------------------------------
+
+    def _build(self):
+        keep = []
+
+        def cstr(s):
+            b = s.encode()
+            p = ffi.new("char[]", b)
+            keep.append(p)
+            return p, len(b)
+
+        attrs = ffi.new("nlc_attr[]", max(1, len(self._attrs)))
+        for i, r in enumerate(self._attrs):
+            c = attrs[i]
+            for k, v in r.items():
+                if k != "name":
+                    setattr(c, k, v)
+            c.name, c.name_len = cstr(r["name"])
+        sets = ffi.new("nlc_set[]", max(1, len(self._set_rows)))
+        for i, (by_id, kv) in enumerate(self._set_rows):
+            arr = ffi.new("int32_t[]", by_id or [0])
+            keep.append(arr)
+            sets[i].n_ids = len(by_id)
+            sets[i].by_id = arr
+            sets[i].kernel_variant = kv
+        fmts = ffi.new("nlc_fmt[]", max(1, len(self._fmts)))
+        for i, f in enumerate(self._fmts):
+            c = fmts[i]
+            for k in ("is_str", "ikey", "kind", "set", "header", "layout"):
+                setattr(c, k, f[k])
+            c.skey, c.skey_len = cstr(f["skey"])
+        layouts = ffi.new("nlc_layout[]", max(1, len(self._layouts)))
+        for i, (first, n, size, native) in enumerate(self._layouts):
+            layouts[i].first_field, layouts[i].nfields = first, n
+            layouts[i].size, layouts[i].native = size, native
+        fields = ffi.new("nlc_field[]", max(1, len(self._fields)))
+        for i, f in enumerate(self._fields):
+            c = fields[i]
+            for k, v in f.items():
+                if k != "name":
+                    setattr(c, k, v)
+            c.name, c.name_len = cstr(f["name"] or "")
+        t = ffi.new("nlc_tables *")
+        t.attrs, t.sets, t.fmts, t.layouts, t.fields = attrs, sets, fmts, layouts, fields
+        t.max_depth = pure.MAX_DEPTH
+        keep += [attrs, sets, fmts, layouts, fields, t]
+        # older tables stay alive: another thread may still be walking them
+        self._keep.append(keep)
+        self.ptr = t
+
+
+def _layout_fields(lay: Layout):
+    """nlc_field rows for a layout, and whether the C core can decode it
+    (0 no, 1 flat: short payloads decode whole members, 2 strict)."""
+    rows = []
+    native = 1 if lay.flat else 2
+    ints = {f.order for f in lay.fixed_fields if f.kind == "int" and f.size > 1}
+    mixed = len(ints) > 1
+    order = getattr(lay, "order", "<")
+    end = 0
+    for f in lay.fixed_fields:
+        size = Layout._fixed_size(f)
+        end += size
+        row = {"kind": 0, "size": f.size, "big": int(f.order == ">"), "is_signed": int(f.signed),
+               "hint": _text_code(f.hint), "ip": 0, "end": end, "name": f.name}
+        if f.kind == "int":
+            ip = f.hint in ("ipv4", "ip") and f.size == 4
+            if lay.flat and mixed and f.order != order:
+                ip = False                 # structs.py reads these as bytes, without the hint
+            row["ip"] = int(ip)
+        elif f.kind == "bytes":
+            row["kind"] = 1
+        elif f.kind == "pad":
+            row["kind"] = 2
+        elif f.kind == "bool":
+            row["kind"] = 3
+        elif f.kind == "array" and _plain_int(f.sub):
+            row.update(kind=4, size=f.sub.size, big=int(f.sub.order == ">"),
+                       is_signed=int(f.sub.signed))
+        else:
+            return [], 0
+        rows.append(row)
+    for f in lay.variable:
+        if f.kind != "greedy" or not _plain_int(f.sub):
+            return [], 0
+        rows.append({"kind": 5, "size": f.sub.size, "big": int(f.sub.order == ">"),
+                     "is_signed": int(f.sub.signed), "hint": 0, "ip": 0, "end": -1,
+                     "name": f.name})
+    return rows, native
+
+
+def _plain_int(sub):
+    return isinstance(sub, Field) and sub.kind == "int" and not sub.hint
+
+
+class Lazy:
+    """Attributes validated by the C core, decoded when first asked for."""
+
+    __slots__ = ("_be", "_cs", "_buf", "_start", "_end", "_path", "_kernel")
+
+    def __init__(self, be, cs, buf, start, end, path, kernel):
+        self._be, self._cs, self._buf = be, cs, buf
+        self._start, self._end, self._path, self._kernel = start, end, path, kernel
+
+    def load(self) -> dict:
+        return self._be.decode_attrs(self._cs, self._buf, self._start, self._end, self._path,
+                                     self._kernel)
+
+    def get(self, ca, default=None):
+        d = self._be._run(self._cs, self._buf, self._start, self._end, self._path,
+                          self._kernel, ONLY, ca.id)
+        return d.get(ca.name, default)
+
+
+class Backend:
+    name = "native"
+    encode_set = staticmethod(pure.encode_set)
+
+    def __init__(self):
+        self.tables = Tables()
+
+    def status(self, cs, buf, start=0, end=None, kernel=False, mode=FULL):
+        """The C core's verdict alone (OK, ERR, FALLBACK, NOMEM) and its error
+        offset: for the differential tests."""
+        end = len(buf) if end is None else end
+        sid = self.tables.index(cs)
+        out = ffi.new("uint8_t **")
+        outlen = ffi.new("size_t *")
+        eoff = ffi.new("size_t *")
+        rc = lib.nlc_decode(self.tables.ptr, sid, ffi.from_buffer(buf), start, end,
+                            int(kernel), mode, -1, out, outlen, eoff)
+        if rc == OK:
+            lib.nlc_free(out[0])
+        return rc, eoff[0]
+
+    def _run(self, cs, buf, start, end, path, kernel, mode, only=-1):
+        sid = self.tables.index(cs)
+        out = ffi.new("uint8_t **")
+        outlen = ffi.new("size_t *")
+        eoff = ffi.new("size_t *")
+        rc = lib.nlc_decode(self.tables.ptr, sid, ffi.from_buffer(buf), start, end,
+                            int(kernel), mode, only, out, outlen, eoff)
+        if rc == OK:
+            if mode == VALIDATE:
+                return None
+            try:
+                return marshal.loads(ffi.buffer(out[0], outlen[0]))
+            finally:
+                lib.nlc_free(out[0])
+        if rc == NOMEM:
+            raise MemoryError("nlcodec C core: out of memory")
+        # malformed (pure raises the DecodeError) or a case left to pure
+        d = pure.decode_set(cs, buf, start, end, path, 0, kernel)
+        if mode == VALIDATE:
+            return None
+        return d
+
+    def decode_attrs(self, cs, buf, start, end, path="", kernel=False):
+        return self._run(cs, buf, start, end, path, kernel, FULL)
+
+    def decode_lazy(self, cs, buf, start, end, path="", kernel=False):
+        """Validate now, decode attributes on demand (``Message.get``)."""
+        self._run(cs, buf, start, end, path, kernel, VALIDATE)
+        return Lazy(self, cs, buf, start, end, path, kernel)

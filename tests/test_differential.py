@@ -1,0 +1,156 @@
+"""Two backends, one truth: the C core and pure.py agree on every input.
+
+For every attribute set of every family: valid trees drawn from the spec,
+the same trees with bit flips and truncation, and random bytes.  For each
+input:
+
+- pure raises DecodeError  =>  the C core does not accept the input (and the
+  native backend then raises pure's very error);
+- the C core says NLC_ERR  =>  pure raises;
+- otherwise both give the same tree, key order included.
+
+NLC_FALLBACK (a rare valid case the C core leaves to pure) is allowed and
+counted; valid trees of sets without such cases must never need it.
+"""
+
+import json
+import os
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import nlcodec
+from nlcodec import DecodeError, EncodeError, pure
+from nlcodec.registry import compiled
+from nlcodec.strategies import attrs_for
+
+native = pytest.importorskip("nlcodec.native") if os.environ.get("NLCODEC_BACKEND") == "pure" \
+    else __import__("nlcodec.native").native
+NATIVE = native.Backend()
+EXAMPLES = int(os.environ.get("NLCODEC_DIFF_EXAMPLES", "60"))
+
+
+def _sets():
+    out = []
+    for name, fam in sorted(nlcodec.families().items()):
+        cf = compiled(fam)
+        for sname in sorted(fam.attrsets):
+            out.append(pytest.param(cf.sets[sname], id=f"{name}.{sname}"))
+    return out
+
+
+SETS = _sets()
+
+
+def agree(cs, data, kernel=False):
+    """Check both backends on ``data``; returns "ok", "fallback" or "err"."""
+    rc, _ = NATIVE.status(cs, data, kernel=kernel)
+    try:
+        want = pure.decode_set(cs, data, 0, len(data), cs.name, 0, kernel)
+    except DecodeError as e:
+        # the C core may also stop earlier at a case it leaves to pure (FALLBACK)
+        assert rc != native.OK, f"pure raised ({e}) but the C core accepted the input"
+        with pytest.raises(DecodeError) as got:
+            NATIVE.decode_attrs(cs, data, 0, len(data), cs.name, kernel)
+        assert str(got.value) == str(e)
+        return "err"
+    assert rc != native.ERR, f"the C core rejected what pure decodes: {want}"
+    got = NATIVE.decode_attrs(cs, data, 0, len(data), cs.name, kernel)
+    assert json.dumps(got) == json.dumps(want)      # values, types and key order
+    # lazy access: validate, then one attribute at a time
+    lazy = NATIVE.decode_lazy(cs, data, 0, len(data), cs.name, kernel)
+    for ca in cs.attrs[:8]:
+        assert json.dumps(lazy.get(ca, None)) == json.dumps(want.get(ca.name))
+    return "ok" if rc == native.OK else "fallback"
+
+
+def _mutate(raw, data):
+    raw = bytearray(raw)
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(raw) - 1))
+        raw[i] ^= 1 << data.draw(st.integers(0, 7))
+    return bytes(raw[:data.draw(st.integers(0, len(raw)))])
+
+
+@pytest.mark.parametrize("cs", SETS)
+def test_valid_and_mutated_trees_agree(cs):
+    @settings(max_examples=EXAMPLES)
+    @given(attrs_for(cs), st.data(), st.booleans())
+    def check(d, data, kernel):
+        try:
+            raw = pure.encode_set(cs, d, cs.name)
+        except EncodeError:
+            return
+        assert agree(cs, raw, kernel) != "err"
+        if raw:
+            agree(cs, _mutate(raw, data), kernel)
+    check()
+
+
+@pytest.mark.parametrize("cs", SETS)
+def test_random_bytes_agree(cs):
+    @settings(max_examples=EXAMPLES)
+    @given(st.binary(max_size=300))
+    def check(data):
+        agree(cs, data)
+    check()
+
+
+def _hdr(length, type_):
+    return length.to_bytes(2, "little") + type_.to_bytes(2, "little")
+
+
+def test_handmade_edge_cases_agree():
+    """Edges the generators rarely reach: deep nesting, odd flags, empty and
+    unterminated strings, repeated attributes, non-UTF-8 text."""
+    cs = compiled("nlctrl").sets["ctrl_attrs"]
+    name = b"nlctrl\0"
+    cases = [
+        b"",
+        _hdr(4, 2),                                   # empty string payload
+        _hdr(4 + 6, 2) + b"nlctrl\0\0",               # no NUL inside the payload
+        _hdr(4 + 7, 2) + name + b"\0",                # canonical
+        _hdr(4 + 3, 2) + b"\xff\xfe\0\0",             # not UTF-8 (fallback)
+        _hdr(6, 1) + b"\x10\0\0\0" + _hdr(6, 1) + b"\x11\0\0\0",   # repeated u16
+        _hdr(6, 1 | 0x4000) + b"\x10\0\0\0",          # NLA_F_NET_BYTEORDER kept
+        _hdr(4, 6 | 0x8000),                          # empty indexed array, nested flag
+        _hdr(12, 6) + _hdr(8, 1) + _hdr(4, 99),       # indexed array element
+        _hdr(12, 6) + _hdr(8, 3) + _hdr(4, 99),       # index not 1..n: a dict
+        _hdr(8, 300) + b"abcd",                       # unknown attribute
+        _hdr(3, 1),                                   # short header
+        _hdr(200, 1) + b"\0" * 8,                     # overrun
+        _hdr(5, 1) + b"\0\0\0\0",                     # u16 with 1 byte
+    ]
+    deep = b""
+    for _ in range(40):                               # nesting bomb in policy (type-value)
+        deep = _hdr(4 + len(deep), 1 | 0x8000) + deep
+    cases.append(_hdr(4 + len(deep), 8) + deep)
+    verdicts = [agree(cs, c) for c in cases]
+    assert verdicts.count("err") == 4
+    assert "fallback" in verdicts
+
+
+def test_real_kernel_replies_agree():
+    """nlctrl's answer from this machine's kernel (every family it knows)."""
+    import socket
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+    req = nlcodec.encode("nlctrl", "getfamily", flags=nlcodec.NLM_F_REQUEST | nlcodec.NLM_F_DUMP,
+                         seq=7)
+    s.send(req)
+    raw = b""
+    done = False
+    while not done:
+        chunk = s.recv(1 << 16)
+        raw += chunk
+        done = any(m.type == "done" for m in nlcodec.decode(chunk, "generic"))
+    s.close()
+    cs = compiled("nlctrl").sets["ctrl_attrs"]
+    n = 0
+    pos = 0
+    while pos < len(raw):
+        ln = int.from_bytes(raw[pos:pos + 4], "little")
+        if int.from_bytes(raw[pos + 4:pos + 6], "little") == 0x10:
+            assert agree(cs, raw[pos + 20:pos + ln]) == "ok"
+            n += 1
+        pos += (ln + 3) & ~3
+    assert n >= 3
