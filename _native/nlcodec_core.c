@@ -303,6 +303,7 @@ typedef struct {
     const nlc_tables *t;
     const uint8_t *buf;
     wbuf w;
+    int32_t nrefs;        /* marshal back-references handed out in this stream */
     entry *e;
     size_t ne, ce;
     group *g;
@@ -325,6 +326,60 @@ typedef struct {
 } frame;
 
 static __thread int32_t g_first[TYPE_MASK + 1];   /* type -> group + 1 while grouping */
+
+/* Names are written once per stream and referred back to after that
+ * (marshal's FLAG_REF / 'r'): marshal.loads then reuses one str object,
+ * hash included, for every dict key of the same name. */
+typedef struct {
+    uint32_t *gen;
+    int32_t *idx;
+    size_t n;
+} reftab;
+
+static __thread reftab ref_attrs, ref_fields;
+static __thread uint32_t ref_gen;
+
+static void wname_ref(ctx *c, reftab *rt, int32_t i, const char *name, size_t n)
+{
+    wbuf *w = &c->w;
+    if (w->dry || w->oom)
+        return;
+    if ((size_t)i >= rt->n || n >= 256) {
+        wcstr(w, name, n);
+        return;
+    }
+    if (rt->gen[i] == ref_gen) {
+        wbyte(w, 'r');
+        wi32(w, rt->idx[i]);
+        return;
+    }
+    rt->gen[i] = ref_gen;
+    rt->idx[i] = c->nrefs++;
+    WNEED(w, n + 2);
+    w->p[w->len++] = 'z' | 0x80;
+    w->p[w->len++] = (uint8_t)n;
+    memcpy(w->p + w->len, name, n);
+    w->len += n;
+}
+
+static int reftab_fit(reftab *rt, size_t n)
+{
+    if (rt->n >= n)
+        return 1;
+    uint32_t *g = calloc(n, sizeof *g);
+    int32_t *x = calloc(n, sizeof *x);
+    if (!g || !x) {
+        free(g);
+        free(x);
+        return 0;
+    }
+    free(rt->gen);
+    free(rt->idx);
+    rt->gen = g;
+    rt->idx = x;
+    rt->n = n;
+    return 1;
+}
 
 #define GROW(c, arr, n, cap) \
     do { \
@@ -395,7 +450,7 @@ static int dec_layout(ctx *c, int32_t li, size_t start, size_t end)
         for (int i = 0; i < L->nfields; i++) {
             if (F[i].kind == 2 || (size_t)F[i].end > avail || F[i].kind == 5)
                 continue;
-            wcstr(w, F[i].name, F[i].name_len);
+            wname_ref(c, &ref_fields, L->first_field + i, F[i].name, F[i].name_len);
             field_value(c, &F[i], c->buf + start + F[i].end - F[i].size);
         }
         wbyte(w, '0');
@@ -407,7 +462,7 @@ static int dec_layout(ctx *c, int32_t li, size_t start, size_t end)
         const nlc_field *f = &F[i];
         if (f->kind == 2)
             continue;
-        wcstr(w, f->name, f->name_len);
+        wname_ref(c, &ref_fields, L->first_field + i, f->name, f->name_len);
         if (f->kind == 4) {
             /* fixed array: f->size is the element size, f->end - (previous end) its span */
             size_t span = f->end - (i ? F[i - 1].end : 0);
@@ -815,7 +870,7 @@ static void wname(ctx *c, const group *g, int brackets)
     if (g->attr >= 0) {
         const nlc_attr *a = &c->t->attrs[g->attr];
         if (!brackets) {
-            wcstr(&c->w, a->name, a->name_len);
+            wname_ref(c, &ref_attrs, g->attr, a->name, a->name_len);
         } else {
             char s[256];
             size_t n = a->name_len < 250 ? a->name_len : 250;
@@ -928,35 +983,50 @@ out:
     return rc;
 }
 
+/* per-thread scratch, kept between calls (no malloc on the hot path) */
+static __thread ctx scratch;
+
 int nlc_decode(const nlc_tables *t, int32_t set, const uint8_t *buf, size_t start, size_t end,
                int32_t kernel, int32_t mode, int32_t only_id,
                uint8_t **out, size_t *outlen, size_t *err_off)
 {
-    ctx c;
-    memset(&c, 0, sizeof c);
-    c.t = t;
-    c.buf = buf;
-    c.kernel = kernel;
-    c.w.dry = mode == NLC_VALIDATE;
-    int rc = dec_set(&c, set, start, end, 0, 0, mode == NLC_ONLY ? only_id : -1);
-    free(c.e);
-    free(c.g);
-    free(c.ev);
-    *err_off = c.err_off;
-    if (rc == NLC_OK && c.w.oom)
+    ctx *c = &scratch;
+    if (!reftab_fit(&ref_attrs, (size_t)t->n_attrs) ||
+        !reftab_fit(&ref_fields, (size_t)t->n_fields))
+        return NLC_NOMEM;
+    if (++ref_gen == 0) {       /* wrapped: forget every old generation */
+        memset(ref_attrs.gen, 0, ref_attrs.n * sizeof *ref_attrs.gen);
+        memset(ref_fields.gen, 0, ref_fields.n * sizeof *ref_fields.gen);
+        ref_gen = 1;
+    }
+    c->t = t;
+    c->buf = buf;
+    c->kernel = kernel;
+    c->err_off = 0;
+    c->nrefs = 0;
+    c->ne = c->ng = c->nev = 0;
+    c->w.len = 0;
+    c->w.oom = 0;
+    c->w.dry = mode == NLC_VALIDATE;
+    int rc = dec_set(c, set, start, end, 0, 0, mode == NLC_ONLY ? only_id : -1);
+    *err_off = c->err_off;
+    if (rc == NLC_OK && c->w.oom)
         rc = NLC_NOMEM;
     if (rc != NLC_OK) {
-        free(c.w.p);
         *out = NULL;
         *outlen = 0;
         return rc;
     }
-    *out = c.w.p;
-    *outlen = c.w.len;
+    *out = c->w.p;
+    *outlen = c->w.len;
     return NLC_OK;
 }
 
-void nlc_free(void *p)
+void nlc_release(void)
 {
-    free(p);
+    free(scratch.e);
+    free(scratch.g);
+    free(scratch.ev);
+    free(scratch.w.p);
+    memset(&scratch, 0, sizeof scratch);
 }

@@ -88,13 +88,15 @@ typedef struct {
     const nlc_fmt *fmts;
     const nlc_layout *layouts;
     const nlc_field *fields;
+    int32_t n_attrs, n_fields;
     int32_t max_depth;
 } nlc_tables;
 
 /* Decode buf[start:end] with attribute set `set`.  On NLC_OK *out holds a
- * marshal stream of *outlen bytes (free it with nlc_free) and *err_off is 0;
- * on NLC_ERR *err_off is the offset of the offending attribute. */
+ * marshal stream of *outlen bytes in this thread's scratch buffer, valid
+ * until the thread's next call; on NLC_ERR *err_off is the offset of the
+ * offending attribute.  nlc_free releases the thread's scratch memory. */
 int nlc_decode(const nlc_tables *t, int32_t set, const uint8_t *buf, size_t start, size_t end,
                int32_t kernel, int32_t mode, int32_t only_id,
                uint8_t **out, size_t *outlen, size_t *err_off);
-void nlc_free(void *p);
+void nlc_release(void);

@@ -203,6 +203,7 @@ class Tables:
             c.name, c.name_len = cstr(f["name"] or "")
         t = ffi.new("nlc_tables *")
         t.attrs, t.sets, t.fmts, t.layouts, t.fields = attrs, sets, fmts, layouts, fields
+        t.n_attrs, t.n_fields = len(self._attrs), len(self._fields)
         t.max_depth = pure.MAX_DEPTH
         keep += [attrs, sets, fmts, layouts, fields, t]
         # older tables stay alive: another thread may still be walking them
@@ -273,41 +274,45 @@ class Lazy:
         return d.get(ca.name, default)
 
 
+class _Out(threading.local):
+    """Per-thread out-parameters for nlc_decode (the C side keeps per-thread
+    scratch memory too, so calls from several threads never share state)."""
+
+    def __init__(self):
+        self.out = ffi.new("uint8_t **")
+        self.len = ffi.new("size_t *")
+        self.err = ffi.new("size_t *")
+
+
 class Backend:
     name = "native"
     encode_set = staticmethod(pure.encode_set)
 
     def __init__(self):
         self.tables = Tables()
+        self._o = _Out()
 
     def status(self, cs, buf, start=0, end=None, kernel=False, mode=FULL):
         """The C core's verdict alone (OK, ERR, FALLBACK, NOMEM) and its error
         offset: for the differential tests."""
         end = len(buf) if end is None else end
         sid = self.tables.index(cs)
-        out = ffi.new("uint8_t **")
-        outlen = ffi.new("size_t *")
-        eoff = ffi.new("size_t *")
+        o = self._o
         rc = lib.nlc_decode(self.tables.ptr, sid, ffi.from_buffer(buf), start, end,
-                            int(kernel), mode, -1, out, outlen, eoff)
-        if rc == OK:
-            lib.nlc_free(out[0])
-        return rc, eoff[0]
+                            int(kernel), mode, -1, o.out, o.len, o.err)
+        return rc, o.err[0]
 
     def _run(self, cs, buf, start, end, path, kernel, mode, only=-1):
-        sid = self.tables.index(cs)
-        out = ffi.new("uint8_t **")
-        outlen = ffi.new("size_t *")
-        eoff = ffi.new("size_t *")
+        sid = self.tables.set_ix.get(id(cs))
+        if sid is None:
+            sid = self.tables.index(cs)
+        o = self._o
         rc = lib.nlc_decode(self.tables.ptr, sid, ffi.from_buffer(buf), start, end,
-                            int(kernel), mode, only, out, outlen, eoff)
+                            kernel, mode, only, o.out, o.len, o.err)
         if rc == OK:
             if mode == VALIDATE:
                 return None
-            try:
-                return marshal.loads(ffi.buffer(out[0], outlen[0]))
-            finally:
-                lib.nlc_free(out[0])
+            return marshal.loads(ffi.buffer(o.out[0], o.len[0]))
         if rc == NOMEM:
             raise MemoryError("nlcodec C core: out of memory")
         # malformed (pure raises the DecodeError) or a case left to pure
