@@ -328,3 +328,40 @@ class Backend:
         """Validate now, decode attributes on demand (``Message.get``)."""
         self._run(cs, buf, start, end, path, kernel, VALIDATE)
         return Lazy(self, cs, buf, start, end, path, kernel)
+
+
+def c_tables_source(tables: Tables, name: str = "fuzz_tables") -> str:
+    """The tables as C source (static arrays), for the libFuzzer harness
+    (``_native/fuzz/``), which runs the C core without Python."""
+    def q(s):
+        return '"' + "".join(c if c.isalnum() or c in "_-[]" else f"\\x{ord(c):02x}"
+                             for c in s) + '"'
+
+    out = ['#include <stdint.h>', '#include <stddef.h>', '#include "nlcodec_core.h"', ""]
+    keys = ("kind", "size", "is_signed", "big", "hint", "flags", "multi", "levels", "set",
+            "header", "layout", "elem", "sel_id", "sel_kind", "sel_size", "sel_big",
+            "sel_signed", "fmt_first", "fmt_count", "min_len", "max_len")
+    rows = [", ".join(str(r[k]) for k in keys) + f", {len(r['name'].encode())}, {q(r['name'])}"
+            for r in tables._attrs]
+    out.append("static const nlc_attr A[] = {\n" + ",\n".join(f"  {{{r}}}" for r in rows)
+               + "\n};")
+    for i, (by_id, _) in enumerate(tables._set_rows):
+        out.append(f"static const int32_t B{i}[] = {{{', '.join(map(str, by_id or [0]))}}};")
+    out.append("static const nlc_set S[] = {\n" + ",\n".join(
+        f"  {{{len(by_id)}, B{i}, {kv}}}" for i, (by_id, kv) in enumerate(tables._set_rows))
+        + "\n};")
+    fm = [f"  {{{f['is_str']}, {f['ikey']}LL, {len(f['skey'].encode())}, {q(f['skey'])}, "
+          f"{f['kind']}, {f['set']}, {f['header']}, {f['layout']}}}" for f in tables._fmts]
+    out.append("static const nlc_fmt F[] = {\n" + ",\n".join(fm or ["  {0}"]) + "\n};")
+    out.append("static const nlc_layout L[] = {\n" + ",\n".join(
+        f"  {{{a}, {b}, {c}, {d}}}" for a, b, c, d in tables._layouts) + ("" if tables._layouts
+                                                                          else "  {0}") + "\n};")
+    fk = ("kind", "size", "big", "is_signed", "hint", "ip", "end")
+    fl = [", ".join(str(f[k]) for k in fk) + f", {len((f['name'] or '').encode())}, "
+          f"{q(f['name'] or '')}" for f in tables._fields]
+    out.append("static const nlc_field FL[] = {\n" + ",\n".join(f"  {{{r}}}" for r in fl)
+               + ("" if fl else "  {0}") + "\n};")
+    out.append(f"const nlc_tables {name} = {{A, S, F, L, FL, {len(tables._attrs)}, "
+               f"{len(tables._fields)}, {pure.MAX_DEPTH}}};")
+    out.append(f"const int {name}_nsets = {len(tables._sets)};")
+    return "\n".join(out) + "\n"
