@@ -340,7 +340,10 @@ def _encode(cf, cm, type_id, header, attrs, flags, seq, pid, payload=None) -> by
             body += be.encode_set(cs, attrs, cs.name)
     elif cm is not None:
         if cm.header is not None:
-            hb = cm.header.encode(header or {}, f"{cm.name}.header")
+            # no header given: all zeros, full size; a dict short of members
+            # encodes the members it has (byte-exact for short captured headers)
+            hb = cm.header.encode(header, f"{cm.name}.header") if header is not None \
+                else bytes(cm.header.size)
             body += hb + b"\0" * ((-len(hb)) & 3)
         if cm.set is not None and attrs:
             body += be.encode_set(cm.set, attrs, cm.set.name)

@@ -1,0 +1,443 @@
+"""The ``nlcodec`` command line: decode, dump, monitor, psample, spec, bench.
+
+Every command prints a tree for people, or with ``--json`` one JSON object
+per line for scripts.  Errors are one line on stderr with a non-zero exit:
+1 for a failure, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import nlcodec
+
+from .errors import DecodeError, EncodeError, SpecError
+
+PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d",
+               b"\x0a\x0d\x0d\x0a")
+
+# `nlcodec dump WHAT`: (socket target, message, default header, needs)
+DUMPS = {
+    "link": ("route", "getlink", {}),
+    "addr": ("route", "getaddr", {}),
+    "route": ("route", "getroute", {}),
+    "neigh": ("route", "getneigh", {}),
+    "rule": ("route", "getrule", {}),
+    "qdisc": ("route", "getqdisc", {}),
+    "class": ("route", "gettclass", {}),
+    "filter": ("route", "gettfilter", {}),
+    "action": ("route", "getaction", {}),
+    "dp": ("ovs_datapath", "get", {}),
+    "vport": ("ovs_vport", "get", {}),
+    "flow": ("ovs_flow", "get", {}),
+}
+
+
+class CliError(Exception):
+    """A failure to report in one line."""
+
+
+def _out(args, m):
+    from .show import format_message, to_json
+    if args.json:
+        print(to_json(m))
+    else:
+        print(format_message(m))
+        print()
+
+
+# -- decode -----------------------------------------------------------------
+
+
+def _families_map(pairs):
+    out = {}
+    for p in pairs or ():
+        num, _, name = p.partition("=")
+        if not num.isdigit() or not name:
+            raise CliError(f"--genl-id takes ID=FAMILY (e.g. 34=ovs_flow), not {p!r}")
+        out[int(num)] = name
+    return out
+
+
+def cmd_decode(args):
+    if args.spec:
+        from . import ynl
+        ynl.load(args.spec, register=True)
+    if args.file == "-":
+        data = sys.stdin.buffer.read()
+        path = None
+    else:
+        try:
+            with open(args.file, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise CliError(f"cannot read {args.file}: {e.strerror}") from None
+        path = args.file
+    families = _families_map(args.genl_id)
+    is_pcap = data[:4] in PCAP_MAGICS
+    if is_pcap and not args.hex:
+        from .capture import CaptureDecoder
+        dec = CaptureDecoder(families=families or None)
+        if path is None:
+            import tempfile
+            with tempfile.NamedTemporaryFile(suffix=".pcap") as tmp:
+                tmp.write(data)
+                tmp.flush()
+                for m in dec.decode_pcap(tmp.name):
+                    _out(args, m)
+            return 0
+        for m in dec.decode_pcap(path):
+            _out(args, m)
+        return 0
+    text = None
+    if not args.raw:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            if args.hex:
+                raise CliError("--hex: the input is not text") from None
+    if text is not None and (args.hex or text.strip()):
+        from .capture import CaptureDecoder
+        dec = CaptureDecoder(families=families or None)
+        r = dec.decode_hex(text, protocol=args.protocol, family=args.family, attrs=args.attrs,
+                           kernel=args.kernel)
+        if isinstance(r, dict):
+            print(json.dumps(r) if args.json else _attrs_tree(args, r))
+            return 0
+        for m in r:
+            _out(args, m)
+        return 0
+    # raw binary netlink messages (e.g. a saved dump)
+    if args.attrs:
+        fam = args.family or args.protocol
+        d = nlcodec.decode_attrs(data, fam, args.attrs, kernel=args.kernel)
+        print(json.dumps(d) if args.json else _attrs_tree(args, d))
+        return 0
+    for m in nlcodec.decode(data, args.family if args.family and not _is_protocol(args.family)
+                            else args.protocol, families=families or None, kernel=args.kernel):
+        _out(args, m)
+    return 0
+
+
+def _is_protocol(name):
+    from .registry import protocol_name
+    try:
+        protocol_name(name)
+        return True
+    except ValueError:
+        return False
+
+
+def _attrs_tree(args, d):
+    from .registry import compiled
+    from .show import format_attrs
+    fam = nlcodec.family(args.family or args.protocol)
+    cs = compiled(fam).set(args.attrs)
+    return "\n".join([args.attrs] + format_attrs(d, cs, fam))
+
+
+# -- live commands ----------------------------------------------------------
+
+
+def _connect(target, args, groups=()):
+    try:
+        return nlcodec.connect(target, netns=args.netns, groups=groups)
+    except (FileNotFoundError, PermissionError) as e:
+        raise CliError(str(e)) from None
+
+
+def _ifindex(dev, netns):
+    import subprocess
+    cmd = ["ip"] + (["-n", netns] if netns else []) + ["-j", "link", "show", "dev", dev]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise CliError(f"no device {dev!r}" + (f" in netns {netns}" if netns else ""))
+    return json.loads(r.stdout)[0]["ifindex"]
+
+
+def cmd_dump(args):
+    target, msg, header = DUMPS[args.what]
+    header = dict(header)
+    attrs = None
+    if args.what in ("qdisc", "class", "filter") and args.dev:
+        header["ifindex"] = _ifindex(args.dev, args.netns)
+    if args.what == "filter":
+        if not args.dev:
+            raise CliError("dump filter needs --dev DEV (the kernel dumps filters per device)")
+        from .tc import parse_handle
+        header["parent"] = parse_handle(args.parent) if args.parent else 0
+    if args.what == "action":
+        if not args.kind:
+            raise CliError("dump action needs --kind KIND (e.g. gact, mirred)")
+        attrs = {"act_tab": [{"kind": args.kind}]}
+    if args.what in ("dp", "vport", "flow") and args.dp:
+        header["dp_ifindex"] = _ifindex(args.dp, args.netns)
+    with _connect(target, args) as s:
+        n = 0
+        for m in s.dump(msg, header=_full_header(target, msg, header), attrs=attrs):
+            if args.what == "flow" and not args.json:
+                from .ovs import format_flow
+                print(format_flow(m))
+            else:
+                _out(args, m)
+            n += 1
+    if not args.json and args.what != "flow":
+        print(f"{n} messages", file=sys.stderr)
+    return 0
+
+
+def _full_header(target, msg, given):
+    """The message's fixed header with every member zero, then ``given``."""
+    from .registry import compiled, message_by_name
+    if target == "route":
+        hit = message_by_name("route", msg)
+        layout = hit[1].header if hit else None
+    else:
+        cf = compiled(nlcodec.family(target))
+        cm = cf.msg_by_name.get(msg)
+        layout = cm.header if cm is not None and cm.header is not None else cf.header
+    if layout is None:
+        return given or None
+    base = layout.decode(bytes(layout.size), 0, layout.size)
+    base.update(given)
+    return base
+
+
+def cmd_monitor(args):
+    groups = args.groups or ["link", "ipv4_ifaddr", "ipv6_ifaddr", "ipv4_route", "ipv6_route",
+                             "neigh", "ipv4_rule", "ipv6_rule", "tc"]
+    target = args.family or "route"
+    with _connect(target, args, groups=groups) as s:
+        if args.family:
+            s.subscribe(*groups)
+        for n, ev in enumerate(s.events(), 1):
+            _out(args, ev)
+            sys.stdout.flush()
+            if args.count and n >= args.count:
+                break
+    return 0
+
+
+def cmd_psample(args):
+    with _connect("psample", args) as s:
+        s.subscribe("packets")
+        n = 0
+        for ev in s.events():
+            if args.group is not None and ev.get("sample_group") != args.group:
+                continue
+            if args.json:
+                print(json.dumps({"group": ev.get("sample_group"), "iif": ev.get("iifindex"),
+                                  "rate": ev.get("sample_rate"), "seq": ev.get("group_seq"),
+                                  "origsize": ev.get("origsize"), "data": ev.get("data")}))
+            else:
+                print(f"group {ev.get('sample_group')} seq {ev.get('group_seq')} "
+                      f"rate {ev.get('sample_rate')} iif {ev.get('iifindex')} "
+                      f"size {ev.get('origsize')}")
+                data = ev.get("data")
+                if data:
+                    from .packet import describe
+                    print("  " + describe(bytes.fromhex(data)))
+            sys.stdout.flush()
+            n += 1
+            if args.count and n >= args.count:
+                break
+    return 0
+
+
+# -- spec browser -----------------------------------------------------------
+
+
+def cmd_spec(args):
+    fams = nlcodec.families()
+    if not args.family:
+        rows = []
+        for name, fam in sorted(fams.items()):
+            rows.append({"family": name, "protocol": fam.protocol, "genl": fam.genl,
+                         "messages": len(fam.messages), "attrsets": len(fam.attrsets)})
+        if args.json:
+            print(json.dumps(rows))
+        else:
+            for r in rows:
+                kind = "genl" if r["genl"] else r["protocol"]
+                print(f"{r['family']:<16} {kind:<8} {r['messages']:>3} messages "
+                      f"{r['attrsets']:>3} attribute sets")
+        return 0
+    try:
+        fam = nlcodec.family(args.family)
+    except KeyError as e:
+        raise CliError(str(e.args[0])) from None
+    if not args.attrset:
+        if args.json:
+            print(json.dumps({"family": fam.name, "messages": [
+                {"id": m.id, "name": m.name, "uapi": m.uapi, "attrs": m.attrs}
+                for m in fam.messages], "attrsets": sorted(fam.attrsets)}))
+            return 0
+        print(f"{fam.name} ({'generic netlink' if fam.genl else 'protocol ' + fam.protocol})")
+        print("messages:")
+        for m in fam.messages:
+            print(f"  {m.id:>4}  {m.name:<20} {m.uapi or '':<24} attrs={m.attrs or '-'}")
+        print("attribute sets:")
+        for s in sorted(fam.attrsets):
+            print(f"  {s}")
+        return 0
+    try:
+        s = fam.attrset(args.attrset)
+    except KeyError as e:
+        raise CliError(str(e.args[0])) from None
+    rows = [{"id": a.id, "name": a.name, "type": a.type, "uapi": a.uapi, "nested": a.nested,
+             "multi": a.multi, "byte_order": a.byte_order, "display": a.display,
+             "selector": a.selector} for a in s.attrs]
+    if args.json:
+        print(json.dumps({"attrset": s.name, "attrs": rows}))
+        return 0
+    print(f"{fam.name}.{s.name} ({s.prefix}*{', ' + s.uapi_header if s.uapi_header else ''})")
+    for r in rows:
+        extra = []
+        if r["nested"]:
+            extra.append(f"-> {r['nested']}")
+        if r["selector"]:
+            extra.append(f"selected by {r['selector']}")
+        if r["multi"]:
+            extra.append("multi")
+        if r["byte_order"] != "host":
+            extra.append(r["byte_order"] + "-endian")
+        if r["display"]:
+            extra.append(r["display"])
+        print(f"  {r['id']:>4}  {r['name']:<28} {r['type']:<16} {' '.join(extra)}")
+    return 0
+
+
+# -- bench ------------------------------------------------------------------
+
+
+def cmd_bench(args):
+    from . import benchmark
+    if args.compare:
+        print(benchmark.compare(*args.compare))
+        return 0
+    kinds = ("decode", "encode", "socket", "capture") if args.what == "all" else (args.what,)
+    backends = (args.backend,) if args.backend else ("native", "pure")
+    report = benchmark.run(kinds, backends, input_path=args.input, min_time=args.min_time,
+                           show_progress=not args.json)
+    if args.output:
+        with open(args.output, "w") as f:
+            json.dump(report, f, indent=1)
+    print(json.dumps(report) if args.json else benchmark.format_table(report))
+    return 0
+
+
+# -- main -------------------------------------------------------------------
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="nlcodec",
+        description="Decode, dump and watch netlink traffic (rtnetlink, TC, OVS, psample...).",
+        epilog="Examples:\n"
+               "  nlcodec decode capture.pcap           # an nlmon capture\n"
+               "  nlcodec decode --hex dump.txt         # xxd, hexdump -C, gdb x/, crash rd...\n"
+               "  nlcodec dump link --json              # this machine's links\n"
+               "  nlcodec spec tc flower_attrs          # browse the specs\n"
+               "Run `nlcodec COMMAND --help` for each command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--backend", choices=("native", "pure"),
+                   help="codec backend (default: native when built; env NLCODEC_BACKEND)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    d = sub.add_parser("decode", help="decode a capture, hex dump or raw netlink bytes",
+                       description="Decode netlink messages from a pcap/pcapng (nlmon), a hex "
+                                   "dump (auto-detected format) or raw bytes. FILE '-' reads "
+                                   "stdin.")
+    d.add_argument("file", metavar="FILE")
+    d.add_argument("--hex", action="store_true", help="the input is a hex dump (default: guess)")
+    d.add_argument("--raw", action="store_true", help="the input is raw binary netlink messages")
+    d.add_argument("--protocol", default="route",
+                   help="netlink protocol of a hex/raw input (route, generic, ...; default route)")
+    d.add_argument("--family", help="family of the input (e.g. ovs_flow, tc, rt_link)")
+    d.add_argument("--attrs", metavar="SET",
+                   help="the input is a bare attribute stream of this set (e.g. action_attrs)")
+    d.add_argument("--kernel", action="store_true",
+                   help="accept kernel-internal forms (OVS sw_flow_actions in memory dumps)")
+    d.add_argument("--genl-id", action="append", metavar="ID=FAMILY",
+                   help="generic netlink id of a family when the capture does not say")
+    d.add_argument("--spec", metavar="YAML", help="load a kernel YNL spec first")
+    d.add_argument("--json", action="store_true", help="one JSON object per message")
+    d.set_defaults(fn=cmd_decode)
+
+    u = sub.add_parser("dump", help="dump kernel objects (links, routes, qdiscs, OVS flows...)")
+    u.add_argument("what", choices=sorted(DUMPS))
+    u.add_argument("--netns", help="network namespace: name, path or pid:N")
+    u.add_argument("--dev", help="device (qdisc/class/filter)")
+    u.add_argument("--parent", help="filter parent in tc notation (ffff:, 1:10)")
+    u.add_argument("--kind", help="action kind (dump action)")
+    u.add_argument("--dp", help="OVS datapath name (vport/flow)")
+    u.add_argument("--json", action="store_true", help="one JSON object per message")
+    u.set_defaults(fn=cmd_dump)
+
+    m = sub.add_parser("monitor", help="print rtnetlink or genl multicast events live")
+    m.add_argument("groups", nargs="*", metavar="GROUP",
+                   help="rtnetlink groups (link, ipv4_route, tc, ...) or genl groups with --family")
+    m.add_argument("--family", help="a generic netlink family (e.g. ovs_vport, psample)")
+    m.add_argument("--netns", help="network namespace")
+    m.add_argument("--count", type=int, help="stop after N events")
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(fn=cmd_monitor)
+
+    s = sub.add_parser("psample", help="print psample packet samples live")
+    s.add_argument("--group", type=int, help="only this sample group")
+    s.add_argument("--netns")
+    s.add_argument("--count", type=int, help="stop after N samples")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_psample)
+
+    c = sub.add_parser("spec", help="browse families, messages and attribute sets")
+    c.add_argument("family", nargs="?")
+    c.add_argument("attrset", nargs="?")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(fn=cmd_spec)
+
+    b = sub.add_parser("bench", help="measure encode/decode/socket throughput on this machine")
+    b.add_argument("what", nargs="?", default="decode",
+                   choices=("decode", "encode", "socket", "capture", "all"))
+    b.add_argument("--backend", choices=("native", "pure"))
+    b.add_argument("--input", metavar="FILE", help="your own messages: raw, pcap or hex dump")
+    b.add_argument("--min-time", type=float, default=0.3, help="seconds per measurement")
+    b.add_argument("--output", metavar="FILE", help="save the report as JSON")
+    b.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two saved runs")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(fn=cmd_bench)
+    return p
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "fn", None):
+        parser.print_help()
+        return 2
+    if args.backend and args.command != "bench":
+        nlcodec.use_backend(args.backend)
+    try:
+        return args.fn(args)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except (CliError, DecodeError, EncodeError, SpecError, KeyError, ValueError, OSError,
+            ImportError) as e:
+        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+        print(f"nlcodec {args.command}: error: {msg}", file=sys.stderr)
+        return 1
+    except Exception as e:                       # NetlinkError and friends
+        if type(e).__name__ in ("NetlinkError",) or hasattr(e, "errno"):
+            print(f"nlcodec {args.command}: error: {e}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Human-readable and JSON views of decoded messages (the CLI's output).
+
+The tree view walks a decoded message beside its spec: attribute names,
+values in their natural form, enum and flag values named (``7 (up,broadcast)``),
+flag-like numbers in hex as the kernel's tools show them.  ``to_json`` gives
+one JSON object per message for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .tables import K_INDEXED, K_INT, K_NEST, K_SUBMSG, K_TYPEVALUE
+
+_NLM_FLAGS = [(0x1, "request"), (0x2, "multi"), (0x4, "ack"), (0x8, "echo"),
+              (0x10, "dump_intr"), (0x20, "dump_filtered")]
+_GET_FLAGS = [(0x100, "root"), (0x200, "match"), (0x400, "atomic")]
+_NEW_FLAGS = [(0x100, "replace"), (0x200, "excl"), (0x400, "create"), (0x800, "append")]
+
+
+def nlmsg_flags_text(flags: int, type_name: str = "") -> str:
+    table = _NLM_FLAGS + (_GET_FLAGS if type_name.startswith("get") else
+                          _NEW_FLAGS if type_name.startswith("new") else [])
+    names = [n for bit, n in table if flags & bit]
+    rest = flags & ~sum(bit for bit, _ in table)
+    if rest:
+        names.append(hex(rest))
+    return ",".join(names) or "0"
+
+
+def to_json(m) -> str:
+    d = m.to_dict()
+    d["protocol"] = m.protocol
+    direction = getattr(m, "direction", None)
+    if direction:
+        d["direction"] = direction
+    return json.dumps(d, default=_default)
+
+
+def _default(o):
+    if isinstance(o, (bytes, bytearray, memoryview)):
+        return bytes(o).hex()
+    raise TypeError(f"cannot show {type(o).__name__}")
+
+
+def _scalar(v) -> str:
+    if isinstance(v, str):
+        return json.dumps(v) if (not v or " " in v or '"' in v) else v
+    if v is True:
+        return "true"
+    if v is None:
+        return "-"
+    return str(v)
+
+
+def _named(fam, enum_name, v):
+    if fam is None or enum_name is None or not isinstance(v, int):
+        return None
+    e = fam.enum(enum_name)
+    if e is None:
+        return None
+    text = e.describe(v)
+    if e.is_flags:
+        return f"{v:#x} ({text})"
+    return f"{v} ({text})" if text != str(v) else None
+
+
+def _struct_line(d) -> str:
+    return " ".join(f"{k}={_scalar(v) if not isinstance(v, (dict, list)) else json.dumps(v)}"
+                    for k, v in d.items())
+
+
+def format_attrs(d, cs, fam, indent="  ") -> list[str]:
+    """Lines for an attribute dict decoded with compiled set ``cs``."""
+    lines = []
+    for key, v in d.items():
+        ca = cs.by_name.get(key) if cs is not None else None
+        if key in ("_flags", "_repeated", "_raw"):
+            continue                    # re-encoding bookkeeping, not content
+        if ca is None:
+            lines.append(f"{indent}{key}: {_value_line(v)}")
+            continue
+        sub = None
+        if ca.kind in (K_NEST, K_TYPEVALUE) or (ca.kind == K_INDEXED and ca.elem is None):
+            sub = ca.set
+        elif ca.kind == K_SUBMSG:
+            key_v = d.get(ca.selector)
+            fmt = ca.formats.get(key_v) if isinstance(key_v, (str, int)) else None
+            sub = fmt[1] if fmt and fmt[0] == "nest" else None
+        values = v if ca.multi and isinstance(v, list) else [v]
+        for item in values:
+            lines.extend(_attr_lines(key, item, ca, sub, fam, indent))
+    return lines
+
+
+def _attr_lines(key, v, ca, sub, fam, indent):
+    if ca.kind == K_INT:
+        named = _named(fam, ca.enum, v)
+        if named is None and "flags" in key and isinstance(v, int):
+            named = hex(v)
+        return [f"{indent}{key}: {named or _scalar(v)}"]
+    if isinstance(v, dict) and sub is not None and ca.kind == K_TYPEVALUE:
+        out = [f"{indent}{key}:"]
+        for k, x in v.items():
+            if isinstance(x, dict) and all(isinstance(y, dict) for y in x.values()) and x:
+                out.append(f"{indent}  [{k}]:")
+                for k2, y in x.items():
+                    out.append(f"{indent}    [{k2}]:")
+                    out.extend(format_attrs(y, sub, fam, indent + "      "))
+            else:
+                out.append(f"{indent}  [{k}]:")
+                out.extend(format_attrs(x, sub, fam, indent + "    ") if isinstance(x, dict)
+                           else [f"{indent}    {_value_line(x)}"])
+        return out
+    if isinstance(v, dict) and sub is not None:
+        out = [f"{indent}{key}:"]
+        if "_header" in v:
+            out.append(f"{indent}  header: {_struct_line(v['_header'])}")
+        out.extend(format_attrs(v, sub, fam, indent + "  "))
+        return out
+    if isinstance(v, (list, dict)) and ca.kind == K_INDEXED:
+        items = enumerate(v, 1) if isinstance(v, list) else v.items()
+        out = [f"{indent}{key}:"]
+        for i, x in items:
+            if isinstance(x, dict) and sub is not None:
+                out.append(f"{indent}  [{i}]:")
+                out.extend(format_attrs(x, sub, fam, indent + "    "))
+            else:
+                out.append(f"{indent}  [{i}]: {_value_line(x)}")
+        return out
+    return [f"{indent}{key}: {_value_line(v)}"]
+
+
+def _value_line(v) -> str:
+    if isinstance(v, dict):
+        return "{" + _struct_line(v) + "}"
+    if isinstance(v, list):
+        if len(v) > 16 and all(isinstance(x, int) for x in v):
+            return "[" + ", ".join(map(str, v[:16])) + f", ... ({len(v)} values)]"
+        return "[" + ", ".join(_value_line(x) for x in v) + "]"
+    return _scalar(v)
+
+
+def format_message(m) -> str:
+    """A tree of one message: a title line, the header, then the attributes."""
+    fam = m._cf.spec if getattr(m, "_cf", None) is not None else None
+    where = f"{m.family}/{m.type}" if m.family != m.protocol else f"{m.protocol}/{m.type}"
+    direction = getattr(m, "direction", None)
+    title = (f"{where} len={m.length} seq={m.seq} pid={m.pid} "
+             f"flags={nlmsg_flags_text(m.flags, str(m.type))}")
+    if direction:
+        title += f" [{direction}]"
+    lines = [title]
+    if m.header:
+        lines.append("  header: " + _header_line(m.header, fam))
+    lines.extend(format_attrs(m.attrs, m._set, fam))
+    if m.payload:
+        lines.append(f"  payload: {m.payload}")
+    return "\n".join(lines)
+
+
+def _header_line(h, fam):
+    parts = []
+    for k, v in h.items():
+        if isinstance(v, dict):
+            parts.append(f"{k}={{{_struct_line(v)}}}")
+        elif "flags" in k and isinstance(v, int):
+            parts.append(f"{k}={v:#x}")
+        else:
+            parts.append(f"{k}={_scalar(v)}")
+    return " ".join(parts)
