@@ -430,7 +430,15 @@ static void int_list(ctx *c, const nlc_field *f, const uint8_t *p, size_t n)
 }
 
 /* kinds 4 (array of ints, count in .end - previous end) and 5 (greedy ints) */
+static int dec_layout_x(ctx *c, int32_t li, size_t start, size_t end, int braces);
+
 static int dec_layout(ctx *c, int32_t li, size_t start, size_t end)
+{
+    return dec_layout_x(c, li, start, end, 1);
+}
+
+/* braces=0: the members only, for a dict the caller opened (genl headers) */
+static int dec_layout_x(ctx *c, int32_t li, size_t start, size_t end, int braces)
 {
     const nlc_layout *L = &c->t->layouts[li];
     const nlc_field *F = &c->t->fields[L->first_field];
@@ -446,17 +454,20 @@ static int dec_layout(ctx *c, int32_t li, size_t start, size_t end)
             ok = (size_t)F[i].end == avail;
         if (!ok)
             return err_at(c, start);
-        wbyte(w, '{');
+        if (braces)
+            wbyte(w, '{');
         for (int i = 0; i < L->nfields; i++) {
             if (F[i].kind == 2 || (size_t)F[i].end > avail || F[i].kind == 5)
                 continue;
             wname_ref(c, &ref_fields, L->first_field + i, F[i].name, F[i].name_len);
             field_value(c, &F[i], c->buf + start + F[i].end - F[i].size);
         }
-        wbyte(w, '0');
+        if (braces)
+            wbyte(w, '0');
         return NLC_OK;
     }
-    wbyte(w, '{');
+    if (braces)
+            wbyte(w, '{');
     size_t pos = start + L->size;
     for (int i = 0; i < L->nfields; i++) {
         const nlc_field *f = &F[i];
@@ -479,7 +490,8 @@ static int dec_layout(ctx *c, int32_t li, size_t start, size_t end)
         wcstr(w, "_tail", 5);
         whex(w, c->buf + pos, end - pos);
     }
-    wbyte(w, '0');
+    if (braces)
+            wbyte(w, '0');
     return NLC_OK;
 }
 
@@ -1029,4 +1041,139 @@ void nlc_release(void)
     free(scratch.ev);
     free(scratch.w.p);
     memset(&scratch, 0, sizeof scratch);
+}
+
+/* ---------------------------------------------------------------- streams */
+
+static void wsmall(wbuf *w, int64_t v)
+{
+    wint(w, (uint64_t)v, 1);
+}
+
+int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t *by_type,
+                      int32_t n_types, const uint8_t *buf, size_t len, int32_t kernel,
+                      uint8_t **out, size_t *outlen, size_t *err_off)
+{
+    ctx *c = &scratch;
+    if (!reftab_fit(&ref_attrs, (size_t)t->n_attrs) ||
+        !reftab_fit(&ref_fields, (size_t)t->n_fields))
+        return NLC_NOMEM;
+    c->t = t;
+    c->buf = buf;
+    c->kernel = kernel;
+    c->err_off = 0;
+    c->nrefs = 0;
+    c->w.len = 0;
+    c->w.oom = 0;
+    c->w.dry = 0;
+    if (++ref_gen == 0)
+        ref_gen = 1;
+    wbuf *w = &c->w;
+    wbyte(w, '[');
+    size_t count_at = w->len;
+    wi32(w, 0);
+    int32_t count = 0;
+    size_t off = 0;
+    while (off < len) {
+        if (len - off < 16)
+            break;                       /* Python raises the precise error */
+        uint32_t ln;
+        memcpy(&ln, buf + off, 4);
+        if (ln < 16 || ln > len - off)
+            break;
+        uint16_t type = rd16(buf + off + 4), flags = rd16(buf + off + 6);
+        uint32_t seq, pid;
+        memcpy(&seq, buf + off + 8, 4);
+        memcpy(&pid, buf + off + 12, 4);
+        size_t end = off + ln, pos = off + 16;
+        size_t mark = w->len;
+        int32_t mark_refs = c->nrefs;
+        count++;
+        wbyte(w, ')');
+        wbyte(w, 8);
+        wsmall(w, (int64_t)off);
+        wsmall(w, ln);
+        wsmall(w, type);
+        wsmall(w, flags);
+        wsmall(w, seq);
+        wsmall(w, pid);
+        int ok = 0;
+        const nlc_msgdef *d = type < n_types && by_type[type] >= 0 ? &defs[by_type[type]] : NULL;
+        if (d && type >= 16) {
+            int rc = NLC_OK;
+            int32_t header = d->header, set = d->set;
+            if (d->genl) {
+                if (end - pos < 4) {
+                    rc = NLC_FALLBACK;
+                } else {
+                    uint8_t cmd = buf[pos];
+                    if (cmd >= d->cmd_count || defs[d->cmd_first + cmd].set < 0) {
+                        rc = NLC_FALLBACK;
+                    } else {
+                        const nlc_msgdef *cd = &defs[d->cmd_first + cmd];
+                        if (cd->header >= 0)
+                            header = cd->header;
+                        set = cd->set;
+                        wbyte(w, '{');
+                        wcstr(w, "cmd", 3);
+                        wsmall(w, cmd);
+                        wcstr(w, "version", 7);
+                        wsmall(w, buf[pos + 1]);
+                        wcstr(w, "reserved", 8);
+                        wsmall(w, rd16(buf + pos + 2));
+                        pos += 4;
+                        if (header >= 0) {
+                            size_t hs = c->t->layouts[header].size;
+                            size_t hend = pos + hs < end ? pos + hs : end;
+                            rc = dec_layout_x(c, header, pos, hend, 0);
+                            pos += (hs + 3) & ~(size_t)3;
+                        }
+                        wbyte(w, '0');
+                    }
+                }
+            } else if (header >= 0) {
+                size_t hs = c->t->layouts[header].size;
+                size_t hend = pos + hs < end ? pos + hs : end;
+                rc = dec_layout(c, header, pos, hend);
+                pos += (hs + 3) & ~(size_t)3;
+            } else {
+                wbyte(w, '{');
+                wbyte(w, '0');
+            }
+            if (pos > end)
+                pos = end;
+            if (rc == NLC_OK && set >= 0) {
+                c->ne = c->ng = c->nev = 0;
+                rc = dec_set(c, set, pos, end, 0, 0, -1);
+                ok = rc == NLC_OK;
+            }
+            if (rc == NLC_NOMEM || w->oom)
+                return NLC_NOMEM;
+        }
+        if (!ok) {
+            /* roll back to the tuple's first six items; forget refs made since */
+            w->len = mark;
+            c->nrefs = mark_refs;
+            if (++ref_gen == 0)
+                ref_gen = 1;
+            wbyte(w, ')');
+            wbyte(w, 8);
+            wsmall(w, (int64_t)off);
+            wsmall(w, ln);
+            wsmall(w, type);
+            wsmall(w, flags);
+            wsmall(w, seq);
+            wsmall(w, pid);
+            wbyte(w, 'N');
+            wbyte(w, 'N');
+        }
+        off += (ln + 3) & ~(size_t)3;
+    }
+    if (w->oom)
+        return NLC_NOMEM;
+    memcpy(w->p + count_at, &count, 4);
+    *err_off = off;
+    *out = w->p;
+    *outlen = w->len;
+    return NLC_OK;
 }

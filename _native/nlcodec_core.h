@@ -100,3 +100,20 @@ int nlc_decode(const nlc_tables *t, int32_t set, const uint8_t *buf, size_t star
                int32_t kernel, int32_t mode, int32_t only_id,
                uint8_t **out, size_t *outlen, size_t *err_off);
 void nlc_release(void);
+
+/* A message type the stream decoder knows.  Plain protocols: by_type[type]
+ * -> index of {genl=0, header, set}.  Generic netlink: by_type[family id]
+ * -> {genl=1, header (the family header), cmd_first, cmd_count}, and
+ * defs[cmd_first + cmd] -> {header, set} of each command (set -1: unknown). */
+typedef struct {
+    int32_t genl, header, set, cmd_first, cmd_count;
+} nlc_msgdef;
+
+/* Decode a whole stream of netlink messages into one marshal list of
+ * tuples (offset, length, type, flags, seq, pid, header, attrs); header and
+ * attrs are None for a message left to Python (control messages, unknown
+ * types, malformed or rare content: Python decodes those one by one and
+ * raises the precise error).  Returns NLC_ERR only for a broken nlmsghdr. */
+int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t *by_type,
+                      int32_t n_types, const uint8_t *buf, size_t len, int32_t kernel,
+                      uint8_t **out, size_t *outlen, size_t *err_off);

@@ -162,6 +162,22 @@ def iter_decode(data, protocol="route", *, families=None, kernel=False):
     ids = GENL_IDS if not families else {**GENL_IDS, **families}
     n = len(buf)
     off = 0
+    stream = getattr(_backend.active(), "decode_stream", None)
+    if stream is not None and n:
+        # the native backend decodes the whole stream in one call; messages it
+        # leaves aside (control messages, unknown types, errors) come here one by one
+        off, items, info = stream(proto, buf, ids, kernel)
+        genl = proto == "generic"
+        for moff, ln, ty, fl, seq, pid, hdr, attrs in items:
+            if attrs is None:
+                yield decode_one(buf, moff, ln, ty, fl, seq, pid, proto, ids, kernel)
+                continue
+            cf, cm, fam = info[(ty, hdr["cmd"]) if genl else ty]
+            m = Message()
+            m.type_id, m.flags, m.seq, m.pid, m.length = ty, fl, seq, pid, ln
+            m.protocol, m.family, m.type = proto, fam, cm.name
+            m._cf, m._cmd, m._set, m._header, m._attrs = cf, cm, cm.set, hdr, attrs
+            yield m
     while off < n:
         if n - off < 16:
             raise DecodeError(f"{n - off} bytes left, too short for a netlink header",

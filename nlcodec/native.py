@@ -49,8 +49,8 @@ class Tables:
         self._set_rows: list = []            # (by_id list, kernel_variant)
         self._fmts: list = []
         self._elem_ix: dict[int, int] = {}
-        self.ptr = None
         self._keep = []                      # cffi objects the C tables point into
+        self._build()                        # empty, until sets are first used
 
     # -- growing ---------------------------------------------------------------
 
@@ -62,6 +62,14 @@ class Tables:
                 if ix is None:
                     ix = self._add_sets(cs)
                     self._build()
+        return ix
+
+    def layout_index(self, lay: Layout) -> int:
+        ix = self._layout_ix.get(id(lay))
+        if ix is None:
+            with self._lock:
+                ix = self._layout(lay)
+                self._build()
         return ix
 
     def _set_index(self, cs, pending):
@@ -291,6 +299,7 @@ class Backend:
     def __init__(self):
         self.tables = Tables()
         self._o = _Out()
+        self._streams = {}
 
     def status(self, cs, buf, start=0, end=None, kernel=False, mode=FULL):
         """The C core's verdict alone (OK, ERR, FALLBACK, NOMEM) and its error
@@ -328,6 +337,66 @@ class Backend:
         """Validate now, decode attributes on demand (``Message.get``)."""
         self._run(cs, buf, start, end, path, kernel, VALIDATE)
         return Lazy(self, cs, buf, start, end, path, kernel)
+
+    def decode_stream(self, proto, buf, ids, kernel=False):
+        """A whole message stream in one C call.  Returns (offset where the C
+        core stopped, [(off, len, type, flags, seq, pid, header, attrs)],
+        message info by type or (type, cmd)); messages with attrs None are
+        left to the caller's per-message path."""
+        st = self._streams.get(proto if proto != "generic" else (proto, tuple(ids.items())))
+        if st is None:
+            st = self._stream_tables(proto, ids)
+        defs, by_type, n_types, info = st
+        o = self._o
+        rc = lib.nlc_decode_stream(self.tables.ptr, defs, by_type, n_types,
+                                   ffi.from_buffer(buf), len(buf), int(kernel), o.out, o.len,
+                                   o.err)
+        if rc != OK:
+            raise MemoryError("nlcodec C core: out of memory")
+        return o.err[0], marshal.loads(ffi.buffer(o.out[0], o.len[0])), info
+
+    def _stream_tables(self, proto, ids):
+        from . import registry
+        rows = []          # (genl, header, set, cmd_first, cmd_count)
+        by_type = {}
+        info = {}
+        if proto == "generic":
+            for fid, name in ids.items():
+                try:
+                    cf = registry.compiled(registry.family(name))
+                except KeyError:
+                    continue
+                n = max(cf.msgs, default=-1) + 1
+                by_type[fid] = len(rows)
+                rows.append((1, self._lay(cf.header), -1, len(rows) + 1, n))
+                for cmd in range(n):
+                    cm = cf.msgs.get(cmd)
+                    if cm is None or cm.set is None:
+                        rows.append((0, -1, -1, 0, 0))
+                        continue
+                    rows.append((0, self._lay(cm.header), self.tables.index(cm.set), 0, 0))
+                    info[(fid, cmd)] = (cf, cm, name)
+        else:
+            registry._load()
+            for ty, (fam, m) in registry._by_protocol.get(proto, {}).items():
+                cf = registry.compiled(fam)
+                cm = cf.msgs[m.id]
+                if cm.set is None:
+                    continue
+                by_type[ty] = len(rows)
+                rows.append((0, self._lay(cm.header), self.tables.index(cm.set), 0, 0))
+                info[ty] = (cf, cm, proto)
+        defs = ffi.new("nlc_msgdef[]", max(1, len(rows)))
+        for i, r in enumerate(rows):
+            defs[i].genl, defs[i].header, defs[i].set, defs[i].cmd_first, defs[i].cmd_count = r
+        n_types = max(by_type, default=-1) + 1
+        arr = ffi.new("int32_t[]", [by_type.get(t, -1) for t in range(n_types)] or [-1])
+        st = (defs, arr, n_types, info)
+        self._streams[proto if proto != "generic" else (proto, tuple(ids.items()))] = st
+        return st
+
+    def _lay(self, lay):
+        return -1 if lay is None else self.tables.layout_index(lay)
 
 
 def c_tables_source(tables: Tables, name: str = "fuzz_tables") -> str:
