@@ -177,7 +177,7 @@ static void wtext(wbuf *w, int hint, const uint8_t *b, size_t n)
         }
         return;
     }
-    if (hint == NLC_T_IP && (n == 4 || n == 16)) {
+    if ((hint == NLC_T_IP || hint == NLC_T_IPV6) && (n == 4 || n == 16)) {
         if (inet_ntop(n == 4 ? AF_INET : AF_INET6, b, s, sizeof s))
             wcstr(w, s, strlen(s));
         else
@@ -1175,5 +1175,656 @@ int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t
     *err_off = off;
     *out = w->p;
     *outlen = w->len;
+    return NLC_OK;
+}
+
+/* ---------------------------------------------------------------- encode
+ *
+ * The input is marshal data (version 2: no back-references) of the dict
+ * the user passed; values are read straight from it.  Only the common,
+ * plain forms are encoded here; everything else returns NLC_FALLBACK and
+ * pure.py does it (and raises the precise EncodeError). */
+
+typedef struct {
+    const uint8_t *p, *end;
+} mcur;
+
+/* a parsed marshal object: its type and where its data is */
+typedef struct {
+    uint8_t t;
+    const uint8_t *s;   /* str/bytes data, or the first item of a container */
+    int64_t n;          /* str/bytes length, list length; int value */
+    int big;            /* an int beyond 64 bits (or a 'l' we do not read) */
+    const uint8_t *next;
+} mobj;
+
+#define FB NLC_FALLBACK
+
+static int mread(const uint8_t *p, const uint8_t *end, mobj *o);
+
+static int mskip(const uint8_t *p, const uint8_t *end, const uint8_t **next)
+{
+    mobj o;
+    int rc = mread(p, end, &o);
+    *next = o.next;
+    return rc;
+}
+
+static int mread(const uint8_t *p, const uint8_t *end, mobj *o)
+{
+    if (p >= end)
+        return FB;
+    o->t = *p++ & 0x7f;
+    o->big = 0;
+    o->s = p;
+    o->n = 0;
+    int32_t n;
+    switch (o->t) {
+    case 'N': case 'T': case 'F':
+        o->next = p;
+        return NLC_OK;
+    case 'i':
+        if (end - p < 4)
+            return FB;
+        memcpy(&n, p, 4);
+        o->n = n;
+        o->next = p + 4;
+        return NLC_OK;
+    case 'l': {
+        if (end - p < 4)
+            return FB;
+        memcpy(&n, p, 4);
+        int neg = n < 0;
+        int32_t k = neg ? -n : n;
+        if (k < 0 || end - p - 4 < 2 * (int64_t)k)
+            return FB;
+        uint64_t v = 0;
+        if (k > 5) {
+            o->big = 1;
+        } else {
+            for (int32_t i = k - 1; i >= 0; i--) {
+                uint16_t d = p[4 + 2 * i] | (p[5 + 2 * i] << 8);
+                if (v >> 49)
+                    o->big = 1;
+                v = (v << 15) | d;
+            }
+        }
+        /* values beyond int64 are only valid as u64: kept in .n as bits, flag sign */
+        o->n = (int64_t)v;
+        if (neg) {
+            if (v > (uint64_t)1 << 63)
+                o->big = 1;
+            o->n = -(int64_t)v;
+            o->t = 'm';             /* negative long */
+        } else if (v >> 63) {
+            o->t = 'U';             /* unsigned beyond int64 */
+        }
+        o->next = p + 4 + 2 * k;
+        return NLC_OK;
+    }
+    case 'u': case 't': case 's': case 'a': case 'A':
+        if (end - p < 4)
+            return FB;
+        memcpy(&n, p, 4);
+        if (n < 0 || end - p - 4 < n)
+            return FB;
+        o->s = p + 4;
+        o->n = n;
+        o->next = p + 4 + n;
+        if (o->t == 'a' || o->t == 'A' || o->t == 't')
+            o->t = 'u';
+        return NLC_OK;
+    case '[': case '(': {
+        if (end - p < 4)
+            return FB;
+        memcpy(&n, p, 4);
+        if (n < 0)
+            return FB;
+        o->n = n;
+        o->s = p + 4;
+        const uint8_t *q = p + 4;
+        for (int32_t i = 0; i < n; i++)
+            if (mskip(q, end, &q))
+                return FB;
+        o->t = '[';
+        o->next = q;
+        return NLC_OK;
+    }
+    case '{': {
+        const uint8_t *q = p;
+        int64_t k = 0;
+        while (q < end && *q != '0') {
+            if (mskip(q, end, &q) || mskip(q, end, &q))
+                return FB;
+            k++;
+        }
+        if (q >= end)
+            return FB;
+        o->n = k;
+        o->next = q + 1;
+        return NLC_OK;
+    }
+    }
+    return FB;          /* floats, sets, code objects ... */
+}
+
+typedef struct {
+    mobj key, val;
+} mitem;
+
+static __thread wbuf ebuf;
+static __thread mitem *items_stack;
+static __thread size_t items_cap, items_n;
+
+/* the items of a dict, pushed on the per-thread stack */
+static int dict_items(const mobj *d, size_t *base)
+{
+    *base = items_n;
+    if (items_n + d->n > items_cap) {
+        size_t cap = items_cap ? items_cap : 256;
+        while (cap < items_n + d->n)
+            cap *= 2;
+        mitem *p = realloc(items_stack, cap * sizeof *p);
+        if (!p)
+            return NLC_NOMEM;
+        items_stack = p;
+        items_cap = cap;
+    }
+    const uint8_t *q = d->s;
+    for (int64_t i = 0; i < d->n; i++) {
+        mitem *it = &items_stack[items_n++];
+        mread(q, d->next, &it->key);
+        mread(it->key.next, d->next, &it->val);
+        q = it->val.next;
+    }
+    return NLC_OK;
+}
+
+static int find_name(const nlc_set *S, const uint8_t *s, size_t n)
+{
+    int lo = 0, hi = S->n_names - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        const nlc_name *nm = &S->names[mid];
+        size_t k = (size_t)nm->len < n ? (size_t)nm->len : n;
+        int c = memcmp(nm->name, s, k);
+        if (c == 0)
+            c = (nm->len > (int32_t)n) - (nm->len < (int32_t)n);
+        if (c == 0)
+            return nm->attr;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+static const mobj *dict_get(size_t base, size_t end, const char *key, size_t n)
+{
+    for (size_t i = base; i < end; i++) {
+        const mobj *k = &items_stack[i].key;
+        if (k->t == 'u' && (size_t)k->n == n && memcmp(k->s, key, n) == 0)
+            return &items_stack[i].val;
+    }
+    return NULL;
+}
+
+static void eput(const void *p, size_t n)
+{
+    wbuf *w = &ebuf;
+    WNEED(w, n);
+    memcpy(w->p + w->len, p, n);
+    w->len += n;
+}
+
+static int fits(const mobj *v, int size, int is_signed)
+{
+    if (v->big || v->t == 'U')
+        return !is_signed && size == 8 && v->t == 'U' && !v->big;
+    if (size == 8)
+        return is_signed || v->n >= 0;
+    int64_t lo = is_signed ? -((int64_t)1 << (8 * size - 1)) : 0;
+    int64_t hi = is_signed ? ((int64_t)1 << (8 * size - 1)) - 1 : ((int64_t)1 << (8 * size)) - 1;
+    return v->n >= lo && v->n <= hi;
+}
+
+static void eint(uint64_t v, int size, int big)
+{
+    uint8_t b[8];
+    for (int i = 0; i < size; i++)
+        b[big ? size - 1 - i : i] = (uint8_t)(v >> (8 * i));
+    eput(b, size);
+}
+
+static int hexval(uint8_t c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* str -> bytes as values.parse_bytes, for the plain forms only */
+static int text_bytes(const mobj *v, int hint, uint8_t *tmp, size_t cap, size_t *n)
+{
+    const uint8_t *s = v->s;
+    size_t len = (size_t)v->n;
+    int colon = memchr(s, ':', len) != NULL, dot = memchr(s, '.', len) != NULL;
+    if (len == 0 || len >= 64 || s[0] == ' ' || s[len - 1] == ' ' || memchr(s, ' ', len))
+        return FB;
+    if ((hint == NLC_T_IP && (dot || colon)) || (hint == NLC_T_IPV6 && colon)) {
+        char z[64];
+        memcpy(z, s, len);
+        z[len] = 0;
+        if (dot && !colon) {
+            if (inet_pton(AF_INET, z, tmp) != 1)
+                return FB;
+            *n = 4;
+            return NLC_OK;
+        }
+        if (inet_pton(AF_INET6, z, tmp) != 1)
+            return FB;
+        *n = 16;
+        return NLC_OK;
+    }
+    if (hint == NLC_T_UUID && memchr(s, '-', len))
+        return FB;                       /* UUID text: leave to Python's uuid */
+    /* hex, with ':' between bytes allowed (mac and plain hex alike) */
+    size_t k = 0;
+    for (size_t i = 0; i < len;) {
+        if (s[i] == ':') {
+            i++;
+            continue;
+        }
+        if (i + 1 >= len || k >= cap)
+            return FB;
+        int a = hexval(s[i]), b = hexval(s[i + 1]);
+        if (a < 0 || b < 0)
+            return FB;
+        tmp[k++] = (uint8_t)(a << 4 | b);
+        i += 2;
+    }
+    *n = k;
+    return NLC_OK;
+}
+
+static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth);
+
+/* a struct payload from a dict with every member (layout kinds 0..5) */
+static int enc_layout(const nlc_tables *t, int32_t li, const mobj *d)
+{
+    const nlc_layout *L = &t->layouts[li];
+    if (!L->native || d->t != '{')
+        return FB;
+    size_t base;
+    int rc = dict_items(d, &base);
+    if (rc)
+        return rc;
+    size_t end = items_n;
+    int64_t used = 0;
+    rc = NLC_OK;
+    for (int i = 0; i < L->nfields && rc == NLC_OK; i++) {
+        const nlc_field *f = &t->fields[L->first_field + i];
+        if (f->kind == 2) {
+            size_t span = f->end - (i ? t->fields[L->first_field + i - 1].end : 0);
+            uint8_t z[64] = {0};
+            for (size_t k = 0; k < span; k += sizeof z)
+                eput(z, span - k < sizeof z ? span - k : sizeof z);
+            continue;
+        }
+        const mobj *v = dict_get(base, end, f->name, f->name_len);
+        if (!v) {
+            rc = FB;                 /* partial dicts: pure.py's rules */
+            break;
+        }
+        used++;
+        if (f->kind == 0) {
+            if (v->t == 'u' && f->ip) {
+                uint8_t b[16];
+                size_t n;
+                if (text_bytes(v, NLC_T_IP, b, sizeof b, &n) || n != 4)
+                    rc = FB;
+                else
+                    eput(b, 4);
+            } else if ((v->t == 'i' || v->t == 'l' || v->t == 'm' || v->t == 'U') &&
+                       fits(v, f->size, f->is_signed)) {
+                eint((uint64_t)v->n, f->size, f->big);
+            } else {
+                rc = FB;
+            }
+        } else if (f->kind == 1) {
+            if (v->t == 's' && v->n == f->size) {
+                eput(v->s, f->size);
+            } else if (v->t == 'u') {
+                uint8_t b[64];
+                size_t n;
+                if (text_bytes(v, f->hint, b, sizeof b, &n) || n != (size_t)f->size)
+                    rc = FB;
+                else
+                    eput(b, n);
+            } else {
+                rc = FB;
+            }
+        } else if (f->kind == 3) {
+            if (v->t == 'T' || v->t == 'F')
+                eput(v->t == 'T' ? "\1" : "\0", 1);
+            else
+                rc = FB;
+        } else {            /* 4: fixed int array, 5: greedy int array */
+            size_t span = f->kind == 4 ? f->end - (i ? t->fields[L->first_field + i - 1].end : 0)
+                                       : 0;
+            if (v->t != '[' || (f->kind == 4 && (size_t)v->n * f->size != span)) {
+                rc = FB;
+                break;
+            }
+            const uint8_t *q = v->s;
+            for (int64_t k = 0; k < v->n && rc == NLC_OK; k++) {
+                mobj x;
+                mread(q, v->next, &x);
+                q = x.next;
+                if ((x.t == 'i' || x.t == 'l' || x.t == 'm' || x.t == 'U') &&
+                    fits(&x, f->size, f->is_signed))
+                    eint((uint64_t)x.n, f->size, f->big);
+                else
+                    rc = FB;
+            }
+        }
+    }
+    if (rc == NLC_OK && used != (int64_t)(end - base))
+        rc = FB;                     /* extra keys (_tail ...): pure.py */
+    items_n = base;
+    return rc;
+}
+
+static int enc_payload(const nlc_tables *t, const nlc_attr *a, const mobj *v, int depth);
+static int enc_submsg(const nlc_tables *t, const nlc_attr *a, const nlc_attr *sel,
+                      const mobj *v, size_t base, size_t end, int depth);
+
+/* fill in the nla_len of the attribute started at `at`, then pad */
+static int close_attr(size_t at)
+{
+    static const uint8_t zero[4];
+    wbuf *w = &ebuf;
+    if (w->oom)
+        return NLC_NOMEM;
+    size_t n = w->len - at;
+    if (n > 0xffff)
+        return FB;
+    w->p[at] = (uint8_t)n;
+    w->p[at + 1] = (uint8_t)(n >> 8);
+    eput(zero, (-n) & 3);
+    return NLC_OK;
+}
+
+static size_t open_attr(uint16_t type)
+{
+    size_t at = ebuf.len;
+    uint8_t hdr[4] = {0, 0, (uint8_t)type, (uint8_t)(type >> 8)};
+    eput(hdr, 4);
+    return at;
+}
+
+static int is_int(const mobj *v)
+{
+    return v->t == 'i' || v->t == 'l' || v->t == 'm' || v->t == 'U';
+}
+
+static int enc_elem(const nlc_tables *t, const nlc_attr *a, int32_t elem, const mobj *x,
+                    int depth)
+{
+    if (elem < 0) {
+        if (a->set >= 0)
+            return enc_set(t, a->set, x, depth + 1);
+        if (x->t != 's')
+            return FB;
+        eput(x->s, x->n);
+        return NLC_OK;
+    }
+    const nlc_attr *e = &t->attrs[elem];
+    if (e->kind == NLC_K_STRING) {
+        if (x->t != 'u')
+            return FB;
+        eput(x->s, x->n);
+        eput("", 1);
+        return NLC_OK;
+    }
+    if (e->kind == NLC_K_STRUCT)
+        return enc_layout(t, e->layout, x);
+    return enc_payload(t, e, x, depth);
+}
+
+static int enc_payload(const nlc_tables *t, const nlc_attr *a, const mobj *v, int depth)
+{
+    if (depth > t->max_depth)
+        return FB;
+    switch (a->kind) {
+    case NLC_K_INT: {
+        mobj b = *v;
+        if (v->t == 'T' || v->t == 'F') {
+            b.t = 'i';
+            b.n = v->t == 'T';
+        }
+        if (v->t == 'u' && a->hint == NLC_T_IP) {
+            uint8_t ip[16];
+            size_t n;
+            if (text_bytes(v, NLC_T_IP, ip, sizeof ip, &n) || n != 4)
+                return FB;
+            if (a->big) {
+                eput(ip, 4);
+            } else {
+                uint8_t r[4] = {ip[3], ip[2], ip[1], ip[0]};
+                eput(r, 4);
+            }
+            return NLC_OK;
+        }
+        if (!is_int(&b))
+            return FB;
+        int size = a->size;
+        if (size == 0)   /* uint/sint: 4 bytes when -2^31 <= v < 2^32, as pure.py */
+            size = (b.t == 'i' || (b.t == 'l' && b.n < ((int64_t)1 << 32))) ? 4 : 8;
+        if (!fits(&b, size, a->is_signed))
+            return FB;
+        eint((uint64_t)b.n, size, a->big);
+        return NLC_OK;
+    }
+    case NLC_K_STRING:
+        if (v->t != 'u' && v->t != 's')
+            return FB;
+        eput(v->s, v->n);
+        eput("", 1);
+        return NLC_OK;
+    case NLC_K_BINARY:
+        if (v->t == 's') {
+            eput(v->s, v->n);
+            return NLC_OK;
+        }
+        if (v->t == 'u') {
+            uint8_t b[64];
+            size_t n;
+            if (text_bytes(v, a->hint, b, sizeof b, &n))
+                return FB;
+            eput(b, n);
+            return NLC_OK;
+        }
+        return FB;
+    case NLC_K_STRUCT:
+        if (v->t == 's') {
+            eput(v->s, v->n);
+            return NLC_OK;
+        }
+        return enc_layout(t, a->layout, v);
+    case NLC_K_NEST:
+        if (a->header >= 0)
+            return FB;
+        if (v->t == 's') {
+            eput(v->s, v->n);
+            return NLC_OK;
+        }
+        return enc_set(t, a->set, v, depth + 1);
+    case NLC_K_INDEXED: {
+        if (v->t != '[')
+            return FB;
+        const uint8_t *q = v->s;
+        for (int64_t i = 0; i < v->n; i++) {
+            mobj x;
+            mread(q, v->next, &x);
+            q = x.next;
+            if (i + 1 > 0x3fff)
+                return FB;
+            size_t at = open_attr((uint16_t)((i + 1) | a->flags));
+            int rc = enc_elem(t, a, a->elem, &x, depth + 1);
+            if (rc || (rc = close_attr(at)))
+                return rc;
+        }
+        return NLC_OK;
+    }
+    case NLC_K_PAD:
+        return NLC_OK;
+    }
+    return FB;          /* nest-type-value, sub-messages outside a set ... */
+}
+
+/* a sub-message: the format chosen by the selector, a sibling in this dict */
+static int enc_submsg(const nlc_tables *t, const nlc_attr *a, const nlc_attr *sel,
+                      const mobj *v, size_t base, size_t end, int depth)
+{
+    const mobj *key = sel ? dict_get(base, end, sel->name, sel->name_len) : NULL;
+    const nlc_fmt *fmt = NULL;
+    if (key && (key->t == 'u' || key->t == 'i')) {
+        for (int i = 0; i < a->fmt_count && !fmt; i++) {
+            const nlc_fmt *f = &t->fmts[a->fmt_first + i];
+            if (key->t == 'u' ? (f->is_str && f->skey_len == key->n &&
+                                 memcmp(f->skey, key->s, key->n) == 0)
+                              : (!f->is_str && f->ikey == key->n))
+                fmt = f;
+        }
+    } else if (key && key->t != 'N') {
+        return FB;
+    }
+    if (!fmt || v->t == 'u') {
+        if (v->t == 'N')
+            return NLC_OK;
+        if (v->t == 's') {
+            eput(v->s, v->n);
+            return NLC_OK;
+        }
+        return FB;
+    }
+    if (fmt->kind == 0) {
+        if (fmt->header >= 0)
+            return FB;
+        if (v->t == 's') {
+            eput(v->s, v->n);
+            return NLC_OK;
+        }
+        return fmt->set >= 0 ? enc_set(t, fmt->set, v, depth + 1) : FB;
+    }
+    if (fmt->kind == 1)
+        return enc_layout(t, fmt->layout, v);
+    return v->t == 'N' || v->t == '{' || v->t == 's' || v->t == '[' || is_int(v) ||
+        v->t == 'T' || v->t == 'F' ? NLC_OK : FB;
+}
+
+static int truthy(const mobj *v, int *yes)
+{
+    switch (v->t) {
+    case 'T': *yes = 1; return NLC_OK;
+    case 'F': case 'N': *yes = 0; return NLC_OK;
+    case 'i': *yes = v->n != 0; return NLC_OK;
+    }
+    return FB;
+}
+
+static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth)
+{
+    if (d->t != '{' || depth > t->max_depth)
+        return FB;
+    const nlc_set *S = &t->sets[set];
+    size_t base;
+    int rc = dict_items(d, &base);
+    if (rc)
+        return rc;
+    size_t end = items_n;
+    for (size_t i = base; i < end && rc == NLC_OK; i++) {
+        const mobj *k = &items_stack[i].key;
+        const mobj *v = &items_stack[i].val;
+        if (k->t != 'u' || k->n == 0 || k->s[0] == '_') {
+            rc = FB;                 /* bookkeeping keys and odd keys: pure.py */
+            break;
+        }
+        int ai = find_name(S, k->s, (size_t)k->n);
+        if (ai < 0) {
+            rc = FB;                 /* UAPI names, numbers, typos: pure.py */
+            break;
+        }
+        const nlc_attr *a = &t->attrs[ai];
+        uint16_t type = (uint16_t)(a->id | a->flags);
+        if (a->kind == NLC_K_FLAG) {
+            int yes;
+            if (a->multi || (rc = truthy(v, &yes)))
+                rc = FB;
+            else if (yes)
+                rc = close_attr(open_attr(type));
+            continue;
+        }
+        if (v->t == 'N' && a->kind != NLC_K_PAD && a->kind != NLC_K_SUBMSG)
+            continue;
+        const nlc_attr *sel = NULL;
+        if (a->kind == NLC_K_SUBMSG) {
+            int32_t si = a->sel_id >= 0 && a->sel_id < S->n_ids ? S->by_id[a->sel_id] : -1;
+            sel = si >= 0 ? &t->attrs[si] : NULL;
+        }
+        int n = 1;
+        const uint8_t *q = NULL;
+        if (a->multi) {
+            if (v->t != '[') {
+                rc = FB;
+                break;
+            }
+            n = (int)v->n;
+            q = v->s;
+        }
+        for (int j = 0; j < n && rc == NLC_OK; j++) {
+            mobj x;
+            const mobj *val = v;
+            if (a->multi) {
+                mread(q, v->next, &x);
+                q = x.next;
+                val = &x;
+            }
+            size_t at = open_attr(type);
+            rc = a->kind == NLC_K_SUBMSG ? enc_submsg(t, a, sel, val, base, end, depth)
+                                         : enc_payload(t, a, val, depth);
+            if (rc == NLC_OK)
+                rc = close_attr(at);
+        }
+    }
+    items_n = base;
+    return rc;
+}
+
+int nlc_encode(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
+               uint8_t **out, size_t *outlen)
+{
+    mobj d;
+    ebuf.len = 0;
+    ebuf.oom = 0;
+    ebuf.dry = 0;
+    items_n = 0;
+    int rc = mread(m, m + mlen, &d);
+    if (rc == NLC_OK && d.next != m + mlen)
+        rc = FB;
+    if (rc == NLC_OK)
+        rc = enc_set(t, set, &d, 0);
+    if (rc == NLC_OK && ebuf.oom)
+        rc = NLC_NOMEM;
+    if (rc != NLC_OK) {
+        *out = NULL;
+        *outlen = 0;
+        return rc;
+    }
+    *out = ebuf.p;
+    *outlen = ebuf.len;
     return NLC_OK;
 }

@@ -34,6 +34,7 @@
 #define NLC_T_MAC 1
 #define NLC_T_IP 2
 #define NLC_T_UUID 3
+#define NLC_T_IPV6 4     /* decodes as NLC_T_IP; encoding reads IPv6 text only */
 
 /* selector kinds of a sub-message attribute */
 #define NLC_SEL_NONE 0      /* no selector value: payload kept as hex */
@@ -50,14 +51,22 @@ typedef struct {
     int32_t sel_id, sel_kind, sel_size, sel_big, sel_signed;
     int32_t fmt_first, fmt_count;
     int32_t min_len, max_len;   /* -1: no check */
+    int32_t id;
     int32_t name_len;
     const char *name;
 } nlc_attr;
 
 typedef struct {
+    int32_t len, attr;
+    const char *name;
+} nlc_name;
+
+typedef struct {
     int32_t n_ids;        /* by_id has n_ids entries */
     const int32_t *by_id; /* attribute id -> index in attrs, -1 unknown */
     int32_t kernel_variant;
+    int32_t n_names;      /* names sorted as Python sorts bytes: for the encoder */
+    const nlc_name *names;
 } nlc_set;
 
 typedef struct {
@@ -100,6 +109,15 @@ int nlc_decode(const nlc_tables *t, int32_t set, const uint8_t *buf, size_t star
                int32_t kernel, int32_t mode, int32_t only_id,
                uint8_t **out, size_t *outlen, size_t *err_off);
 void nlc_release(void);
+
+/* Encode a dict given as a marshal (version 2) stream with attribute set
+ * `set`.  NLC_OK: *out holds the attribute bytes (thread scratch, valid until
+ * the thread's next nlc_encode).  NLC_FALLBACK: anything unusual (UAPI or
+ * unknown keys, _flags/_raw bookkeeping, text forms beyond the plain ones,
+ * values out of range): the caller encodes with pure.py, which also raises
+ * the precise EncodeError. */
+int nlc_encode(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
+               uint8_t **out, size_t *outlen);
 
 /* A message type the stream decoder knows.  Plain protocols: by_type[type]
  * -> index of {genl=0, header, set}.  Generic netlink: by_type[family id]

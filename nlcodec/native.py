@@ -27,7 +27,7 @@ from ._native_core import ffi, lib   # ImportError when the extension was not bu
 OK, ERR, FALLBACK, NOMEM = lib.NLC_OK, lib.NLC_ERR, lib.NLC_FALLBACK, lib.NLC_NOMEM
 FULL, VALIDATE, ONLY = lib.NLC_FULL, lib.NLC_VALIDATE, lib.NLC_ONLY
 
-_TEXT_CODE = {"mac": lib.NLC_T_MAC, "ipv4": lib.NLC_T_IP, "ipv6": lib.NLC_T_IP,
+_TEXT_CODE = {"mac": lib.NLC_T_MAC, "ipv4": lib.NLC_T_IP, "ipv6": lib.NLC_T_IPV6,
               "ip": lib.NLC_T_IP, "uuid": lib.NLC_T_UUID}
 
 
@@ -122,7 +122,7 @@ class Tables:
             "sel_big": 0, "sel_signed": 0, "fmt_first": 0, "fmt_count": 0,
             "min_len": -1 if a.min_len is None else a.min_len,
             "max_len": -1 if a.max_len is None else a.max_len,
-            "name": a.name,
+            "id": a.id, "name": a.name,
         }
         if a.kind == K_INDEXED and a.elem is not None:
             row["elem"] = self._attr(a.elem, owner, pending)
@@ -192,6 +192,14 @@ class Tables:
             sets[i].n_ids = len(by_id)
             sets[i].by_id = arr
             sets[i].kernel_variant = kv
+            # our names, sorted as bytes sort (the encoder's binary search)
+            names = sorted((self._attrs[ai]["name"].encode(), ai) for ai in by_id if ai >= 0)
+            arr = ffi.new("nlc_name[]", max(1, len(names)))
+            for j, (nm, ai) in enumerate(names):
+                arr[j].name, arr[j].len = cstr(nm.decode())
+                arr[j].attr = ai
+            keep.append(arr)
+            sets[i].n_names, sets[i].names = len(names), arr
         fmts = ffi.new("nlc_fmt[]", max(1, len(self._fmts)))
         for i, f in enumerate(self._fmts):
             c = fmts[i]
@@ -292,9 +300,13 @@ class _Out(threading.local):
         self.err = ffi.new("size_t *")
 
 
+def _bytes(o):
+    n = o.len[0]
+    return ffi.buffer(o.out[0], n)[:] if n else b""
+
+
 class Backend:
     name = "native"
-    encode_set = staticmethod(pure.encode_set)
 
     def __init__(self):
         self.tables = Tables()
@@ -332,6 +344,32 @@ class Backend:
 
     def decode_attrs(self, cs, buf, start, end, path="", kernel=False):
         return self._run(cs, buf, start, end, path, kernel, FULL)
+
+    def encode_set(self, cs, d, path=""):
+        """Encode in C from the dict's marshal form; the cases the C core
+        leaves aside (and every error) go to the pure encoder."""
+        sid = self.tables.set_ix.get(id(cs))
+        if sid is None:
+            sid = self.tables.index(cs)
+        try:
+            m = marshal.dumps(d, 2)
+        except ValueError:          # objects marshal cannot carry
+            return pure.encode_set(cs, d, path)
+        o = self._o
+        rc = lib.nlc_encode(self.tables.ptr, sid, m, len(m), o.out, o.len)
+        if rc == OK:
+            return _bytes(o)
+        if rc == NOMEM:
+            raise MemoryError("nlcodec C core: out of memory")
+        return pure.encode_set(cs, d, path)
+
+    def encode_status(self, cs, d):
+        """The C encoder's verdict and bytes (for the differential tests)."""
+        sid = self.tables.index(cs)
+        m = marshal.dumps(d, 2)
+        o = self._o
+        rc = lib.nlc_encode(self.tables.ptr, sid, m, len(m), o.out, o.len)
+        return rc, (_bytes(o) if rc == OK else None)
 
     def decode_lazy(self, cs, buf, start, end, path="", kernel=False):
         """Validate now, decode attributes on demand (``Message.get``)."""
@@ -409,16 +447,21 @@ def c_tables_source(tables: Tables, name: str = "fuzz_tables") -> str:
     out = ['#include <stdint.h>', '#include <stddef.h>', '#include "nlcodec_core.h"', ""]
     keys = ("kind", "size", "is_signed", "big", "hint", "flags", "multi", "levels", "set",
             "header", "layout", "elem", "sel_id", "sel_kind", "sel_size", "sel_big",
-            "sel_signed", "fmt_first", "fmt_count", "min_len", "max_len")
+            "sel_signed", "fmt_first", "fmt_count", "min_len", "max_len", "id")
     rows = [", ".join(str(r[k]) for k in keys) + f", {len(r['name'].encode())}, {q(r['name'])}"
             for r in tables._attrs]
     out.append("static const nlc_attr A[] = {\n" + ",\n".join(f"  {{{r}}}" for r in rows)
                + "\n};")
+    nn = []
     for i, (by_id, _) in enumerate(tables._set_rows):
         out.append(f"static const int32_t B{i}[] = {{{', '.join(map(str, by_id or [0]))}}};")
+        names = sorted((tables._attrs[ai]["name"].encode(), ai) for ai in by_id if ai >= 0)
+        out.append(f"static const nlc_name N{i}[] = {{" + (", ".join(
+            f"{{{len(nm)}, {ai}, {q(nm.decode())}}}" for nm, ai in names) or "{0}") + "};")
+        nn.append(len(names))
     out.append("static const nlc_set S[] = {\n" + ",\n".join(
-        f"  {{{len(by_id)}, B{i}, {kv}}}" for i, (by_id, kv) in enumerate(tables._set_rows))
-        + "\n};")
+        f"  {{{len(by_id)}, B{i}, {kv}, {nn[i]}, N{i}}}"
+        for i, (by_id, kv) in enumerate(tables._set_rows)) + "\n};")
     fm = [f"  {{{f['is_str']}, {f['ikey']}LL, {len(f['skey'].encode())}, {q(f['skey'])}, "
           f"{f['kind']}, {f['set']}, {f['header']}, {f['layout']}}}" for f in tables._fmts]
     out.append("static const nlc_fmt F[] = {\n" + ",\n".join(fm or ["  {0}"]) + "\n};")

@@ -321,6 +321,9 @@ def _dec_submsg(a, d, repeated, by_id, buf, start, end, set_end, path, depth, ke
 
 def _attr_hdr(t, payload):
     n = 4 + len(payload)
+    if n > 0xFFFF:
+        raise EncodeError(f"attribute type {t & NLA_TYPE_MASK}: {len(payload)} bytes of payload "
+                          f"do not fit in nla_len (at most 65531)")
     return _hdr.pack(n, t) + payload + b"\0" * ((-n) & 3)
 
 

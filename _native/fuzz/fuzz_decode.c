@@ -2,7 +2,7 @@
  * AddressSanitizer and UndefinedBehaviorSanitizer).
  *
  * Input: 2 bytes little-endian = attribute set index (bit 15: kernel=1),
- * then the attribute stream.  Tables come from every spec in the registry
+ * then the attribute stream (also fed to the encoder as hostile marshal data).  Tables come from every spec in the registry
  * (_native/fuzz/prepare.py writes them as C).  Every mode runs, and a FULL
  * decode's marshal output is checked to be one well-formed object. */
 
@@ -112,6 +112,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rc == NLC_OK && walk(out, out + len, 0) != out + len)
             abort();
     }
+    /* the encoder reads marshal data: hostile input must be refused cleanly */
+    rc = nlc_encode(&fuzz_tables, set, buf, n, &out, &len);
+    if (rc == NLC_OK && len % 4)
+        abort();                       /* attributes are always 4-byte aligned */
     free(buf);
     return 0;
 }
