@@ -1235,14 +1235,14 @@ static int mread(const uint8_t *p, const uint8_t *end, mobj *o)
             return FB;
         memcpy(&n, p, 4);
         int neg = n < 0;
-        int32_t k = neg ? -n : n;
-        if (k < 0 || end - p - 4 < 2 * (int64_t)k)
+        int64_t k = neg ? -(int64_t)n : n;
+        if (end - p - 4 < 2 * k)
             return FB;
         uint64_t v = 0;
         if (k > 5) {
             o->big = 1;
         } else {
-            for (int32_t i = k - 1; i >= 0; i--) {
+            for (int64_t i = k - 1; i >= 0; i--) {
                 uint16_t d = p[4 + 2 * i] | (p[5 + 2 * i] << 8);
                 if (v >> 49)
                     o->big = 1;

@@ -363,6 +363,12 @@ class Backend:
             raise MemoryError("nlcodec C core: out of memory")
         return pure.encode_set(cs, d, path)
 
+    def encode_marshal_status(self, cs, m: bytes):
+        """The C encoder on raw marshal bytes (fuzz regression inputs)."""
+        o = self._o
+        rc = lib.nlc_encode(self.tables.ptr, self.tables.index(cs), m, len(m), o.out, o.len)
+        return rc, (_bytes(o) if rc == OK else None)
+
     def encode_status(self, cs, d):
         """The C encoder's verdict and bytes (for the differential tests)."""
         sid = self.tables.index(cs)

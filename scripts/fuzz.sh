@@ -21,7 +21,7 @@ python3 _native/fuzz/prepare.py "$OUT"
   -o "$OUT/fuzz_decode"
 set +e
 "$OUT/fuzz_decode" -max_total_time="$SECS" -print_final_stats=1 -rss_limit_mb=1024 \
-  -max_len=4096 -artifact_prefix="$OUT/crash-" "$OUT/corpus" > "$OUT/log" 2>&1
+  -max_len=4096 -artifact_prefix="$OUT/" "$OUT/corpus" > "$OUT/log" 2>&1
 rc=$?
 set -e
 grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|^#.*DONE|ERROR|SUMMARY" "$OUT/log" || true
@@ -29,6 +29,6 @@ execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$OUT/log")
 echo "fuzz: ${execs:-0} executions in ${SECS}s, exit status $rc, $(ls _native/fuzz/regress | wc -l) regression inputs"
 if [ $rc -ne 0 ]; then
   tail -40 "$OUT/log" >&2
-  echo "fuzz: FAILED (see $OUT/log; crash inputs: $(ls $OUT/crash-* 2>/dev/null | tr '\n' ' '))" >&2
+  echo "fuzz: FAILED (see $OUT/log; crash inputs: $(ls $OUT/crash-* $OUT/leak-* $OUT/timeout-* 2>/dev/null | tr '\n' ' '))" >&2
 fi
 exit $rc

@@ -9,7 +9,7 @@ import pytest
 
 from nlcodec.registry import compiled
 
-from test_differential import agree
+from test_differential import NATIVE, agree
 
 REGRESS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                        "_native", "fuzz", "regress")
@@ -28,3 +28,7 @@ def test_regression_input(fn):
     cs = compiled(fam).sets[sname]
     data = open(os.path.join(REGRESS, fn), "rb").read()
     agree(cs, data, kernel)
+    # the harness also feeds every input to the encoder as (hostile) marshal data
+    from nlcodec import native
+    rc, _ = NATIVE.encode_marshal_status(cs, data)
+    assert rc in (native.OK, native.FALLBACK)
