@@ -33,7 +33,7 @@ def test_decode_link_dump_full(benchmark, backend, link_dump):
 
 def test_decode_link_dump_lazy_get(benchmark, backend, link_dump):
     data, n = link_dump
-    msgs = nlcodec.decode(data)
+    msgs = nlcodec.decode(data, lazy=True)
 
     def run():
         return [m.get("ifname") for m in msgs]
@@ -42,11 +42,11 @@ def test_decode_link_dump_lazy_get(benchmark, backend, link_dump):
     benchmark.extra_info["us_per_message"] = benchmark.stats["mean"] / len(msgs) * 1e6
 
 
-def test_decode_then_get(benchmark, backend, link_dump):
+def test_decode_lazy_then_get(benchmark, backend, link_dump):
     data, n = link_dump
 
     def run():
-        return [m.get("ifname") for m in nlcodec.decode(data)]
+        return [m.get("ifname") for m in nlcodec.decode(data, lazy=True)]
     benchmark(run)
     benchmark.extra_info["us_per_message"] = benchmark.stats["mean"] / n * 1e6
 

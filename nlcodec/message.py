@@ -62,9 +62,11 @@ class Message:
     """
 
     __slots__ = ("type", "type_id", "family", "protocol", "flags", "seq", "pid", "length",
-                 "_header", "_attrs", "_lazy", "_set", "_cf", "_cmd", "_payload", "_raw")
+                 "direction", "_header", "_attrs", "_lazy", "_set", "_cf", "_cmd", "_payload",
+                 "_raw")
 
     def __init__(self):
+        self.direction = None       # "to-kernel"/"from-kernel" when a capture says
         self._lazy = None
         self._attrs = None
         self._payload = None
@@ -151,18 +153,24 @@ class Message:
 # -- decoding ---------------------------------------------------------------
 
 
-def decode(data, protocol="route", *, families: dict | None = None, kernel: bool = False):
-    """Decode a stream of netlink messages into a list of ``Message``."""
-    return list(iter_decode(data, protocol, families=families, kernel=kernel))
+def decode(data, protocol="route", *, families: dict | None = None, kernel: bool = False,
+           lazy: bool = False):
+    """Decode a stream of netlink messages into a list of ``Message``.
+
+    Every message is validated whole.  With the native backend attributes are
+    decoded at once, in one C call for the whole stream; ``lazy=True``
+    validates only and decodes an attribute when it is first asked for
+    (cheaper when a program reads a few attributes of many messages)."""
+    return list(iter_decode(data, protocol, families=families, kernel=kernel, lazy=lazy))
 
 
-def iter_decode(data, protocol="route", *, families=None, kernel=False):
+def iter_decode(data, protocol="route", *, families=None, kernel=False, lazy=False):
     proto = registry.protocol_name(protocol)
     buf = data if isinstance(data, bytes) else bytes(data)
     ids = GENL_IDS if not families else {**GENL_IDS, **families}
     n = len(buf)
     off = 0
-    stream = getattr(_backend.active(), "decode_stream", None)
+    stream = None if lazy else getattr(_backend.active(), "decode_stream", None)
     if stream is not None and n:
         # the native backend decodes the whole stream in one call; messages it
         # leaves aside (control messages, unknown types, errors) come here one by one
@@ -188,11 +196,11 @@ def iter_decode(data, protocol="route", *, families=None, kernel=False):
         if off + ln > n:
             raise DecodeError(f"nlmsg_len {ln} overruns the buffer by {off + ln - n} bytes",
                               path="nlmsghdr", offset=off)
-        yield decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel)
+        yield decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel, lazy)
         off += _align(ln)
 
 
-def decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel):
+def decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel, lazy=False):
     m = Message()
     m.type_id = ty
     m.flags = fl
@@ -268,9 +276,9 @@ def decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel):
         return m
     if pos > end:
         pos = end
-    # the native backend validates now and decodes attributes on first use
-    lazy = getattr(be, "decode_lazy", None)
-    r = (lazy or be.decode_attrs)(cs, buf, pos, end, cs.name, kernel)
+    # lazy: the native backend validates now and decodes attributes on first use
+    dec = getattr(be, "decode_lazy", None) if lazy else None
+    r = (dec or be.decode_attrs)(cs, buf, pos, end, cs.name, kernel)
     if type(r) is dict:
         m._attrs = r
     else:

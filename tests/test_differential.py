@@ -156,11 +156,12 @@ def test_real_kernel_replies_agree():
     assert n >= 3
 
 
-def _decode_with(backend, data, protocol, kernel=False):
+def _decode_with(backend, data, protocol, kernel=False, lazy=False):
     from nlcodec import backends
     nlcodec.use_backend(backend)
     try:
-        return json.dumps([m.to_dict() for m in nlcodec.decode(data, protocol, kernel=kernel)])
+        return json.dumps([m.to_dict() for m in nlcodec.decode(data, protocol, kernel=kernel,
+                                                               lazy=lazy)])
     except DecodeError as e:
         return f"DecodeError: {e}"
     finally:
@@ -211,7 +212,9 @@ def test_message_streams_agree(protocol):
         raw = b"".join(parts)
         if parts and data.draw(st.booleans()):
             raw = _mutate(raw, data)
-        assert _decode_with("native", raw, protocol) == _decode_with("pure", raw, protocol)
+        want = _decode_with("pure", raw, protocol)
+        assert _decode_with("native", raw, protocol) == want
+        assert _decode_with("native", raw, protocol, lazy=True) == want
     check()
 
 
