@@ -1050,6 +1050,20 @@ static void wsmall(wbuf *w, int64_t v)
     wint(w, (uint64_t)v, 1);
 }
 
+/* the first six items of a message's 8-tuple */
+static void msg_head(wbuf *w, size_t off, uint32_t ln, uint16_t type, uint16_t flags,
+                     uint32_t seq, uint32_t pid)
+{
+    wbyte(w, ')');
+    wbyte(w, 8);
+    wsmall(w, (int64_t)off);
+    wsmall(w, ln);
+    wsmall(w, type);
+    wsmall(w, flags);
+    wsmall(w, seq);
+    wsmall(w, pid);
+}
+
 int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t *by_type,
                       int32_t n_types, const uint8_t *buf, size_t len, int32_t kernel,
                       uint8_t **out, size_t *outlen, size_t *err_off)
@@ -1089,14 +1103,7 @@ int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t
         size_t mark = w->len;
         int32_t mark_refs = c->nrefs;
         count++;
-        wbyte(w, ')');
-        wbyte(w, 8);
-        wsmall(w, (int64_t)off);
-        wsmall(w, ln);
-        wsmall(w, type);
-        wsmall(w, flags);
-        wsmall(w, seq);
-        wsmall(w, pid);
+        msg_head(w, off, ln, type, flags, seq, pid);
         int ok = 0;
         const nlc_msgdef *d = type < n_types && by_type[type] >= 0 ? &defs[by_type[type]] : NULL;
         if (d && type >= 16) {
@@ -1156,14 +1163,7 @@ int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t
             c->nrefs = mark_refs;
             if (++ref_gen == 0)
                 ref_gen = 1;
-            wbyte(w, ')');
-            wbyte(w, 8);
-            wsmall(w, (int64_t)off);
-            wsmall(w, ln);
-            wsmall(w, type);
-            wsmall(w, flags);
-            wsmall(w, seq);
-            wsmall(w, pid);
+            msg_head(w, off, ln, type, flags, seq, pid);
             wbyte(w, 'N');
             wbyte(w, 'N');
         }
