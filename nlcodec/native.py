@@ -232,9 +232,6 @@ def _layout_fields(lay: Layout):
     (0 no, 1 flat: short payloads decode whole members, 2 strict)."""
     rows = []
     native = 1 if lay.flat else 2
-    ints = {f.order for f in lay.fixed_fields if f.kind == "int" and f.size > 1}
-    mixed = len(ints) > 1
-    order = getattr(lay, "order", "<")
     end = 0
     for f in lay.fixed_fields:
         size = Layout._fixed_size(f)
@@ -242,10 +239,7 @@ def _layout_fields(lay: Layout):
         row = {"kind": 0, "size": f.size, "big": int(f.order == ">"), "is_signed": int(f.signed),
                "hint": _text_code(f.hint), "ip": 0, "end": end, "name": f.name}
         if f.kind == "int":
-            ip = f.hint in ("ipv4", "ip") and f.size == 4
-            if lay.flat and mixed and f.order != order:
-                ip = False                 # structs.py reads these as bytes, without the hint
-            row["ip"] = int(ip)
+            row["ip"] = int(f.hint in ("ipv4", "ip") and f.size == 4)
         elif f.kind == "bytes":
             row["kind"] = 1
         elif f.kind == "pad":

@@ -161,7 +161,8 @@ class Layout:
             elif mixed and f.order != self.order and f.size > 1:
                 # one struct.Struct has one byte order: read the odd ones as bytes
                 fmt.append(f"{f.size}s")
-                conv.append((f.name, _from_bytes(f)))
+                ip = f.hint in ("ipv4", "ip") and f.size == 4   # the raw bytes are the address
+                conv.append((f.name, TEXT_OF["ipv4"] if ip else _from_bytes(f)))
             else:
                 ch = _INT_CHARS[f.size]
                 fmt.append(ch.lower() if f.signed else ch)

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
-echo "== nlcodec decode tests/data/link_dump.pcap   (an nlmon capture of 'ip link show')"
+echo "== nlcodec decode tests/data/link_dump.pcap   (the link dump 'ip link show' asks for, as nlmon would capture it)"
 "$PY" -m nlcodec decode tests/data/link_dump.pcap | head -n 60
 echo "   ... ($("$PY" -m nlcodec decode --json tests/data/link_dump.pcap | wc -l) messages in all)"
 echo
@@ -16,8 +16,9 @@ for line in sys.stdin:
     m = json.loads(line)
     a, h = m["attrs"], m["header"]
     kind = (a.get("linkinfo") or {}).get("kind", "")
-    print(f"{h.get(\"index\", \"?\"):>4}  {a.get(\"ifname\", \"?\"):<16} mtu {a.get(\"mtu\", \"?\"):<6} "
-          f"{a.get(\"address\", \"\"):<18} {a.get(\"operstate\", \"\")!s:<4} {kind}")
+    row = (h.get("index", "?"), a.get("ifname", "?"), a.get("mtu", "?"), a.get("address", ""),
+           a.get("operstate", ""), kind)
+    print("%4s  %-16s mtu %-6s %-18s %-4s %s" % row)
 '
 echo
 echo "Try: nlcodec --help, nlcodec spec rt_link link_attrs, nlcodec decode --hex FILE"

@@ -1,0 +1,257 @@
+"""Decoding netlink captures (pcap/pcapng from an nlmon device) and hex dumps.
+
+A LINKTYPE_NETLINK record is a 16-byte cooked header (big-endian: packet
+type, ARPHRD_NETLINK, address length, 8 address bytes, netlink protocol)
+followed by one skb's worth of netlink messages.  Records of a ``tcpdump -i
+any`` capture (LINUX_SLL, LINUX_SLL2) whose hardware type is ARPHRD_NETLINK
+are read the same way; other records are skipped.
+
+Direction.  The kernel's netlink tap marks each skb PACKET_KERNEL (7, to a
+kernel socket) or PACKET_USER (6, to a user socket, i.e. from the kernel),
+and we use that when the record has it.  A capture made through an nlmon
+device with libpcap carries PACKET_OUTGOING (4) instead, because the device's
+transmit path (dev_queue_xmit_nit) rewrites the packet type, so then the
+message tells: user space sets NLM_F_REQUEST on everything it sends to the
+kernel (which ignores messages without it) and the kernel never sets it.
+
+Generic netlink ids, most trusted first: the capture's own CTRL replies
+(nlctrl newfamily, learned in order, forgotten on delfamily), the live
+system's (``live=True``: an nlctrl dump), the user's ``families`` map.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+
+from . import message, registry
+from .errors import DecodeError
+from .hexdump import parse_hex
+from .pcap import LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NETLINK, read_records
+
+ARPHRD_NETLINK = 824
+PACKET_OUTGOING, PACKET_USER, PACKET_KERNEL = 4, 6, 7
+TO_KERNEL, FROM_KERNEL = "to-kernel", "from-kernel"
+GENERIC = registry.PROTOCOLS["generic"]
+CTRL_CMD_NEWFAMILY, CTRL_CMD_DELFAMILY = 1, 2
+
+_sll = struct.Struct(">HHH8sH")          # pkttype, hatype, halen, addr, protocol
+_sll2 = struct.Struct(">HHIHBB8s")        # protocol, reserved, ifindex, hatype, pkttype, ...
+_nlmsghdr = struct.Struct("<IHHII")
+
+
+def cooked_header(linktype: int, data: bytes):
+    """(netlink protocol, packet type, header length) of a netlink record, or
+    None for a record that carries no netlink."""
+    if linktype in (LINKTYPE_NETLINK, LINKTYPE_LINUX_SLL):
+        if len(data) < 16:
+            return None if linktype != LINKTYPE_NETLINK else (None, None, len(data))
+        pkttype, hatype, _halen, _addr, proto = _sll.unpack_from(data)
+        if linktype == LINKTYPE_LINUX_SLL and hatype != ARPHRD_NETLINK:
+            return None
+        return proto, pkttype, 16
+    if linktype == LINKTYPE_LINUX_SLL2 and len(data) >= 20:
+        proto, _r, _ifindex, hatype, pkttype, _halen, _addr = _sll2.unpack_from(data)
+        return (proto, pkttype, 20) if hatype == ARPHRD_NETLINK else None
+    return None
+
+
+def _direction(pkttype, flags):
+    if pkttype == PACKET_KERNEL:
+        return TO_KERNEL
+    if pkttype == PACKET_USER:
+        return FROM_KERNEL
+    return TO_KERNEL if flags & message.NLM_F_REQUEST else FROM_KERNEL
+
+
+def live_genl_ids(timeout: float = 2.0) -> dict[int, str]:
+    """This system's generic netlink families (id -> name), by an nlctrl dump."""
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, GENERIC)
+    try:
+        s.settimeout(timeout)
+        s.bind((0, 0))
+        req = message.encode("nlctrl", "getfamily", flags=message.NLM_F_REQUEST |
+                             message.NLM_F_DUMP, seq=1, family_id=registry.GENL_ID_CTRL)
+        s.send(req)
+        ids = {}
+        while True:
+            data = s.recv(1 << 16)
+            for m in message.decode(data, "generic", families={registry.GENL_ID_CTRL: "nlctrl"}):
+                if m.type_id in (message.NLMSG_DONE, message.NLMSG_ERROR):
+                    return ids
+                fid, name = m.get("family_id"), m.get("family_name")
+                if fid is not None and name:
+                    ids[fid] = name
+    finally:
+        s.close()
+
+
+class CaptureDecoder:
+    """Decodes captures and hex dumps into ``Message`` objects.
+
+    ``families`` maps generic netlink ids to family names for ids a capture
+    does not resolve itself (``{34: "ovs_flow"}``); ``live=True`` asks this
+    system's nlctrl as well (trusted over ``families``).
+    """
+
+    def __init__(self, families: dict | None = None, live: bool = False):
+        self.families = {int(k): v for k, v in (families or {}).items()}
+        self.live = live
+        self._live = None
+
+    def genl_ids(self) -> dict[int, str]:
+        """The ids known before a capture says anything."""
+        ids = {registry.GENL_ID_CTRL: "nlctrl"}
+        ids.update(self.families)
+        if self.live:
+            if self._live is None:
+                self._live = {**message.GENL_IDS, **live_genl_ids()}
+            ids.update(self._live)
+        return ids
+
+    def _ids_for_decode(self, ids):
+        # message.decode adds the process-wide GENL_IDS (this machine's ids,
+        # learned by sockets); a capture may come from elsewhere, so an id only
+        # they know is named by its number
+        out = {i: str(i) for i in message.GENL_IDS if i not in ids}
+        out.update(ids)
+        return out
+
+    # -- captures -----------------------------------------------------------
+
+    def decode_pcap(self, path, *, with_raw: bool = False):
+        """Yield every netlink message of a pcap/pcapng file in order (or
+        ``(message, raw bytes)`` with ``with_raw``); each has ``.direction``."""
+        base = self.genl_ids()
+        learned: dict[int, str] = {}
+        ids = self._ids_for_decode(base)
+        netlink_seen, other = False, None
+        for rec in read_records(path):
+            where = f"pcap record {rec.number}"
+            hdr = cooked_header(rec.linktype, rec.data)
+            if hdr is None:
+                other = rec.linktype
+                continue
+            proto, pkttype, hlen = hdr
+            if proto is None:
+                raise DecodeError(f"{len(rec.data)} bytes, too short for the 16-byte netlink "
+                                  f"cooked header", path=where, offset=rec.offset)
+            netlink_seen = True
+            data = rec.data[hlen:]
+            cut = rec.orig_len > len(rec.data)
+            if cut:
+                data = _complete(data)
+            try:
+                msgs = message.decode(data, proto, families=ids)
+            except DecodeError as e:
+                raise DecodeError(e.reason, path=f"{where} {e.path}".rstrip(),
+                                  offset=rec.offset + hlen + e.offset) from None
+            off = 0
+            changed = False
+            for m in msgs:
+                m.direction = _direction(pkttype, m.flags)
+                if with_raw:
+                    yield m, data[off:off + m.length]
+                    off += (m.length + 3) & ~3
+                else:
+                    yield m
+                if proto == GENERIC and m.type_id == registry.GENL_ID_CTRL:
+                    changed |= _learn(m, learned)
+            if cut:
+                raise DecodeError(f"cut short by the capture's snap length ({len(rec.data)} "
+                                  f"of {rec.orig_len} bytes)", path=where,
+                                  offset=rec.offset + len(rec.data))
+            if changed:
+                ids = self._ids_for_decode({**base, **learned})
+        if not netlink_seen and other is not None:
+            raise DecodeError(f"no netlink records in the capture (link type {other}; nlmon "
+                              f"captures have {LINKTYPE_NETLINK})", path="pcap", offset=0)
+
+    # -- hex dumps ----------------------------------------------------------
+
+    def decode_hex(self, text: str, *, protocol="route", family=None, attrs=None,
+                   kernel: bool = False):
+        """Decode a pasted hex dump (any format ``nlcodec.hexdump`` reads).
+
+        It holds netlink messages (a list of ``Message`` is returned), or with
+        ``attrs=SET`` a bare attribute stream of that set (a dict).  ``family``
+        names the family (``ovs_flow``, ``tc``...); for generic netlink it also
+        gives the messages' id.  A leading nlmon cooked header is dropped and
+        its protocol used.
+        """
+        data = parse_hex(text)
+        if len(data) >= 16 and data[2:4] == b"\x03\x38":      # ARPHRD_NETLINK, big-endian
+            protocol = struct.unpack_from(">H", data, 14)[0]
+            data = data[16:]
+        if attrs is not None:
+            fam = _family_with_set(family, protocol, attrs)
+            return message.decode_attrs(data, fam, attrs, kernel=kernel)
+        ids = self.genl_ids()
+        fam = None
+        if family is not None:
+            try:
+                fam = registry.family(family)
+            except KeyError:
+                protocol = registry.protocol_name(family)    # a protocol given as family
+        if fam is not None:
+            protocol = fam.protocol
+            if fam.genl:
+                protocol = "generic"
+                for ty in _types(data):
+                    if ty > registry.GENL_ID_CTRL or fam.name == "nlctrl":
+                        ids[ty] = fam.name
+        return message.decode(data, protocol, families=self._ids_for_decode(ids), kernel=kernel)
+
+
+def _learn(m, learned) -> bool:
+    """Note a CTRL newfamily/delfamily; True if the id map changed."""
+    cmd = m.header.get("cmd")
+    if cmd not in (CTRL_CMD_NEWFAMILY, CTRL_CMD_DELFAMILY) or m.direction != FROM_KERNEL:
+        return False
+    fid, name = m.get("family_id"), m.get("family_name")
+    if fid is None or not name:
+        return False
+    if cmd == CTRL_CMD_DELFAMILY:
+        return learned.pop(fid, None) is not None
+    if learned.get(fid) == name:
+        return False
+    learned[fid] = name
+    return True
+
+
+def _complete(data: bytes) -> bytes:
+    """The whole messages at the start of a record the snap length cut."""
+    off = 0
+    while off + 16 <= len(data):
+        ln = _nlmsghdr.unpack_from(data, off)[0]
+        if ln < 16 or off + ln > len(data):
+            break
+        off += (ln + 3) & ~3
+    return data[:min(off, len(data))]
+
+
+def _types(data: bytes):
+    off = 0
+    while off + 16 <= len(data):
+        ln, ty = _nlmsghdr.unpack_from(data, off)[:2]
+        yield ty
+        if ln < 16:
+            return
+        off += (ln + 3) & ~3
+
+
+def _family_with_set(family, protocol, attrset):
+    """The family to read a bare ``attrset`` stream with."""
+    if family is not None:
+        return family
+    try:
+        return registry.family(protocol).name          # a family name given as protocol
+    except KeyError:
+        pass
+    proto = registry.protocol_name(protocol)
+    hits = [f.name for f in registry.families().values()
+            if attrset in f.attrsets and (f.protocol == proto or f.genl)]
+    if not hits:
+        raise DecodeError(f"no family has an attribute set {attrset!r}; pass family=",
+                          path="attrs")
+    return hits[0]
