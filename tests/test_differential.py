@@ -81,7 +81,9 @@ def test_valid_and_mutated_trees_agree(cs):
             raw = pure.encode_set(cs, d, cs.name)
         except EncodeError:
             return
-        assert agree(cs, raw, kernel) != "err"
+        verdict = agree(cs, raw, kernel)
+        # a userspace tree read as kernel-internal form (OVS) may well be invalid
+        assert kernel or verdict != "err"
         if raw:
             agree(cs, _mutate(raw, data), kernel)
     check()
@@ -236,7 +238,8 @@ def test_encoders_agree(cs):
         decoded = pure.decode_set(cs, want, 0, len(want), cs.name)
         rc, got = NATIVE.encode_status(cs, decoded)
         if rc == native.OK:
-            assert got == want
+            # (not always `want`: struct padding bytes are not kept by decoding)
+            assert got == pure.encode_set(cs, decoded, cs.name)
     check()
 
 
