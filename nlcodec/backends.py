@@ -23,8 +23,12 @@ _warned = False
 
 class _Pure:
     name = "pure"
-    decode_attrs = staticmethod(pure.decode_set)
     encode_set = staticmethod(pure.encode_set)
+
+    @staticmethod
+    def decode_attrs(cs, buf, start, end, path="", kernel=False):
+        # pure.decode_set takes depth before kernel
+        return pure.decode_set(cs, buf, start, end, path, 0, kernel)
 
 
 def _load_native():

@@ -21,8 +21,8 @@ from __future__ import annotations
 import struct
 
 from .errors import DecodeError, EncodeError
-from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_STRING, K_STRUCT,
-                     K_SUBMSG, K_TYPEVALUE, NLA_F_NESTED, NLA_TYPE_MASK, CAttr, CSet)
+from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_RECORDS, K_STRING,
+                     K_STRUCT, K_SUBMSG, K_TYPEVALUE, NLA_F_NESTED, NLA_TYPE_MASK, CAttr, CSet)
 from .values import TEXT_OF, parse_bytes
 
 MAX_DEPTH = 32          # nests deeper than this are refused (nesting bombs)
@@ -120,6 +120,8 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                                     kernel, sel_cache)
             elif kind == K_TYPEVALUE:
                 value = _dec_typevalue(a, buf, off + 4, pend, path, depth, kernel)
+            elif kind == K_RECORDS:
+                value = _dec_records(a, buf, off + 4, pend, path, depth, kernel)
             else:  # K_PAD
                 value = None
                 if pend > off + 4:
@@ -259,6 +261,43 @@ def _dec_typevalue(a, buf, start, end, path, depth, kernel, level=1):
         else:
             out[key] = _dec_elem(a, None, buf, off + 4, off + ln, f"{p}[{key}]", depth + 1,
                                  kernel)
+        off = (off + ln + 3) & ~3
+    return out
+
+
+def _dec_records(a, buf, start, end, path, depth, kernel):
+    """Records (RTA_MULTIPATH): ``[{"_header": {...}, attr: value, ...}, ...]``.
+
+    The header's first member is the record length; it is left out of the
+    decoded header when re-encoding computes it (a multiple of 4 covering the
+    header and the attributes), and kept when it differs."""
+    if depth + 1 > MAX_DEPTH:
+        raise DecodeError(f"nesting deeper than {MAX_DEPTH}", path=_path(path, a.name),
+                          offset=start)
+    p = _path(path, a.name)
+    header = a.header
+    hsize = header.size
+    hal = (hsize + 3) & ~3
+    lname = header.fixed_names[0]
+    out = []
+    off = start
+    while off < end:
+        rp = f"{p}[{len(out)}]"
+        if end - off < hsize:
+            raise DecodeError(f"{end - off} bytes left, too short for a record header "
+                              f"({hsize} bytes)", path=rp, offset=off)
+        h = header.decode(buf, off, off + hsize, rp)
+        ln = h[lname]
+        if ln < hsize or off + ln > end:
+            raise DecodeError(f"record length {ln} outside {hsize}..{end - off}", path=rp,
+                              offset=off)
+        if ln >= hal and ln & 3 == 0:
+            del h[lname]
+        rec = {"_header": h}
+        if off + hal < off + ln:
+            rec.update(decode_set(a.set, buf, off + hal, off + ln, rp, depth + 1, kernel)
+                       if a.set is not None else {"_tail": bytes(buf[off + hal:off + ln]).hex()})
+        out.append(rec)
         off = (off + ln + 3) & ~3
     return out
 
@@ -429,9 +468,41 @@ def _enc_value(a, v, d, cs, path, flags_rec):
         if fmt[0] == "struct":
             return fmt[1].encode(v, p)
         return b""
+    if kind == K_RECORDS:
+        return _enc_records(a, v, p)
     if kind == K_PAD:
         return b""
     raise EncodeError(f"{p}: cannot encode kind {kind}")
+
+
+def _enc_records(a, v, p):
+    if not isinstance(v, (list, tuple)):
+        raise EncodeError(f"{p}: records need a list of dicts")
+    header = a.header
+    hal = (header.size + 3) & ~3
+    lname = header.fixed_names[0]
+    parts = []
+    for i, rec in enumerate(v):
+        rp = f"{p}[{i}]"
+        if not isinstance(rec, dict):
+            raise EncodeError(f"{rp}: a record must be a dict")
+        body = {k: x for k, x in rec.items() if k not in ("_header", "_tail")}
+        if a.set is not None:
+            body = encode_set(a.set, body, rp)
+        elif body:
+            raise EncodeError(f"{rp}: no attribute set for {sorted(body)}")
+        else:
+            body = bytes.fromhex(rec.get("_tail", ""))
+        h = dict.fromkeys(header.fixed_names, 0)     # members not given are 0
+        h.update(rec.get("_header") or {})
+        ln = h[lname] = (rec.get("_header") or {}).get(lname, hal + len(body))
+        hb = header.encode(h, rp + "._header")
+        data = hb + bytes(hal - len(hb)) + body
+        if isinstance(ln, int) and 0 <= ln < len(data):
+            data = data[:ln]          # a record whose length leaves out its last padding
+        parts.append(data)
+    return b"".join(x + bytes((-len(x)) & 3) if i < len(parts) - 1 else x
+                    for i, x in enumerate(parts))
 
 
 def _enc_typevalue(a, v, p, level):

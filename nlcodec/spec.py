@@ -23,6 +23,10 @@ indexed-array      nests whose type is their index (TCA_ACT_PRIO style);
 nest-type-value    nests whose type is a value (a key), decoded to a dict
 sub-message        payload chosen by a sibling attribute (``selector=``):
                    ``formats={"flower": "flower_attrs", "pfifo": struct}``
+records           a sequence of records, each a fixed ``header=`` struct whose
+                   first member is the record's length (header included),
+                   then attributes of ``nested=``; records aligned to 4
+                   (RTA_MULTIPATH: struct rtnexthop + route attributes)
 pad                alignment padding (kept, so re-encoding is exact)
 =================  ==========================================================
 """
@@ -38,6 +42,7 @@ __all__ = [
 INT_TYPES = ("u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "uint", "sint")
 ALL_TYPES = INT_TYPES + (
     "flag", "string", "binary", "nest", "indexed-array", "nest-type-value", "sub-message", "pad",
+    "records",
 )
 DISPLAY_HINTS = (None, "mac", "ipv4", "ipv6", "ip", "uuid", "hex")
 
@@ -77,6 +82,9 @@ class Attr:
             raise ValueError(f"attribute {name!r}: byte order must be host, big or little")
         if type in ("nest",) and nested is None and header is None:
             raise ValueError(f"attribute {name!r}: a nest needs nested= (an attribute set)")
+        if type == "records" and header is None:
+            raise ValueError(f"attribute {name!r}: records need header= (a struct whose first "
+                             f"member is the record length)")
         if type == "sub-message" and (selector is None or formats is None):
             raise ValueError(f"attribute {name!r}: a sub-message needs selector= and formats=")
         if not 0 <= id <= 0x3FFF:

@@ -14,12 +14,12 @@ from .structs import Layout, compile_struct
 
 # attribute kinds (shared with the C core: keep in sync with _native/nlcodec.h)
 K_UNKNOWN, K_INT, K_FLAG, K_STRING, K_BINARY, K_STRUCT, K_NEST, K_INDEXED, K_TYPEVALUE, \
-    K_SUBMSG, K_PAD = range(11)
+    K_SUBMSG, K_PAD, K_RECORDS = range(12)
 
 KIND_OF_TYPE = {
     "flag": K_FLAG, "string": K_STRING, "binary": K_BINARY, "nest": K_NEST,
     "indexed-array": K_INDEXED, "nest-type-value": K_TYPEVALUE, "sub-message": K_SUBMSG,
-    "pad": K_PAD,
+    "pad": K_PAD, "records": K_RECORDS,
 }
 INT_SIZES = {"u8": 1, "u16": 2, "u32": 4, "u64": 8, "s8": 1, "s16": 2, "s32": 4, "s64": 8,
              "uint": 0, "sint": 0}   # 0: 4 or 8 bytes on the wire
@@ -165,11 +165,15 @@ def _link(cf: CFamily, cs: CSet, ca: CAttr):
     a = ca.spec
     where = f"{cf.name}.{cs.name}.{a.name}"
     try:
-        if ca.kind in (K_NEST, K_TYPEVALUE) or (ca.kind == K_INDEXED and a.sub_type == "nest"):
+        if ca.kind in (K_NEST, K_TYPEVALUE, K_RECORDS) or (
+                ca.kind == K_INDEXED and a.sub_type == "nest"):
             if a.nested:
                 ca.set = cf.set(a.nested)
             if a.header is not None:
                 ca.header = compile_struct(a.header, where + ".header")
+        if ca.kind == K_RECORDS and not (ca.header.is_fixed and ca.header.fixed_fields
+                                         and ca.header.fixed_fields[0].kind == "int"):
+            raise SpecError(f"{where}: a record header must start with its length (an int)")
         if ca.kind == K_INDEXED and a.sub_type != "nest":
             ca.elem = _elem_attr(a, cs.name)
         if ca.kind == K_SUBMSG:

@@ -67,7 +67,8 @@ def parse_bytes(value, hint=None, path="") -> bytes:
         if hint in ("mac", "ipv4", "ipv6", "ip", "uuid"):
             if ":" in s and hint == "mac":
                 return bytes.fromhex(s.replace(":", ""))
-            if hint in ("ipv4", "ip") and "." in s and ":" not in s:
+            # ip_text shows 4 bytes as IPv4 whatever the hint: read it back the same way
+            if hint in ("ipv4", "ipv6", "ip") and "." in s and ":" not in s:
                 return socket.inet_pton(AF_INET, s)
             if hint in ("ipv6", "ip", "ipv4") and ":" in s:
                 return socket.inet_pton(AF_INET6, s)
