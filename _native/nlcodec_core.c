@@ -798,10 +798,12 @@ static int add_event(ctx *c, int32_t g, int32_t what, int32_t value)
 }
 
 /* pass 1: walk, validate headers, group */
-static int group_set(ctx *c, const nlc_set *S, size_t off, size_t end, size_t gbase)
+static int group_set(ctx *c, const nlc_set *S, size_t off, size_t end, size_t gbase,
+                     int *interleaved)
 {
     const nlc_attr *attrs = c->t->attrs;
     size_t pos = off;
+    int32_t prev = -1;
     while (pos < end) {
         if (end - pos < 4)
             return err_at(c, pos);
@@ -836,7 +838,10 @@ static int group_set(ctx *c, const nlc_set *S, size_t off, size_t end, size_t gb
             group *g = &c->g[gbase + gi];
             c->e[g->last].next = (int32_t)ei;
             g->last = (int32_t)ei;
+            if (gi != prev)
+                *interleaved = 1;        /* a repeat after other attributes */
         }
+        prev = gi;
         en->group = gi;
         group *g = &c->g[gbase + gi];
         g->count++;
@@ -906,7 +911,8 @@ static int dec_set(ctx *c, int32_t s, size_t off, size_t end, int depth, int pai
     const nlc_set *S = &c->t->sets[s];
     size_t ebase = c->ne, gbase = c->ng, evbase = c->nev;
 
-    int rc = group_set(c, S, off, end, gbase);
+    int interleaved = 0;
+    int rc = group_set(c, S, off, end, gbase, &interleaved);
     for (size_t i = gbase; i < c->ng; i++)
         g_first[c->g[i].id] = 0;
     if (rc)
@@ -984,6 +990,14 @@ static int dec_set(ctx *c, int32_t s, size_t off, size_t end, int depth, int pai
             }
             wbyte(w, '0');
         }
+    }
+    if (interleaved && only_id < 0) {
+        /* _order: the names in wire order, so that re-encoding keeps it */
+        wcstr(w, "_order", 6);
+        wbyte(w, '[');
+        wi32(w, (int32_t)(c->ne - ebase));
+        for (size_t i = ebase; i < c->ne; i++)
+            wname(c, &c->g[gbase + c->e[i].group], 0);
     }
     if (!pairs_only)
         wbyte(w, '0');

@@ -13,6 +13,8 @@ Kept only when needed to re-encode byte for byte:
   once; its value is then the list of occurrences;
 - ``"_raw": {name: hex}``: a payload whose canonical encoding differs (a
   string without its NUL, or with bytes after it);
+- ``"_order": [name, ...]``: the names in wire order, when repeated
+  attributes interleave with others (OVS actions: ``output, set, output``);
 - unknown attributes appear under their number (``"27": "0a0b"``).
 """
 
@@ -60,6 +62,9 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
     repeated = None
     raw = None
     sel_cache = None
+    order = []            # names in wire order, kept when repeats interleave
+    interleaved = False
+    last = None
     while off < end:
         if end - off < 4:
             raise DecodeError(f"{end - off} bytes left, too short for an attribute header",
@@ -133,7 +138,10 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
             if flags_rec is None:
                 flags_rec = {}
             flags_rec.setdefault(name, fl)
+        order.append(name)
         if name in d:
+            if name != last:
+                interleaved = True
             if a is not None and a.multi:
                 d[name].append(value)
             else:
@@ -147,6 +155,7 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
             d[name] = [value]
         else:
             d[name] = value
+        last = name
         off = (pend + 3) & ~3
     if flags_rec is not None:
         d["_flags"] = flags_rec
@@ -154,6 +163,8 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
         d["_repeated"] = repeated
     if raw is not None:
         d["_raw"] = raw
+    if interleaved:
+        d["_order"] = order
     return d
 
 
@@ -375,7 +386,7 @@ def encode_set(cs: CSet, d, path: str = "") -> bytes:
     repeated = d.get("_repeated") or ()
     raw = d.get("_raw") or {}
     out = []
-    for key, value in d.items():
+    for key, value in _occurrences(cs, d, repeated, path):
         if key[:1] == "_":
             continue
         a = cs.by_name.get(key)
@@ -405,6 +416,40 @@ def encode_set(cs: CSet, d, path: str = "") -> bytes:
                 payload = _enc_value(a, v, d, cs, path, flags_rec)
             out.append(_attr_hdr(t, payload))
     return b"".join(out)
+
+
+def _occurrences(cs, d, repeated, path):
+    """(key, value) in the order to encode: the dict's, or with ``_order``
+    (repeats interleaved on the wire) one occurrence at a time in that order."""
+    order = d.get("_order")
+    if not order:
+        return d.items()
+    out = []
+    iters = {}
+    for key in order:
+        if key not in d:
+            raise EncodeError(f"{path}: _order names {key!r}, which is not there")
+        value = d[key]
+        a = cs.by_name.get(key)
+        if (a is not None and a.multi) or key in repeated:
+            it = iters.get(key)
+            if it is None:
+                it = iters[key] = iter(value if isinstance(value, (list, tuple)) else (value,))
+            try:
+                value = [next(it)]
+            except StopIteration:
+                raise EncodeError(f"{path}: _order lists {key!r} more often than it has "
+                                  f"values") from None
+        out.append((key, value))
+    for key, it in iters.items():
+        if next(it, _END) is not _END:
+            raise EncodeError(f"{path}: {key!r} has more values than _order lists")
+    seen = set(order)
+    out.extend((k, v) for k, v in d.items() if k not in seen)
+    return out
+
+
+_END = object()
 
 
 def _enc_int(a, v, p):
@@ -522,7 +567,11 @@ def _enc_nest(cs, header, v, p):
         return encode_set(cs, v, p)
     if not isinstance(v, dict):
         raise EncodeError(f"{p}: expected a dict")
-    h = header.encode(v.get("_header", {}), p + "._header")
+    # members not given are 0 (as for records): a short header would shift the
+    # attributes, and the decoder never yields one (it refuses a short payload)
+    hv = dict.fromkeys(header.fixed_names, 0)
+    hv.update(v.get("_header") or {})
+    h = header.encode(hv, p + "._header")
     h += b"\0" * ((-len(h)) & 3)
     if cs is not None:
         return h + encode_set(cs, {k: x for k, x in v.items() if k != "_header"}, p)

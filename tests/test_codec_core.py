@@ -275,3 +275,24 @@ def test_error_and_done_messages():
     done = struct.pack("<IHHII", 20, 3, 2, 3, 77) + struct.pack("<i", 0)
     (m,) = nlcodec.decode(done)
     assert m.type == "done" and m.error == 0 and m.encode() == done
+
+
+def test_interleaved_repeats_keep_their_order(codec):
+    """family_id, family_name, family_id: the dict groups the repeats, and
+    `_order` keeps the wire order so that re-encoding is byte-exact (OVS
+    action lists interleave outputs and sets this way)."""
+    from nlcodec.registry import compiled
+    cs = compiled("nlctrl").sets["ctrl_attrs"]
+
+    def attr(t, payload):
+        n = 4 + len(payload)
+        return n.to_bytes(2, "little") + t.to_bytes(2, "little") + payload + bytes(-n % 4)
+    raw = attr(1, (1).to_bytes(2, "little")) + attr(2, b"ab\0") + attr(1, (2).to_bytes(2, "little"))
+    d = codec.decode_attrs(cs, raw, 0, len(raw), cs.name, False)
+    assert d["family_id"] == [1, 2] and d["family_name"] == "ab"
+    assert d["_order"] == ["family_id", "family_name", "family_id"]
+    assert codec.encode_set(cs, d, cs.name) == raw
+    # grouped repeats need no _order
+    grouped = attr(1, b"\1\0") + attr(1, b"\2\0") + attr(2, b"ab\0")
+    d = codec.decode_attrs(cs, grouped, 0, len(grouped), cs.name, False)
+    assert "_order" not in d and codec.encode_set(cs, d, cs.name) == grouped
