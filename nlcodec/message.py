@@ -63,7 +63,7 @@ class Message:
 
     __slots__ = ("type", "type_id", "family", "protocol", "flags", "seq", "pid", "length",
                  "direction", "_header", "_attrs", "_lazy", "_set", "_cf", "_cmd", "_payload",
-                 "_raw")
+                 "_raw", "_hlen")
 
     def __init__(self):
         self.direction = None       # "to-kernel"/"from-kernel" when a capture says
@@ -73,6 +73,7 @@ class Message:
         self._set = None
         self._cf = None
         self._cmd = None
+        self._hlen = None           # bytes of a fixed header shorter than its struct
 
     # -- access ---------------------------------------------------------------
 
@@ -143,7 +144,7 @@ class Message:
     def encode(self) -> bytes:
         """Encode again from the decoded values (equal to the input bytes)."""
         return _encode(self._cf, self._cmd, self.type_id, self._header, self.attrs,
-                       self.flags, self.seq, self.pid, self._payload)
+                       self.flags, self.seq, self.pid, self._payload, self._hlen)
 
     def __repr__(self):
         return (f"<Message {self.family}/{self.type} len={self.length} seq={self.seq} "
@@ -185,6 +186,9 @@ def iter_decode(data, protocol="route", *, families=None, kernel=False, lazy=Fal
             m.type_id, m.flags, m.seq, m.pid, m.length = ty, fl, seq, pid, ln
             m.protocol, m.family, m.type = proto, fam, cm.name
             m._cf, m._cmd, m._set, m._header, m._attrs = cf, cm, cm.set, hdr, attrs
+            lay = cm.header if cm.header is not None or not genl else cf.header
+            if lay is not None and ln - (20 if genl else 16) < lay.size:
+                m._hlen = max(ln - (20 if genl else 16), 0)
             yield m
     while off < n:
         if n - off < 16:
@@ -245,6 +249,8 @@ def decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel, lazy=False):
             hsize = layout.size
             hend = min(pos + hsize, end)
             hdr.update(layout.decode(buf, pos, hend, f"{fam.name}.header"))
+            if hend - pos < hsize:
+                m._hlen = hend - pos
             pos += _align(hsize)
         m._header = hdr
         cs = cm.set if cm is not None and cm.set is not None else _first_set(cf)
@@ -264,6 +270,8 @@ def decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel, lazy=False):
             hsize = cm.header.size
             hend = min(pos + hsize, end)
             m._header = cm.header.decode(buf, pos, hend, f"{cm.name}.header")
+            if hend - pos < hsize:
+                m._hlen = hend - pos
             pos += _align(hsize)
         else:
             m._header = {}
@@ -345,7 +353,25 @@ def _decode_control(m, buf, off, end, proto):
 # -- encoding ---------------------------------------------------------------
 
 
-def _encode(cf, cm, type_id, header, attrs, flags, seq, pid, payload=None) -> bytes:
+_zero_headers: dict = {}
+
+
+def _header_bytes(layout, header, hlen, where) -> bytes:
+    """A fixed header: members not given are zero, so requests are always
+    full size; a header decoded short (``hlen``) encodes short again."""
+    if header is None:
+        return bytes(layout.size)
+    if hlen is None or hlen >= layout.size:
+        zero = _zero_headers.get(id(layout))
+        if zero is None:
+            zero = _zero_headers[id(layout)] = layout.decode(bytes(layout.size), 0, layout.size)
+        if len(header) < len(zero):
+            header = {**zero, **header}
+    hb = layout.encode(header, where)
+    return hb + b"\0" * ((-len(hb)) & 3)
+
+
+def _encode(cf, cm, type_id, header, attrs, flags, seq, pid, payload=None, hlen=None) -> bytes:
     be = _backend.active()
     body = b""
     if type_id < NLMSG_MIN_TYPE:
@@ -356,19 +382,15 @@ def _encode(cf, cm, type_id, header, attrs, flags, seq, pid, payload=None) -> by
         body = _genlhdr.pack(cmd, h.get("version", cf.spec.version), h.get("reserved", 0))
         layout = cm.header if cm is not None and cm.header is not None else cf.header
         if layout is not None:
-            hb = layout.encode({k: v for k, v in h.items()
-                                if k not in ("cmd", "version", "reserved")}, "header")
-            body += hb + b"\0" * ((-len(hb)) & 3)
+            body += _header_bytes(layout, {k: v for k, v in h.items()
+                                           if k not in ("cmd", "version", "reserved")},
+                                  hlen, "header")
         cs = cm.set if cm is not None and cm.set is not None else _first_set(cf)
         if attrs:
             body += be.encode_set(cs, attrs, cs.name)
     elif cm is not None:
         if cm.header is not None:
-            # no header given: all zeros, full size; a dict short of members
-            # encodes the members it has (byte-exact for short captured headers)
-            hb = cm.header.encode(header, f"{cm.name}.header") if header is not None \
-                else bytes(cm.header.size)
-            body += hb + b"\0" * ((-len(hb)) & 3)
+            body += _header_bytes(cm.header, header, hlen, f"{cm.name}.header")
         if cm.set is not None and attrs:
             body += be.encode_set(cm.set, attrs, cm.set.name)
     if payload and type_id >= NLMSG_MIN_TYPE:
