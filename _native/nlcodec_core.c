@@ -1215,6 +1215,30 @@ typedef struct {
 #define FB NLC_FALLBACK
 
 static int mread(const uint8_t *p, const uint8_t *end, mobj *o);
+static int mread_container(const uint8_t *p, const uint8_t *end, mobj *o);
+
+/* Where each container of the input ends (and its item count), memoised by
+ * offset: every container is scanned once, not once per nesting level. */
+static __thread int32_t *memo_next, *memo_n;
+static __thread size_t memo_cap;
+static __thread const uint8_t *memo_base;
+
+static int memo_reset(const uint8_t *m, size_t mlen)
+{
+    if (memo_cap < mlen + 1) {
+        int32_t *a = realloc(memo_next, (mlen + 1) * sizeof *a);
+        if (a)
+            memo_next = a;
+        int32_t *b = a ? realloc(memo_n, (mlen + 1) * sizeof *b) : NULL;
+        if (!a || !b)
+            return NLC_NOMEM;
+        memo_n = b;
+        memo_cap = mlen + 1;
+    }
+    memset(memo_next, 0, (mlen + 1) * sizeof *memo_next);
+    memo_base = m;
+    return NLC_OK;
+}
 
 static int mskip(const uint8_t *p, const uint8_t *end, const uint8_t **next)
 {
@@ -1288,6 +1312,35 @@ static int mread(const uint8_t *p, const uint8_t *end, mobj *o)
         if (o->t == 'a' || o->t == 'A' || o->t == 't')
             o->t = 'u';
         return NLC_OK;
+    case '[': case '(': case '{': {
+        size_t at = (size_t)(p - 1 - memo_base);
+        if (memo_next[at]) {
+            o->next = memo_base + memo_next[at];
+            o->n = memo_n[at];
+            o->s = o->t == '{' ? p : p + 4;
+            o->t = o->t == '{' ? '{' : '[';
+            return NLC_OK;
+        }
+        static __thread int mdepth;      /* hostile input: nesting without end */
+        if (mdepth > 256)
+            return FB;
+        mdepth++;
+        int rc = mread_container(p, end, o);
+        mdepth--;
+        if (rc == NLC_OK) {
+            memo_next[at] = (int32_t)(o->next - memo_base);
+            memo_n[at] = (int32_t)o->n;
+        }
+        return rc;
+    }
+    }
+    return FB;          /* floats, sets, code objects ... */
+}
+
+static int mread_container(const uint8_t *p, const uint8_t *end, mobj *o)
+{
+    int32_t n;
+    switch (o->t) {
     case '[': case '(': {
         if (end - p < 4)
             return FB;
@@ -1826,6 +1879,8 @@ int nlc_encode(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
     ebuf.oom = 0;
     ebuf.dry = 0;
     items_n = 0;
+    if (memo_reset(m, mlen))
+        return NLC_NOMEM;
     int rc = mread(m, m + mlen, &d);
     if (rc == NLC_OK && d.next != m + mlen)
         rc = FB;
