@@ -88,6 +88,7 @@ def _load():
 
 
 def _add(fam: Family):
+    _by_name_cache.clear()
     if fam.name in _families and _families[fam.name] is not fam:
         raise ValueError(f"family {fam.name!r} defined twice")
     _families[fam.name] = fam
@@ -145,10 +146,18 @@ def lookup_message(protocol: str, type_id: int):
     return cf, cf.msgs[m.id]
 
 
+_by_name_cache: dict = {}
+
+
 def message_by_name(protocol: str, name: str):
+    """(CFamily, CMsg) by our name or UAPI name; cached (encode's hot path)."""
+    hit = _by_name_cache.get((protocol, name))
+    if hit is not None:
+        return hit
     _load()
     for fam, m in _by_protocol.get(protocol, {}).values():
         if m.name == name or m.uapi == name or (m.uapi and m.uapi == name.upper()):
             cf = compiled(fam)
-            return cf, cf.msgs[m.id]
+            hit = _by_name_cache[(protocol, name)] = (cf, cf.msgs[m.id])
+            return hit
     return None
