@@ -20,8 +20,11 @@ test-pure: setup
 test-native: setup
 	NLCODEC_BACKEND=native $(PY) -m pytest -q tests
 
+# pytest-benchmark (both backends and the references) and `nlcodec bench all`,
+# each saved as JSON; compare two runs with `nlcodec bench --compare OLD NEW`
 bench: setup
 	$(PY) -m pytest -q bench --benchmark-only --benchmark-json=bench/results.json
+	$(PY) -m nlcodec bench all --output bench/nlcodec-bench.json
 
 clean:
 	rm -rf build *.egg-info nlcodec/_native_core*.so nlcodec/_native_core.c .pytest_cache

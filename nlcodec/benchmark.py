@@ -1,18 +1,25 @@
 """``nlcodec bench``: measure message throughput on this machine.
 
-Measurements (each per backend):
+Measurements (each per backend, references beside them in the same run):
 
-- ``decode``: full decode to dicts, lazy single-attribute access, and
-  decode->encode of a message stream: this machine's own link and route
-  dumps by default, or ``--input FILE`` (raw netlink bytes, a pcap/pcapng
-  capture, or a hex dump);
-- ``encode``: encoding the same messages from their dicts;
-- ``socket``: route add with ``do_many`` and route dump+decode in a private
-  network namespace (root), beside ``ip -batch``/``ip route show``;
-- ``capture``: a pcap decoded to JSON.
+- ``decode``: full decode to dicts and lazy decode + one attribute, of this
+  machine's own link and route dumps (or ``--input FILE``: raw netlink
+  bytes, a pcap/pcapng capture, or a hex dump) and of three sample messages:
+  a TC flower filter with 10 keys and 3 actions, an OVS flow with nested
+  actions, a psample event.  References: pyroute2's ``MarshalRtnl`` and a
+  naive construct spec (flat nlattr list, the spec-only decode);
+- ``encode``: the dumps re-encoded from their dicts, the samples encoded from
+  the dicts as users write them (``FLOWER_FILTER`` ...);
+- ``socket``: in a private network namespace (root): route add with
+  ``do_many`` beside ``ip -batch`` and pyroute2, route dump+decode beside
+  ``ip route show`` and pyroute2, a link dump of 200 veths;
+- ``capture``: a pcap decoded to JSON, in process and as ``nlcodec decode
+  --json``, beside ``tshark -T json``.
 
-pyroute2 is measured beside nlcodec when it is installed.  Results print as a
-table, or as JSON with ``--json``; ``--compare A.json B.json`` compares runs.
+Figures are medians of repeated runs (this is often a shared machine).
+Results print as a table, or as JSON with ``--json``; the report's
+``targets`` compare the ratios with the project's targets;
+``--compare A.json B.json`` compares two saved runs.
 """
 
 from __future__ import annotations
@@ -20,15 +27,141 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import socket
+import statistics
 import struct
+import subprocess
 import sys
+import tempfile
 import time
 
 import nlcodec
-from nlcodec import backends
 
 _RTM_GETLINK, _RTM_GETROUTE = 18, 26
+NLM_F_CREATE_EXCL = 0x400 | 0x200
+
+# -- sample messages, written as users write them ------------------------------
+
+
+def _tc_gen(action, **kw):
+    """tc_gen: index, capab, action (a TC_ACT_* verdict), refcnt, bindcnt."""
+    return {"index": 0, "capab": 0, "action": action, "refcnt": 0, "bindcnt": 0, **kw}
+
+
+TC_ACT_OK, TC_ACT_SHOT, TC_ACT_PIPE = 0, 2, 3
+
+# tc filter add dev eth0 ingress prio 1 protocol 802.1Q flower skip_hw vlan_id 100
+#   vlan_prio 3 vlan_ethtype ipv4 ip_proto tcp src_ip 10.0.0.0/24 dst_ip 192.168.1.1
+#   dst_port 443 ct_state +trk+est ct_zone 7
+#   action vlan pop pipe action mirred egress mirror dev eth1 pipe action drop
+FLOWER_FILTER = {
+    "header": {"family": 0, "ifindex": 2, "handle": 1, "parent": 0xFFFFFFF2,
+               "info": (1 << 16) | 0x0081},        # prio 1, protocol ETH_P_8021Q (0x8100, be)
+    "attrs": {
+        "kind": "flower",
+        "chain": 0,
+        "options": {
+            "flags": 1,                             # skip_hw
+            "key_eth_type": 0x8100,
+            "key_vlan_id": 100,
+            "key_vlan_prio": 3,
+            "key_vlan_eth_type": 0x0800,
+            "key_ip_proto": 6,
+            "key_ipv4_src": "10.0.0.0",
+            "key_ipv4_src_mask": "255.255.255.0",
+            "key_ipv4_dst": "192.168.1.1",
+            "key_ipv4_dst_mask": "255.255.255.255",
+            "key_tcp_dst": 443,
+            "key_tcp_dst_mask": 0xFFFF,
+            "key_ct_state": 0x8 | 0x2,              # +trk +est
+            "key_ct_state_mask": 0x8 | 0x2,
+            "key_ct_zone": 7,
+            "key_ct_zone_mask": 0xFFFF,
+            "act": [
+                {"kind": "vlan", "options": {"parms": _tc_gen(TC_ACT_PIPE, v_action=1)}},
+                {"kind": "mirred", "options": {
+                    "parms": _tc_gen(TC_ACT_PIPE, eaction=2, ifindex=3)}},   # egress mirror
+                {"kind": "gact", "options": {"parms": _tc_gen(TC_ACT_SHOT)}},
+            ],
+        },
+    },
+    "flags": 0x1 | NLM_F_CREATE_EXCL,
+}
+
+# ovs-dpctl add-flow "in_port(1),eth(...),eth_type(0x0800),ipv4(...),tcp(dst=80)"
+#   "sample(sample=50%,actions(userspace(pid=1234))),set(tunnel(...)),ct(commit,zone=5),2"
+OVS_FLOW = {
+    "header": {"dp_ifindex": 5},
+    "attrs": {
+        "key": {
+            "in_port": 1,
+            "ethernet": {"src": "52:54:00:00:00:01", "dst": "52:54:00:00:00:02"},
+            "ethertype": 0x0800,
+            "ipv4": {"src": "10.0.0.1", "dst": "10.0.0.2", "proto": 6, "tos": 0, "ttl": 64,
+                     "frag": 0},
+            "tcp": {"src": 12345, "dst": 80},
+        },
+        "mask": {
+            "in_port": 0xFFFFFFFF,
+            "ethernet": {"src": "ff:ff:ff:ff:ff:ff", "dst": "ff:ff:ff:ff:ff:ff"},
+            "ethertype": 0xFFFF,
+            "ipv4": {"src": "255.255.255.255", "dst": "255.255.255.255", "proto": 255,
+                     "tos": 0, "ttl": 0, "frag": 255},
+            "tcp": {"src": 0, "dst": 0xFFFF},
+        },
+        "actions": {
+            "sample": {"probability": 0x7FFFFFFF,
+                       "actions": {"userspace": {"pid": 1234, "userdata": "0102030405060708"}}},
+            "set": {"tunnel": {"id": 42, "ipv4_src": "192.0.2.1", "ipv4_dst": "192.0.2.2",
+                               "tos": 0, "ttl": 64, "tp_dst": 4789}},
+            "ct": {"commit": True, "zone": 5, "mark": {"value": 1, "mask": 0xFFFFFFFF}},
+            "output": 2,
+        },
+        "ufid": "8a4b4c6c-1b53-4e2a-9d33-3f1c2b6e0d11",
+    },
+    "flags": 0x1 | NLM_F_CREATE_EXCL,
+}
+
+# a tc "sample" action's packet, as psample multicasts it
+PSAMPLE_EVENT = {
+    "attrs": {
+        "iifindex": 2, "oifindex": 3, "origsize": 1500, "sample_group": 7, "group_seq": 1001,
+        "sample_rate": 100, "data": bytes(range(128)), "timestamp": 1_700_000_000_000_000_000,
+        "proto": 0x0800, "user_cookie": "deadbeefcafe0001",
+    },
+}
+
+# generic netlink ids are the kernel's choice; these are fixed for the samples
+SAMPLE_GENL_IDS = {0x1C: "ovs_flow", 0x1D: "psample"}
+
+# name -> (protocol or genl family, message type, the message, genl id, attribute to get)
+SAMPLES = {
+    "flower": ("route", "newtfilter", FLOWER_FILTER, None, "kind"),
+    "ovs_flow": ("ovs_flow", "new", OVS_FLOW, 0x1C, "actions"),
+    "psample": ("psample", "sample", PSAMPLE_EVENT, 0x1D, "group_seq"),
+}
+
+
+def sample_encoder(name):
+    """A function that encodes sample ``name`` from its dict, as a user would."""
+    proto, ty, msg, fid, _ = SAMPLES[name]
+    kw = dict(msg)
+    if fid is not None:
+        kw["family_id"] = fid
+    enc = nlcodec.encode
+    return lambda: enc(proto, ty, **kw)
+
+
+def sample_bytes(name) -> bytes:
+    return sample_encoder(name)()
+
+
+def sample_protocol(name) -> str:
+    return "generic" if SAMPLES[name][3] is not None else SAMPLES[name][0]
+
+
+# -- inputs -------------------------------------------------------------------
 
 
 def live_dump(msg_type: int, family: int = 0) -> bytes:
@@ -53,6 +186,19 @@ def live_dump(msg_type: int, family: int = 0) -> bytes:
         s.close()
 
 
+def split_messages(data: bytes) -> list[bytes]:
+    """The messages of a stream, each with its alignment padding."""
+    out, off = [], 0
+    while off + 16 <= len(data):
+        ln = struct.unpack_from("<I", data, off)[0]
+        if ln < 16 or off + ln > len(data):
+            break
+        nxt = off + ((ln + 3) & ~3)
+        out.append(data[off:nxt])
+        off = nxt
+    return out
+
+
 def _load_input(path: str) -> tuple[bytes, str]:
     with open(path, "rb") as f:
         data = f.read()
@@ -70,22 +216,57 @@ def _load_input(path: str) -> tuple[bytes, str]:
 
 
 def _repeat(data: bytes, at_least: int) -> bytes:
-    n = len(nlcodec.decode(data)) if data else 0
+    n = len(split_messages(data))
     return data * -(-at_least // n) if n else data
 
 
-def _timeit(fn, min_time=0.3, progress=None):
-    """Mean seconds per call of ``fn`` over at least ``min_time`` seconds."""
+def _sources(input_path):
+    """(name, bytes, protocol, families, attribute to get) of every decode input."""
+    if input_path:
+        data, proto = _load_input(input_path)
+        out = [(os.path.basename(input_path), data, proto, None, "ifname")]
+    else:
+        # this machine's own dumps, repeated to a useful size
+        out = [("link_dump", _repeat(live_dump(_RTM_GETLINK), 400), "route", None, "ifname"),
+               ("route_dump", _repeat(live_dump(_RTM_GETROUTE), 2000), "route", None, "dst")]
+    for name, (_, _, _, fid, get) in SAMPLES.items():
+        try:
+            raw = sample_bytes(name)
+        except Exception as e:          # a spec that lacks something the sample uses
+            out.append((name, e, None, None, None))
+            continue
+        out.append((name, raw * 500, sample_protocol(name), SAMPLE_GENL_IDS, get))
+    return out
+
+
+# -- timing -------------------------------------------------------------------
+
+
+def _timeit(fn, min_time=0.3, progress=None, max_calls=1_000_000):
+    """Median seconds per call of ``fn``, over at least ``min_time`` seconds."""
     fn()
-    n, total = 0, 0.0
-    while total < min_time:
+    times = []
+    total = 0.0
+    while total < min_time and len(times) < max_calls:
         t = time.perf_counter()
         fn()
-        total += time.perf_counter() - t
-        n += 1
+        dt = time.perf_counter() - t
+        times.append(dt)
+        total += dt
         if progress:
             progress(min(total / min_time, 1.0))
-    return total / n
+    return statistics.median(times)
+
+
+def _once(fn, repeat=3, progress=None):
+    """Median wall time of ``repeat`` runs of ``fn`` (for runs that change state:
+    ``fn`` returns the seconds it measured itself, after its own setup)."""
+    times = []
+    for i in range(repeat):
+        times.append(fn())
+        if progress:
+            progress((i + 1) / repeat)
+    return statistics.median(times)
 
 
 class _Progress:
@@ -95,92 +276,513 @@ class _Progress:
 
     def start(self, label):
         self.label = label
+        self.update(0.0)
         return self.update
 
     def update(self, frac):
         if self.enabled:
             bar = "#" * int(frac * 30)
-            sys.stderr.write(f"\r{self.label:<34} [{bar:<30}] {frac * 100:5.1f}%")
+            sys.stderr.write(f"\r{self.label:<40} [{bar:<30}] {frac * 100:5.1f}%")
             sys.stderr.flush()
 
     def done(self):
         if self.enabled:
-            sys.stderr.write("\r" + " " * 75 + "\r")
+            sys.stderr.write("\r" + " " * 80 + "\r")
 
 
-def bench_decode(data: bytes, protocol: str, backend_names, progress, min_time=0.3):
-    results = []
-    for be in backend_names:
+def _result(input, bench, backend, n, seconds, nbytes=None, **extra):
+    r = {"input": input, "bench": bench, "backend": backend, "messages": n,
+         "seconds": seconds, "us_per_message": seconds / n * 1e6, "messages_per_s": n / seconds}
+    if nbytes is not None:
+        r["bytes"] = nbytes
+    r.update(extra)
+    return r
+
+
+def _error(input, bench, backend, e):
+    text = str(e) if isinstance(e, (str, BaseException)) else repr(e)
+    if isinstance(e, BaseException) and not isinstance(e, (ImportError, OSError)):
+        text = f"{type(e).__name__}: {text}"
+    return {"input": input, "bench": bench, "backend": backend, "error": text}
+
+
+def _backends(names):
+    """Yield each backend name with that backend active, or an error."""
+    for be in names:
         try:
             nlcodec.use_backend(be)
         except ImportError as e:
-            results.append({"bench": "decode", "backend": be, "error": str(e)})
+            yield be, e
             continue
-        msgs = nlcodec.decode(data, protocol)
-        n = len(msgs)
-        per = {}
-        per["decode_full"] = _timeit(lambda: [m.to_dict() for m in nlcodec.decode(data, protocol)],
-                                     min_time, progress.start(f"{be}: decode full"))
-        per["decode_lazy_get"] = _timeit(
-            lambda: [m.get("ifname") or m.get("dst") for m in nlcodec.decode(data, protocol)],
-            min_time, progress.start(f"{be}: decode + get"))
-        for m in msgs:
-            m.to_dict()
-        per["encode"] = _timeit(lambda: [m.encode() for m in msgs], min_time,
-                                progress.start(f"{be}: encode"))
-        for k, v in per.items():
-            results.append({"bench": k, "backend": be, "messages": n, "bytes": len(data),
-                            "us_per_message": v / n * 1e6, "messages_per_s": n / v})
-    nlcodec.use_backend(None)
+        try:
+            yield be, None
+        finally:
+            nlcodec.use_backend(None)
+
+
+# -- references ---------------------------------------------------------------
+
+
+def pyroute2_decoder():
+    """pyroute2's rtnetlink parser: f(bytes) -> list of dicts, or None."""
     try:
         from pyroute2.netlink.rtnl.marshal import MarshalRtnl
     except ImportError:
-        return results
+        return None
     mr = MarshalRtnl()
-    n = len(list(mr.parse(data)))
-    t = _timeit(lambda: [x.dump() for x in mr.parse(data)], min_time,
-                progress.start("pyroute2: decode full"))
-    results.append({"bench": "decode_full", "backend": "pyroute2", "messages": n,
-                    "bytes": len(data), "us_per_message": t / n * 1e6, "messages_per_s": n / t})
+    return lambda data: [x.dump() for x in mr.parse(data)]
+
+
+def construct_decoder():
+    """The naive "spec only" decode the design rejects on hot paths: a construct
+    spec of nlmsghdr + the fixed header + a flat GreedyRange of nlattrs (names
+    and nests not decoded).  f(bytes) -> list of construct containers."""
+    from construct import Aligned, Bytes, FixedSized, GreedyRange, Int16ul, Int32ul, Struct, this
+    # struct ifinfomsg (16) for link messages, struct rtmsg (12) for routes; else 0
+    fixed = {16: 16, 17: 16, 19: 16, 24: 12, 25: 12, 27: 12}
+    nlattr = Aligned(4, Struct("len" / Int16ul, "type" / Int16ul,
+                               "value" / Bytes(this.len - 4)))
+    msg = Aligned(4, Struct(
+        "len" / Int32ul, "type" / Int16ul, "flags" / Int16ul, "seq" / Int32ul, "pid" / Int32ul,
+        "body" / FixedSized(this.len - 16, Struct(
+            "header" / Bytes(lambda ctx: fixed.get(ctx._.type, 0)),
+            "attrs" / GreedyRange(nlattr))),
+    ))
+    stream = GreedyRange(msg)
+    return stream.parse
+
+
+# -- decode and encode ----------------------------------------------------------
+
+
+def bench_decode(name, data, protocol, families, get, backend_names, progress, min_time):
+    results = []
+    for be, err in _backends(backend_names):
+        if err:
+            results.append(_error(name, "decode_full", be, err))
+            continue
+        try:
+            msgs = nlcodec.decode(data, protocol, families=families)
+        except Exception as e:
+            results.append(_error(name, "decode_full", be, e))
+            continue
+        n = len(msgs)
+        # messages of a type no spec describes keep their payload as hex: say so
+        known = all(m.payload is None for m in msgs)
+        dec = nlcodec.decode
+        t = _timeit(lambda: [m.to_dict() for m in dec(data, protocol, families=families)],
+                    min_time, progress.start(f"{name}: {be} decode full"))
+        results.append(_result(name, "decode_full", be, n, t, len(data), known=known))
+        t = _timeit(lambda: [m.get(get) for m in dec(data, protocol, families=families,
+                                                     lazy=True)],
+                    min_time, progress.start(f"{name}: {be} decode lazy + get"))
+        results.append(_result(name, "decode_lazy_get", be, n, t, len(data), known=known))
+    if protocol != "route" or name in SAMPLES:
+        return results
+    n = len(split_messages(data))
+    p2 = pyroute2_decoder()
+    if p2 is not None:
+        t = _timeit(lambda: p2(data), min_time, progress.start(f"{name}: pyroute2 decode"))
+        results.append(_result(name, "decode_full", "pyroute2", n, t, len(data)))
+    try:
+        cparse = construct_decoder()
+    except ImportError:
+        return results
+    t = _timeit(lambda: cparse(data), min_time, progress.start(f"{name}: construct decode"))
+    results.append(_result(name, "decode_full", "construct", n, t, len(data)))
     return results
 
 
+def bench_encode(name, data, protocol, families, backend_names, progress, min_time):
+    results = []
+    for be, err in _backends(backend_names):
+        if err:
+            results.append(_error(name, "encode", be, err))
+            continue
+        try:
+            if name in SAMPLES:
+                fn = sample_encoder(name)
+                n = 1
+                ok = fn() == data[:len(fn())]
+            else:
+                msgs = nlcodec.decode(data, protocol, families=families)
+                for m in msgs:
+                    m.to_dict()
+                n = len(msgs)
+
+                def fn(msgs=msgs):
+                    return [m.encode() for m in msgs]
+                ok = b"".join(x + b"\0" * ((-len(x)) & 3) for x in fn()) == data
+        except Exception as e:
+            results.append(_error(name, "encode", be, e))
+            continue
+        t = _timeit(fn, min_time, progress.start(f"{name}: {be} encode"))
+        results.append(_result(name, "encode", be, n, t, same_bytes=ok))
+    return results
+
+
+# -- sockets (a private network namespace) -----------------------------------------
+
+
+def route_requests(n, oif=1, base=(10 << 24) | (1 << 16)):
+    """``n`` /32 routes via ``oif`` as do_many requests (natural dicts)."""
+    hdr = {"family": socket.AF_INET, "dst_len": 32, "table": 254, "protocol": 4,
+           "scope": 253, "type": 1}           # main, static, link, unicast
+    ntoa = socket.inet_ntoa
+    return [("newroute", hdr, {"dst": ntoa(struct.pack(">I", base + i)), "oif": oif},
+             NLM_F_CREATE_EXCL) for i in range(n)]
+
+
+def ip_batch_routes(n, dev="lo", base=(10 << 24) | (1 << 16)) -> str:
+    ntoa = socket.inet_ntoa
+    return "".join(f"route add {ntoa(struct.pack('>I', base + i))}/32 dev {dev} proto static\n"
+                   for i in range(n))
+
+
+def ip(ns, *args, input=None, check=True):
+    return subprocess.run(["ip", "-n", ns, *args], input=input, capture_output=True,
+                          text=True, check=check)
+
+
+def count_routes(ns) -> int:
+    return len(ip(ns, "-4", "route", "show", "proto", "static").stdout.splitlines())
+
+
+def flush_routes(ns):
+    ip(ns, "-4", "route", "flush", "proto", "static")
+
+
+def add_veths(ns, pairs):
+    ip(ns, "-batch", "-", input="".join(f"link add vb{i}a type veth peer name vb{i}b\n"
+                                        for i in range(pairs)))
+
+
+def _timed_run(cmd, **kw):
+    t = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, **kw)
+    dt = time.perf_counter() - t
+    if r.returncode:
+        raise RuntimeError(f"{' '.join(cmd[:4])}: {r.stderr.decode(errors='replace').strip()}")
+    return dt, r
+
+
+def bench_socket(backend_names, progress, n_routes=10000, n_veths=200, repeat=3):
+    if os.geteuid() != 0:
+        return [_error("netns", "socket", "-", "needs root (private network namespaces)")]
+    from . import netns
+    results = []
+    with netns.temporary("nlcbench") as ns:
+        # -- route add ---------------------------------------------------------
+        reqs = route_requests(n_routes)
+        for be, err in _backends(backend_names):
+            if err:
+                results.append(_error("routes", "route_add", be, err))
+                continue
+            try:
+                with nlcodec.connect("route", netns=ns) as s:
+                    s.do_many(reqs[:10])    # first use: tables compiled, buffers sized
+
+                    def run():
+                        flush_routes(ns)
+                        t = time.perf_counter()
+                        res = s.do_many(reqs)
+                        dt = time.perf_counter() - t
+                        res.raise_first()
+                        return dt
+                    t = _once(run, repeat, progress.start(f"route add x{n_routes}: {be}"))
+                got = count_routes(ns)
+                results.append(_result("routes", "route_add", be, n_routes, t,
+                                       verified=got == n_routes))
+            except Exception as e:
+                results.append(_error("routes", "route_add", be, e))
+        with tempfile.NamedTemporaryFile("w", suffix=".batch") as f:
+            f.write(ip_batch_routes(n_routes))
+            f.flush()
+
+            def run_ip():
+                flush_routes(ns)
+                return _timed_run(["ip", "-n", ns, "-batch", f.name])[0]
+            try:
+                t = _once(run_ip, repeat, progress.start(f"route add x{n_routes}: ip -batch"))
+                results.append(_result("routes", "route_add", "ip -batch", n_routes, t,
+                                       verified=count_routes(ns) == n_routes))
+            except Exception as e:
+                results.append(_error("routes", "route_add", "ip -batch", e))
+        results += _pyroute2_route_add(ns, min(n_routes, 2000), progress)
+        # the table now holds n_routes routes (ip -batch's, or pyroute2's plus the rest)
+        flush_routes(ns)
+        ip(ns, "-batch", "-", input=ip_batch_routes(n_routes))
+        results += _bench_dump(ns, "routes", "route_dump", "getroute",
+                               {"family": socket.AF_INET}, ["-4", "route", "show", "table", "all"],
+                               backend_names, progress, repeat)
+        # -- link dump ---------------------------------------------------------------
+        add_veths(ns, n_veths // 2)
+        results += _bench_dump(ns, "links", "link_dump", "getlink", None, ["link", "show"],
+                               backend_names, progress, repeat)
+    return results
+
+
+def _bench_dump(ns, input, bench, msg, header, ip_args, backend_names, progress, repeat):
+    results = []
+    expect = None
+    for be, err in _backends(backend_names):
+        if err:
+            results.append(_error(input, bench, be, err))
+            continue
+        try:
+            with nlcodec.connect("route", netns=ns) as s:
+                def run():
+                    t = time.perf_counter()
+                    out = [m.to_dict() for m in s.dump(msg, header=header)]
+                    run.n = len(out)
+                    return time.perf_counter() - t
+                run()                       # first use: tables compiled
+                t = _once(run, max(repeat, 5), progress.start(f"{bench}: {be}"))
+            expect = run.n
+            results.append(_result(input, bench, be, run.n, t))
+        except Exception as e:
+            results.append(_error(input, bench, be, e))
+    if expect is None:
+        expect = len(ip(ns, *ip_args).stdout.splitlines()) // (2 if msg == "getlink" else 1)
+    try:
+        def run_ip():
+            return _timed_run(["ip", "-n", ns, *ip_args])[0]
+        t = _once(run_ip, max(repeat, 5), progress.start(f"{bench}: ip"))
+        results.append(_result(input, bench, "ip", expect, t))
+    except Exception as e:
+        results.append(_error(input, bench, "ip", e))
+    try:
+        from pyroute2 import IPRoute
+        from . import netns
+        with netns.enter(ns):
+            ipr = IPRoute()
+        try:
+            def run_p2():
+                t = time.perf_counter()
+                if msg == "getroute":
+                    out = [x.dump() for x in ipr.route("dump", family=socket.AF_INET)]
+                else:
+                    out = [x.dump() for x in ipr.get_links()]
+                run_p2.n = len(out)
+                return time.perf_counter() - t
+            run_p2()
+            t = _once(run_p2, repeat, progress.start(f"{bench}: pyroute2"))
+            results.append(_result(input, bench, "pyroute2", run_p2.n, t))
+        finally:
+            ipr.close()
+    except ImportError:
+        pass
+    except Exception as e:
+        results.append(_error(input, bench, "pyroute2", e))
+    return results
+
+
+def _pyroute2_route_add(ns, n, progress):
+    try:
+        from pyroute2 import IPRoute
+    except ImportError:
+        return []
+    from . import netns
+    flush_routes(ns)
+    try:
+        with netns.enter(ns):
+            ipr = IPRoute()
+        try:
+            ntoa = socket.inet_ntoa
+            base = (10 << 24) | (1 << 16)
+            dsts = [ntoa(struct.pack(">I", base + i)) + "/32" for i in range(n)]
+            upd = progress.start(f"route add x{n}: pyroute2")
+            t = time.perf_counter()
+            for i, d in enumerate(dsts):
+                ipr.route("add", dst=d, oif=1, proto=4, scope=253)
+                if i % 256 == 0:
+                    upd(i / n)
+            t = time.perf_counter() - t
+        finally:
+            ipr.close()
+        return [_result("routes", "route_add", "pyroute2", n, t, verified=count_routes(ns) == n)]
+    except Exception as e:
+        return [_error("routes", "route_add", "pyroute2", e)]
+
+
+# -- captures ---------------------------------------------------------------------
+
+
+def make_pcap(path, messages, count=20000, record_bytes=16384):
+    """Write a LINKTYPE_NETLINK pcap of ``count`` messages cycling through
+    ``messages`` (raw netlink messages from the kernel: PACKET_USER), packed
+    into records of up to ``record_bytes`` as a dump's skbs are.  Returns the
+    number of records."""
+    from .pcap import write_pcap
+    cooked = struct.pack(">HHH8sH", 6, 824, 0, bytes(8), 0)    # PACKET_USER, NETLINK_ROUTE
+    recs, cur, size = [], [], 0
+    for i in range(count):
+        m = messages[i % len(messages)]
+        if cur and size + len(m) > record_bytes:
+            recs.append(cooked + b"".join(cur))
+            cur, size = [], 0
+        cur.append(m)
+        size += len(m)
+    if cur:
+        recs.append(cooked + b"".join(cur))
+    write_pcap(path, recs)
+    return len(recs)
+
+
+def capture_to_json(path) -> int:
+    """What ``nlcodec decode --json`` does with a capture, in process."""
+    from .capture import CaptureDecoder
+    from .show import to_json
+    n = 0
+    with open(os.devnull, "w") as out:
+        for m in CaptureDecoder().decode_pcap(path):
+            out.write(to_json(m))
+            out.write("\n")
+            n += 1
+    return n
+
+
+def bench_capture(pcap_path, backend_names, progress, min_time, repeat=3):
+    results = []
+    name = os.path.basename(pcap_path)
+    from .pcap import read_records
+    n_rec = sum(1 for _ in read_records(pcap_path))
+    n = None
+    for be, err in _backends(backend_names):
+        if err:
+            results.append(_error(name, "capture_json", be, err))
+            continue
+        try:
+            n = capture_to_json(pcap_path)
+            t = _timeit(lambda: capture_to_json(pcap_path), min_time,
+                        progress.start(f"capture: {be} in process"))
+            results.append(_result(name, "capture_json", be, n, t, records=n_rec))
+            env = dict(os.environ, NLCODEC_BACKEND=be)
+            cmd = [sys.executable, "-m", "nlcodec", "decode", pcap_path, "--json"]
+            t = _once(lambda: _timed_run(cmd, env=env)[0], repeat,
+                      progress.start(f"capture: nlcodec decode --json ({be})"))
+            results.append(_result(name, "capture_json_cli", be, n, t, records=n_rec))
+        except Exception as e:
+            results.append(_error(name, "capture_json", be, e))
+    tshark = shutil.which("tshark")
+    if tshark and n:
+        try:
+            cmd = [tshark, "-r", pcap_path, "-T", "json"]
+            t = _once(lambda: _timed_run(cmd)[0], repeat, progress.start("capture: tshark"))
+            results.append(_result(name, "capture_json_cli", "tshark", n, t, records=n_rec))
+        except Exception as e:
+            results.append(_error(name, "capture_json_cli", "tshark", e))
+    return results
+
+
+# -- the run ------------------------------------------------------------------------
+
+
+TARGETS = [
+    # (name, what, target, how: (input, bench, backend) of the figure and its reference)
+    ("decode full link dump vs pyroute2", ">=", 50.0,
+     (("link_dump", "decode_full", "native"), ("link_dump", "decode_full", "pyroute2"))),
+    ("route dump+decode, routes/s (native)", ">=", 300_000.0,
+     (("routes", "route_dump", "native"), None)),
+    ("route add vs ip -batch", ">=", 1.0,
+     (("routes", "route_add", "native"), ("routes", "route_add", "ip -batch"))),
+    ("flower encode, us (native)", "<=", 5.0, (("flower", "encode", "native"), None)),
+    ("flower encode, us (pure)", "<=", 20.0, (("flower", "encode", "pure"), None)),
+    ("capture to JSON vs tshark", ">=", 3.0,
+     (("*", "capture_json_cli", "native"), ("*", "capture_json_cli", "tshark"))),
+]
+
+
+def targets(results):
+    """The project's targets, with the measured figures and whether they are met."""
+    def find(key):
+        for r in results:
+            if "us_per_message" in r and r["bench"] == key[1] and r["backend"] == key[2] \
+                    and (key[0] == "*" or r["input"] == key[0]) and r.get("known", True):
+                return r
+        return None
+    out = []
+    for name, op, target, (a, b) in TARGETS:
+        ra = find(a)
+        rb = find(b) if b else None
+        if ra is None or (b and rb is None):
+            continue
+        if b:
+            value = rb["us_per_message"] / ra["us_per_message"]       # speedup
+        elif "us" in name:
+            value = ra["us_per_message"]
+        else:
+            value = ra["messages_per_s"]
+        met = value >= target if op == ">=" else value <= target
+        out.append({"target": name, "op": op, "goal": target, "value": round(value, 3),
+                    "met": met})
+    return out
+
+
 def run(kinds=("decode",), backend_names=("native", "pure"), input_path=None,
-        min_time=0.3, show_progress=True):
+        min_time=0.3, show_progress=True, n_routes=10000, n_veths=200, pcap_path=None):
+    if "all" in kinds:
+        kinds = ("decode", "encode", "socket", "capture")
     progress = _Progress(show_progress)
     results = []
     try:
-        if "decode" in kinds or "encode" in kinds or "all" in kinds:
-            if input_path:
-                data, proto = _load_input(input_path)
-                sources = [(os.path.basename(input_path), data, proto)]
-            else:
-                # this machine's own dumps, repeated to a useful size
-                sources = [("link_dump", _repeat(live_dump(_RTM_GETLINK), 400), "route"),
-                           ("route_dump", _repeat(live_dump(_RTM_GETROUTE), 2000), "route")]
-            for name, data, proto in sources:
-                if not data:
-                    continue
-                for r in bench_decode(data, proto, backend_names, progress, min_time):
-                    r["input"] = name
-                    results.append(r)
+        codec = "decode" in kinds or "encode" in kinds
+        sources = _sources(input_path) if codec or "capture" in kinds else []
+        for name, data, proto, fams, get in sources if codec else ():
+            if not isinstance(data, bytes):
+                results.append(_error(name, "sample", "-", data))
+                continue
+            if not data:
+                continue
+            if "decode" in kinds:
+                results += bench_decode(name, data, proto, fams, get, backend_names, progress,
+                                        min_time)
+            if "encode" in kinds:
+                one = data if name not in SAMPLES else data[:len(data) // 500]
+                results += bench_encode(name, one, proto, fams, backend_names, progress,
+                                        min_time)
+        if "socket" in kinds:
+            results += bench_socket(backend_names, progress, n_routes, n_veths)
+        if "capture" in kinds:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = pcap_path or (input_path if input_path and open(input_path, "rb").read(4)
+                                     in _PCAP_MAGICS else None)
+                if path is None:
+                    msgs = [m for name, data, *_ in sources[:2] if isinstance(data, bytes)
+                            for m in split_messages(data[:len(data) // 4 or len(data)])]
+                    path = os.path.join(tmp, "capture.pcap")
+                    make_pcap(path, msgs or [live_dump(_RTM_GETLINK)], 20000)
+                results += bench_capture(path, backend_names, progress, min_time)
     finally:
         progress.done()
     return {"machine": platform.node(), "python": platform.python_version(),
             "nlcodec": nlcodec.__version__, "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "results": results}
+            "cpus": os.cpu_count(), "load": os.getloadavg()[0],
+            "results": results, "targets": targets(results)}
+
+
+_PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x0a\x0d\x0d\x0a",
+                b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
 
 
 def format_table(report) -> str:
     rows = [("input", "bench", "backend", "msgs", "us/msg", "msgs/s")]
     for r in report["results"]:
         if "error" in r:
-            rows.append((r.get("input", ""), r["bench"], r["backend"], "-", "-", r["error"][:40]))
+            rows.append((r.get("input", ""), r["bench"], r["backend"], "-", "-",
+                         r["error"][:60]))
             continue
         rows.append((r.get("input", ""), r["bench"], r["backend"], str(r["messages"]),
-                     f"{r['us_per_message']:.2f}", f"{r['messages_per_s']:,.0f}"))
+                     f"{r['us_per_message']:.2f}", f"{r['messages_per_s']:,.0f}"
+                     + ("  (no spec: payload as hex)" if r.get("known") is False else "")))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows)
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    if report.get("targets"):
+        lines.append("")
+        for t in report["targets"]:
+            lines.append(f"{'met ' if t['met'] else 'MISS'}  {t['target']}: {t['value']:,.2f} "
+                         f"(target {t['op']} {t['goal']:,.0f})")
+    return "\n".join(lines)
 
 
 def compare(a_path, b_path) -> str:

@@ -1,0 +1,78 @@
+"""`nlcodec bench decode|encode --json` really run (no mocks): the report's
+structure, every figure positive, and `--compare` of two saved runs."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def bench(*args):
+    r = subprocess.run([sys.executable, "-m", "nlcodec", "bench", *args], capture_output=True,
+                       text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def report():
+    return json.loads(bench("decode", "--min-time", "0.05", "--json"))
+
+
+def test_report_structure(report):
+    assert {"machine", "python", "nlcodec", "time", "results", "targets"} <= set(report)
+    assert isinstance(report["results"], list) and report["results"]
+    for r in report["results"]:
+        assert {"input", "bench", "backend"} <= set(r)
+
+
+def test_every_figure_positive(report):
+    measured = [r for r in report["results"] if "error" not in r]
+    # both backends (native when the C core is built) on the dumps and the three samples
+    inputs = {r["input"] for r in measured}
+    assert {"link_dump", "route_dump", "flower", "ovs_flow", "psample"} <= inputs
+    assert {"decode_full", "decode_lazy_get"} <= {r["bench"] for r in measured}
+    assert "pure" in {r["backend"] for r in measured}
+    for r in measured:
+        assert isinstance(r["messages"], int) and r["messages"] > 0, r
+        for k in ("seconds", "us_per_message", "messages_per_s"):
+            assert r[k] > 0, (k, r)
+        # the figures agree with each other
+        assert abs(r["us_per_message"] * r["messages_per_s"] - 1e6) < 1e-3 * 1e6
+
+
+def test_references_beside(report):
+    pytest.importorskip("pyroute2")
+    refs = {(r["input"], r["backend"]) for r in report["results"] if "error" not in r}
+    assert ("link_dump", "pyroute2") in refs and ("link_dump", "construct") in refs
+
+
+def test_compare_saved_runs(report, tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(report))
+    slower = json.loads(json.dumps(report))
+    for r in slower["results"]:
+        if "us_per_message" in r:
+            r["us_per_message"] *= 2
+    b.write_text(json.dumps(slower))
+    out = bench("--compare", str(a), str(b)).splitlines()
+    assert out[0].split()[:3] == ["input", "bench", "backend"]
+    rows = [line for line in out[1:] if line.strip()]
+    assert len(rows) == sum("us_per_message" in r for r in report["results"])
+    assert all(line.rstrip().endswith("+100.0%") for line in rows)
+
+
+def test_encode_kind():
+    rep = json.loads(bench("encode", "--min-time", "0.02", "--json"))
+    measured = [r for r in rep["results"] if "error" not in r]
+    assert {r["bench"] for r in rep["results"]} == {"encode"}
+    assert {"flower", "ovs_flow", "psample"} <= {r["input"] for r in measured}
+    for r in measured:
+        assert r["us_per_message"] > 0 and r["messages"] > 0
+        assert r["same_bytes"] is True, r         # the re-encoding equals the input
+    names = {t["target"] for t in rep["targets"]}
+    assert "flower encode, us (pure)" in names
