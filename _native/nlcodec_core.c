@@ -60,11 +60,8 @@ static void wbyte(wbuf *w, uint8_t b)
 static void wi32(wbuf *w, int32_t v)
 {
     WNEED(w, 4);
-    uint32_t u = (uint32_t)v;
-    w->p[w->len++] = u & 0xff;
-    w->p[w->len++] = (u >> 8) & 0xff;
-    w->p[w->len++] = (u >> 16) & 0xff;
-    w->p[w->len++] = (u >> 24) & 0xff;
+    memcpy(w->p + w->len, &v, 4);      /* little-endian hosts only (x86, arm64) */
+    w->len += 4;
 }
 
 /* marshal str: text must be valid UTF-8 (marshal.loads checks) */
@@ -300,9 +297,19 @@ typedef struct {
 } event;
 
 typedef struct {
+    uint32_t *gen;
+    int32_t *idx;
+    size_t n;
+} reftab;
+
+typedef struct {
     const nlc_tables *t;
     const uint8_t *buf;
     wbuf w;
+    /* per-thread tables, looked up once per call (TLS access is not free) */
+    int32_t *gf;          /* g_first */
+    reftab *ra, *rf;      /* name back-references: attributes, struct members */
+    uint32_t gen;         /* ref generation of this stream */
     int32_t nrefs;        /* marshal back-references handed out in this stream */
     entry *e;
     size_t ne, ce;
@@ -330,11 +337,6 @@ static __thread int32_t g_first[TYPE_MASK + 1];   /* type -> group + 1 while gro
 /* Names are written once per stream and referred back to after that
  * (marshal's FLAG_REF / 'r'): marshal.loads then reuses one str object,
  * hash included, for every dict key of the same name. */
-typedef struct {
-    uint32_t *gen;
-    int32_t *idx;
-    size_t n;
-} reftab;
 
 static __thread reftab ref_attrs, ref_fields;
 static __thread uint32_t ref_gen;
@@ -348,12 +350,12 @@ static void wname_ref(ctx *c, reftab *rt, int32_t i, const char *name, size_t n)
         wcstr(w, name, n);
         return;
     }
-    if (rt->gen[i] == ref_gen) {
+    if (rt->gen[i] == c->gen) {
         wbyte(w, 'r');
         wi32(w, rt->idx[i]);
         return;
     }
-    rt->gen[i] = ref_gen;
+    rt->gen[i] = c->gen;
     rt->idx[i] = c->nrefs++;
     WNEED(w, n + 2);
     w->p[w->len++] = 'z' | 0x80;
@@ -459,7 +461,7 @@ static int dec_layout_x(ctx *c, int32_t li, size_t start, size_t end, int braces
         for (int i = 0; i < L->nfields; i++) {
             if (F[i].kind == 2 || (size_t)F[i].end > avail || F[i].kind == 5)
                 continue;
-            wname_ref(c, &ref_fields, L->first_field + i, F[i].name, F[i].name_len);
+            wname_ref(c, c->rf, L->first_field + i, F[i].name, F[i].name_len);
             field_value(c, &F[i], c->buf + start + F[i].end - F[i].size);
         }
         if (braces)
@@ -473,7 +475,7 @@ static int dec_layout_x(ctx *c, int32_t li, size_t start, size_t end, int braces
         const nlc_field *f = &F[i];
         if (f->kind == 2)
             continue;
-        wname_ref(c, &ref_fields, L->first_field + i, f->name, f->name_len);
+        wname_ref(c, c->rf, L->first_field + i, f->name, f->name_len);
         if (f->kind == 4) {
             /* fixed array: f->size is the element size, f->end - (previous end) its span */
             size_t span = f->end - (i ? F[i - 1].end : 0);
@@ -823,11 +825,11 @@ static int group_set(ctx *c, const nlc_set *S, size_t off, size_t end, size_t gb
         en->type = type;
         en->attr = ai;
         en->next = -1;
-        int32_t gi = g_first[id] - 1;
+        int32_t gi = c->gf[id] - 1;
         if (gi < 0) {
             GROW(c, g, ng, cg);
             gi = (int32_t)(c->ng++ - gbase);
-            g_first[id] = gi + 1;
+            c->gf[id] = gi + 1;
             group *g = &c->g[gbase + gi];
             memset(g, 0, sizeof *g);
             g->first = g->last = (int32_t)ei;
@@ -887,7 +889,7 @@ static void wname(ctx *c, const group *g, int brackets)
     if (g->attr >= 0) {
         const nlc_attr *a = &c->t->attrs[g->attr];
         if (!brackets) {
-            wname_ref(c, &ref_attrs, g->attr, a->name, a->name_len);
+            wname_ref(c, c->ra, g->attr, a->name, a->name_len);
         } else {
             char s[256];
             size_t n = a->name_len < 250 ? a->name_len : 250;
@@ -914,7 +916,7 @@ static int dec_set(ctx *c, int32_t s, size_t off, size_t end, int depth, int pai
     int interleaved = 0;
     int rc = group_set(c, S, off, end, gbase, &interleaved);
     for (size_t i = gbase; i < c->ng; i++)
-        g_first[c->g[i].id] = 0;
+        c->gf[c->g[i].id] = 0;
     if (rc)
         goto out;
 
@@ -1012,6 +1014,20 @@ out:
 /* per-thread scratch, kept between calls (no malloc on the hot path) */
 static __thread ctx scratch;
 
+/* a new marshal stream (or a rolled-back part of one): earlier refs are void */
+static void next_gen(ctx *c)
+{
+    if (++ref_gen == 0) {       /* wrapped: forget every old generation */
+        memset(ref_attrs.gen, 0, ref_attrs.n * sizeof *ref_attrs.gen);
+        memset(ref_fields.gen, 0, ref_fields.n * sizeof *ref_fields.gen);
+        ref_gen = 1;
+    }
+    c->gen = ref_gen;
+    c->gf = g_first;
+    c->ra = &ref_attrs;
+    c->rf = &ref_fields;
+}
+
 int nlc_decode(const nlc_tables *t, int32_t set, const uint8_t *buf, size_t start, size_t end,
                int32_t kernel, int32_t mode, int32_t only_id,
                uint8_t **out, size_t *outlen, size_t *err_off)
@@ -1020,11 +1036,7 @@ int nlc_decode(const nlc_tables *t, int32_t set, const uint8_t *buf, size_t star
     if (!reftab_fit(&ref_attrs, (size_t)t->n_attrs) ||
         !reftab_fit(&ref_fields, (size_t)t->n_fields))
         return NLC_NOMEM;
-    if (++ref_gen == 0) {       /* wrapped: forget every old generation */
-        memset(ref_attrs.gen, 0, ref_attrs.n * sizeof *ref_attrs.gen);
-        memset(ref_fields.gen, 0, ref_fields.n * sizeof *ref_fields.gen);
-        ref_gen = 1;
-    }
+    next_gen(c);
     c->t = t;
     c->buf = buf;
     c->kernel = kernel;
@@ -1094,8 +1106,7 @@ int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t
     c->w.len = 0;
     c->w.oom = 0;
     c->w.dry = 0;
-    if (++ref_gen == 0)
-        ref_gen = 1;
+    next_gen(c);
     wbuf *w = &c->w;
     wbyte(w, '[');
     size_t count_at = w->len;
@@ -1175,8 +1186,7 @@ int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t
             /* roll back to the tuple's first six items; forget refs made since */
             w->len = mark;
             c->nrefs = mark_refs;
-            if (++ref_gen == 0)
-                ref_gen = 1;
+            next_gen(c);
             msg_head(w, off, ln, type, flags, seq, pid);
             wbyte(w, 'N');
             wbyte(w, 'N');
