@@ -1014,6 +1014,16 @@ out:
 /* per-thread scratch, kept between calls (no malloc on the hot path) */
 static __thread ctx scratch;
 
+/* Hidden behind a call so that the compiler cannot fold "&scratch" into the
+ * callees as a constant, which made every c->field access a __tls_get_addr
+ * call (7% of a link dump's decode time in callgrind). */
+__attribute__((noinline)) static ctx *scratch_ctx(void)
+{
+    ctx *c = &scratch;
+    __asm__("" : "+r"(c));
+    return c;
+}
+
 /* a new marshal stream (or a rolled-back part of one): earlier refs are void */
 static void next_gen(ctx *c)
 {
@@ -1032,7 +1042,7 @@ int nlc_decode(const nlc_tables *t, int32_t set, const uint8_t *buf, size_t star
                int32_t kernel, int32_t mode, int32_t only_id,
                uint8_t **out, size_t *outlen, size_t *err_off)
 {
-    ctx *c = &scratch;
+    ctx *c = scratch_ctx();
     if (!reftab_fit(&ref_attrs, (size_t)t->n_attrs) ||
         !reftab_fit(&ref_fields, (size_t)t->n_fields))
         return NLC_NOMEM;
@@ -1094,7 +1104,7 @@ int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t
                       int32_t n_types, const uint8_t *buf, size_t len, int32_t kernel,
                       uint8_t **out, size_t *outlen, size_t *err_off)
 {
-    ctx *c = &scratch;
+    ctx *c = scratch_ctx();
     if (!reftab_fit(&ref_attrs, (size_t)t->n_attrs) ||
         !reftab_fit(&ref_fields, (size_t)t->n_fields))
         return NLC_NOMEM;
