@@ -36,4 +36,7 @@ def __getattr__(name):
     if name == "CaptureDecoder":
         from .capture import CaptureDecoder
         return CaptureDecoder
+    if name in ("ynl", "ovs", "tc", "aio", "hexdump", "netns"):
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'nlcodec' has no attribute {name!r}")
