@@ -657,6 +657,59 @@ static int dec_typevalue(ctx *c, const nlc_attr *a, size_t start, size_t end, in
     return NLC_OK;
 }
 
+/* records (RTA_MULTIPATH): a struct header whose first member is the
+ * record's length, then attributes; as pure.py's _dec_records */
+static int dec_records(ctx *c, const nlc_attr *a, size_t start, size_t end, int depth)
+{
+    if (depth + 1 > c->t->max_depth)
+        return err_at(c, start);
+    const nlc_layout *L = &c->t->layouts[a->header];
+    const nlc_field *F = &c->t->fields[L->first_field];
+    if (L->native != 1 || L->nfields < 1 || F[0].kind != 0)
+        return NLC_FALLBACK;
+    size_t hsize = L->size, hal = (hsize + 3) & ~(size_t)3, off = start;
+    int32_t n = 0;
+    while (off < end) {                  /* validate, and count for the list header */
+        if (end - off < hsize)
+            return err_at(c, off);
+        uint64_t ln = rdint(c->buf + off, F[0].size, F[0].big, F[0].is_signed);
+        if ((int64_t)ln < (int64_t)hsize || ln > end - off)
+            return err_at(c, off);
+        n++;
+        off = (off + ln + 3) & ~(size_t)3;
+    }
+    wbuf *w = &c->w;
+    wbyte(w, '[');
+    wi32(w, n);
+    for (off = start; off < end;) {
+        size_t ln = (size_t)rdint(c->buf + off, F[0].size, F[0].big, F[0].is_signed);
+        wbyte(w, '{');
+        wcstr(w, "_header", 7);
+        wbyte(w, '{');
+        /* the length is left out when re-encoding would compute it */
+        for (int i = (ln >= hal && !(ln & 3)) ? 1 : 0; i < L->nfields; i++) {
+            if (F[i].kind == 2)
+                continue;
+            wname_ref(c, c->rf, L->first_field + i, F[i].name, F[i].name_len);
+            field_value(c, &F[i], c->buf + off + F[i].end - F[i].size);
+        }
+        wbyte(w, '0');
+        if (off + hal < off + ln) {
+            if (a->set >= 0) {
+                int rc = dec_set(c, a->set, off + hal, off + ln, depth + 1, 1, -1);
+                if (rc)
+                    return rc;
+            } else {
+                wcstr(w, "_tail", 5);
+                whex(w, c->buf + off + hal, ln - hal);
+            }
+        }
+        wbyte(w, '0');
+        off = (off + ln + 3) & ~(size_t)3;
+    }
+    return NLC_OK;
+}
+
 /* the selector's value: its first occurrence in this set */
 static int find_selector(ctx *c, frame *fr, const nlc_attr *a)
 {
@@ -783,6 +836,8 @@ static int dec_value(ctx *c, frame *fr, const entry *e, int depth)
     case NLC_K_PAD:
         wbyte(w, 'N');
         return NLC_OK;
+    case NLC_K_RECORDS:
+        return dec_records(c, a, start, end, depth);
     }
     return NLC_FALLBACK;
 }

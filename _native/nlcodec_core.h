@@ -28,6 +28,7 @@
 #define NLC_K_TYPEVALUE 8
 #define NLC_K_SUBMSG 9
 #define NLC_K_PAD 10
+#define NLC_K_RECORDS 11
 
 /* text forms of bytes (display hints) */
 #define NLC_T_HEX 0

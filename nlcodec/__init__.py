@@ -30,7 +30,9 @@ def use_backend(name: str | None) -> str:
 
 def __getattr__(name):
     # the socket layer and helpers load on first use
-    if name in ("connect", "Socket", "NetlinkError"):
+    if name in ("connect", "Socket", "NetlinkError", "DumpInterrupted", "Overrun",
+                "FamilyNotFound", "NetlinkExistsError", "NetlinkNotFoundError",
+                "NetlinkInvalidError", "NetlinkPermissionError", "BulkResult"):
         from . import socket as _s
         return getattr(_s, name)
     if name == "CaptureDecoder":

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_STRING, K_STRUCT,
-                     K_SUBMSG, K_TYPEVALUE, CSet)
+from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_RECORDS, K_STRING,
+                     K_STRUCT, K_SUBMSG, K_TYPEVALUE, CSet)
 
 _text = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
                 max_size=16)
@@ -93,6 +93,11 @@ def _value(a, depth):
             return st.none()
         return st.dictionaries(st.integers(0, 50).map(str), attrs_for(a.set, depth + 1),
                                max_size=3)
+    if k == K_RECORDS:     # RTA_MULTIPATH: header members left out are zero
+        if depth >= 3:
+            return st.none()
+        body = attrs_for(a.set, depth + 1) if a.set is not None else st.just({})
+        return st.lists(body.map(lambda d: {"_header": {}, **d}), min_size=1, max_size=3)
     return st.none()   # K_SUBMSG (drawn with its selector), K_PAD
 
 
