@@ -26,5 +26,10 @@ bench: setup
 	$(PY) -m pytest -q bench --benchmark-only --benchmark-json=bench/results.json
 	$(PY) -m nlcodec bench all --output bench/nlcodec-bench.json
 
+# the real-kernel tier: Debian's stock kernel under QEMU (scripts/kernel-lab),
+# tests/kernel run inside the guest; exits with pytest's status
+kernel-test: setup
+	bash scripts/kernel-test.sh
+
 clean:
 	rm -rf build *.egg-info nlcodec/_native_core*.so nlcodec/_native_core.c .pytest_cache
