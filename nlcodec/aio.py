@@ -23,7 +23,7 @@ import asyncio
 
 from . import message as _m
 from .errors import DecodeError
-from .socket import (BulkResult, DumpInterrupted, NetlinkError, Overrun, Socket,
+from .socket import (_split_echo, BulkResult, DumpInterrupted, NetlinkError, Overrun, Socket,
                      connect as _connect_sync, make_error)
 
 __all__ = ["connect", "AsyncSocket", "NetlinkError", "Overrun", "DumpInterrupted"]
@@ -44,6 +44,7 @@ class AsyncSocket:
         self.loop = loop or asyncio.get_running_loop()
         sock.sock.setblocking(False)
         self._waiters: dict[int, asyncio.Queue] = {}
+        self._echo: set[int] = set()        # seqs of pending NLM_F_ECHO requests
         self._events: asyncio.Queue = asyncio.Queue()
         self._closed = False
         self.loop.add_reader(sock.fileno(), self._readable)
@@ -123,11 +124,16 @@ class AsyncSocket:
                 self._fail_all(e)
                 continue
             if group:
+                # the echo of an NLM_F_ECHO request comes marked with a group
+                # (Socket._replies): it goes to its waiter, the rest are events
+                mine, events = _split_echo(msgs, port, self._echo)
                 if s._groups:
                     put = self._events.put_nowait
-                    for m in msgs:
+                    for m in events:
                         put((nsid, m) if s.listen_all_nsid else m)
-                continue
+                if not mine:
+                    continue
+                msgs = mine
             # one queue item per datagram and waiter: a list of its messages
             waiters = self._waiters
             out = {}
@@ -157,6 +163,8 @@ class AsyncSocket:
         seq = s._next_seq()
         req = tpl.encode(header, attrs, flags | _m.NLM_F_REQUEST | _m.NLM_F_ACK, seq, s.port)
         q = self._waiters[seq] = asyncio.Queue()
+        if flags & _m.NLM_F_ECHO:
+            self._echo.add(seq)
         try:
             s._send(req)
             out = []
@@ -171,6 +179,7 @@ class AsyncSocket:
                         out.append(m)
         finally:
             del self._waiters[seq]
+            self._echo.discard(seq)
 
     async def dump(self, type, *, header=None, attrs=None, flags=0, family=None, retry=0):
         """``Socket.dump`` as an async iterator (``async for m in s.dump(...)``)."""

@@ -609,6 +609,16 @@ class BulkResult:
         return f"<BulkResult {self.count} requests, {len(self.errors)} errors>"
 
 
+def _split_echo(msgs, port, echo):
+    """(echoes of our NLM_F_ECHO requests, the rest) of a group-marked datagram."""
+    if not echo:
+        return (), msgs
+    mine, rest = [], []
+    for m in msgs:
+        (mine if m.pid == port and m.seq in echo else rest).append(m)
+    return mine, rest
+
+
 class Socket:
     """A netlink socket bound to the kernel.  Use ``connect()`` to make one."""
 
@@ -793,7 +803,7 @@ class Socket:
         return bytes(self._buf[:n]), group, nsid
 
     def _decode(self, data):
-        return _m.decode(data, self.protocol, kernel=True)
+        return _m.decode(data, self.protocol, kernel=False)
 
     def _note(self, msgs, nsid):
         """Queue multicast messages for ``events()`` (when subscribed)."""
@@ -803,9 +813,13 @@ class Socket:
             else:
                 self._events.extend(msgs)
 
-    def _replies(self):
+    def _replies(self, echo=()):
         """Messages of the next datagram that are replies to us (multicast
-        ones are queued for events()); an overrun is remembered for events()."""
+        ones are queued for events()); an overrun is remembered for events().
+        ``echo``: seqs of our NLM_F_ECHO requests.  The kernel sends their echo
+        through nlmsg_notify, so it arrives marked with a group; ours by port
+        and seq (the kernel leaves the requester out of the multicast copy)."""
+        port = self.port
         while True:
             try:
                 data, group, nsid = self._recv()
@@ -819,7 +833,10 @@ class Socket:
                 continue
             msgs = self._decode(data)
             if group:
-                self._note(msgs, nsid)
+                mine, events = _split_echo(msgs, port, echo)
+                self._note(events, nsid)
+                if mine:
+                    return mine
                 continue
             return msgs
 
@@ -845,8 +862,9 @@ class Socket:
                                      flags=flags | _m.NLM_F_ACK, family=family)
         out = []
         port = self.port
+        echo = (seq,) if flags & _m.NLM_F_ECHO else ()
         while True:
-            for m in self._replies():
+            for m in self._replies(echo):
                 if m.seq != seq or m.pid != port:
                     continue        # a reply to an earlier request we gave up on
                 ty = m.type_id
@@ -942,10 +960,10 @@ class Socket:
             w = self._window(it, window, max_bytes, acks, family)
             if w is None:
                 return res
-            batch, tpls, base, last = w
+            batch, tpls, base, last, echo = w
             self._send(b"".join(batch))
             try:
-                self._collect(res, batch, tpls, base, last, res.count, acks)
+                self._collect(res, batch, tpls, base, last, res.count, acks, echo)
             except Overrun as e:
                 e.result = res      # what is known up to the window that overran
                 raise
@@ -970,6 +988,7 @@ class Socket:
             self._seq = itertools.count(1)
             base = self._next_seq()
         seq = base
+        echo = set()                # seqs sent with NLM_F_ECHO (see _replies)
         last_ty = tpl = None
         for r in it:
             tr = type(r)
@@ -998,6 +1017,8 @@ class Socket:
                 body = tpl.header_bytes(h) + tpl.attr_bytes(a)
                 b = pack(16 + len(body), tpl.type_id, fl | add, seq, port) + body
                 tpls.append(tpl)
+            if fl & _m.NLM_F_ECHO:
+                echo.add(seq)
             batch.append(b)
             size += len(b)
             seq += 1
@@ -1010,13 +1031,13 @@ class Socket:
         if not acks:
             last = self._next_seq()
             batch.append(pack(16, _m.NLMSG_NOOP, _m.NLM_F_REQUEST | _m.NLM_F_ACK, last, port))
-        return batch, tpls, base, last
+        return batch, tpls, base, last, echo
 
-    def _collect(self, res, batch, tpls, base, last, index, acks):
+    def _collect(self, res, batch, tpls, base, last, index, acks, echo=()):
         port = self.port
         pending = len(tpls) if acks else 1
         while pending:
-            for m in self._replies():
+            for m in self._replies(echo):
                 s = m.seq
                 if m.pid != port or not base <= s <= last:
                     continue

@@ -57,8 +57,9 @@ class CAttr:
         self.big = a.byte_order == "big"
         # the NLA_F_* bits our encoder sets; a decoded attribute whose bits differ
         # is recorded under "_flags" so that re-encoding is exact
+        # (a sub-message counts when its formats are nests: TCA_ACT_OPTIONS)
         self.flags = NLA_F_NESTED if (a.nested_flag and a.type in (
-            "nest", "indexed-array", "nest-type-value")) else 0
+            "nest", "indexed-array", "nest-type-value", "sub-message")) else 0
         if a.type in INT_SIZES:
             self.kind = K_INT
             self.size = INT_SIZES[a.type]
@@ -181,6 +182,9 @@ def _link(cf: CFamily, cs: CSet, ca: CAttr):
             ca.formats = {}
             for key, fmt in a.formats.items():
                 ca.formats[key] = _format(cf, fmt, f"{where}[{key}]")
+                if ca.flags and ca.formats[key][0] != "nest":
+                    raise SpecError(f"{where}[{key}]: nested_flag on a sub-message whose "
+                                    f"format is not a nest")
     except KeyError as e:
         raise SpecError(f"{where}: {e.args[0]}") from None
 

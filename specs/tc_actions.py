@@ -121,7 +121,10 @@ ACT_OPTIONS = {
 
 act_attrs = AttrSet("act_attrs", [
     Attr(1, "kind", "string"),
-    Attr(2, "options", "sub-message", selector="kind", formats=ACT_OPTIONS),
+    # the kernel's newer actions (ct, mpls, ctinfo, gate) parse options with
+    # nla_parse_nested(), which refuses a nest without NLA_F_NESTED; tc sets it
+    # on every action's options
+    Attr(2, "options", "sub-message", selector="kind", formats=ACT_OPTIONS, nested_flag=True),
     Attr(3, "index", "u32"),
     Attr(4, "stats", "nest", nested="tca_stats_attrs"),
     Attr(5, "pad", "pad"),
@@ -186,7 +189,8 @@ act_tunnel_key_attrs = AttrSet("act_tunnel_key_attrs", [
     Attr(8, "pad", "pad"),
     Attr(9, "enc_dst_port", "u16", byte_order="big"),
     Attr(10, "no_csum", "u8"),
-    Attr(11, "enc_opts", "nest", nested="act_tunnel_key_enc_opts_attrs"),
+    # NLA_F_NESTED as tc sends it (strict parsers for vxlan and erspan options)
+    Attr(11, "enc_opts", "nest", nested="act_tunnel_key_enc_opts_attrs", nested_flag=True),
     Attr(12, "enc_tos", "u8"),
     Attr(13, "enc_ttl", "u8"),
     Attr(14, "no_frag", "flag"),        # newer than 6.1
@@ -194,8 +198,8 @@ act_tunnel_key_attrs = AttrSet("act_tunnel_key_attrs", [
 
 act_tunnel_key_enc_opts_attrs = AttrSet("act_tunnel_key_enc_opts_attrs", [
     Attr(1, "geneve", "nest", nested="act_tunnel_key_enc_opt_geneve_attrs", multi=True),
-    Attr(2, "vxlan", "nest", nested="act_tunnel_key_enc_opt_vxlan_attrs"),
-    Attr(3, "erspan", "nest", nested="act_tunnel_key_enc_opt_erspan_attrs"),
+    Attr(2, "vxlan", "nest", nested="act_tunnel_key_enc_opt_vxlan_attrs", nested_flag=True),
+    Attr(3, "erspan", "nest", nested="act_tunnel_key_enc_opt_erspan_attrs", nested_flag=True),
 ], prefix="TCA_TUNNEL_KEY_ENC_OPTS_", uapi_header="linux/tc_act/tc_tunnel_key.h")
 
 act_tunnel_key_enc_opt_geneve_attrs = AttrSet("act_tunnel_key_enc_opt_geneve_attrs", [
@@ -220,13 +224,13 @@ act_pedit_attrs = AttrSet("act_pedit_attrs", [
     Attr(2, "parms", "binary", struct=tc_pedit_sel),
     Attr(3, "pad", "pad"),
     Attr(4, "parms_ex", "binary", struct=tc_pedit_sel),   # sent instead of parms with keys_ex
-    Attr(5, "keys_ex", "nest", nested="act_pedit_keys_ex_attrs"),
+    Attr(5, "keys_ex", "nest", nested="act_pedit_keys_ex_attrs", nested_flag=True),
     Attr(6, "key_ex", "nest", nested="act_pedit_key_ex_attrs"),
 ], prefix="TCA_PEDIT_", uapi_header="linux/tc_act/tc_pedit.h")
 
 # TCA_PEDIT_KEYS_EX holds one TCA_PEDIT_KEY_EX per key, in key order
 act_pedit_keys_ex_attrs = AttrSet("act_pedit_keys_ex_attrs", [
-    Attr(6, "key_ex", "nest", nested="act_pedit_key_ex_attrs", multi=True),
+    Attr(6, "key_ex", "nest", nested="act_pedit_key_ex_attrs", multi=True, nested_flag=True),
 ], prefix="TCA_PEDIT_", uapi_header="linux/tc_act/tc_pedit.h")
 
 act_pedit_key_ex_attrs = AttrSet("act_pedit_key_ex_attrs", [
@@ -362,7 +366,7 @@ act_gate_attrs = AttrSet("act_gate_attrs", [
     Attr(2, "parms", "binary", struct=tc_gen),
     Attr(3, "pad", "pad"),
     Attr(4, "priority", "s32"),
-    Attr(5, "entry_list", "nest", nested="act_gate_entry_list_attrs"),
+    Attr(5, "entry_list", "nest", nested="act_gate_entry_list_attrs", nested_flag=True),
     Attr(6, "base_time", "u64"),
     Attr(7, "cycle_time", "u64"),
     Attr(8, "cycle_time_ext", "u64"),
@@ -371,7 +375,7 @@ act_gate_attrs = AttrSet("act_gate_attrs", [
 ], prefix="TCA_GATE_", uapi_header="linux/tc_act/tc_gate.h")
 
 act_gate_entry_list_attrs = AttrSet("act_gate_entry_list_attrs", [
-    Attr(1, "entry", "nest", nested="act_gate_entry_attrs", multi=True),
+    Attr(1, "entry", "nest", nested="act_gate_entry_attrs", multi=True, nested_flag=True),
 ], prefix="TCA_GATE_ONE_", uapi_header="linux/tc_act/tc_gate.h")
 
 act_gate_entry_attrs = AttrSet("act_gate_entry_attrs", [

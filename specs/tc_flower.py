@@ -116,8 +116,11 @@ flower_attrs = AttrSet("flower_attrs", [
     Attr(81, "key_enc_ip_tos_mask", "u8"),
     Attr(82, "key_enc_ip_ttl", "u8"),
     Attr(83, "key_enc_ip_ttl_mask", "u8"),
-    Attr(84, "key_enc_opts", "nest", nested="flower_key_enc_opts_attrs"),
-    Attr(85, "key_enc_opts_mask", "nest", nested="flower_key_enc_opts_attrs"),
+    # NLA_F_NESTED on the option nests as tc sends them: the kernel parses the
+    # vxlan, erspan and gtp options (and the MPLS LSEs) with nla_parse_nested(),
+    # which refuses a nest without it (tc 6.1 leaves it off around geneve only)
+    Attr(84, "key_enc_opts", "nest", nested="flower_key_enc_opts_attrs", nested_flag=True),
+    Attr(85, "key_enc_opts_mask", "nest", nested="flower_key_enc_opts_attrs", nested_flag=True),
     Attr(86, "in_hw_count", "u32"),
     _be16(87, "key_port_src_min"),
     _be16(88, "key_port_src_max"),
@@ -131,7 +134,7 @@ flower_attrs = AttrSet("flower_attrs", [
     Attr(96, "key_ct_mark_mask", "u32"),
     Attr(97, "key_ct_labels", "binary", display="hex"),
     Attr(98, "key_ct_labels_mask", "binary", display="hex"),
-    Attr(99, "key_mpls_opts", "nest", nested="flower_key_mpls_opts_attrs"),
+    Attr(99, "key_mpls_opts", "nest", nested="flower_key_mpls_opts_attrs", nested_flag=True),
     Attr(100, "key_hash", "u32"),
     Attr(101, "key_hash_mask", "u32"),
     Attr(102, "key_num_of_vlans", "u8"),
@@ -149,9 +152,9 @@ flower_attrs = AttrSet("flower_attrs", [
 
 flower_key_enc_opts_attrs = AttrSet("flower_key_enc_opts_attrs", [
     Attr(1, "geneve", "nest", nested="flower_key_enc_opt_geneve_attrs", multi=True),
-    Attr(2, "vxlan", "nest", nested="flower_key_enc_opt_vxlan_attrs"),
-    Attr(3, "erspan", "nest", nested="flower_key_enc_opt_erspan_attrs"),
-    Attr(4, "gtp", "nest", nested="flower_key_enc_opt_gtp_attrs"),
+    Attr(2, "vxlan", "nest", nested="flower_key_enc_opt_vxlan_attrs", nested_flag=True),
+    Attr(3, "erspan", "nest", nested="flower_key_enc_opt_erspan_attrs", nested_flag=True),
+    Attr(4, "gtp", "nest", nested="flower_key_enc_opt_gtp_attrs", nested_flag=True),
 ], prefix="TCA_FLOWER_KEY_ENC_OPTS_", uapi_header="linux/pkt_cls.h")
 
 flower_key_enc_opt_geneve_attrs = AttrSet("flower_key_enc_opt_geneve_attrs", [
@@ -178,7 +181,7 @@ flower_key_enc_opt_gtp_attrs = AttrSet("flower_key_enc_opt_gtp_attrs", [
 
 # TCA_FLOWER_KEY_MPLS_OPTS holds one TCA_FLOWER_KEY_MPLS_OPTS_LSE nest per label stack entry
 flower_key_mpls_opts_attrs = AttrSet("flower_key_mpls_opts_attrs", [
-    Attr(1, "lse", "nest", nested="flower_key_mpls_opt_attrs", multi=True),
+    Attr(1, "lse", "nest", nested="flower_key_mpls_opt_attrs", multi=True, nested_flag=True),
 ], prefix="TCA_FLOWER_KEY_MPLS_OPTS_", uapi_header="linux/pkt_cls.h")
 
 flower_key_mpls_opt_attrs = AttrSet("flower_key_mpls_opt_attrs", [

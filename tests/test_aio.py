@@ -154,3 +154,19 @@ def test_genl_events_and_notification_not_a_reply(ns):
     fid, evs = run(main())
     adds = [m for m in evs if m.type_id == fid and m.header["cmd"] == 2]   # DEV_ADD_NTF
     assert len(adds) == 2
+
+
+def test_echo_reply_returned_by_do(ns, veth):
+    """NLM_F_ECHO on asyncio: the group-marked echo reaches do(), not events()."""
+    need_spec("rt_addr")
+    hdr = {"family": socket.AF_INET, "prefixlen": 24, "index": veth}
+
+    async def main():
+        async with aio.connect("route", netns=ns, groups=("ipv4_ifaddr",)) as s:
+            got = await s.do("newaddr", header=hdr, flags=NEW | 0x8,       # NLM_F_ECHO
+                             attrs={"local": "192.0.2.7", "address": "192.0.2.7"})
+            evs = [m async for m in s.events(timeout=0.3)]
+            return s.port, got, evs
+    port, got, evs = run(main())
+    assert [(m.type, m["local"], m.pid) for m in got] == [("newaddr", "192.0.2.7", port)]
+    assert evs == []

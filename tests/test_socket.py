@@ -828,3 +828,33 @@ def test_offset_names_a_multipath_record_attribute():
     assert nls._describe(tpl, req, gw - 8) == "route_attrs.multipath[1]._header"
     assert nls._describe(tpl, req, 20) == "newroute.header"
     assert nls._describe(tpl, req, 4) == "nlmsghdr"
+
+
+def test_echo_reply_returned_by_do(ns, veth):
+    """NLM_F_ECHO: the kernel echoes the new object through nlmsg_notify, so the
+    echo arrives marked with a multicast group.  do() returns it as the reply,
+    subscribed or not, and a subscriber's events() does not see it twice."""
+    need_spec("rt_addr")
+    hdr = {"family": socket.AF_INET, "prefixlen": 24, "index": veth}
+    for groups in ((), ("ipv4_ifaddr",)):
+        addr = "192.0.2.9" if groups else "192.0.2.8"
+        with connect("route", netns=ns, groups=groups) as s:
+            (m,) = s.do("newaddr", header=hdr, attrs={"local": addr, "address": addr},
+                        flags=NEW | nlcodec.NLM_F_ECHO)
+            assert m.type == "newaddr" and m["local"] == addr and m.pid == s.port
+            if groups:
+                assert list(s.events(timeout=0.3)) == []
+    got = {a["local"] for a in ipj(ns, "addr", "show", "dev", "v0")[0]["addr_info"]}
+    assert {"192.0.2.8", "192.0.2.9"} <= got
+
+
+def test_echo_replies_in_do_many(ns, veth):
+    need_spec("rt_addr")
+    hdr = {"family": socket.AF_INET, "prefixlen": 24, "index": veth}
+    reqs = [("newaddr", hdr, {"local": f"198.51.100.{i}"}, NEW | nlcodec.NLM_F_ECHO)
+            for i in range(1, 4)] + [("newaddr", hdr, {"local": "198.51.100.9"}, NEW)]
+    with connect("route", netns=ns) as s:
+        r = s.do_many(reqs, acks=True)
+    assert r.ok
+    assert {i: [m["local"] for m in ms] for i, ms in r.replies.items()} == {
+        0: ["198.51.100.1"], 1: ["198.51.100.2"], 2: ["198.51.100.3"]}

@@ -118,8 +118,8 @@ def nest(t, name, body, flags=0):
     return nla(t | flags, raw), name, d
 
 
-def multi(t, name, bodies):
-    return b"".join(nla(t, raw) for raw, _ in bodies), name, [d for _, d in bodies]
+def multi(t, name, bodies, flags=0):
+    return b"".join(nla(t | flags, raw) for raw, _ in bodies), name, [d for _, d in bodies]
 
 
 def indexed(t, name, bodies):
@@ -317,8 +317,9 @@ def test_flower_arp_mpls_ct_and_misc_keys(codec):
         at(K.TCA_FLOWER_KEY_MPLS_BOS, u8(1), "key_mpls_bos", 1),
         at(K.TCA_FLOWER_KEY_MPLS_TC, u8(5), "key_mpls_tc", 5),
         at(K.TCA_FLOWER_KEY_MPLS_LABEL, u32(0xFFFFF), "key_mpls_label", 0xFFFFF),
-        nest(K.TCA_FLOWER_KEY_MPLS_OPTS, "key_mpls_opts",
-             attrs(multi(K.TCA_FLOWER_KEY_MPLS_OPTS_LSE, "lse", lse))),
+        nest(K.TCA_FLOWER_KEY_MPLS_OPTS, "key_mpls_opts",       # NLA_F_NESTED as tc sends
+             attrs(multi(K.TCA_FLOWER_KEY_MPLS_OPTS_LSE, "lse", lse, NLA_F_NESTED)),
+             NLA_F_NESTED),
         at(K.TCA_FLOWER_KEY_CT_STATE, u16(ct), "key_ct_state", ct),
         at(K.TCA_FLOWER_KEY_CT_STATE_MASK, u16(ct | K.TCA_FLOWER_KEY_CT_FLAGS_NEW),
            "key_ct_state_mask", ct | K.TCA_FLOWER_KEY_CT_FLAGS_NEW),
@@ -357,17 +358,18 @@ def test_flower_tunnel_keys_and_enc_opts(codec, kind):
         opts = attrs(multi(K.TCA_FLOWER_KEY_ENC_OPTS_GENEVE, "geneve", GENEVE))
     elif kind == "vxlan":
         opts = attrs(nest(K.TCA_FLOWER_KEY_ENC_OPTS_VXLAN, "vxlan", attrs(
-            at(K.TCA_FLOWER_KEY_ENC_OPT_VXLAN_GBP, u32(0x00ABCD), "gbp", 0x00ABCD))))
+            at(K.TCA_FLOWER_KEY_ENC_OPT_VXLAN_GBP, u32(0x00ABCD), "gbp", 0x00ABCD)),
+            NLA_F_NESTED))
     elif kind == "erspan":
         opts = attrs(nest(K.TCA_FLOWER_KEY_ENC_OPTS_ERSPAN, "erspan", attrs(
             at(K.TCA_FLOWER_KEY_ENC_OPT_ERSPAN_VER, u8(2), "ver", 2),
             at(K.TCA_FLOWER_KEY_ENC_OPT_ERSPAN_INDEX, be32(0x55), "index", 0x55),
             at(K.TCA_FLOWER_KEY_ENC_OPT_ERSPAN_DIR, u8(1), "dir", 1),
-            at(K.TCA_FLOWER_KEY_ENC_OPT_ERSPAN_HWID, u8(7), "hwid", 7))))
+            at(K.TCA_FLOWER_KEY_ENC_OPT_ERSPAN_HWID, u8(7), "hwid", 7)), NLA_F_NESTED))
     else:
         opts = attrs(nest(K.TCA_FLOWER_KEY_ENC_OPTS_GTP, "gtp", attrs(
             at(K.TCA_FLOWER_KEY_ENC_OPT_GTP_PDU_TYPE, u8(1), "pdu_type", 1),
-            at(K.TCA_FLOWER_KEY_ENC_OPT_GTP_QFI, u8(9), "qfi", 9))))
+            at(K.TCA_FLOWER_KEY_ENC_OPT_GTP_QFI, u8(9), "qfi", 9)), NLA_F_NESTED))
     body = attrs(
         at(K.TCA_FLOWER_KEY_ENC_KEY_ID, be32(42), "key_enc_key_id", 42),
         at(K.TCA_FLOWER_KEY_ENC_IPV4_SRC, ip4("172.16.0.1"), "key_enc_ipv4_src", "172.16.0.1"),
@@ -392,8 +394,10 @@ def test_flower_tunnel_keys_and_enc_opts(codec, kind):
         at(K.TCA_FLOWER_KEY_ENC_IP_TOS_MASK, u8(0xFF), "key_enc_ip_tos_mask", 0xFF),
         at(K.TCA_FLOWER_KEY_ENC_IP_TTL, u8(32), "key_enc_ip_ttl", 32),
         at(K.TCA_FLOWER_KEY_ENC_IP_TTL_MASK, u8(0xFF), "key_enc_ip_ttl_mask", 0xFF),
-        nest(K.TCA_FLOWER_KEY_ENC_OPTS, "key_enc_opts", opts),
-        nest(K.TCA_FLOWER_KEY_ENC_OPTS_MASK, "key_enc_opts_mask", opts),
+        # NLA_F_NESTED on the option nests as tc sends them (the kernel requires
+        # it on vxlan, erspan and gtp options)
+        nest(K.TCA_FLOWER_KEY_ENC_OPTS, "key_enc_opts", opts, NLA_F_NESTED),
+        nest(K.TCA_FLOWER_KEY_ENC_OPTS_MASK, "key_enc_opts_mask", opts, NLA_F_NESTED),
         at(K.TCA_FLOWER_KEY_ENC_FLAGS, be32(4), "key_enc_flags", 4),
         at(K.TCA_FLOWER_KEY_ENC_FLAGS_MASK, be32(4), "key_enc_flags_mask", 4),
     )
@@ -417,7 +421,7 @@ def test_nested_flag_is_kept(codec):
 
 def _act(kind, options, *common):
     return attrs(at(K.TCA_ACT_KIND, cstr(kind), "kind", kind), *common,
-                 nest(K.TCA_ACT_OPTIONS, "options", options))
+                 nest(K.TCA_ACT_OPTIONS, "options", options, NLA_F_NESTED))   # as tc sends
 
 
 def _pad(t):
@@ -462,7 +466,7 @@ def action_cases():
         at(K.TCA_TUNNEL_KEY_ENC_DST_PORT, be16(6081), "enc_dst_port", 6081),
         at(K.TCA_TUNNEL_KEY_NO_CSUM, u8(1), "no_csum", 1),
         nest(K.TCA_TUNNEL_KEY_ENC_OPTS, "enc_opts",
-             attrs(multi(K.TCA_TUNNEL_KEY_ENC_OPTS_GENEVE, "geneve", geneve))),
+             attrs(multi(K.TCA_TUNNEL_KEY_ENC_OPTS_GENEVE, "geneve", geneve)), NLA_F_NESTED),
         at(K.TCA_TUNNEL_KEY_ENC_TOS, u8(0x28), "enc_tos", 0x28),
         at(K.TCA_TUNNEL_KEY_ENC_TTL, u8(200), "enc_ttl", 200),
         at(K.TCA_TUNNEL_KEY_NO_FRAG, b"", "no_frag", True),
@@ -473,12 +477,14 @@ def action_cases():
         at(K.TCA_TUNNEL_KEY_ENC_IPV6_DST, ip6("2001:db8::2"), "enc_ipv6_dst", "2001:db8::2"),
         nest(K.TCA_TUNNEL_KEY_ENC_OPTS, "enc_opts", attrs(
             nest(K.TCA_TUNNEL_KEY_ENC_OPTS_VXLAN, "vxlan", attrs(
-                at(K.TCA_TUNNEL_KEY_ENC_OPT_VXLAN_GBP, u32(0x800FF), "gbp", 0x800FF))),
+                at(K.TCA_TUNNEL_KEY_ENC_OPT_VXLAN_GBP, u32(0x800FF), "gbp", 0x800FF)),
+                NLA_F_NESTED),
             nest(K.TCA_TUNNEL_KEY_ENC_OPTS_ERSPAN, "erspan", attrs(
                 at(K.TCA_TUNNEL_KEY_ENC_OPT_ERSPAN_VER, u8(1), "ver", 1),
                 at(K.TCA_TUNNEL_KEY_ENC_OPT_ERSPAN_INDEX, be32(0xABC), "index", 0xABC),
                 at(K.TCA_TUNNEL_KEY_ENC_OPT_ERSPAN_DIR, u8(0), "dir", 0),
-                at(K.TCA_TUNNEL_KEY_ENC_OPT_ERSPAN_HWID, u8(3), "hwid", 3))))))
+                at(K.TCA_TUNNEL_KEY_ENC_OPT_ERSPAN_HWID, u8(3), "hwid", 3)), NLA_F_NESTED)),
+            NLA_F_NESTED))
     keys = [(0, 0x01010101, 16, 0, 0, 0), (0xFFFF0000, 0x50, 0, 0, 0, 0)]
     key_dicts = [dict(zip(("mask", "val", "off", "at", "offmask", "shift"), k)) for k in keys]
     sel = tc_gen(5, PIPE)
@@ -489,7 +495,8 @@ def action_cases():
            for h, cmd in ((K.TCA_PEDIT_KEY_EX_HDR_TYPE_IP4, K.TCA_PEDIT_KEY_EX_CMD_SET),
                           (K.TCA_PEDIT_KEY_EX_HDR_TYPE_TCP, K.TCA_PEDIT_KEY_EX_CMD_ADD))]
     c["pedit"] = attrs(
-        nest(K.TCA_PEDIT_KEYS_EX, "keys_ex", attrs(multi(K.TCA_PEDIT_KEY_EX, "key_ex", kex))),
+        nest(K.TCA_PEDIT_KEYS_EX, "keys_ex",
+             attrs(multi(K.TCA_PEDIT_KEY_EX, "key_ex", kex, NLA_F_NESTED)), NLA_F_NESTED),
         at(K.TCA_PEDIT_PARMS_EX, sel[0], "parms_ex", sel[1]),
         _pad(K.TCA_PEDIT_PAD), at(K.TCA_PEDIT_TM, TM[0], "tm", TM[1]))
     cs = with_gen(tc_gen(6, OK), "<I", update_flags=K.TCA_CSUM_UPDATE_FLAG_IPV4HDR

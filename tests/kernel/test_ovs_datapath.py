@@ -115,11 +115,8 @@ def test_vport_new_get_del(dp, kind):
     assert f"port {port}:" not in dpctl(ns, "show")
 
 
-# Known bug (reported): the kernel answers NLM_F_ECHO with the new vport (same
-# seq and port; a raw socket receives it), but the skb also went to the ovs_vport
-# multicast group, so the socket layer files it as an event and do() returns [].
-@pytest.mark.xfail(strict=True, reason="socket.py: do() drops NLM_F_ECHO replies that the "
-                   "kernel sent through nlmsg_notify (they carry a group)")
+# NLM_F_ECHO: the kernel echoes the new vport through nlmsg_notify, so the echo
+# arrives marked with the ovs_vport group; do() must still return it.
 def test_vport_new_echo(dp):
     ns, idx, _ = dp
     with nlcodec.connect("ovs_vport", netns=ns) as s:
@@ -161,15 +158,7 @@ def dp3(dp):
     return dp
 
 
-# Known bug (reported): nlcodec/socket.py decodes replies with kernel=True, which
-# selects the in-kernel sw_flow_actions forms (memory dumps); a flow dump carries
-# the UAPI form, so "sample" is misread.  strict: the fix makes it fail here.
-SOCKET_KERNEL_BUG = pytest.mark.xfail(strict=True, reason="socket.py decodes replies with "
-                                      "kernel=True (in-kernel action forms)")
-
-
-@pytest.mark.parametrize("kind", [pytest.param(k, marks=SOCKET_KERNEL_BUG) if k == "sample"
-                                  else k for k in ACTIONS])
+@pytest.mark.parametrize("kind", list(ACTIONS))
 def test_flow_actions_format_like_ovs_dpctl(dp3, kind):
     """a flow put by ovs-dpctl, dumped by nlcodec: format_flow equals
     `ovs-dpctl dump-flows` for the same datapath, line for line."""
@@ -190,7 +179,7 @@ def test_all_flows_line_for_line(dp3):
     """every flow above in one datapath (distinct UDP source ports): nlcodec's
     dump through format_flow is ovs-dpctl's dump-flows, in the same order."""
     ns, idx, _ = dp3
-    kinds = [k for k in ACTIONS if k != "sample"]       # sample: see SOCKET_KERNEL_BUG
+    kinds = list(ACTIONS)
     for i, kind in enumerate(kinds):
         key, actions = ACTIONS[kind]
         dpctl(ns, "add-flow", "kdp", key.replace("udp(src=1000,", f"udp(src={2000 + i},"),

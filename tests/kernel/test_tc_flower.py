@@ -391,18 +391,9 @@ def _resend_form(o, proto):
     return o
 
 
-# Known nlcodec bug (reported): these kernel parsers are strict (nla_parse_nested)
-# and need NLA_F_NESTED on the nest, which our encoder does not set there yet:
-# act_attrs.options (a sub-message; tables.py ignores nested_flag for those) of
-# ct, mpls, ctinfo, gate, and flower's key_enc_opts vxlan.  strict: a fix turns them green
-# and then fails here until the mark is removed.
-NESTED_BUG = pytest.mark.xfail(strict=True, reason="encoder omits NLA_F_NESTED where the "
-                               "kernel requires it (tc_actions options, enc_opts vxlan)")
-RESEND_CASES = [pytest.param(c, marks=NESTED_BUG)
-                if any(w in c for w in ("action ct ", "action mpls", "ctinfo", "action gate",
-                                       "vxlan_opts"))
-                else c
-                for c in CASES if "police" not in c]
+# ct, mpls, ctinfo, gate and the vxlan options are parsed strictly by the kernel
+# (NLA_F_NESTED required): these cases prove the encoder sets it
+RESEND_CASES = [c for c in CASES if "police" not in c]
 
 
 # police needs the rate table the kernel never dumps; it is covered above
