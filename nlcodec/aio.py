@@ -240,11 +240,12 @@ class AsyncSocket:
             w = s._window(it, window, max_bytes, acks, family)
             if w is None:
                 return res
-            batch, tpls, base, last = w
+            batch, tpls, base, last, echo = w
             index = res.count
             q = asyncio.Queue()
             for sq in range(base, last + 1):
                 self._waiters[sq] = q
+            self._echo |= echo
             try:
                 s._send(b"".join(batch))
                 pending = len(tpls) if acks else 1
@@ -267,6 +268,7 @@ class AsyncSocket:
             finally:
                 for sq in range(base, last + 1):
                     self._waiters.pop(sq, None)
+                self._echo -= echo
             res.count += len(tpls)
 
     # -- events -----------------------------------------------------------------
