@@ -8,7 +8,7 @@
 
 from . import backends as _backend
 from .errors import DecodeError, EncodeError, SpecError
-from .message import (Message, decode, decode_attrs, encode, encode_attrs, iter_decode,
+from .message import (Message, decode, decode_attrs, encode, encode_attrs, iter_decode, request_form,
                       NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK, NLM_F_ECHO, NLM_F_DUMP_INTR,
                       NLM_F_DUMP_FILTERED, NLM_F_ROOT, NLM_F_MATCH, NLM_F_ATOMIC, NLM_F_DUMP,
                       NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE, NLM_F_APPEND, NLM_F_NONREC,

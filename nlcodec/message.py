@@ -152,6 +152,19 @@ class Message:
                 f"flags={self.flags:#x}>")
 
 
+def request_form(attrs):
+    """A decoded attribute dict without its ``_flags`` bookkeeping (at every
+    level), so that encoding it sets the NLA_F_* bits our specs choose instead
+    of the ones the kernel dumped.  Kernel dumps leave NLA_F_NESTED off nests
+    that its strict parsers require it on (TC action options, vxlan tunnel
+    options): re-sending a dumped object wants this form."""
+    if isinstance(attrs, dict):
+        return {k: request_form(v) for k, v in attrs.items() if k != "_flags"}
+    if isinstance(attrs, list):
+        return [request_form(v) for v in attrs]
+    return attrs
+
+
 # -- decoding ---------------------------------------------------------------
 
 

@@ -646,6 +646,36 @@ def test_action_in_a_flower_filter(codec, case):
     assert m["options"]["act"][0]["kind"] == kind
 
 
+def test_dumped_nests_without_nested_flag_and_request_form(codec):
+    """The kernel dumps action options and vxlan options without NLA_F_NESTED
+    (nla_nest_start_noflag); the decoded form records that and re-encodes the
+    dump exactly, while request_form() gives what tc sends (the flag set)."""
+    vx = attrs(at(K.TCA_FLOWER_KEY_ENC_OPT_VXLAN_GBP, u32(0x800), "gbp", 0x800))
+    parms = tc_gen(1, K.TC_ACT_OK)
+    gact = attrs(at(K.TCA_GACT_PARMS, parms[0], "parms", parms[1]))
+    dumped = attrs(
+        nest(K.TCA_FLOWER_KEY_ENC_OPTS, "key_enc_opts",
+             attrs(nest(K.TCA_FLOWER_KEY_ENC_OPTS_VXLAN, "vxlan", vx))),
+        indexed(K.TCA_FLOWER_ACT, "act", [attrs(at(K.TCA_ACT_KIND, cstr("gact"), "kind", "gact"),
+                                                nest(K.TCA_ACT_OPTIONS, "options", gact))]))
+    raw = nlmsg(K.RTM_NEWTFILTER, FILTER_HDR[0] + flower_filter(dumped)[0])
+    m = nlcodec.decode(raw)[0]
+    o = m["options"]
+    assert o["key_enc_opts"]["_flags"] == {"vxlan": 0} and o["_flags"] == {"key_enc_opts": 0}
+    assert o["act"][0]["_flags"] == {"options": 0}
+    assert m.encode() == raw
+    sent = attrs(
+        nest(K.TCA_FLOWER_KEY_ENC_OPTS, "key_enc_opts",
+             attrs(nest(K.TCA_FLOWER_KEY_ENC_OPTS_VXLAN, "vxlan", vx, NLA_F_NESTED)),
+             NLA_F_NESTED),
+        indexed(K.TCA_FLOWER_ACT, "act", [_act("gact", gact)]))
+    want = nlmsg(K.RTM_NEWTFILTER, FILTER_HDR[0] + flower_filter(sent)[0])
+    req = nlcodec.request_form(m.attrs)
+    assert "_flags" not in req["options"] and "_flags" not in req["options"]["act"][0]
+    assert nlcodec.encode("route", "newtfilter", header=m.header, attrs=req, seq=7,
+                          flags=0) == want
+
+
 def test_every_action_kind_in_one_filter_and_standalone(codec):
     acts = [_act(case.split("/")[0], ACTIONS[case]) for case in sorted(ACTIONS)]
     # a matchall filter with all of them, in order

@@ -371,6 +371,7 @@ def test_tc_made_filter_equals_tc_json(lab, spec):
 
 def _resend_form(o, proto):
     """decoded flower options -> attributes to create the same filter again."""
+    o = nlcodec.request_form(o)         # the dump's NLA_F_* bits are not a request's
     o = {k: v for k, v in o.items() if k != "in_hw_count"}
     if "key_vlan_eth_type" in o:
         # the kernel dumps the inner type as eth_type; a request names the vlan
