@@ -64,6 +64,20 @@ def _direction(pkttype, flags):
     return TO_KERNEL if flags & message.NLM_F_REQUEST else FROM_KERNEL
 
 
+def kernel_read_end(data) -> int:
+    """Where the kernel's netlink_rcv_skb() stops reading a request datagram:
+    at a header with nlmsg_len < 16 or past the end, silently.  iproute2
+    sends dump requests from a larger zeroed buffer, so nlmon records of
+    ``ip addr show`` carry such a tail of zeros after the message."""
+    off, n = 0, len(data)
+    while n - off >= 16:
+        ln = int.from_bytes(data[off:off + 4], "little")
+        if ln < 16 or ln > n - off:
+            break
+        off += (ln + 3) & ~3
+    return min(off, n)
+
+
 def live_genl_ids(timeout: float = 2.0) -> dict[int, str]:
     """This system's generic netlink families (id -> name), by an nlctrl dump."""
     s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, GENERIC)
@@ -98,6 +112,9 @@ class CaptureDecoder:
         self.families = {int(k): v for k, v in (families or {}).items()}
         self.live = live
         self._live = None
+        # (record number, bytes) of zero tails after requests, which the
+        # kernel ignored as well (kernel_read_end); not decoded
+        self.ignored_tails: list[tuple[int, int]] = []
 
     def genl_ids(self) -> dict[int, str]:
         """The ids known before a capture says anything."""
@@ -141,6 +158,11 @@ class CaptureDecoder:
             cut = rec.orig_len > len(rec.data)
             if cut:
                 data = _complete(data)
+            elif len(data) >= 16 and _direction(pkttype, data[6]) == TO_KERNEL:
+                end = kernel_read_end(data)
+                if end < len(data) and not any(data[end:]):
+                    self.ignored_tails.append((rec.number, len(data) - end))
+                    data = data[:end]
             try:
                 msgs = message.decode(data, proto, families=ids)
             except DecodeError as e:

@@ -390,8 +390,7 @@ def _header_bytes(layout, header, hlen, where) -> bytes:
             zero = _zero_headers[id(layout)] = layout.decode(bytes(layout.size), 0, layout.size)
         if len(header) < len(zero):
             header = {**zero, **header}
-    hb = layout.encode(header, where)
-    return hb + b"\0" * ((-len(hb)) & 3)
+    return layout.encode(header, where)
 
 
 def _encode(cf, cm, type_id, header, attrs, flags, seq, pid, payload=None, hlen=None) -> bytes:
@@ -410,15 +409,21 @@ def _encode(cf, cm, type_id, header, attrs, flags, seq, pid, payload=None, hlen=
                                   hlen, "header")
         cs = cm.set if cm is not None and cm.set is not None else _first_set(cf)
         if attrs:
-            body += be.encode_set(cs, attrs, cs.name)
+            body = _aligned(body) + be.encode_set(cs, attrs, cs.name)
     elif cm is not None:
         if cm.header is not None:
             body += _header_bytes(cm.header, header, hlen, f"{cm.name}.header")
         if cm.set is not None and attrs:
-            body += be.encode_set(cm.set, attrs, cm.set.name)
+            body = _aligned(body) + be.encode_set(cm.set, attrs, cm.set.name)
     if payload and type_id >= NLMSG_MIN_TYPE:
-        body += bytes.fromhex(payload)
+        body = _aligned(body) + bytes.fromhex(payload)
+    # nlmsg_len leaves out the padding after a header that ends the message
+    # (an rtgenmsg dump request is 17 bytes, as iproute2 sends it)
     return _nlmsghdr.pack(16 + len(body), type_id, flags, seq, pid) + body
+
+
+def _aligned(b: bytes) -> bytes:
+    return b + b"\0" * ((-len(b)) & 3)
 
 
 def _encode_control(type_id, header, attrs, flags, payload):

@@ -329,6 +329,27 @@ def test_linux_sll2_and_short_records(tmp_path):
     assert e.value.path == "pcap record 2" and e.value.offset == 24 + 16 + 48 + 16
 
 
+def test_request_from_a_zeroed_buffer(tmp_path):
+    """iproute2 sends dump requests from a larger zeroed buffer (`ip addr show`:
+    a 17-byte rtgenmsg request in 152 bytes): the kernel reads up to the zero
+    nlmsg_len and ignores the rest, and so do we, recording it.  The 17-byte
+    message re-encodes as 17 bytes.  A non-zero tail stays an error."""
+    RTM_GETADDR = 22
+    msg = nlmsg(RTM_GETADDR, 0x301, 9, bytes([socket.AF_INET]))
+    assert len(msg) == 17
+    p = tmp_path / "zeroed.pcap"
+    write_pcap(p, [cooked(PACKET_KERNEL, ROUTE) + msg + bytes(152 - 17)])
+    dec = CaptureDecoder()
+    (m, raw), = dec.decode_pcap(p, with_raw=True)
+    assert (m.type, m.header, m.length) == ("getaddr", {"family": socket.AF_INET}, 17)
+    assert raw == msg and m.encode() == msg
+    assert dec.ignored_tails == [(1, 152 - 20)]
+    write_pcap(p, [cooked(PACKET_KERNEL, ROUTE) + msg + bytes(3) + b"\x01" + bytes(20)])
+    with pytest.raises(DecodeError) as e:
+        _decode_all(p)
+    assert e.value.path.startswith("pcap record 1")
+
+
 def ctrl_family_msg(cmd, fid, name, seq=0):
     """An nlctrl new/delfamily notification, by hand (genlmsghdr, CTRL_ATTR_*)."""
     body = (struct.pack("<BBH", cmd, 2, 0) + rtattr(1, struct.pack("<H", fid))
