@@ -29,11 +29,11 @@ from nlcodec import netns  # noqa: E402
 from nlcodec.capture import CaptureDecoder  # noqa: E402
 from nlcodec.errors import DecodeError  # noqa: E402
 from nlcodec.pcap import read_records, write_pcap, write_pcapng  # noqa: E402
+from tshark_view import TSHARK, ours, tshark_messages  # noqa: E402,F401
 
 SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "link_dump.pcap")
 ROOT = os.geteuid() == 0
 live = pytest.mark.skipif(not ROOT, reason="needs root for a network namespace")
-TSHARK = shutil.which("tshark")
 needs_tshark = pytest.mark.skipif(TSHARK is None, reason="tshark is not installed")
 
 PACKET_OUTGOING, PACKET_USER, PACKET_KERNEL = 4, 6, 7
@@ -374,61 +374,6 @@ def test_ctrl_delfamily_forgets_the_id(tmp_path):
 
 
 # -- against tshark --------------------------------------------------------------
-
-
-def _get(pairs, key, default=None):
-    for k, v in pairs:
-        if k == key:
-            return v
-    return default
-
-
-def _find(pairs, key):
-    """The first value of ``key`` anywhere below ``pairs`` (depth first)."""
-    for k, v in pairs:
-        if k == key:
-            return v
-        if isinstance(v, list) and v and isinstance(v[0], tuple):
-            r = _find(v, key)
-            if r is not None:
-                return r
-    return None
-
-
-def tshark_messages(path):
-    """Per netlink message: (len, type, flags, seq, pid, error, ctrl family_name/id)."""
-    r = subprocess.run([TSHARK, "-r", str(path), "-T", "json"], capture_output=True, text=True,
-                       check=True)
-    out = []
-    for pkt in json.loads(r.stdout, object_pairs_hook=list):
-        layers = _get(_get(pkt, "_source"), "layers")
-        for name, layer in layers:
-            if name in ("frame", "netlink") or not isinstance(layer, list):
-                continue
-            hdr = next((v for k, v in layer if k.startswith("Netlink message header")), None)
-            if hdr is None:
-                continue
-            ty = next(v for k, v in hdr if k in ("netlink.hdr_type", "genl.family_id")
-                      or k.endswith(".nltype"))
-            err = _get(layer, "netlink.error")
-            out.append((int(_get(hdr, "netlink.hdr_len")), int(ty, 0),
-                        int(_get(hdr, "netlink.hdr_flags"), 16), int(_get(hdr, "netlink.hdr_seq")),
-                        int(_get(hdr, "netlink.hdr_pid")), None if err is None else int(err),
-                        _find(layer, "genl.ctrl.family_name"),
-                        _find(layer, "genl.ctrl.family_id")))
-    return out
-
-
-def ours(path):
-    out = []
-    for m in CaptureDecoder().decode_pcap(path):
-        name = fid = None
-        if m.protocol == "generic" and m.family == "nlctrl":
-            name, fid = m.get("family_name"), m.get("family_id")
-        err = m.error if m.type_id == 2 else None
-        out.append((m.length, m.type_id, m.flags, m.seq, m.pid, err, name,
-                    None if fid is None else f"{fid:#06x}"))
-    return out
 
 
 @needs_tshark
