@@ -251,20 +251,11 @@ class AsyncSocket:
                 pending = len(tpls) if acks else 1
                 while pending:
                     for m in await self._next(q):
-                        i = m.seq - base
-                        if m.type_id == _m.NLMSG_ERROR:
-                            if i >= len(tpls):
-                                pending = 0
-                                break
-                            if m.error:
-                                res.errors.append(make_error(m, bytes(batch[i]),
-                                                             tpls[i] or s._tpl_of(batch[i]),
-                                                             index + i))
-                                res._by_index = None
-                            if acks:
-                                pending -= 1
-                        elif m.type_id not in (_m.NLMSG_DONE, _m.NLMSG_NOOP):
-                            res.replies.setdefault(index + i, []).append(m)
+                        got = s._bulk_reply(res, m, batch, tpls, base, index, acks)
+                        if got < 0:
+                            pending = 0
+                            break
+                        pending -= got
             finally:
                 for sq in range(base, last + 1):
                     self._waiters.pop(sq, None)

@@ -1038,23 +1038,31 @@ class Socket:
         pending = len(tpls) if acks else 1
         while pending:
             for m in self._replies(echo):
-                s = m.seq
-                if m.pid != port or not base <= s <= last:
+                if m.pid != port or not base <= m.seq <= last:
                     continue
-                i = s - base
-                ty = m.type_id
-                if ty == _m.NLMSG_ERROR:
-                    if i >= len(tpls):          # the barrier's ACK
-                        pending = 0
-                        break
-                    if m.error:
-                        res.errors.append(make_error(m, bytes(batch[i]), tpls[i] or
-                                                     self._tpl_of(batch[i]), index + i))
-                        res._by_index = None
-                    if acks:
-                        pending -= 1
-                elif ty not in (_m.NLMSG_DONE, _m.NLMSG_NOOP) and i < len(tpls):
-                    res.replies.setdefault(index + i, []).append(m)
+                got = self._bulk_reply(res, m, batch, tpls, base, index, acks)
+                if got < 0:
+                    pending = 0
+                    break
+                pending -= got
+
+    def _bulk_reply(self, res, m, batch, tpls, base, index, acks):
+        """File one reply of a do_many window in ``res``: -1 when it is the
+        barrier's ACK (the window is complete), 1 for a request's ACK counted
+        with ``acks``, else 0.  Shared with nlcodec.aio."""
+        i = m.seq - base
+        ty = m.type_id
+        if ty == _m.NLMSG_ERROR:
+            if i >= len(tpls):
+                return -1
+            if m.error:
+                res.errors.append(make_error(m, bytes(batch[i]), tpls[i] or
+                                             self._tpl_of(batch[i]), index + i))
+                res._by_index = None
+            return 1 if acks else 0
+        if ty not in (_m.NLMSG_DONE, _m.NLMSG_NOOP) and i < len(tpls):
+            res.replies.setdefault(index + i, []).append(m)
+        return 0
 
     def _tpl_of(self, raw):
         ty = struct.unpack_from("<H", raw, 4)[0]

@@ -15,11 +15,7 @@ import nlcodec
 from nlcodec import DecodeError, EncodeError
 from nlcodec.spec import Attr, AttrSet, Family, Msg, SubMessage
 from nlcodec.tables import compile_family
-
-
-def nla(t, payload=b""):
-    n = 4 + len(payload)
-    return struct.pack("<HH", n, t) + payload + b"\0" * ((-n) & 3)
+from wire import nla  # noqa: E402
 
 
 hdr = Struct("family" / Int8ul, Padding(3), "index" / Int32un)

@@ -9,7 +9,6 @@ datapath actions parsing and formatting - valid forms"), which checks that
 ovs-dpctl's formatter prints exactly those strings.
 """
 
-import socket
 import struct
 
 import pytest
@@ -17,23 +16,7 @@ import pytest
 import nlcodec
 from nlcodec import ovs
 from nlcodec.registry import compiled
-
-
-def nla(t, payload=b""):
-    n = 4 + len(payload)
-    return struct.pack("<HH", n, t) + payload + b"\0" * ((-n) & 3)
-
-
-def ip4(s):
-    return socket.inet_aton(s)
-
-
-def ip6(s):
-    return socket.inet_pton(socket.AF_INET6, s)
-
-
-def mac(s):
-    return bytes.fromhex(s.replace(":", ""))
+from wire import be16, ip4, ip6, mac, nla, u32  # noqa: E402
 
 
 FLOW = compiled("ovs_flow")
@@ -73,14 +56,6 @@ def k_ports(src, dst):
 
 def k_arp(sip, tip, op, sha, tha):
     return ip4(sip) + ip4(tip) + struct.pack(">H", op) + mac(sha) + mac(tha) + b"\0\0"
-
-
-def be16(v):
-    return struct.pack(">H", v)
-
-
-def u32(v):
-    return struct.pack("<I", v)
 
 
 # -- keys and masks -------------------------------------------------------------------

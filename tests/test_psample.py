@@ -7,13 +7,9 @@ import struct
 
 import nlcodec
 from nlcodec.registry import compiled
+from wire import nla  # noqa: E402
 
 PS = compiled("psample")
-
-
-def nla(t, payload=b""):
-    n = 4 + len(payload)
-    return struct.pack("<HH", n, t) + payload + b"\0" * ((-n) & 3)
 
 
 def dec(codec, data, setname="psample_attrs"):

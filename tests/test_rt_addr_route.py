@@ -23,39 +23,10 @@ from hypothesis import given, settings, strategies as st
 
 import nlcodec
 from nlcodec import DecodeError, netns
+from wire import ip, nla, s32, u16, u32, u64, u8  # noqa: E402
 
 AF_INET, AF_INET6, AF_BRIDGE = 2, 10, 7
 NLM_F_REQUEST, NLM_F_MULTI, NLM_F_DUMP = 0x1, 0x2, 0x300
-
-
-def nla(t, payload):
-    n = 4 + len(payload)
-    return struct.pack("<HH", n, t) + payload + bytes((-n) & 3)
-
-
-def u8(v):
-    return struct.pack("<B", v)
-
-
-def u16(v):
-    return struct.pack("<H", v)
-
-
-def u32(v):
-    return struct.pack("<I", v)
-
-
-def s32(v):
-    return struct.pack("<i", v)
-
-
-def u64(v):
-    return struct.pack("<Q", v)
-
-
-def ip(text):
-    fam = socket.AF_INET6 if ":" in text else socket.AF_INET
-    return socket.inet_pton(fam, text)
 
 
 def nlmsg(type_, body, flags=NLM_F_MULTI, seq=77, pid=4242):

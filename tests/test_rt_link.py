@@ -26,6 +26,7 @@ import pytest
 
 import nlcodec
 from nlcodec import netns, registry
+from wire import be16, be32, cstr, mac, nla, s32, u16, u32, u64, u8  # noqa: E402
 
 AF_UNSPEC, AF_INET, AF_BRIDGE, AF_INET6 = 0, 2, 7, 10
 RTM_NEWLINK, RTM_NEWSTATS = 16, 92
@@ -41,47 +42,6 @@ def spec_module():
 
 
 # -- wire helpers: the kernel's layouts, written out -----------------------------------------
-
-def nla(t, payload):
-    n = 4 + len(payload)
-    return struct.pack("<HH", n, t) + payload + bytes((-n) & 3)
-
-
-def u8(v):
-    return struct.pack("<B", v)
-
-
-def u16(v):
-    return struct.pack("<H", v)
-
-
-def be16(v):
-    return struct.pack(">H", v)
-
-
-def u32(v):
-    return struct.pack("<I", v)
-
-
-def s32(v):
-    return struct.pack("<i", v)
-
-
-def be32(v):
-    return struct.pack(">I", v)
-
-
-def u64(v):
-    return struct.pack("<Q", v)
-
-
-def cstr(s):
-    return s.encode() + b"\0"
-
-
-def mac(text):
-    return bytes.fromhex(text.replace(":", ""))
-
 
 def ifinfomsg(family=0, type_=0, index=0, flags=0, change=0):
     # struct ifinfomsg { u8 family; u8 pad; u16 type; int index; unsigned flags, change; }

@@ -31,6 +31,7 @@ import nlcodec
 from nlcodec import netns
 from nlcodec.tc import (filter_info, handle_str, parent_str, parse_handle, parse_verdict,
                         qdisc_handle_str, split_info, verdict_name)
+from wire import NLA_F_NESTED, be16, be32, cstr, ip4, ip6, mac, nla, u16, u32, u64, u8  # noqa: E402
 
 if shutil.which("gcc") is None:
     pytest.skip("needs gcc to read the UAPI headers", allow_module_level=True)
@@ -74,38 +75,6 @@ def _uapi_constants():
 K = _uapi_constants()
 
 # -- building attributes by hand ----------------------------------------------------
-
-NLA_F_NESTED = 0x8000
-
-
-def nla(t, payload=b""):
-    n = 4 + len(payload)
-    return struct.pack("<HH", n, t) + payload + b"\0" * ((-n) & 3)
-
-
-u8 = struct.Struct("<B").pack
-u16 = struct.Struct("<H").pack
-u32 = struct.Struct("<I").pack
-u64 = struct.Struct("<Q").pack
-be16 = struct.Struct(">H").pack
-be32 = struct.Struct(">I").pack
-
-
-def ip4(s):
-    return socket.inet_pton(socket.AF_INET, s)
-
-
-def ip6(s):
-    return socket.inet_pton(socket.AF_INET6, s)
-
-
-def mac(s):
-    return bytes.fromhex(s.replace(":", ""))
-
-
-def cstr(s):
-    return s.encode() + b"\0"
-
 
 # an "item" is (attribute bytes, our name, the value we expect decoded)
 

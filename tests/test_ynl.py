@@ -30,6 +30,7 @@ from nlcodec import ynl  # noqa: E402
 from nlcodec.spec import Enum, Flags, SubMessage  # noqa: E402
 from nlcodec.structs import Layout, compile_struct  # noqa: E402
 from nlcodec.tables import compile_family  # noqa: E402
+from wire import nla  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "ynl")
 KERNEL_SPECS = ["netdev", "nlctrl", "tcp_metrics", "mptcp_pm", "ovs_flow", "rt-link",
@@ -73,11 +74,6 @@ def _dec(cs, data):
 
 def _enc(cs, d):
     return backends.active().encode_set(cs, d, cs.name)
-
-
-def nla(t, payload):
-    n = 4 + len(payload)
-    return struct.pack("<HH", n, t) + payload + bytes(-n % 4)
 
 
 # -- the loader's rules, on fixtures written for them --------------------------------------
