@@ -1570,8 +1570,26 @@ static int text_bytes(const mobj *v, int hint, uint8_t *tmp, size_t cap, size_t 
         *n = 16;
         return NLC_OK;
     }
-    if (hint == NLC_T_UUID && memchr(s, '-', len))
-        return FB;                       /* UUID text: leave to Python's uuid */
+    if (hint == NLC_T_UUID && memchr(s, '-', len)) {
+        /* the canonical 8-4-4-4-12 form only; Python's uuid takes the rest */
+        if (len != 36 || cap < 16)
+            return FB;
+        size_t k = 0;
+        for (size_t i = 0; i < len;) {
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                if (s[i++] != '-')
+                    return FB;
+                continue;
+            }
+            int a = hexval(s[i]), b = hexval(s[i + 1]);
+            if (a < 0 || b < 0)
+                return FB;
+            tmp[k++] = (uint8_t)(a << 4 | b);
+            i += 2;
+        }
+        *n = 16;
+        return NLC_OK;
+    }
     /* hex, with ':' between bytes allowed (mac and plain hex alike) */
     size_t k = 0;
     for (size_t i = 0; i < len;) {
@@ -1673,8 +1691,22 @@ static int enc_layout(const nlc_tables *t, int32_t li, const mobj *d)
             }
         }
     }
-    if (rc == NLC_OK && used != (int64_t)(end - base))
-        rc = FB;                     /* extra keys (_tail ...): pure.py */
+    if (rc == NLC_OK && used != (int64_t)(end - base)) {
+        /* "_tail": the hex of bytes beyond the known members (newer kernels);
+         * any other extra key, or a tail that is not plain hex: pure.py */
+        const mobj *tail = dict_get(base, end, "_tail", 5);
+        if (!tail || used + 1 != (int64_t)(end - base) || tail->t != 'u' || (tail->n & 1))
+            rc = FB;
+        for (int64_t k = 0; rc == NLC_OK && k < tail->n; k += 2) {
+            int a = hexval(tail->s[k]), b = hexval(tail->s[k + 1]);
+            if (a < 0 || b < 0) {
+                rc = FB;
+            } else {
+                uint8_t c = (uint8_t)(a << 4 | b);
+                eput(&c, 1);
+            }
+        }
+    }
     items_n = base;
     return rc;
 }

@@ -15,6 +15,7 @@ counted; valid trees of sets without such cases must never need it.
 
 import json
 import os
+import struct
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -255,3 +256,41 @@ def test_encoder_handles_the_common_forms_itself():
     assert NATIVE.encode_status(cs, {"no_such_attr": 1})[0] == native.FALLBACK
     with pytest.raises(EncodeError, match="no_such_attr"):
         NATIVE.encode_set(cs, {"no_such_attr": 1}, cs.name)
+
+
+@pytest.mark.parametrize("ufid", ["8a4b4c6c-1b53-4e2a-9d33-3f1c2b6e0d11",
+                                  "8A4B4C6C-1B53-4E2A-9D33-3F1C2B6E0D11",
+                                  "{8a4b4c6c-1b53-4e2a-9d33-3f1c2b6e0d11}",
+                                  "urn:uuid:8a4b4c6c-1b53-4e2a-9d33-3f1c2b6e0d11",
+                                  "8a4b4c6c1b53-4e2a-9d33-3f1c2b6e0d11"])
+def test_uuid_text_encodes_alike(ufid):
+    """The C encoder reads the canonical UUID text itself and leaves the other
+    forms Python's uuid accepts to pure; the bytes agree either way."""
+    cs = compiled("ovs_flow").sets["flow_attrs"]
+    d = {"ufid": ufid}
+    rc, got = NATIVE.encode_status(cs, d)
+    want = pure.encode_set(cs, d, cs.name)
+    assert want[4:20] == bytes.fromhex("8a4b4c6c1b534e2a9d333f1c2b6e0d11")
+    assert rc == (native.OK if len(ufid) == 36 else native.FALLBACK)
+    assert NATIVE.encode_set(cs, d, cs.name) == want
+    if rc == native.OK:
+        assert got == want
+
+
+def test_struct_tail_encodes_alike():
+    """A struct decoded from a newer kernel keeps its unknown bytes under
+    "_tail" (hex); the C encoder appends them as pure does."""
+    cs = compiled("rt_link").sets["link_attrs"]
+    layout_attr = cs.by_name["map"]
+    size = layout_attr.layout.size
+    raw = bytes(range(1, size + 1)) + b"\xaa\xbb\xcc\xdd"
+    blob = struct.pack("<HH", 4 + len(raw), layout_attr.id) + raw
+    d = pure.decode_set(cs, blob, 0, len(blob), cs.name)
+    assert d["map"]["_tail"] == "aabbccdd"
+    for tail, ok in (("aabbccdd", True), ("AABBCCDD", True), ("aa bb", False), ("abc", False)):
+        dd = {"map": dict(d["map"], _tail=tail)}
+        rc, got = NATIVE.encode_status(cs, dd)
+        assert (rc == native.OK) == ok, tail
+        want = pure.encode_set(cs, dd, cs.name) if tail != "abc" else None
+        if ok:
+            assert got == want
