@@ -176,6 +176,10 @@ class Layout:
         self.fmt = "".join(fmt)
         self.st = _struct.Struct(self.fmt)
         self._enc_convs = dict(self._enc_conv())
+        # the fast path of encode(): every member given, converted where needed
+        self._fixed_set = frozenset(self.fixed_names)
+        self._enc_plan = [(n, self._enc_convs.get(n)) for n in self.fixed_names]
+        self._plain = not self._enc_convs
         self.conv = conv
         self.ends = ends
         assert self.st.size == self.size, (self.fmt, self.size)
@@ -255,13 +259,12 @@ class Layout:
     def encode(self, value, path="") -> bytes:
         if not isinstance(value, dict):
             raise EncodeError(f"{path}: struct {self.name} needs a dict, got {type(value).__name__}")
-        if self.flat and all(n in value for n in self.fixed_names):
-            vals = []
-            convs = self._enc_convs
-            for n in self.fixed_names:
-                v = value[n]
-                fn = convs.get(n)
-                vals.append(fn(v, f"{path}.{n}") if fn else v)
+        if self.flat and value.keys() >= self._fixed_set:
+            if self._plain:
+                vals = [value[n] for n in self.fixed_names]
+            else:
+                vals = [value[n] if fn is None else fn(value[n], f"{path}.{n}")
+                        for n, fn in self._enc_plan]
             try:
                 out = self.st.pack(*vals)
             except _struct.error as e:
