@@ -12,6 +12,12 @@ OUT=build/kernel-test
 mkdir -p "$OUT" && rm -f "$OUT/junit.xml" "$OUT/pytest.log"
 # an absolute interpreter: a pyenv shim costs seconds per start under TCG
 PY=$(${PYTHON:-python3} -c 'import sys; print(sys.executable)') || { echo "kernel-test: no python3" >&2; exit 126; }
+# the guest mounts fresh tmpfs on /tmp, /run and /dev/shm: an environment
+# living there (a CI virtualenv in /tmp) is shared into the guest explicitly
+PREFIX=$("$PY" -c 'import sys; print(sys.prefix)')
+case "$PREFIX" in
+  /tmp/*|/run/*|/dev/shm/*) export KL_RW="${KL_RW:+$KL_RW:}$PREFIX" ;;
+esac
 # psample never autoloads; the rest would, but loading them up front keeps
 # the first test of each kind from paying for it and fails loudly if one is gone
 MODULES="openvswitch psample cls_flower cls_matchall sch_ingress act_gact act_mirred act_gate \

@@ -858,3 +858,35 @@ def test_echo_replies_in_do_many(ns, veth):
     assert r.ok
     assert {i: [m["local"] for m in ms] for i, ms in r.replies.items()} == {
         0: ["198.51.100.1"], 1: ["198.51.100.2"], 2: ["198.51.100.3"]}
+
+
+def test_ethtool_link_info_modes_and_state(ns, veth):
+    """ethtool genl dumps: every device with its header, and what sysfs says
+    of the veth pair (speed, duplex, carrier) read independently."""
+    with connect("ethtool", netns=ns) as s:
+        info = {m["header"]["dev_name"]: m for m in s.dump("linkinfo_get", attrs={"header": {}})}
+        modes = {m["header"]["dev_name"]: m for m in s.dump("linkmodes_get",
+                                                           attrs={"header": {}})}
+        state = {m["header"]["dev_name"]: m for m in s.dump("linkstate_get",
+                                                           attrs={"header": {}})}
+        (one,) = s.do("linkmodes_get", attrs={"header": {"dev_index": veth, "flags": 1}})
+    links = {x["ifname"]: x["ifindex"] for x in ipj(ns, "link", "show")}
+    assert {"v0", "v1"} <= set(info) and {"v0", "v1"} <= set(modes)
+    assert set(state) == set(links)
+    for dev in ("v0", "v1"):
+        assert info[dev]["header"]["dev_index"] == links[dev]
+        speed, duplex, carrier = _sysfs_link(ns, dev)
+        assert modes[dev]["speed"] == speed
+        assert modes[dev]["duplex"] == {"half": 0, "full": 1}[duplex]
+        assert state[dev]["link"] == carrier
+    # ETHTOOL_FLAG_COMPACT_BITSETS: the link modes as value/mask bitmaps
+    assert one["header"] == {"dev_index": veth, "dev_name": "v0"}
+    ours = one["ours"]
+    assert len(bytes.fromhex(ours["value"])) * 8 >= ours["size"] > 0
+
+
+def _sysfs_link(ns, dev):
+    out = subprocess.run(["ip", "netns", "exec", ns, "cat", f"/sys/class/net/{dev}/speed",
+                          f"/sys/class/net/{dev}/duplex", f"/sys/class/net/{dev}/carrier"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return int(out[0]), out[1], int(out[2])
