@@ -1231,6 +1231,9 @@ int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t
             } else if (header >= 0) {
                 size_t hs = c->t->layouts[header].size;
                 size_t hend = pos + hs < end ? pos + hs : end;
+                if (d->alt_off >= 0 && pos + (size_t)d->alt_off < hend &&
+                    buf[pos + d->alt_off] == d->alt_val)
+                    set = d->alt_set;
                 rc = dec_layout(c, header, pos, hend);
                 pos += (hs + 3) & ~(size_t)3;
             } else {

@@ -123,9 +123,11 @@ int nlc_encode(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
 /* A message type the stream decoder knows.  Plain protocols: by_type[type]
  * -> index of {genl=0, header, set}.  Generic netlink: by_type[family id]
  * -> {genl=1, header (the family header), cmd_first, cmd_count}, and
- * defs[cmd_first + cmd] -> {header, set} of each command (set -1: unknown). */
+ * defs[cmd_first + cmd] -> {header, set} of each command (set -1: unknown).
+ * alt_off >= 0: when the header byte at alt_off equals alt_val the
+ * attributes are alt_set instead (ifinfomsg.family == AF_BRIDGE). */
 typedef struct {
-    int32_t genl, header, set, cmd_first, cmd_count;
+    int32_t genl, header, set, cmd_first, cmd_count, alt_off, alt_val, alt_set;
 } nlc_msgdef;
 
 /* Decode a whole stream of netlink messages into one marshal list of

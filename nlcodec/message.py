@@ -208,7 +208,8 @@ def iter_decode(data, protocol="route", *, families=None, kernel=False, lazy=Fal
             m = Message()
             m.type_id, m.flags, m.seq, m.pid, m.length = ty, fl, seq, pid, ln
             m.protocol, m.family, m.type = proto, fam, cm.name
-            m._cf, m._cmd, m._set, m._header, m._attrs = cf, cm, cm.set, hdr, attrs
+            m._cf, m._cmd, m._header, m._attrs = cf, cm, hdr, attrs
+            m._set = cm.set if cm.variants is None else cm.set_for(hdr)
             lay = cm.header if cm.header is not None or not genl else cf.header
             if lay is not None and ln - (20 if genl else 16) < lay.size:
                 m._hlen = max(ln - (20 if genl else 16), 0)
@@ -298,7 +299,7 @@ def decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel, lazy=False):
             pos += _align(hsize)
         else:
             m._header = {}
-        cs = cm.set
+        cs = cm.set if cm.variants is None else cm.set_for(m._header)
     m._set = cs
     if cs is None:
         m._attrs = {}
@@ -413,8 +414,9 @@ def _encode(cf, cm, type_id, header, attrs, flags, seq, pid, payload=None, hlen=
     elif cm is not None:
         if cm.header is not None:
             body += _header_bytes(cm.header, header, hlen, f"{cm.name}.header")
-        if cm.set is not None and attrs:
-            body = _aligned(body) + be.encode_set(cm.set, attrs, cm.set.name)
+        cs = cm.set if cm.variants is None else cm.set_for(header)
+        if cs is not None and attrs:
+            body = _aligned(body) + be.encode_set(cs, attrs, cs.name)
     if payload and type_id >= NLMSG_MIN_TYPE:
         body = _aligned(body) + bytes.fromhex(payload)
     # nlmsg_len leaves out the padding after a header that ends the message

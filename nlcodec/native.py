@@ -406,27 +406,36 @@ class Backend:
                     continue
                 n = max(cf.msgs, default=-1) + 1
                 by_type[fid] = len(rows)
-                rows.append((1, self._lay(cf.header), -1, len(rows) + 1, n))
+                rows.append((1, self._lay(cf.header), -1, len(rows) + 1, n, -1, 0, -1))
                 for cmd in range(n):
                     cm = cf.msgs.get(cmd)
-                    if cm is None or cm.set is None:
-                        rows.append((0, -1, -1, 0, 0))
+                    if cm is None or cm.set is None or cm.variants is not None:
+                        rows.append((0, -1, -1, 0, 0, -1, 0, -1))
                         continue
-                    rows.append((0, self._lay(cm.header), self.tables.index(cm.set), 0, 0))
+                    rows.append((0, self._lay(cm.header), self.tables.index(cm.set), 0, 0,
+                                 -1, 0, -1))
                     info[(fid, cmd)] = (cf, cm, name)
         else:
             registry._load()
             for ty, (fam, m) in registry._by_protocol.get(proto, {}).items():
                 cf = registry.compiled(fam)
                 cm = cf.msgs[m.id]
+                alt = (-1, 0, -1)
+                if cm.variants is not None:
+                    member, off, sets = cm.variants
+                    if len(sets) != 1:
+                        continue        # more than the C core's one variant: Python
+                    (val, cs), = sets.items()
+                    alt = (off, val, self.tables.index(cs))
                 if cm.set is None:
                     continue
                 by_type[ty] = len(rows)
-                rows.append((0, self._lay(cm.header), self.tables.index(cm.set), 0, 0))
+                rows.append((0, self._lay(cm.header), self.tables.index(cm.set), 0, 0) + alt)
                 info[ty] = (cf, cm, proto)
         defs = ffi.new("nlc_msgdef[]", max(1, len(rows)))
         for i, r in enumerate(rows):
-            defs[i].genl, defs[i].header, defs[i].set, defs[i].cmd_first, defs[i].cmd_count = r
+            (defs[i].genl, defs[i].header, defs[i].set, defs[i].cmd_first, defs[i].cmd_count,
+             defs[i].alt_off, defs[i].alt_val, defs[i].alt_set) = r
         n_types = max(by_type, default=-1) + 1
         arr = ffi.new("int32_t[]", [by_type.get(t, -1) for t in range(n_types)] or [-1])
         st = (defs, arr, n_types, info)

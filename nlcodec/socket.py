@@ -214,7 +214,7 @@ class _Template:
     caches of encoded headers and attributes (the bulk path reuses them)."""
 
     __slots__ = ("name", "type_id", "cf", "cm", "cs", "hsize", "genl", "hcache", "acache",
-                 "whole", "zero", "layout", "fast", "zeros")
+                 "whole", "zero", "layout", "fast", "zeros", "variants")
 
     def __init__(self, name, type_id, cf, cm):
         self.name, self.type_id, self.cf, self.cm = name, type_id, cf, cm
@@ -223,6 +223,7 @@ class _Template:
         if cm is not None:
             cs = cm.set if cm.set is not None or not self.genl else _m._first_set(cf)
         self.cs = cs
+        self.variants = cm.variants if cm is not None else None
         self.layout = self.zeros = None
         if cm is not None:
             self.layout = cm.header if cm.header is not None or not self.genl else cf.header
@@ -249,15 +250,20 @@ class _Template:
                     self.zeros = self.layout.decode(bytes(self.layout.size), 0,
                                                     self.layout.size)
                 header = {**self.zeros, **header}
-            hb = _m._encode(self.cf, self.cm, self.type_id, header, None, 0, 0, 0)[16:]
+            hb = _m._aligned(_m._encode(self.cf, self.cm, self.type_id, header, None,
+                                        0, 0, 0)[16:])
             if key is not False and len(self.hcache) < 4096:
                 self.hcache[key] = hb
         return hb
 
-    def attr_bytes(self, attrs):
+    def attr_bytes(self, attrs, header=None):
         cs = self.cs
         if not attrs:
             return b""
+        if self.variants is not None and header:
+            v = self.cm.set_for(header)     # e.g. AF_BRIDGE link messages
+            if v is not cs:
+                return _backends.active().encode_set(v, attrs, v.name)
         if cs is None:
             raise EncodeError(f"{self.name}: this message has no attributes")
         cache = self.acache
@@ -283,7 +289,7 @@ class _Template:
         return b"".join(parts)
 
     def encode(self, header, attrs, flags, seq, pid=0) -> bytes:
-        body = self.header_bytes(header) + self.attr_bytes(attrs)
+        body = self.header_bytes(header) + self.attr_bytes(attrs, header)
         return _pack_hdr(16 + len(body), self.type_id, flags, seq, pid) + body
 
 
@@ -1014,7 +1020,7 @@ class Socket:
                 if ty is not last_ty:
                     tpl = self.template(ty, family)
                     last_ty = ty
-                body = tpl.header_bytes(h) + tpl.attr_bytes(a)
+                body = tpl.header_bytes(h) + tpl.attr_bytes(a, h)
                 b = pack(16 + len(body), tpl.type_id, fl | add, seq, port) + body
                 tpls.append(tpl)
             if fl & _m.NLM_F_ECHO:

@@ -173,11 +173,14 @@ class Msg:
     """A message type: its number, name, fixed header and attribute set."""
 
     def __init__(self, id: int, name: str, *, header=None, attrs: str | None = None,
-                 uapi: str | None = None, doc: str = ""):
+                 variants: tuple | None = None, uapi: str | None = None, doc: str = ""):
         self.id = id
         self.name = name
         self.header = header
         self.attrs = attrs
+        # (header member, {value: attribute set}): the set chosen by a u8
+        # member of the fixed header, e.g. ifinfomsg.family == AF_BRIDGE
+        self.variants = variants
         self.uapi = uapi
         self.doc = doc
 

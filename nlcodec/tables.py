@@ -100,7 +100,7 @@ class CSet:
 
 
 class CMsg:
-    __slots__ = ("id", "name", "header", "set", "spec")
+    __slots__ = ("id", "name", "header", "set", "spec", "variants")
 
     def __init__(self, m, header: Layout | None, cset: CSet | None):
         self.spec = m
@@ -108,6 +108,14 @@ class CMsg:
         self.name = m.name
         self.header = header
         self.set = cset
+        self.variants = None    # (member, byte offset, {value: CSet}), see Msg.variants
+
+    def set_for(self, header) -> CSet | None:
+        """The attribute set of a message with this (decoded) header."""
+        v = self.variants
+        if v is None or not header:
+            return self.set
+        return v[2].get(header.get(v[0]), self.set)
 
 
 class CFamily:
@@ -157,6 +165,18 @@ def compile_family(fam: Family) -> CFamily:
     for m in fam.messages:
         hdr = compile_struct(m.header, f"{fam.name}.{m.name}.header") if m.header is not None else cf.header
         cm = CMsg(m, hdr, cf.set(m.attrs) if m.attrs else None)
+        if m.variants:
+            member, sets = m.variants
+            off = 0
+            for f in (hdr.fixed_fields if hdr is not None else ()):
+                if f.name == member:
+                    break
+                off += f.size
+            else:
+                raise SpecError(f"{fam.name}.{m.name}: no header member {member!r}")
+            if f.kind != "int" or f.size != 1:
+                raise SpecError(f"{fam.name}.{m.name}: variants need a u8 member, not {f}")
+            cm.variants = (member, off, {v: cf.set(n) for v, n in sets.items()})
         cf.msgs[m.id] = cm
         cf.msg_by_name[m.name] = cm
     return cf

@@ -22,7 +22,8 @@ esac
 # the first test of each kind from paying for it and fails loudly if one is gone
 MODULES="openvswitch psample cls_flower cls_matchall sch_ingress act_gact act_mirred act_gate \
 act_sample act_vlan act_tunnel_key act_pedit act_csum act_skbedit act_ct act_police \
-act_mpls act_nat act_ctinfo act_connmark act_ife act_meta_mark nlmon dummy veth vxlan geneve"
+act_mpls act_nat act_ctinfo act_connmark act_ife act_meta_mark nlmon dummy veth vxlan geneve \
+bridge"
 T0=$(date +%s)
 KL_ENV="${KL_ENV:-} NLCODEC_KT_MODULES" NLCODEC_KT_MODULES=$MODULES \
 scripts/kernel-lab bash -c '

@@ -11,11 +11,10 @@ The devconf and SNMP arrays are structs whose members are named after their
 UAPI index enums (IPV4_DEVCONF_*, DEVCONF_*, IPSTATS_MIB_*, ICMP6_MIB_*): a
 newer kernel's longer array keeps the extra elements under ``_tail``.
 
-Not expressible here: in messages whose ifinfomsg family is AF_BRIDGE
-(``bridge link``/``bridge vlan`` dumps) IFLA_PROTINFO holds IFLA_BRPORT_* and
-IFLA_AF_SPEC holds IFLA_BRIDGE_* directly; the spec language cannot select a
-set by a header member, so those dumps need ``ifla_bridge_attrs`` applied by
-hand (``nlcodec.decode_attrs``).  IFLA_PROTINFO is kept as hex.
+Messages whose ifinfomsg family is AF_BRIDGE (``bridge link``/``bridge vlan``
+dumps and requests) use ``bridge_link_attrs`` (chosen by the header, see
+``Msg.variants``): there IFLA_PROTINFO holds IFLA_BRPORT_* and IFLA_AF_SPEC
+holds IFLA_BRIDGE_* directly.  Elsewhere IFLA_PROTINFO is kept as hex.
 """
 
 from construct import Array, Bytes, Int8ul, Int16ub, Int16un, Int32sn, Int32un, Int64un, \
@@ -914,10 +913,21 @@ bond_mode = Enum("bond_mode", {
     "alb": 6,
 }, prefix="BOND_MODE_", uapi_header="linux/if_bonding.h")
 
+# AF_BRIDGE link messages: the same attributes, but IFLA_PROTINFO is the bridge
+# port's IFLA_BRPORT_* (the kernel's nla_nest_start sets NLA_F_NESTED, as
+# `bridge link set` does) and IFLA_AF_SPEC holds IFLA_BRIDGE_* (vlan_info ...)
+_BRIDGE_ONLY = {
+    "protinfo": Attr(12, "protinfo", "nest", nested="linkinfo_brport_attrs", nested_flag=True),
+    "af_spec": Attr(26, "af_spec", "nest", nested="ifla_bridge_attrs"),
+}
+bridge_link_attrs = AttrSet("bridge_link_attrs",
+                            [_BRIDGE_ONLY.get(a.name, a) for a in link_attrs.attrs],
+                            prefix="IFLA_", uapi_header=IF_LINK)
+
 # -- family --------------------------------------------------------------------------
 
 _LINK_SETS = [
-    link_attrs, devlink_port_attrs, link_dpll_pin_attrs, prop_list_link_attrs,
+    link_attrs, bridge_link_attrs, devlink_port_attrs, link_dpll_pin_attrs, prop_list_link_attrs,
     proto_down_reason_attrs, af_spec_attrs, ifla_attrs,
     ifla6_attrs, ifla_bridge_attrs, bridge_vlan_tunnel_attrs, mctp_attrs, vfinfo_list_attrs,
     vfinfo_attrs, vf_stats_attrs, vf_vlan_attrs, vf_ports_attrs, port_self_attrs, xdp_attrs,
@@ -940,13 +950,15 @@ _ENUMS = [
     vf_link_state, port_request, port_response, bond_mode,
 ]
 
+_AF_BRIDGE = ("family", {7: "bridge_link_attrs"})      # AF_BRIDGE
+
 FAMILIES = [
     Family("rt_link", "route", msg_prefix="RTM_", uapi_header="linux/rtnetlink.h",
            messages=[
-               Msg(16, "newlink", header=ifinfomsg, attrs="link_attrs"),
-               Msg(17, "dellink", header=ifinfomsg, attrs="link_attrs"),
-               Msg(18, "getlink", header=ifinfomsg, attrs="link_attrs"),
-               Msg(19, "setlink", header=ifinfomsg, attrs="link_attrs"),
+               Msg(16, "newlink", header=ifinfomsg, attrs="link_attrs", variants=_AF_BRIDGE),
+               Msg(17, "dellink", header=ifinfomsg, attrs="link_attrs", variants=_AF_BRIDGE),
+               Msg(18, "getlink", header=ifinfomsg, attrs="link_attrs", variants=_AF_BRIDGE),
+               Msg(19, "setlink", header=ifinfomsg, attrs="link_attrs", variants=_AF_BRIDGE),
                Msg(92, "newstats", header=if_stats_msg, attrs="stats_attrs"),
                Msg(94, "getstats", header=if_stats_msg, attrs="stats_getset_attrs"),
                Msg(95, "setstats", header=if_stats_msg, attrs="stats_getset_attrs"),

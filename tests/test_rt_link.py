@@ -234,9 +234,26 @@ def test_nested_flag_nests_and_bridge_af(codec):
     af = nla(0, u16(2)) + nla(2, u16(0x6) + u16(1)) + nla(2, u16(0) + u16(10)) \
         + nla(3, nla(1, u32(1000)) + nla(2, u16(10)) + nla(3, u16(0)))
     d = nlcodec.decode_attrs(af, "rt_link", "ifla_bridge_attrs")
-    assert d == {"flags": 2, "vlan_info": [{"flags": 6, "vid": 1}, {"flags": 0, "vid": 10}],
-                 "vlan_tunnel_info": [{"id": 1000, "vid": 10, "flags": 0}]}
+    want = {"flags": 2, "vlan_info": [{"flags": 6, "vid": 1}, {"flags": 0, "vid": 10}],
+            "vlan_tunnel_info": [{"id": 1000, "vid": 10, "flags": 0}]}
+    assert d == want
     assert nlcodec.encode_attrs("rt_link", "ifla_bridge_attrs", d) == af
+    # ... and a whole AF_BRIDGE message picks that set by its header (like the
+    # `bridge vlan show` replies), with IFLA_PROTINFO as the port's IFLA_BRPORT_*
+    port = struct.pack("<HH", 20, 12 | 0x8000) + nla(1, u8(3)) + nla(2, u16(32))
+    raw = nlmsg(RTM_NEWLINK, ifinfomsg(AF_BRIDGE, 1, 5) + nla(3, cstr("p0")) + port
+                + nla(26, af))
+    m = one(raw)
+    assert m["af_spec"] == want and m["protinfo"] == {"state": 3, "priority": 32}
+    assert m.to_dict()["attrs"] == {"ifname": "p0", "protinfo": {"state": 3, "priority": 32},
+                                    "af_spec": want}
+    assert m.encode() == raw
+    assert nlcodec.encode("route", "newlink", header=m.header, attrs=m.attrs, flags=NLM_F_MULTI,
+                          seq=9, pid=1234) == raw
+    # the same bytes in an AF_UNSPEC message are the per-family nests: type 2 is
+    # AF_INET there, and a bridge_vlan_info is no attribute stream
+    with pytest.raises(nlcodec.DecodeError, match="af_spec"):
+        one(nlmsg(RTM_NEWLINK, ifinfomsg(0, 1, 5) + nla(26, af)))
 
 
 def test_newstats_by_hand(codec):
