@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 
-from .tables import K_INDEXED, K_INT, K_NEST, K_SUBMSG, K_TYPEVALUE
+from .tables import K_INDEXED, K_INT, K_NEST, K_STRUCT, K_SUBMSG, K_TYPEVALUE
+from .tc import verdict_name
 
 _NLM_FLAGS = [(0x1, "request"), (0x2, "multi"), (0x4, "ack"), (0x8, "echo"),
               (0x10, "dump_intr"), (0x20, "dump_filtered")]
@@ -93,7 +94,24 @@ def format_attrs(d, cs, fam, indent="  ") -> list[str]:
     return lines
 
 
+_VERDICTS: dict = {}     # id(layout) -> (layout, names)
+
+
+def _verdict_members(layout):
+    """Members of a struct layout that hold a tc control verdict (hint "verdict")."""
+    hit = _VERDICTS.get(id(layout))
+    if hit is None or hit[0] is not layout:
+        hit = _VERDICTS[id(layout)] = (layout, frozenset(
+            f.name for f in layout.fixed_fields if f.hint == "verdict"))
+    return hit[1]
+
+
 def _attr_lines(key, v, ca, sub, fam, indent):
+    if ca.kind == K_STRUCT and isinstance(v, dict) and ca.layout is not None:
+        verdicts = _verdict_members(ca.layout)
+        if verdicts:
+            v = {k: verdict_name(x) if k in verdicts and isinstance(x, int) else x
+                 for k, x in v.items()}
     if ca.kind == K_INT:
         named = _named(fam, ca.enum, v)
         if named is None and "flags" in key and isinstance(v, int):

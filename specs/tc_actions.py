@@ -25,17 +25,19 @@ tc_ratespec = Struct(
 tcf_t = Struct("install" / Int64un, "lastuse" / Int64un, "expires" / Int64un,
                "firstuse" / Int64un)
 
-# the tc_gen macro: index, capab, action (a verdict, see enum "verdict"), refcnt, bindcnt
-TC_GEN = ("index" / Int32un, "capab" / Int32un, "action" / Int32sn, "refcnt" / Int32sn,
-          "bindcnt" / Int32sn)
+# the tc_gen macro: index, capab, action, refcnt, bindcnt.  Members marked
+# * "verdict" are control verdicts: `nlcodec decode/dump` show them as tc does
+# (pipe, drop, goto chain 5; nlcodec.tc.verdict_name), JSON keeps the number.
+TC_GEN = ("index" / Int32un, "capab" / Int32un, "action" / Int32sn * "verdict",
+          "refcnt" / Int32sn, "bindcnt" / Int32sn)
 tc_gen = Struct(*TC_GEN)
 
 tc_police = Struct(
-    "index" / Int32un, "action" / Int32sn, "limit" / Int32un, "burst" / Int32un,
+    "index" / Int32un, "action" / Int32sn * "verdict", "limit" / Int32un, "burst" / Int32un,
     "mtu" / Int32un, "rate" / tc_ratespec, "peakrate" / tc_ratespec, "refcnt" / Int32sn,
     "bindcnt" / Int32sn, "capab" / Int32un)
 
-tc_gact_p = Struct("ptype" / Int16un, "pval" / Int16un, "paction" / Int32sn)
+tc_gact_p = Struct("ptype" / Int16un, "pval" / Int16un, "paction" / Int32sn * "verdict")
 tc_mirred = Struct(*TC_GEN, "eaction" / Int32sn, "ifindex" / Int32un)
 tc_vlan = Struct(*TC_GEN, "v_action" / Int32sn)
 tc_tunnel_key = Struct(*TC_GEN, "t_action" / Int32sn)

@@ -1536,3 +1536,21 @@ def test_live_every_message_tc_sends_and_gets_reencodes(tcns):
             "gettfilter", "getaction", "deltfilter", "deltclass", "delqdisc", "newchain",
             "getchain", "delchain"} <= sent
     assert {"newqdisc", "newtclass", "newtfilter", "getaction", "newchain"} <= got
+
+
+def test_verdicts_shown_as_tc_words():
+    """The tree output names tc_gen.action, police and gact's random verdicts
+    the way tc does; the decoded values (and JSON) stay numbers."""
+    from nlcodec.show import format_message
+    acts = [{"kind": "gact", "options": {"parms": {"index": 1, "capab": 0, "refcnt": 1,
+                                                   "bindcnt": 1,
+                                                   "action": K.TC_ACT_GOTO_CHAIN | 5}}},
+            {"kind": "mirred", "options": {"parms": {
+                "index": 2, "capab": 0, "refcnt": 1, "bindcnt": 1, "action": K.TC_ACT_STOLEN,
+                "eaction": 1, "ifindex": 3}}}]
+    raw = nlcodec.encode("route", "newtfilter", header=FILTER_HDR[1],
+                         attrs={"kind": "matchall", "options": {"act": acts}})
+    m = nlcodec.decode(raw)[0]
+    assert m["options"]["act"][0]["options"]["parms"]["action"] == K.TC_ACT_GOTO_CHAIN | 5
+    text = format_message(m)
+    assert 'action="goto chain 5"' in text and "action=stolen" in text
