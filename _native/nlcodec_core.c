@@ -1264,7 +1264,7 @@ int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t
     if (w->oom)
         return NLC_NOMEM;
     memcpy(w->p + count_at, &count, 4);
-    *err_off = off;
+    *err_off = off < len ? off : len;      /* the last message may lack its padding */
     *out = w->p;
     *outlen = w->len;
     return NLC_OK;

@@ -394,44 +394,7 @@ class Backend:
         return o.err[0], marshal.loads(ffi.buffer(o.out[0], o.len[0])), info
 
     def _stream_tables(self, proto, ids):
-        from . import registry
-        rows = []          # (genl, header, set, cmd_first, cmd_count)
-        by_type = {}
-        info = {}
-        if proto == "generic":
-            for fid, name in ids.items():
-                try:
-                    cf = registry.compiled(registry.family(name))
-                except KeyError:
-                    continue
-                n = max(cf.msgs, default=-1) + 1
-                by_type[fid] = len(rows)
-                rows.append((1, self._lay(cf.header), -1, len(rows) + 1, n, -1, 0, -1))
-                for cmd in range(n):
-                    cm = cf.msgs.get(cmd)
-                    if cm is None or cm.set is None or cm.variants is not None:
-                        rows.append((0, -1, -1, 0, 0, -1, 0, -1))
-                        continue
-                    rows.append((0, self._lay(cm.header), self.tables.index(cm.set), 0, 0,
-                                 -1, 0, -1))
-                    info[(fid, cmd)] = (cf, cm, name)
-        else:
-            registry._load()
-            for ty, (fam, m) in registry._by_protocol.get(proto, {}).items():
-                cf = registry.compiled(fam)
-                cm = cf.msgs[m.id]
-                alt = (-1, 0, -1)
-                if cm.variants is not None:
-                    member, off, sets = cm.variants
-                    if len(sets) != 1:
-                        continue        # more than the C core's one variant: Python
-                    (val, cs), = sets.items()
-                    alt = (off, val, self.tables.index(cs))
-                if cm.set is None:
-                    continue
-                by_type[ty] = len(rows)
-                rows.append((0, self._lay(cm.header), self.tables.index(cm.set), 0, 0) + alt)
-                info[ty] = (cf, cm, proto)
+        rows, by_type, info = stream_rows(self.tables, proto, ids)
         defs = ffi.new("nlc_msgdef[]", max(1, len(rows)))
         for i, r in enumerate(rows):
             (defs[i].genl, defs[i].header, defs[i].set, defs[i].cmd_first, defs[i].cmd_count,
@@ -442,8 +405,61 @@ class Backend:
         self._streams[proto if proto != "generic" else (proto, tuple(ids.items()))] = st
         return st
 
-    def _lay(self, lay):
-        return -1 if lay is None else self.tables.layout_index(lay)
+
+def stream_rows(tables: Tables, proto, ids):
+    """The stream decoder's message table for a protocol (``nlc_msgdef`` rows:
+    genl, header, set, cmd_first, cmd_count, alt_off, alt_val, alt_set), the
+    row of each type (or genl family id), and what Python needs per message."""
+    from . import registry
+
+    def lay(layout):
+        return -1 if layout is None else tables.layout_index(layout)
+    none = (-1, 0, -1)
+    rows, by_type, info = [], {}, {}
+    if proto == "generic":
+        for fid, name in ids.items():
+            try:
+                cf = registry.compiled(registry.family(name))
+            except KeyError:
+                continue
+            n = max(cf.msgs, default=-1) + 1
+            by_type[fid] = len(rows)
+            rows.append((1, lay(cf.header), -1, len(rows) + 1, n) + none)
+            for cmd in range(n):
+                cm = cf.msgs.get(cmd)
+                if cm is None or cm.set is None or cm.variants is not None:
+                    rows.append((0, -1, -1, 0, 0) + none)
+                    continue
+                rows.append((0, lay(cm.header), tables.index(cm.set), 0, 0) + none)
+                info[(fid, cmd)] = (cf, cm, name)
+        return rows, by_type, info
+    registry._load()
+    for ty, (fam, m) in registry._by_protocol.get(proto, {}).items():
+        cf = registry.compiled(fam)
+        cm = cf.msgs[m.id]
+        alt = none
+        if cm.variants is not None:
+            member, off, sets = cm.variants
+            if len(sets) != 1:
+                continue        # more than the C core's one variant: Python decodes
+            (val, cs), = sets.items()
+            alt = (off, val, tables.index(cs))
+        if cm.set is None:
+            continue
+        by_type[ty] = len(rows)
+        rows.append((0, lay(cm.header), tables.index(cm.set), 0, 0) + alt)
+        info[ty] = (cf, cm, proto)
+    return rows, by_type, info
+
+
+def c_stream_source(rows, by_type, name: str) -> str:
+    """A stream decoder table as C source (the fuzz harness's stream mode)."""
+    n_types = max(by_type, default=-1) + 1
+    defs = ",\n".join("    {" + ", ".join(map(str, r)) + "}" for r in rows) or "    {0}"
+    types = ", ".join(str(by_type.get(t, -1)) for t in range(n_types)) or "-1"
+    return (f"const nlc_msgdef {name}_defs[] = {{\n{defs}\n}};\n"
+            f"const int32_t {name}_by_type[] = {{{types}}};\n"
+            f"const int32_t {name}_ntypes = {n_types};\n")
 
 
 def c_tables_source(tables: Tables, name: str = "fuzz_tables") -> str:

@@ -294,3 +294,13 @@ def test_struct_tail_encodes_alike():
         want = pure.encode_set(cs, dd, cs.name) if tail != "abc" else None
         if ok:
             assert got == want
+
+
+def test_stream_stops_at_the_end_without_final_padding():
+    """A stream whose last message is not padded to 4 bytes: the C stream
+    decoder reports where it stopped within the buffer, never past it."""
+    body = struct.pack("<B", 2)                         # a 17-byte rtgenmsg request
+    raw = struct.pack("<IHHII", 17, 22, 0x301, 1, 0) + body
+    stopped, items, _ = NATIVE.decode_stream("route", raw, {})
+    assert stopped == len(raw) and len(items) == 1
+    assert nlcodec.decode(raw)[0].encode() == raw

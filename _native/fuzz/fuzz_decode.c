@@ -2,9 +2,11 @@
  * AddressSanitizer and UndefinedBehaviorSanitizer).
  *
  * Input: 2 bytes little-endian = attribute set index (bit 15: kernel=1),
- * then the attribute stream (also fed to the encoder as hostile marshal data).  Tables come from every spec in the registry
- * (_native/fuzz/prepare.py writes them as C).  Every mode runs, and a FULL
- * decode's marshal output is checked to be one well-formed object. */
+ * then the attribute stream.  The same bytes also go to the encoder (as
+ * hostile marshal data) and to the whole-stream decoder as a message stream
+ * (rtnetlink and generic netlink tables).  Tables come from every spec in the
+ * registry (_native/fuzz/prepare.py writes them as C).  Every mode runs, and
+ * each marshal output is checked to be one well-formed object. */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +16,9 @@
 
 extern const nlc_tables fuzz_tables;
 extern const int fuzz_tables_nsets;
+extern const nlc_msgdef fuzz_route_defs[], fuzz_genl_defs[];
+extern const int32_t fuzz_route_by_type[], fuzz_genl_by_type[];
+extern const int32_t fuzz_route_ntypes, fuzz_genl_ntypes;
 
 static const uint8_t *walk(const uint8_t *p, const uint8_t *end, int depth);
 
@@ -38,6 +43,13 @@ static const uint8_t *walk(const uint8_t *p, const uint8_t *end, int depth)
     case 'i': case 'r':
         NEED(4);
         return p + 4;
+    case ')': {
+        NEED(1);
+        uint8_t n = *p++;
+        for (uint8_t i = 0; i < n; i++)
+            p = walk(p, end, depth + 1);
+        return p;
+    }
     case 'z': case 'Z':
         NEED(1);
         NEED(1 + p[0]);
@@ -82,6 +94,21 @@ static const uint8_t *walk(const uint8_t *p, const uint8_t *end, int depth)
     abort();
 }
 
+/* the whole-stream decoder: OK (possibly stopping early at err_off) or out
+ * of memory, and a well-formed marshal list */
+static void stream(const nlc_msgdef *defs, const int32_t *by_type, int32_t n_types,
+                   const uint8_t *buf, size_t n, int kernel)
+{
+    uint8_t *out;
+    size_t len, eoff;
+    int rc = nlc_decode_stream(&fuzz_tables, defs, by_type, n_types, buf, n, kernel, &out,
+                               &len, &eoff);
+    if (rc == NLC_NOMEM)
+        return;
+    if (rc != NLC_OK || eoff > n || walk(out, out + len, 0) != out + len)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
@@ -116,6 +143,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = nlc_encode(&fuzz_tables, set, buf, n, &out, &len);
     if (rc == NLC_OK && len % 4)
         abort();                       /* attributes are always 4-byte aligned */
+    stream(fuzz_route_defs, fuzz_route_by_type, fuzz_route_ntypes, buf, n, kernel);
+    stream(fuzz_genl_defs, fuzz_genl_by_type, fuzz_genl_ntypes, buf, n, kernel);
     free(buf);
     return 0;
 }

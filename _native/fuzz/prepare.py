@@ -5,7 +5,10 @@
 
 Seeds: valid attribute trees drawn from every spec (hypothesis strategies),
 and the regression corpus (_native/fuzz/regress/, replayed by
-tests/test_fuzz_regressions.py), each prefixed with its set index.
+tests/test_fuzz_regressions.py), each prefixed with its set index; and real
+message streams (the bench fixtures' link and route dumps, sample flower, OVS
+and psample messages), which the harness also runs through the whole-stream
+decoder with the rtnetlink and generic netlink message tables.
 Regression files are named ``family.set[.kernel]-<sha>.bin`` and hold the
 attribute stream only, so they stay valid when set indexes change.
 """
@@ -40,6 +43,31 @@ def all_sets():
     return named, tables
 
 
+def message_streams(genl):
+    """Real message streams, a few messages per input (inputs stay small)."""
+    from nlcodec import benchmark
+    root = os.path.dirname(os.path.dirname(HERE))
+    for fixture in ("link_dump.bin", "route_dump.bin"):
+        path = os.path.join(root, "bench", "fixtures", fixture)
+        if not os.path.exists(path):
+            continue
+        raw = open(path, "rb").read()
+        msgs = nlcodec.decode(raw, "route")
+        off, chunk = 0, []
+        for m in msgs[:64]:
+            chunk.append(raw[off:off + m.length])
+            off += (m.length + 3) & ~3
+            if len(chunk) == 2:
+                yield b"".join(c + bytes(-len(c) % 4) for c in chunk)
+                chunk = []
+    ids = {name: fid for fid, name in genl.items()}
+    for name, (proto, ty, msg, _, _) in benchmark.SAMPLES.items():
+        kw = dict(msg)
+        if proto != "route":
+            kw["family_id"] = ids[proto]
+        yield nlcodec.encode(proto, ty, **kw)
+
+
 def main(argv):
     out = argv[1]
     named, tables = all_sets()
@@ -58,8 +86,15 @@ def main(argv):
             f.write(data[2:])
         print(f"added {name}")
         return
+    # the stream decoder's message tables index more sets: build them first
+    genl = {16 + i: name for i, name in enumerate(
+        sorted(n for n, fam in nlcodec.families().items() if fam.protocol == "generic"))}
+    route = native.stream_rows(tables, "route", {})
+    generic = native.stream_rows(tables, "generic", genl)
     with open(os.path.join(out, "tables.c"), "w") as f:
         f.write(native.c_tables_source(tables))
+        f.write(native.c_stream_source(route[0], route[1], "fuzz_route"))
+        f.write(native.c_stream_source(generic[0], generic[1], "fuzz_genl"))
     with open(os.path.join(out, "sets.txt"), "w") as f:
         for q, i in sorted(index.items(), key=lambda x: x[1]):
             f.write(f"{i} {q}\n")
@@ -82,6 +117,8 @@ def main(argv):
                 seed(index[q], False, pure.encode_set(cs, strat.example(), cs.name))
             except EncodeError:
                 pass
+    for data in message_streams(genl):
+        seed(0, False, data)
     for fn in sorted(os.listdir(REGRESS)) if os.path.isdir(REGRESS) else ():
         q = fn.rsplit("-", 1)[0]
         kernel = q.endswith(".kernel")
