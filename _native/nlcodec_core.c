@@ -1550,6 +1550,28 @@ static int hexval(uint8_t c)
     return -1;
 }
 
+/* pairs of hex digits into tmp, with `sep` allowed between pairs */
+static int hex_bytes(const uint8_t *s, size_t len, uint8_t sep, uint8_t *tmp, size_t cap,
+                     size_t *n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < len;) {
+        if (s[i] == sep) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= len || k >= cap)
+            return FB;
+        int a = hexval(s[i]), b = hexval(s[i + 1]);
+        if (a < 0 || b < 0)
+            return FB;
+        tmp[k++] = (uint8_t)(a << 4 | b);
+        i += 2;
+    }
+    *n = k;
+    return NLC_OK;
+}
+
 /* str -> bytes as values.parse_bytes, for the plain forms only */
 static int text_bytes(const mobj *v, int hint, uint8_t *tmp, size_t cap, size_t *n)
 {
@@ -1575,41 +1597,13 @@ static int text_bytes(const mobj *v, int hint, uint8_t *tmp, size_t cap, size_t 
     }
     if (hint == NLC_T_UUID && memchr(s, '-', len)) {
         /* the canonical 8-4-4-4-12 form only; Python's uuid takes the rest */
-        if (len != 36 || cap < 16)
+        if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' ||
+            cap < 16 || hex_bytes(s, len, '-', tmp, cap, n) || *n != 16)
             return FB;
-        size_t k = 0;
-        for (size_t i = 0; i < len;) {
-            if (i == 8 || i == 13 || i == 18 || i == 23) {
-                if (s[i++] != '-')
-                    return FB;
-                continue;
-            }
-            int a = hexval(s[i]), b = hexval(s[i + 1]);
-            if (a < 0 || b < 0)
-                return FB;
-            tmp[k++] = (uint8_t)(a << 4 | b);
-            i += 2;
-        }
-        *n = 16;
         return NLC_OK;
     }
     /* hex, with ':' between bytes allowed (mac and plain hex alike) */
-    size_t k = 0;
-    for (size_t i = 0; i < len;) {
-        if (s[i] == ':') {
-            i++;
-            continue;
-        }
-        if (i + 1 >= len || k >= cap)
-            return FB;
-        int a = hexval(s[i]), b = hexval(s[i + 1]);
-        if (a < 0 || b < 0)
-            return FB;
-        tmp[k++] = (uint8_t)(a << 4 | b);
-        i += 2;
-    }
-    *n = k;
-    return NLC_OK;
+    return hex_bytes(s, len, ':', tmp, cap, n);
 }
 
 static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth);
