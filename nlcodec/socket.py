@@ -288,6 +288,14 @@ class _Template:
             parts.append(b)
         return b"".join(parts)
 
+    def request_set(self, req: bytes):
+        """The attribute set a request was encoded with (see Msg.variants)."""
+        v = self.variants
+        at = (20 if self.genl else 16) + (v[1] if v is not None else 0)
+        if v is None or len(req) <= at:
+            return self.cs
+        return self.cm.set_for({v[0]: req[at]})
+
     def encode(self, header, attrs, flags, seq, pid=0) -> bytes:
         body = self.header_bytes(header) + self.attr_bytes(attrs, header)
         return _pack_hdr(16 + len(body), self.type_id, flags, seq, pid) + body
@@ -480,9 +488,10 @@ def _describe(tpl: _Template | None, req: bytes, offset):
         if offset < pos + tpl.hsize:
             return "genlmsghdr" if tpl.genl and offset < 20 else f"{tpl.name}.header"
         pos += tpl.hsize
-    if tpl.cs is None:
+    cs = tpl.request_set(req)
+    if cs is None:
         return None
-    r = _walk(tpl.cs, req, pos, len(req), offset, tpl.cs.name)
+    r = _walk(cs, req, pos, len(req), offset, cs.name)
     return r[0] if r else None
 
 
@@ -491,10 +500,11 @@ def _missing(tpl, req, attrs):
     t = attrs.get("miss_type")
     if t is None or tpl is None or tpl.cs is None:
         return None
-    cs, where = tpl.cs, tpl.cs.name
+    cs = tpl.request_set(req)
+    where = cs.name
     nest = attrs.get("miss_nest")
     if nest is not None:
-        r = _walk(tpl.cs, req, 16 + tpl.hsize, len(req), nest, tpl.cs.name)
+        r = _walk(cs, req, 16 + tpl.hsize, len(req), nest, cs.name)
         if r is None:
             return f"{t} in the nest at offset {nest}"
         where, cs = r

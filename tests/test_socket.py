@@ -890,3 +890,17 @@ def _sysfs_link(ns, dev):
                           f"/sys/class/net/{dev}/duplex", f"/sys/class/net/{dev}/carrier"],
                          capture_output=True, text=True, check=True).stdout.split()
     return int(out[0]), out[1], int(out[2])
+
+
+def test_error_offsets_named_in_a_header_variant_request():
+    """An extended-ACK offset inside an AF_BRIDGE request is named with the
+    set that request was encoded with (bridge_link_attrs), not link_attrs."""
+    with connect("route") as s:
+        tpl = s.template("setlink")
+        req = tpl.encode({"family": 7, "index": 3},
+                         {"af_spec": {"vlan_info": [{"flags": 0, "vid": 30}]}}, 0x5, 1)
+        # nlmsghdr 16 + ifinfomsg 16, af_spec header 4, then IFLA_BRIDGE_VLAN_INFO
+        assert nls._describe(tpl, req, 16 + 16 + 4 + 4) == "bridge_link_attrs.af_spec.vlan_info"
+        assert nls._describe(tpl, req, 16 + 16) == "bridge_link_attrs.af_spec"
+        plain = tpl.encode({"family": 0, "index": 3}, {"mtu": 1400}, 0x5, 1)
+        assert nls._describe(tpl, plain, 32) == "link_attrs.mtu"
