@@ -56,21 +56,25 @@ def protocol_number(protocol) -> int:
 
 
 def _specs_package():
-    """``nlcodec.specs``: installed from ``specs/``; in a source checkout that
-    is not installed, the top-level ``specs/`` folder is mapped in."""
-    try:
+    """``nlcodec.specs``: installed from ``specs/``.  In a source checkout the
+    checkout's own top-level ``specs/`` folder is mapped in, so that a second
+    checkout (a git worktree on PYTHONPATH) never picks up the specs of the
+    one that is installed in editable mode."""
+    import os
+    import sys
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "specs")
+    if not os.path.isfile(os.path.join(here, "__init__.py")):
         return importlib.import_module(f"{__package__}.specs")
-    except ImportError:
-        import os
-        import sys
-        here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "specs")
-        spec = importlib.util.spec_from_file_location(
-            f"{__package__}.specs", os.path.join(here, "__init__.py"),
-            submodule_search_locations=[here])
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = mod
-        spec.loader.exec_module(mod)
+    name = f"{__package__}.specs"
+    mod = sys.modules.get(name)
+    if mod is not None and os.path.abspath(list(mod.__path__)[0]) == here:
         return mod
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(here, "__init__.py"), submodule_search_locations=[here])
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def _load():
