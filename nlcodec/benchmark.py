@@ -215,6 +215,19 @@ def _load_input(path: str) -> tuple[bytes, str]:
     return parse_hex(text), "route"
 
 
+def _tc_requests():
+    """The filter requests iproute2's tc really sends (nlcodec/tc_capture.py),
+    or the exception that says why they could not be captured here."""
+    from . import tc_capture
+    try:
+        reqs = tc_capture.capture()
+    except Exception as e:
+        return e
+    if not reqs:
+        return RuntimeError("tc sent no filter request (is strace installed?)")
+    return b"".join(r + b"\0" * ((-len(r)) & 3) for r in reqs)
+
+
 def _repeat(data: bytes, at_least: int) -> bytes:
     n = len(split_messages(data))
     return data * -(-at_least // n) if n else data
@@ -228,7 +241,8 @@ def _sources(input_path):
     else:
         # this machine's own dumps, repeated to a useful size
         out = [("link_dump", _repeat(live_dump(_RTM_GETLINK), 400), "route", None, "ifname"),
-               ("route_dump", _repeat(live_dump(_RTM_GETROUTE), 2000), "route", None, "dst")]
+               ("route_dump", _repeat(live_dump(_RTM_GETROUTE), 2000), "route", None, "dst"),
+               ("tc_requests", _tc_requests(), "route", None, "kind")]
     for name, (_, _, _, fid, get) in SAMPLES.items():
         try:
             raw = sample_bytes(name)
@@ -418,7 +432,23 @@ def bench_encode(name, data, protocol, families, backend_names, progress, min_ti
             continue
         t = _timeit(fn, min_time, progress.start(f"{name}: {be} encode"))
         results.append(_result(name, "encode", be, n, t, same_bytes=ok))
+        if name == "tc_requests":
+            results.append(_encode_from_dicts(name, data, be, progress, min_time))
     return results
+
+
+def _encode_from_dicts(name, data, be, progress, min_time):
+    """``nlcodec.encode`` of each message's ``to_dict()``: what a tool that
+    edits and re-sends real requests pays (the dicts are made before timing)."""
+    dicts = [m.to_dict() for m in nlcodec.decode(data)]
+    enc = nlcodec.encode
+
+    def fn():
+        return [enc("route", d["type"], header=d["header"], attrs=d["attrs"], flags=d["flags"],
+                    seq=d["seq"], pid=d["pid"]) for d in dicts]
+    ok = b"".join(x + b"\0" * ((-len(x)) & 3) for x in fn()) == data
+    t = _timeit(fn, min_time, progress.start(f"{name}: {be} encode from to_dict()"))
+    return _result(name, "encode_from_dict", be, len(dicts), t, same_bytes=ok)
 
 
 # -- sockets (a private network namespace) -----------------------------------------
@@ -675,6 +705,41 @@ def bench_capture(pcap_path, backend_names, progress, min_time, repeat=3):
     return results
 
 
+# -- whole processes: what a person at the shell waits for ----------------------------
+
+
+def bench_cli(progress, repeat=7):
+    """Whole-process wall time of the CLI beside the tools people use instead,
+    in the same run: one hex message (``nlcodec decode FILE``, and
+    ``tshark -r`` on a one-record pcap of the same message), a link dump
+    (``nlcodec dump link --json`` beside ``ip -j link``), and a bare
+    interpreter start as the floor.  One "message" per run: us_per_message
+    is the time of one whole run."""
+    results = []
+    msg = split_messages(live_dump(_RTM_GETLINK))[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        hexfile = os.path.join(tmp, "one.hex")
+        with open(hexfile, "w") as f:
+            f.write(msg.hex() + "\n")
+        pcap = os.path.join(tmp, "one.pcap")
+        make_pcap(pcap, [msg], 1)
+        nl = [sys.executable, "-m", "nlcodec"]
+        runs = [("python_start", "python", [sys.executable, "-c", "pass"]),
+                ("hex_message", "nlcodec", nl + ["decode", hexfile]),
+                ("hex_message", "tshark", [shutil.which("tshark") or "tshark", "-r", pcap, "-V"]),
+                ("dump_link", "nlcodec", nl + ["dump", "link", "--json"]),
+                ("dump_link", "ip -j", ["ip", "-j", "link"])]
+        for input, who, cmd in runs:
+            try:
+                _timed_run(cmd)                                  # warm the page cache
+                t = _once(lambda: _timed_run(cmd)[0], repeat,
+                          progress.start(f"cli: {input} ({who})"))
+                results.append(_result(input, "cli_wall", who, 1, t))
+            except Exception as e:
+                results.append(_error(input, "cli_wall", who, e))
+    return results
+
+
 # -- the run ------------------------------------------------------------------------
 
 
@@ -690,6 +755,14 @@ TARGETS = [
     ("flower encode, us (pure)", "<=", 20.0, (("flower", "encode", "pure"), None)),
     ("capture to JSON vs tshark", ">=", 3.0,
      (("*", "capture_json_cli", "native"), ("*", "capture_json_cli", "tshark"))),
+    ("real tc requests, encode from dict, us (native)", "<=", 8.0,
+     (("tc_requests", "encode_from_dict", "native"), None)),
+    ("real tc requests, encode from dict, us (pure)", "<=", 30.0,
+     (("tc_requests", "encode_from_dict", "pure"), None)),
+    ("one hex message through the CLI, us", "<=", 60_000.0,
+     (("hex_message", "cli_wall", "nlcodec"), None)),
+    ("nlcodec dump link --json, us", "<=", 70_000.0,
+     (("dump_link", "cli_wall", "nlcodec"), None)),
 ]
 
 
@@ -722,7 +795,7 @@ def targets(results):
 def run(kinds=("decode",), backend_names=("native", "pure"), input_path=None,
         min_time=0.3, show_progress=True, n_routes=10000, n_veths=200, pcap_path=None):
     if "all" in kinds:
-        kinds = ("decode", "encode", "socket", "capture")
+        kinds = ("decode", "encode", "socket", "capture", "cli")
     progress = _Progress(show_progress)
     results = []
     try:
@@ -741,6 +814,8 @@ def run(kinds=("decode",), backend_names=("native", "pure"), input_path=None,
                 one = data if name not in SAMPLES else data[:len(data) // 500]
                 results += bench_encode(name, one, proto, fams, backend_names, progress,
                                         min_time)
+        if "cli" in kinds:
+            results += bench_cli(progress)
         if "socket" in kinds:
             results += bench_socket(backend_names, progress, n_routes, n_veths)
         if "capture" in kinds:

@@ -66,13 +66,40 @@ def test_compare_saved_runs(report, tmp_path):
     assert all(line.rstrip().endswith("+100.0%") for line in rows)
 
 
-def test_encode_kind():
-    rep = json.loads(bench("encode", "--min-time", "0.02", "--json"))
+@pytest.fixture(scope="module")
+def encode_report():
+    return json.loads(bench("encode", "--min-time", "0.02", "--json"))
+
+
+def test_encode_kind(encode_report):
+    rep = encode_report
     measured = [r for r in rep["results"] if "error" not in r]
-    assert {r["bench"] for r in rep["results"]} == {"encode"}
-    assert {"flower", "ovs_flow", "psample"} <= {r["input"] for r in measured}
+    assert {r["bench"] for r in rep["results"]} == {"encode", "encode_from_dict"}
+    assert {"flower", "ovs_flow", "psample", "tc_requests"} <= {r["input"] for r in measured}
     for r in measured:
         assert r["us_per_message"] > 0 and r["messages"] > 0
         assert r["same_bytes"] is True, r         # the re-encoding equals the input
     names = {t["target"] for t in rep["targets"]}
     assert "flower encode, us (pure)" in names
+
+
+def test_real_tc_requests_reencode(encode_report):
+    """The filter requests iproute2's tc sent (captured with strace) encode
+    again, from their to_dict(), to tc's own bytes on both backends."""
+    rep = encode_report
+    rows = [r for r in rep["results"] if r["input"] == "tc_requests"]
+    assert {(r["bench"], r["backend"]) for r in rows if "error" not in r} >= {
+        ("encode_from_dict", "native"), ("encode_from_dict", "pure")}, rows
+    from nlcodec import tc_capture
+    assert all(r["same_bytes"] is True and r["messages"] == len(tc_capture.LINES)
+               for r in rows if "error" not in r), rows
+
+
+def test_cli_kind_whole_processes():
+    """`bench cli`: whole-process times of nlcodec beside tshark and ip -j."""
+    rep = json.loads(bench("cli", "--json"))
+    got = {(r["input"], r["backend"]) for r in rep["results"] if "error" not in r}
+    assert {("python_start", "python"), ("hex_message", "nlcodec"), ("hex_message", "tshark"),
+            ("dump_link", "nlcodec"), ("dump_link", "ip -j")} <= got, rep["results"]
+    assert all(r["bench"] == "cli_wall" and r["seconds"] > 0
+               for r in rep["results"] if "error" not in r)
