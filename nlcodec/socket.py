@@ -640,10 +640,12 @@ class Socket:
 
     def __init__(self, protocol="route", *, family=None, netns=None, rcvbuf=None, sndbuf=None,
                  strict=True, ext_ack=True, cap_ack=True, no_enobufs=False,
-                 listen_all_nsid=False, timeout=None):
+                 listen_all_nsid=False, timeout=None, sock=None):
         self.protocol = registry.protocol_name(protocol)
         self.family = family            # GenlFamily for a genl family socket
-        if netns is None:
+        if sock is not None:            # a stand-in for the kernel (nlcodec.testing)
+            self.sock = sock
+        elif netns is None:
             self.sock = _socket.socket(_socket.AF_NETLINK, _socket.SOCK_RAW,
                                        registry.protocol_number(self.protocol))
         else:

@@ -18,7 +18,7 @@ import time
 import pytest
 
 import nlcodec
-from nlcodec import netns
+from nlcodec import netns, testing
 from nlcodec import socket as nls
 from nlcodec.socket import (DumpInterrupted, FamilyNotFound, NetlinkError,  # noqa: F401
                             NetlinkExistsError, NetlinkInvalidError, Overrun, connect)
@@ -665,9 +665,11 @@ def test_fast_attribute_encoders_equal_the_codec():
                     except Exception:
                         want = None
                     got = f(v)
-                    assert got is None or got == want, (fam.name, cs.name, name, v)
+                    if got is None:         # declined: the template takes the codec's path
+                        continue
+                    assert got == want, (fam.name, cs.name, name, v)
                     checked += 1
-    assert checked > 100
+    assert checked > 100        # values the fast encoders really encoded
 
 
 def test_template_encodes_like_nlcodec_encode():
@@ -683,21 +685,10 @@ def test_template_encodes_like_nlcodec_encode():
 # -- control messages crafted by hand (the kernel's layouts, linux/netlink.h) ---------
 
 
-class _FakeKernel:
-    """Stands in for the kernel side of a socket: answers each request with
-    datagrams made by ``reply(seq, port)``."""
-
-    def __init__(self, s, reply):
-        self.s, self.reply, self.queue = s, reply, []
-        s._send = self.send
-        s._recv = self.recv
-
-    def send(self, data):
-        seq = struct.unpack_from("<I", data, 8)[0]
-        self.queue.extend(self.reply(seq, self.s.port))
-
-    def recv(self, flags=0):
-        return self.queue.pop(0), 0, 0
+def _fake(reply, **kw):
+    """A socket whose kernel (nlcodec.testing) answers each request with the
+    hand-made datagrams ``reply(seq, port)``."""
+    return testing.connect(lambda k, req: reply(req.seq, k.port), "nlctrl", **kw)
 
 
 def _nlmsg(type, flags, seq, port, body):
@@ -712,11 +703,10 @@ def _family_msg(seq, port, name, flags=0x2):
 
 
 def test_done_carrying_an_error_raises_with_ext_ack():
-    with connect("nlctrl") as s:
-        def reply(seq, port):
-            done = struct.pack("<i", -errno.EINVAL) + rta(1, b"Invalid header for dump\0")
-            return [_family_msg(seq, port, "one") + _nlmsg(3, 0x202, seq, port, done)]
-        _FakeKernel(s, reply)
+    def reply(seq, port):
+        done = struct.pack("<i", -errno.EINVAL) + rta(1, b"Invalid header for dump\0")
+        return [_family_msg(seq, port, "one") + _nlmsg(3, 0x202, seq, port, done)]
+    with _fake(reply) as s:
         got = []
         with pytest.raises(NetlinkInvalidError) as ei:
             for m in s.dump("getfamily"):
@@ -726,16 +716,15 @@ def test_done_carrying_an_error_raises_with_ext_ack():
 
 
 def test_dump_intr_raises_after_the_last_message_and_retry():
-    with connect("nlctrl") as s:
-        calls = []
-        intr_until = [1]        # dumps number < this one come flagged NLM_F_DUMP_INTR
+    calls = []
+    intr_until = [1]        # dumps number < this one come flagged NLM_F_DUMP_INTR
 
-        def reply(seq, port):
-            calls.append(seq)
-            intr = 0x10 if len(calls) <= intr_until[0] else 0
-            return [_family_msg(seq, port, "a") + _family_msg(seq, port, "b", 0x2 | intr),
-                    _nlmsg(3, 0x2 | intr, seq, port, struct.pack("<i", 0))]
-        _FakeKernel(s, reply)
+    def reply(seq, port):
+        calls.append(seq)
+        intr = 0x10 if len(calls) <= intr_until[0] else 0
+        return [_family_msg(seq, port, "a") + _family_msg(seq, port, "b", 0x2 | intr),
+                _nlmsg(3, 0x2 | intr, seq, port, struct.pack("<i", 0))]
+    with _fake(reply) as s:
         got = []
         with pytest.raises(DumpInterrupted) as ei:
             for m in s.dump("getfamily"):
