@@ -12,7 +12,8 @@ from .errors import SpecError
 from .spec import AttrSet, Family, SubMessage
 from .structs import Layout, compile_struct
 
-# attribute kinds (shared with the C core: keep in sync with _native/nlcodec.h)
+# attribute kinds (shared with the C core: NLC_K_* in _native/nlcodec_core.h;
+# tests/test_native_constants.py checks that they agree)
 K_UNKNOWN, K_INT, K_FLAG, K_STRING, K_BINARY, K_STRUCT, K_NEST, K_INDEXED, K_TYPEVALUE, \
     K_SUBMSG, K_PAD, K_RECORDS = range(12)
 

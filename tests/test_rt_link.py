@@ -20,12 +20,12 @@ import shutil
 import socket
 import struct
 import subprocess
-import tempfile
 
 import pytest
 
 import nlcodec
 from nlcodec import netns, registry
+import cprobe  # noqa: E402
 from wire import be16, be32, cstr, mac, nla, s32, u16, u32, u64, u8  # noqa: E402
 
 AF_UNSPEC, AF_INET, AF_BRIDGE, AF_INET6 = 0, 2, 7, 10
@@ -355,7 +355,7 @@ def _offsets(layout):
     return out
 
 
-@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@cprobe.needs_gcc
 def test_structs_and_arrays_match_headers():
     from nlcodec.structs import compile_struct
     mod = spec_module()
@@ -375,15 +375,7 @@ def test_structs_and_arrays_match_headers():
         for i, n in enumerate(names):
             lines.append(f'printf("{listname} {n} %d\\n", (int){prefix}{n.upper()});')
             want.append(f"{listname} {n} {i + first}")
-    src = "".join(f"#include <{h}>\n" for h in HEADERS) + \
-        "int main(void) {\n" + "\n".join(lines) + "\nreturn 0; }\n"
-    with tempfile.TemporaryDirectory() as d:
-        c, exe = os.path.join(d, "t.c"), os.path.join(d, "t")
-        with open(c, "w") as f:
-            f.write(src)
-        r = subprocess.run(["gcc", "-w", "-o", exe, c], capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr[:3000]
-        got = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
+    got = cprobe.run_c(HEADERS, "\n".join(lines))
     assert got.splitlines() == want
 
 

@@ -31,6 +31,7 @@ import nlcodec
 from nlcodec import netns
 from nlcodec.tc import (filter_info, handle_str, parent_str, parse_handle, parse_verdict,
                         qdisc_handle_str, split_info, verdict_name)
+import cprobe  # noqa: E402
 from wire import NLA_F_NESTED, be16, be32, cstr, ip4, ip6, mac, nla, u16, u32, u64, u8  # noqa: E402
 
 if shutil.which("gcc") is None:
@@ -57,18 +58,7 @@ def _uapi_constants():
     """Every UAPI name this file reads from ``K``, as the C compiler sees it."""
     with open(__file__) as f:
         names = sorted(set(re.findall(r"\bK\.([A-Z][A-Z0-9_]+)", f.read())) - set(NEWER))
-    inc = "".join(f"#include <{h}>\n" for h in HEADERS)
-    body = "\n".join(f'printf("%s %lld\\n", "{n}", (long long)({n}));' for n in names)
-    src = (f"#include <stdio.h>\n#include <sys/socket.h>\n#include <linux/types.h>\n{inc}"
-           f"int main(void) {{\n{body}\nreturn 0; }}\n")
-    with tempfile.TemporaryDirectory() as d:
-        c, exe = os.path.join(d, "k.c"), os.path.join(d, "k")
-        with open(c, "w") as f:
-            f.write(src)
-        r = subprocess.run(["gcc", "-w", "-o", exe, c], capture_output=True, text=True)
-        assert r.returncode == 0, f"UAPI names missing from the headers:\n{r.stderr[:2000]}"
-        out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
-    vals = {k: int(v) for k, v in (line.split() for line in out.splitlines())}
+    vals = cprobe.c_values(HEADERS, names)
     return types.SimpleNamespace(**vals, **NEWER)
 
 

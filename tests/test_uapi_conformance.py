@@ -9,17 +9,14 @@ names are mostly missing from its header fails.
 """
 
 import os
-import re
-import shutil
-import subprocess
-import tempfile
 
 import pytest
 
+import cprobe
 import nlcodec
 from nlcodec.spec import Flags
 
-pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+pytestmark = cprobe.needs_gcc
 
 INCLUDE = "/usr/include"
 
@@ -49,26 +46,11 @@ def _entries():
 
 def _defined_names(header):
     """Identifiers the header defines, as enumerators or macros."""
-    src = f"#include <sys/socket.h>\n#include <linux/types.h>\n#include <{header}>\n"
-    pre = subprocess.run(["gcc", "-E", "-dD", "-x", "c", "-"], input=src, text=True,
-                         capture_output=True, check=True).stdout
-    return set(re.findall(r"\b[A-Z][A-Z0-9_]+\b", pre))
+    return cprobe.defined_names([header])
 
 
 def _values(header, names):
-    if not names:
-        return {}
-    lines = [f'printf("%s %lld\\n", "{n}", (long long)({n}));' for n in names]
-    src = (f"#include <stdio.h>\n#include <sys/socket.h>\n#include <linux/types.h>\n"
-           f"#include <{header}>\nint main(void) {{\n" + "\n".join(lines) + "\nreturn 0; }\n")
-    with tempfile.TemporaryDirectory() as d:
-        c, exe = os.path.join(d, "t.c"), os.path.join(d, "t")
-        with open(c, "w") as f:
-            f.write(src)
-        r = subprocess.run(["gcc", "-w", "-o", exe, c], capture_output=True, text=True)
-        assert r.returncode == 0, f"compiling the check for {header} failed:\n{r.stderr[:3000]}"
-        out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
-    return {k: int(v) for k, v in (line.split() for line in out.splitlines())}
+    return cprobe.c_values([header], names)
 
 
 def _by_header():

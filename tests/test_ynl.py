@@ -11,11 +11,9 @@ from the kernel's struct layouts.
 import glob
 import os
 import re
-import shutil
 import socket
 import struct
 import subprocess
-import tempfile
 import warnings
 
 import pytest
@@ -23,6 +21,7 @@ from hypothesis import given, settings
 
 yaml = pytest.importorskip("yaml", reason="nlcodec.ynl needs PyYAML (optional dependency)")
 
+import cprobe  # noqa: E402
 import nlcodec  # noqa: E402
 from nlcodec import DecodeError, EncodeError, SpecError, backends, registry  # noqa: E402
 from nlcodec import message as _message  # noqa: E402
@@ -287,7 +286,7 @@ def test_kernel_spec_loads(name):
 
 # -- numbers and struct layouts against the installed UAPI headers --------------------------
 
-needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+needs_gcc = cprobe.needs_gcc
 
 HEADERS = {
     "nlctrl": ["linux/genetlink.h"],
@@ -314,28 +313,12 @@ UAPI_MIN = {"nlctrl": 25, "tcp_metrics": 12, "mptcp_pm": 20, "ovs_flow": 120, "r
 
 
 def _cpp(headers):
-    src = "#include <sys/socket.h>\n#include <linux/types.h>\n" + \
-        "".join(f"#include <{h}>\n" for h in headers)
-    return subprocess.run(["gcc", "-E", "-dD", "-x", "c", "-"], input=src, text=True,
-                          capture_output=True, check=True).stdout
+    return cprobe.preprocess(headers)
 
 
 def _c_values(headers, exprs):
     """{expr: value} printed by a C program built against ``headers``."""
-    if not exprs:
-        return {}
-    lines = [f'printf("%lld\\n", (long long)({e}));' for e in exprs]
-    src = ("#include <stdio.h>\n#include <stddef.h>\n#include <sys/socket.h>\n"
-           "#include <linux/types.h>\n" + "".join(f"#include <{h}>\n" for h in headers)
-           + "int main(void) {\n" + "\n".join(lines) + "\nreturn 0; }\n")
-    with tempfile.TemporaryDirectory() as d:
-        c, exe = os.path.join(d, "t.c"), os.path.join(d, "t")
-        with open(c, "w") as f:
-            f.write(src)
-        r = subprocess.run(["gcc", "-w", "-o", exe, c], capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr[:3000]
-        out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout.split()
-    return dict(zip(exprs, map(int, out)))
+    return cprobe.c_values(headers, exprs)
 
 
 def _uapi_entries(fam):
