@@ -38,6 +38,8 @@ import time
 
 import nlcodec
 
+from . import nla
+
 _RTM_GETLINK, _RTM_GETROUTE = 18, 26
 NLM_F_CREATE_EXCL = 0x400 | 0x200
 
@@ -166,6 +168,7 @@ def sample_protocol(name) -> str:
 
 def live_dump(msg_type: int, family: int = 0) -> bytes:
     """This machine's own dump (e.g. RTM_GETLINK), straight from the kernel."""
+    from .message import NLMSG_DONE, NLMSG_ERROR
     s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
     try:
         s.bind((0, 0))
@@ -174,29 +177,17 @@ def live_dump(msg_type: int, family: int = 0) -> bytes:
         s.send(struct.pack("<IHHII", 16 + len(body), msg_type, 0x301, 1, 0) + body)
         out = []
         while True:
-            data = s.recv(1 << 20)
-            off = 0
-            while off + 16 <= len(data):
-                ln, ty = struct.unpack_from("<IH", data, off)
-                if ty in (2, 3) or ln < 16:     # NLMSG_ERROR / NLMSG_DONE
+            for m in nla.Messages(s.recv(1 << 20)):
+                if m.type in (NLMSG_ERROR, NLMSG_DONE):
                     return b"".join(out)
-                out.append(data[off:off + ln])
-                off += (ln + 3) & ~3
+                out.append(m.raw)
     finally:
         s.close()
 
 
 def split_messages(data: bytes) -> list[bytes]:
     """The messages of a stream, each with its alignment padding."""
-    out, off = [], 0
-    while off + 16 <= len(data):
-        ln = struct.unpack_from("<I", data, off)[0]
-        if ln < 16 or off + ln > len(data):
-            break
-        nxt = off + ((ln + 3) & ~3)
-        out.append(data[off:nxt])
-        off = nxt
-    return out
+    return [m.padded for m in nla.Messages(data)]
 
 
 def _load_input(path: str) -> tuple[bytes, str]:
