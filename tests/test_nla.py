@@ -4,7 +4,6 @@ from the UAPI headers via gcc), and malformed framing stops the walk with a
 sticky error at the right offset (bytes written out by hand, tests/wire.py)."""
 
 import json
-import socket
 import struct
 import subprocess
 
