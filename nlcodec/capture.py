@@ -27,7 +27,7 @@ import struct
 from . import message, registry
 from .errors import DecodeError
 from .hexdump import parse_hex
-from .pcap import LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NETLINK, read_records
+from .pcap import LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NETLINK, RecordReader
 
 ARPHRD_NETLINK = 824
 PACKET_OUTGOING, PACKET_USER, PACKET_KERNEL = 4, 6, 7
@@ -137,57 +137,12 @@ class CaptureDecoder:
     # -- captures -----------------------------------------------------------
 
     def decode_pcap(self, path, *, with_raw: bool = False):
-        """Yield every netlink message of a pcap/pcapng file in order (or
-        ``(message, raw bytes)`` with ``with_raw``); each has ``.direction``."""
-        base = self.genl_ids()
-        learned: dict[int, str] = {}
-        ids = self._ids_for_decode(base)
-        netlink_seen, other = False, None
-        for rec in read_records(path):
-            where = f"pcap record {rec.number}"
-            hdr = cooked_header(rec.linktype, rec.data)
-            if hdr is None:
-                other = rec.linktype
-                continue
-            proto, pkttype, hlen = hdr
-            if proto is None:
-                raise DecodeError(f"{len(rec.data)} bytes, too short for the 16-byte netlink "
-                                  f"cooked header", path=where, offset=rec.offset)
-            netlink_seen = True
-            data = rec.data[hlen:]
-            cut = rec.orig_len > len(rec.data)
-            if cut:
-                data = _complete(data)
-            elif len(data) >= 16 and _direction(pkttype, data[6]) == TO_KERNEL:
-                end = kernel_read_end(data)
-                if end < len(data) and not any(data[end:]):
-                    self.ignored_tails.append((rec.number, len(data) - end))
-                    data = data[:end]
-            try:
-                msgs = message.decode(data, proto, families=ids)
-            except DecodeError as e:
-                raise DecodeError(e.reason, path=f"{where} {e.path}".rstrip(),
-                                  offset=rec.offset + hlen + e.offset) from None
-            off = 0
-            changed = False
-            for m in msgs:
-                m.direction = _direction(pkttype, m.flags)
-                if with_raw:
-                    yield m, data[off:off + m.length]
-                    off += (m.length + 3) & ~3
-                else:
-                    yield m
-                if proto == GENERIC and m.type_id == registry.GENL_ID_CTRL:
-                    changed |= _learn(m, learned)
-            if cut:
-                raise DecodeError(f"cut short by the capture's snap length ({len(rec.data)} "
-                                  f"of {rec.orig_len} bytes)", path=where,
-                                  offset=rec.offset + len(rec.data))
-            if changed:
-                ids = self._ids_for_decode({**base, **learned})
-        if not netlink_seen and other is not None:
-            raise DecodeError(f"no netlink records in the capture (link type {other}; nlmon "
-                              f"captures have {LINKTYPE_NETLINK})", path="pcap", offset=0)
+        """Yield every netlink message of a pcap/pcapng file (a path, bytes or a
+        binary file object) in order (or ``(message, raw bytes)`` with
+        ``with_raw``); each has ``.direction``.  The file is read a chunk at a
+        time, so memory does not grow with its size."""
+        for m, raw in CaptureStream(self, path):
+            yield (m, raw) if with_raw else m
 
     # -- hex dumps ----------------------------------------------------------
 
@@ -223,6 +178,135 @@ class CaptureDecoder:
                     if ty > registry.GENL_ID_CTRL or fam.name == "nlctrl":
                         ids[ty] = fam.name
         return message.decode(data, protocol, families=self._ids_for_decode(ids), kernel=kernel)
+
+
+class CaptureStream:
+    """One walk over a capture: ``(message, raw bytes)`` in capture order.
+
+    ``start``/``count`` (a ``pcap.Position`` and a number of records) walk one
+    range of the file; ``learned`` is the genl id map (id -> name) the
+    capture's CTRL messages had built before ``start``.  ``first``/``last``
+    (record numbers, 1-based) decode only those records: the others are
+    scanned for CTRL family messages alone, so that ids are named as a walk
+    over everything would name them.  ``protocols`` (netlink protocol numbers)
+    skips the records of other protocols before decoding them.
+
+    After the walk: ``records`` (read), ``netlink`` (whether a netlink record
+    was seen), ``other`` (the link type of a non-netlink record), ``learned``.
+    ``check=True`` raises at the end when the capture held no netlink record.
+    """
+
+    def __init__(self, decoder, source, *, start=None, count=None, learned=None, first=1,
+                 last=None, protocols=None, check=True):
+        self.decoder, self.source = decoder, source
+        if last is not None:            # never read past the last record asked for
+            left = max(last - (start.number if start is not None else 0), 0)
+            count = left if count is None else min(count, left)
+        self.reader = RecordReader(source, start=start, count=count)
+        self.learned = dict(learned or {})
+        self.first, self.last, self.protocols, self.check = first, last, protocols, check
+        self.records, self.netlink, self.other = 0, False, None
+
+    def __iter__(self):
+        dec = self.decoder
+        base = dec.genl_ids()
+        learned = self.learned
+        ids = dec._ids_for_decode({**base, **learned})
+        first, protocols = self.first or 1, self.protocols
+        for rec in self.reader:
+            self.records += 1
+            n = rec.number
+            hdr = cooked_header(rec.linktype, rec.data)
+            if hdr is None:
+                self.other = rec.linktype
+                continue
+            proto, pkttype, hlen = hdr
+            if proto is None:
+                if n < first:
+                    continue
+                raise DecodeError(f"{len(rec.data)} bytes, too short for the 16-byte netlink "
+                                  f"cooked header", path=f"pcap record {n}", offset=rec.offset)
+            self.netlink = True
+            if n < first or (protocols is not None and proto not in protocols):
+                if proto == GENERIC and learn_from_record(rec, hdr, learned, ids):
+                    ids = dec._ids_for_decode({**base, **learned})
+                continue
+            data, cut = record_messages(rec, hdr, dec.ignored_tails)
+            try:
+                msgs = message.decode(data, proto, families=ids)
+            except DecodeError as e:
+                raise DecodeError(e.reason, path=f"pcap record {n} {e.path}".rstrip(),
+                                  offset=rec.offset + hlen + e.offset) from None
+            off = 0
+            changed = False
+            for m in msgs:
+                m.direction = _direction(pkttype, m.flags)
+                yield m, data[off:off + m.length]
+                off += (m.length + 3) & ~3
+                if proto == GENERIC and m.type_id == registry.GENL_ID_CTRL:
+                    changed |= _learn(m, learned)
+            if cut:
+                raise DecodeError(f"cut short by the capture's snap length ({len(rec.data)} "
+                                  f"of {rec.orig_len} bytes)", path=f"pcap record {n}",
+                                  offset=rec.offset + len(rec.data))
+            if changed:
+                ids = dec._ids_for_decode({**base, **learned})
+        if self.check and not self.netlink and self.other is not None:
+            raise no_netlink_error(self.other)
+
+
+def no_netlink_error(linktype):
+    return DecodeError(f"no netlink records in the capture (link type {linktype}; nlmon "
+                       f"captures have {LINKTYPE_NETLINK})", path="pcap", offset=0)
+
+
+def record_messages(rec, hdr, ignored_tails=None):
+    """(the netlink messages of a record as bytes, whether the snap length cut it)."""
+    proto, pkttype, hlen = hdr
+    data = rec.data[hlen:]
+    cut = rec.orig_len > len(rec.data)
+    if cut:
+        data = _complete(data)
+    elif len(data) >= 16 and _direction(pkttype, data[6]) == TO_KERNEL:
+        end = kernel_read_end(data)
+        if end < len(data) and not any(data[end:]):
+            if ignored_tails is not None and len(ignored_tails) < MAX_TAILS_NOTED:
+                ignored_tails.append((rec.number, len(data) - end))
+            data = data[:end]
+    return data, cut
+
+
+# ignored_tails notes this many (a capture of any size keeps flat memory)
+MAX_TAILS_NOTED = 10000
+
+
+def learn_from_record(rec, hdr, learned, ids) -> bool:
+    """Learn genl ids from the CTRL messages of a record that is not shown (a
+    quick look at the nlmsghdr types first); True if ``learned`` changed.  A
+    record that does not decode teaches nothing (it is not shown either)."""
+    proto, pkttype, hlen = hdr
+    data = rec.data
+    off, n = hlen, len(data)
+    while n - off >= 16:
+        ln, ty = _nlmsghdr.unpack_from(data, off)[:2]
+        if ty == registry.GENL_ID_CTRL:
+            break
+        if ln < 16:
+            return False
+        off += (ln + 3) & ~3
+    else:
+        return False
+    body, _cut = record_messages(rec, hdr)
+    try:
+        msgs = message.decode(body, GENERIC, families=ids)
+    except DecodeError:
+        return False
+    changed = False
+    for m in msgs:
+        if m.type_id == registry.GENL_ID_CTRL:
+            m.direction = _direction(pkttype, m.flags)
+            changed |= _learn(m, learned)
+    return changed
 
 
 def _learn(m, learned) -> bool:

@@ -66,6 +66,12 @@ def cmd_decode(args):
     if args.spec:
         from . import ynl
         ynl.load(args.spec, register=True)
+    from .cli_decode import capture_source, decode_capture
+    source = capture_source(args)
+    if source is not None:              # a capture: streamed, selected, --jobs
+        return decode_capture(args, source, _families_map(args.genl_id))
+    if args.protocol is None:
+        args.protocol = "route"
     if args.file == "-":
         data = sys.stdin.buffer.read()
         path = None
@@ -77,21 +83,8 @@ def cmd_decode(args):
             raise CliError(f"cannot read {args.file}: {e.strerror}") from None
         path = args.file
     families = _families_map(args.genl_id)
-    is_pcap = data[:4] in PCAP_MAGICS
-    if is_pcap and not args.hex:
-        from .capture import CaptureDecoder
-        dec = CaptureDecoder(families=families or None)
-        if path is None:
-            import tempfile
-            with tempfile.NamedTemporaryFile(suffix=".pcap") as tmp:
-                tmp.write(data)
-                tmp.flush()
-                for m in dec.decode_pcap(tmp.name):
-                    _out(args, m)
-            return 0
-        for m in dec.decode_pcap(path):
-            _out(args, m)
-        return 0
+    if data[:4] in PCAP_MAGICS and not args.hex:
+        return decode_capture(args, data, families)
     text = None
     if not args.raw:
         try:
@@ -354,9 +347,11 @@ def build_parser():
     d.add_argument("file", metavar="FILE")
     d.add_argument("--hex", action="store_true", help="the input is a hex dump (default: guess)")
     d.add_argument("--raw", action="store_true", help="the input is raw binary netlink messages")
-    d.add_argument("--protocol", default="route",
-                   help="netlink protocol of a hex/raw input (route, generic, ...; default route)")
-    d.add_argument("--family", help="family of the input (e.g. ovs_flow, tc, rt_link)")
+    d.add_argument("--protocol",
+                   help="netlink protocol of a hex/raw input (route, generic, ...; default "
+                        "route); of a capture: only these (comma-separated)")
+    d.add_argument("--family", help="family of the input (e.g. ovs_flow, tc, rt_link); of a "
+                                    "capture: only these (comma-separated)")
     d.add_argument("--attrs", metavar="SET",
                    help="the input is a bare attribute stream of this set (e.g. action_attrs)")
     d.add_argument("--kernel", action="store_true",
@@ -365,6 +360,8 @@ def build_parser():
                    help="generic netlink id of a family when the capture does not say")
     d.add_argument("--spec", metavar="YAML", help="load a kernel YNL spec first")
     d.add_argument("--json", action="store_true", help="one JSON object per message")
+    from .cli_decode import add_arguments
+    add_arguments(d)
     d.set_defaults(fn=cmd_decode)
 
     u = sub.add_parser("dump", help="dump kernel objects (links, routes, qdiscs, OVS flows...)")

@@ -9,12 +9,17 @@ Python readers (scapy, dpkt, pcapng) would be a large dependency for ~200
 lines, and they do not report where a corrupted file goes wrong, which we need:
 every error here is a ``DecodeError`` naming the record number (1-based, as
 Wireshark counts frames) and the byte offset in the file.
+
+Files of any size: the reader holds one chunk of the file (``CHUNK`` bytes,
+or one record if a record is larger), never the file.  It reads from a path,
+bytes or any binary file object (a pipe too), and it can resume at a
+``Position`` an earlier walk noted (``RecordReader.position``), which is how
+``nlcodec decode --jobs`` gives record ranges of one file to several processes.
 """
 
 from __future__ import annotations
 
-import mmap
-import os
+import io
 import struct
 from dataclasses import dataclass
 
@@ -33,6 +38,8 @@ MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\
 
 # no netlink skb comes near this; a larger caplen means a corrupted header
 MAX_CAPLEN = 1 << 26
+# bytes read at a time
+CHUNK = 1 << 20
 
 
 @dataclass(slots=True)
@@ -45,57 +52,151 @@ class Record:
     orig_len: int
 
 
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where the next record of a file starts, with what a reader must know
+    there: the record number before it, and the format's state (pcap: byte
+    order, timestamp scale, link type; pcapng: byte order and the section's
+    interfaces)."""
+    offset: int
+    number: int
+    kind: str          # "pcap" or "pcapng"
+    state: tuple
+
+
 def _error(n, off, reason):
     return DecodeError(reason, path=f"pcap record {n}" if n else "pcap file header", offset=off)
 
 
-def _buffer(source):
-    """The file's bytes: a read-only map of a path, or bytes as given."""
+class _Chunks:
+    """A window on a byte stream: ``need(n)`` makes n bytes from ``pos`` readable
+    in ``buf`` (fewer at the end of the stream); ``base`` is buf[0]'s offset."""
+
+    __slots__ = ("read", "buf", "pos", "base")
+
+    def __init__(self, read, base=0, head=b""):
+        self.read, self.buf, self.pos, self.base = read, head, 0, base
+
+    def need(self, n):
+        have = len(self.buf) - self.pos
+        if have >= n:
+            return have
+        parts = [self.buf[self.pos:]]
+        self.base += self.pos
+        self.pos = 0
+        while have < n:
+            b = self.read(max(n - have, CHUNK))
+            if not b:
+                break
+            parts.append(b)
+            have += len(b)
+        self.buf = b"".join(parts)
+        return have
+
+
+def _opened(source):
+    """(binary file object, whether we opened it) for a path, bytes or file object."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source)
-    with open(source, "rb") as f:
-        if os.fstat(f.fileno()).st_size == 0:
-            return b""
-        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        return io.BytesIO(bytes(source)), True
+    if hasattr(source, "read"):
+        return source, False
+    return open(source, "rb", buffering=0), True
 
 
-def read_records(source):
-    """Every packet record of a pcap or pcapng file (a path or the bytes), in order."""
-    buf = _buffer(source)
-    if len(buf) < 4:
-        raise _error(0, 0, f"{len(buf)} bytes: not a pcap or pcapng file")
-    head = bytes(buf[:4])
-    if head == b"\x0a\x0d\x0d\x0a":
-        return _read_pcapng(buf)
-    if head in MAGICS:
-        return _read_pcap(buf)
-    raise _error(0, 0, f"bad magic {head.hex()}: not a pcap or pcapng file")
+class RecordReader:
+    """The packet records of a pcap or pcapng file (a path, bytes or a binary
+    file object), in order, read a chunk at a time.
+
+    ``start``: resume at a ``Position`` (a path or seekable file only);
+    ``count``: stop after that many records.  ``position`` is where the record
+    after the last one yielded starts (None before the first)."""
+
+    def __init__(self, source, *, start: Position | None = None, count: int | None = None):
+        self.source, self.start, self.count = source, start, count
+        self.position: Position | None = None
+
+    def __iter__(self):
+        f, ours = _opened(self.source)
+        try:
+            if self.start is not None:
+                f.seek(self.start.offset)
+                buf = _Chunks(f.read, self.start.offset)
+                gen = (_pcap_records if self.start.kind == "pcap" else _pcapng_records)(
+                    self, buf, self.start.number, self.start.state)
+            else:
+                # read1: what a pipe has now, so that a live capture is decoded as it comes
+                buf = _Chunks(getattr(f, "read1", f.read))
+                have = buf.need(24)
+                if have < 4:
+                    raise _error(0, 0, f"{have} bytes: not a pcap or pcapng file")
+                head = buf.buf[:4]
+                if head == b"\x0a\x0d\x0d\x0a":
+                    gen = _pcapng_records(self, buf, 0, ("<", ()))
+                elif head in MAGICS:
+                    gen = _pcap_records(self, buf, 0, _pcap_header(buf))
+                else:
+                    raise _error(0, 0, f"bad magic {head.hex()}: not a pcap or pcapng file")
+            if self.count is not None and self.count <= 0:
+                return
+            left = self.count
+            for rec in gen:
+                yield rec
+                if left is not None:
+                    left -= 1
+                    if not left:
+                        return
+        finally:
+            if ours:
+                f.close()
 
 
-def _read_pcap(buf):
-    bo = "<" if bytes(buf[:4]) in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-    if len(buf) < 24:
-        raise _error(0, 0, f"file header truncated: {len(buf)} of 24 bytes")
-    magic, major, _minor, _zone, _sig, _snap, network = struct.unpack_from(bo + "IHHiIII", buf)
+def read_records(source, *, start: Position | None = None, count: int | None = None):
+    """Every packet record of a pcap or pcapng file (a path, bytes or a binary
+    file object), in order; see ``RecordReader``."""
+    return iter(RecordReader(source, start=start, count=count))
+
+
+def _pcap_header(buf):
+    head = buf.buf[:4]
+    bo = "<" if head in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    have = len(buf.buf)
+    if have < 24:
+        raise _error(0, 0, f"file header truncated: {have} of 24 bytes")
+    magic, major, _minor, _zone, _sig, _snap, network = struct.unpack_from(bo + "IHHiIII",
+                                                                          buf.buf)
     if major != 2:
         raise _error(0, 4, f"pcap version {major} (only 2 exists)")
+    buf.pos = 24
     scale = 1 if magic == PCAP_NS else 1000
-    linktype = network & 0x03FFFFFF           # upper bits: FCS length flags
+    return bo, scale, network & 0x03FFFFFF           # upper bits: FCS length flags
+
+
+def _pcap_records(reader, buf, n, state):
+    bo, scale, linktype = state
     rec = struct.Struct(bo + "IIII")
-    off, n, size = 24, 0, len(buf)
-    while off < size:
+    unpack = rec.unpack_from
+    need = buf.need
+    while True:
+        have = need(16)
+        off = buf.base + buf.pos
+        if not have:
+            return
         n += 1
-        if size - off < 16:
-            raise _error(n, off, f"record header truncated: {size - off} of 16 bytes")
-        sec, frac, caplen, orig = rec.unpack_from(buf, off)
+        if have < 16:
+            raise _error(n, off, f"record header truncated: {have} of 16 bytes")
+        sec, frac, caplen, orig = unpack(buf.buf, buf.pos)
         if caplen > MAX_CAPLEN:
             raise _error(n, off + 8, f"caplen {caplen} is not believable (limit {MAX_CAPLEN})")
-        off += 16
-        if off + caplen > size:
-            raise _error(n, off, f"record truncated: caplen {caplen}, {size - off} bytes left")
-        yield Record(n, off, sec * 1_000_000_000 + frac * scale, linktype,
-                     bytes(buf[off:off + caplen]), orig)
-        off += caplen
+        if have < 16 + caplen:
+            have = need(16 + caplen)
+            if have < 16 + caplen:
+                raise _error(n, off + 16, f"record truncated: caplen {caplen}, {have - 16} "
+                                          f"bytes left")
+        p = buf.pos + 16
+        data = buf.buf[p:p + caplen]
+        buf.pos = p + caplen
+        reader.position = Position(off + 16 + caplen, n, "pcap", state)
+        yield Record(n, off + 16, sec * 1_000_000_000 + frac * scale, linktype, data, orig)
 
 
 def _tsresol(v):
@@ -115,17 +216,21 @@ def _options(buf, off, end, bo):
         off += 4 + ((ln + 3) & ~3)
 
 
-def _read_pcapng(buf):
-    size = len(buf)
-    off, n = 0, 0
-    bo = "<"
-    ifaces = []                     # per section: (linktype, snaplen, num, den)
-    while off < size:
-        if size - off < 12:
-            raise _error(n + 1, off, f"block header truncated: {size - off} bytes left")
-        btype = struct.unpack_from("<I", buf, off)[0]
+def _pcapng_records(reader, chunks, n, state):
+    bo, ifaces = state
+    ifaces = list(ifaces)               # per section: (linktype, snaplen, num, den)
+    need = chunks.need
+    while True:
+        have = need(12)
+        off = chunks.base + chunks.pos
+        if not have:
+            return
+        if have < 12:
+            raise _error(n + 1, off, f"block header truncated: {have} bytes left")
+        buf, p = chunks.buf, chunks.pos
+        btype = struct.unpack_from("<I", buf, p)[0]
         if btype == PCAPNG_SHB:
-            bom = bytes(buf[off + 8:off + 12])
+            bom = bytes(buf[p + 8:p + 12])
             if bom == b"\x4d\x3c\x2b\x1a":
                 bo = "<"
             elif bom == b"\x1a\x2b\x3c\x4d":
@@ -134,15 +239,20 @@ def _read_pcapng(buf):
                 raise _error(n + 1, off + 8, f"section header: bad byte-order magic {bom.hex()}")
             ifaces = []
         else:
-            btype = struct.unpack_from(bo + "I", buf, off)[0]
-        blen = struct.unpack_from(bo + "I", buf, off + 4)[0]
+            btype = struct.unpack_from(bo + "I", buf, p)[0]
+        blen = struct.unpack_from(bo + "I", buf, p + 4)[0]
         if blen < 12 or blen % 4 or blen > MAX_CAPLEN + 64:
             raise _error(n + 1, off + 4, f"block type {btype:#x}: bad length {blen}")
-        if off + blen > size:
-            raise _error(n + 1, off, f"block truncated: length {blen}, {size - off} bytes left")
-        if struct.unpack_from(bo + "I", buf, off + blen - 4)[0] != blen:
+        if have < blen:
+            have = need(blen)
+            buf, p = chunks.buf, chunks.pos
+            if have < blen:
+                raise _error(n + 1, off, f"block truncated: length {blen}, {have} bytes left")
+        if struct.unpack_from(bo + "I", buf, p + blen - 4)[0] != blen:
             raise _error(n + 1, off + blen - 4, "block's trailing length differs from its header")
-        body, end = off + 8, off + blen - 4
+        chunks.pos = p + blen
+        body, end = p + 8, p + blen - 4
+        delta = off - p                 # buffer index -> file offset
         if btype == 1:                                    # interface description
             if end - body < 8:
                 raise _error(n + 1, off, "interface description block too short")
@@ -171,17 +281,17 @@ def _read_pcapng(buf):
                 ts = (hi << 32) | lo
                 data = body + 20
             if iface >= len(ifaces):
-                raise _error(n, body, f"packet of interface {iface}, the section has "
-                                      f"{len(ifaces)}")
+                raise _error(n, body + delta, f"packet of interface {iface}, the section has "
+                                              f"{len(ifaces)}")
             lt, _snap, num, den = ifaces[iface]
             if caplen > MAX_CAPLEN:
-                raise _error(n, body + 12, f"caplen {caplen} is not believable "
-                                           f"(limit {MAX_CAPLEN})")
+                raise _error(n, body + delta + 12, f"caplen {caplen} is not believable "
+                                                   f"(limit {MAX_CAPLEN})")
             if data + caplen > end:
-                raise _error(n, data, f"caplen {caplen} overruns its block by "
-                                      f"{data + caplen - end} bytes")
-            yield Record(n, data, ts * num // den, lt, bytes(buf[data:data + caplen]), orig)
-        off += blen
+                raise _error(n, data + delta, f"caplen {caplen} overruns its block by "
+                                              f"{data + caplen - end} bytes")
+            reader.position = Position(off + blen, n, "pcapng", (bo, tuple(ifaces)))
+            yield Record(n, data + delta, ts * num // den, lt, buf[data:data + caplen], orig)
 
 
 # -- writing ------------------------------------------------------------------
@@ -196,19 +306,34 @@ def _items(records):
             yield (int(ts * 1e9) if isinstance(ts, float) else int(ts)), bytes(data)
 
 
+def _writing(path, parts):
+    """Write an iterable of byte strings, a chunk at a time."""
+    with open(path, "wb") as f:
+        pending, size = [], 0
+        for p in parts:
+            pending.append(p)
+            size += len(p)
+            if size >= CHUNK:
+                f.write(b"".join(pending))
+                pending, size = [], 0
+        f.write(b"".join(pending))
+
+
 def write_pcap(path, records, *, linktype=LINKTYPE_NETLINK, nanosecond=False, byteorder="<",
                snaplen=262144):
     """Write ``records`` (bytes, or ``(timestamp, bytes)`` with a float in
-    seconds or an int in nanoseconds) as a classic pcap file."""
+    seconds or an int in nanoseconds; any iterable, consumed as it is
+    written) as a classic pcap file."""
     magic = PCAP_NS if nanosecond else PCAP_US
-    out = [struct.pack(byteorder + "IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype)]
-    for ts, data in _items(records):
-        sec, ns = divmod(ts, 1_000_000_000)
-        out.append(struct.pack(byteorder + "IIII", sec, ns if nanosecond else ns // 1000,
-                               len(data), len(data)))
-        out.append(data)
-    with open(path, "wb") as f:
-        f.write(b"".join(out))
+
+    def parts():
+        yield struct.pack(byteorder + "IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype)
+        hdr = struct.Struct(byteorder + "IIII")
+        for ts, data in _items(records):
+            sec, ns = divmod(ts, 1_000_000_000)
+            yield hdr.pack(sec, ns if nanosecond else ns // 1000, len(data), len(data))
+            yield data
+    _writing(path, parts())
 
 
 def _block(bo, btype, body):
@@ -221,13 +346,14 @@ def write_pcapng(path, records, *, linktype=LINKTYPE_NETLINK, byteorder="<", tsr
     """Write ``records`` as a pcapng file: one section, one interface whose
     if_tsresol is 10^-``tsresol`` seconds, enhanced packet blocks."""
     bo = byteorder
-    out = [_block(bo, PCAPNG_SHB, struct.pack(bo + "IHHq", PCAPNG_BOM, 1, 0, -1)),
-           _block(bo, 1, struct.pack(bo + "HHI", linktype, 0, 262144)
-                  + struct.pack(bo + "HHB3x", 9, 1, tsresol) + struct.pack(bo + "HH", 0, 0))]
-    per_ns = 10 ** 9
-    for ts, data in _items(records):
-        t = ts * 10 ** tsresol // per_ns
-        out.append(_block(bo, 6, struct.pack(bo + "IIIII", 0, t >> 32, t & 0xFFFFFFFF,
-                                             len(data), len(data)) + data))
-    with open(path, "wb") as f:
-        f.write(b"".join(out))
+
+    def parts():
+        yield _block(bo, PCAPNG_SHB, struct.pack(bo + "IHHq", PCAPNG_BOM, 1, 0, -1))
+        yield _block(bo, 1, struct.pack(bo + "HHI", linktype, 0, 262144)
+                     + struct.pack(bo + "HHB3x", 9, 1, tsresol) + struct.pack(bo + "HH", 0, 0))
+        per_ns = 10 ** 9
+        for ts, data in _items(records):
+            t = ts * 10 ** tsresol // per_ns
+            yield _block(bo, 6, struct.pack(bo + "IIIII", 0, t >> 32, t & 0xFFFFFFFF,
+                                            len(data), len(data)) + data)
+    _writing(path, parts())

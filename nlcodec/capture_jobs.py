@@ -1,0 +1,173 @@
+"""Decoding one capture file in several processes (``nlcodec decode --jobs N``).
+
+The parent walks the file's record headers once (``plan``): it cuts the file
+into ranges of about ``range_bytes`` whole records and notes, for each range,
+where it starts (a ``pcap.Position``) and the generic netlink ids the
+capture's CTRL messages had taught by then (only records with a CTRL message
+are decoded in this walk).  A worker decodes and formats one range as a
+serial run would at that point, and the parent writes the ranges' output in
+capture order, so the output is the serial output, byte for byte: the same
+messages, the same family names, and a malformed record stops the output at
+the same message with the same error.
+
+A few ranges are in flight at once (``window``), so memory stays flat
+whatever the file size and however slowly the output is read.
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+from dataclasses import dataclass
+
+from .capture import GENERIC, CaptureStream, cooked_header, learn_from_record, no_netlink_error
+from .errors import DecodeError
+from .pcap import Position, RecordReader
+
+RANGE_BYTES = 2 << 20
+
+
+@dataclass(slots=True)
+class Task:
+    start: Position | None      # None: the file's beginning
+    count: int | None           # records; None: to the end of the file
+    learned: dict               # genl ids learned before ``start``
+    end: int                    # file offset after the range (for progress)
+
+
+def plan(path, decoder, *, range_bytes=RANGE_BYTES, first=1, last=None):
+    """The ranges of ``path`` in order (a generator: the walk goes on as the
+    tasks are taken)."""
+    base = decoder.genl_ids()
+    learned: dict[int, str] = {}
+    ids = decoder._ids_for_decode(base)
+    reader = RecordReader(path, count=last)
+    start, count, size, at = None, 0, 0, {}
+    first = first or 1
+    try:
+        for rec in reader:
+            n = rec.number
+            if n >= first:
+                if count == 0:
+                    at = dict(learned)
+                count += 1
+                size += len(rec.data) + 16
+            hdr = cooked_header(rec.linktype, rec.data)
+            if hdr is not None and hdr[0] == GENERIC and learn_from_record(rec, hdr, learned,
+                                                                            ids):
+                ids = decoder._ids_for_decode({**base, **learned})
+            if n < first or size >= range_bytes:
+                if count:
+                    yield Task(start, count, at, reader.position.offset)
+                start, count, size = reader.position, 0, 0
+    except DecodeError:
+        # the file is broken here: the last range runs into the same error
+        yield Task(start, None, dict(learned) if not count else at, -1)
+        return
+    if count:
+        yield Task(start, count, at, reader.position.offset)
+
+
+# -- the workers --------------------------------------------------------------------
+
+_STATE = None
+
+
+def _init(state):
+    global _STATE
+    _STATE = state
+
+
+@dataclass(slots=True)
+class Done:
+    out: bytes
+    shown: int
+    ends: list | None           # where each message's text ends in ``out`` (with a limit)
+    counts: dict | None
+    netlink: bool
+    other: int | None
+    error: tuple | None         # (reason, path, offset) of a DecodeError
+    messages: int               # messages decoded
+
+
+def _work(task: Task) -> Done:
+    path, decoder, sel, render, first, last, counting, limit, encoding, errors = _STATE
+    stream = CaptureStream(decoder, path, start=task.start, count=task.count,
+                           learned=task.learned, first=first, last=last,
+                           protocols=sel.protocols, check=False)
+    parts, ends, size = [], [] if limit else None, 0
+    counts = collections.Counter() if counting else None
+    shown = messages = 0
+    error = None
+    try:
+        for m, _raw in stream:
+            messages += 1
+            if not sel(m):
+                continue
+            shown += 1
+            if counts is not None:
+                counts[(m.family, str(m.type))] += 1
+                continue
+            text = render(m)
+            parts.append(text)
+            if ends is not None:
+                size += len(text.encode(encoding, errors))
+                ends.append(size)
+            if limit and shown >= limit:
+                break
+    except DecodeError as e:
+        error = (e.reason, e.path, e.offset)
+    return Done("".join(parts).encode(encoding, errors), shown, ends,
+                dict(counts) if counts is not None else None, stream.netlink, stream.other,
+                error, messages)
+
+
+def run(path, decoder, sel, render, *, jobs, write, first=1, last=None, counting=False,
+        limit=None, encoding="utf-8", errors="strict", range_bytes=RANGE_BYTES,
+        progress=None):
+    """Decode ``path`` in ``jobs`` processes; ``write(bytes)`` gets the output
+    in capture order.  Returns (messages shown, counts or None); raises the
+    DecodeError a serial run would raise, after the output before it."""
+    ctx = multiprocessing.get_context("fork")
+    state = (path, decoder, sel, render, first, last, counting, limit, encoding, errors)
+    counts = collections.Counter() if counting else None
+    shown = decoded = 0
+    netlink, other = False, None
+    window = 2 * jobs + 1
+    with ctx.Pool(jobs, initializer=_init, initargs=(state,)) as pool:
+        pending = collections.deque()
+
+        def take():
+            nonlocal shown, decoded, netlink, other
+            task, fut = pending.popleft()
+            d = fut.get()
+            out = d.out
+            if limit and shown + d.shown > limit:
+                out = out[:d.ends[limit - shown - 1]]
+                d.shown = limit - shown
+            if out:
+                write(out)
+            shown += d.shown
+            decoded += d.messages
+            netlink |= d.netlink
+            other = d.other if d.other is not None else other
+            if d.counts:
+                counts.update(d.counts)
+            if progress is not None and task.end >= 0:
+                progress.update(task.end, decoded)
+            if d.error is not None:
+                reason, where, offset = d.error
+                raise DecodeError(reason, path=where, offset=offset)
+            return bool(limit and shown >= limit)
+
+        for task in plan(path, decoder, range_bytes=range_bytes, first=first, last=last):
+            pending.append((task, pool.apply_async(_work, (task,))))
+            while len(pending) >= window:
+                if take():
+                    return shown, counts
+        while pending:
+            if take():
+                return shown, counts
+    if not netlink and other is not None:
+        raise no_netlink_error(other)
+    return shown, counts
