@@ -11,6 +11,7 @@ messages/s, bytes done and the time left; piped, nothing is added.
 
 from __future__ import annotations
 
+import argparse
 import collections
 import json
 import os
@@ -53,14 +54,11 @@ def add_arguments(d):
     g.add_argument("--progress", action=argparse_bool(), default=None,
                    help="a progress line on stderr (default: when stderr is a terminal and "
                         "stdout is not, or with --count)")
-    g.add_argument("--range-bytes", type=int, default=None, help=_SUPPRESS)
-
-
-_SUPPRESS = "==SUPPRESS=="
+    # bytes of capture per --jobs task (tests make many small ranges)
+    g.add_argument("--range-bytes", type=int, default=None, help=argparse.SUPPRESS)
 
 
 def argparse_bool():
-    import argparse
     return argparse.BooleanOptionalAction
 
 
