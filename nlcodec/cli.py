@@ -215,24 +215,14 @@ def cmd_monitor(args):
 
 
 def cmd_psample(args):
+    from .cli_psample import sample_json, sample_text
     with _connect("psample", args) as s:
         s.subscribe("packets")
         n = 0
         for ev in s.events():
             if args.group is not None and ev.get("sample_group") != args.group:
                 continue
-            if args.json:
-                print(json.dumps({"group": ev.get("sample_group"), "iif": ev.get("iifindex"),
-                                  "rate": ev.get("sample_rate"), "seq": ev.get("group_seq"),
-                                  "origsize": ev.get("origsize"), "data": ev.get("data")}))
-            else:
-                print(f"group {ev.get('sample_group')} seq {ev.get('group_seq')} "
-                      f"rate {ev.get('sample_rate')} iif {ev.get('iifindex')} "
-                      f"size {ev.get('origsize')}")
-                data = ev.get("data")
-                if data:
-                    from .packet import describe
-                    print("  " + describe(bytes.fromhex(data)))
+            print(json.dumps(sample_json(ev)) if args.json else sample_text(ev))
             sys.stdout.flush()
             n += 1
             if args.count and n >= args.count:

@@ -107,6 +107,8 @@ def _verdict_members(layout):
 
 
 def _attr_lines(key, v, ca, sub, fam, indent):
+    if ca.hint == "packet" and isinstance(v, (str, bytes, bytearray)):
+        return _packet_lines(key, v, indent)
     if ca.kind == K_STRUCT and isinstance(v, dict) and ca.layout is not None:
         verdicts = _verdict_members(ca.layout)
         if verdicts:
@@ -147,6 +149,16 @@ def _attr_lines(key, v, ca, sub, fam, indent):
                 out.append(f"{indent}  [{i}]: {_value_line(x)}")
         return out
     return [f"{indent}{key}: {_value_line(v)}"]
+
+
+def _packet_lines(key, v, indent):
+    """A frame (display hint "packet"): its summary, then its bytes."""
+    from .packet import describe
+    try:
+        raw = bytes.fromhex(v) if isinstance(v, str) else bytes(v)
+    except ValueError:
+        return [f"{indent}{key}: {_scalar(v)}"]
+    return [f"{indent}{key}: {len(raw)} bytes: {describe(raw)}", f"{indent}  {raw.hex()}"]
 
 
 def _value_line(v) -> str:

@@ -15,7 +15,8 @@ uint sint          variable width integers (4 or 8 bytes on the wire)
 flag               presence only; decodes to ``True``
 string             NUL-terminated UTF-8 text
 binary             raw bytes; ``display`` picks the text form (mac, ipv4,
-                   ipv6, ip, uuid, hex); ``struct=`` decodes a fixed struct
+                   ipv6, ip, uuid, hex; ``packet``: hex, summarised by the
+                   tree view); ``struct=`` decodes a fixed struct
 nest               a nested attribute set (``nested=`` set name); an optional
                    ``header=`` struct precedes the attributes (netem)
 indexed-array      nests whose type is their index (TCA_ACT_PRIO style);
@@ -44,7 +45,9 @@ ALL_TYPES = INT_TYPES + (
     "flag", "string", "binary", "nest", "indexed-array", "nest-type-value", "sub-message", "pad",
     "records",
 )
-DISPLAY_HINTS = (None, "mac", "ipv4", "ipv6", "ip", "uuid", "hex")
+DISPLAY_HINTS = (None, "mac", "ipv4", "ipv6", "ip", "uuid", "hex",
+                 # shown differently by the tree view (nlcodec/show.py) only; codec: as hex/int
+                 "packet")
 
 
 def uapi_name_to_ours(full: str, prefix: str) -> str:

@@ -48,6 +48,7 @@ def _mac(b: bytes) -> str:
 TEXT_OF = {
     None: _hex,
     "hex": _hex,
+    "packet": _hex,          # a network frame: hex here, summarised by nlcodec/show.py
     "mac": _mac,
     "ipv4": ip_text,
     "ipv6": ip_text,

@@ -400,7 +400,7 @@ vport_type = Enum("vport_type", {
 }, prefix="OVS_VPORT_TYPE_", uapi_header=H)
 
 packet_attrs = AttrSet("packet_attrs", [
-    Attr(1, "packet", "binary", display="hex"),
+    Attr(1, "packet", "binary", display="packet"),
     Attr(2, "key", "nest", nested="key_attrs"),
     Attr(3, "actions", "nest", nested="action_attrs"),
     Attr(4, "userdata", "binary", display="hex"),

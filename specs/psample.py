@@ -16,7 +16,7 @@ psample_attrs = AttrSet("psample_attrs", [
     Attr(3, "sample_group", "u32"),
     Attr(4, "group_seq", "u32"),
     Attr(5, "sample_rate", "u32"),
-    Attr(6, "data", "binary", display="hex"),
+    Attr(6, "data", "binary", display="packet"),
     Attr(7, "group_refcount", "u32"),
     Attr(8, "tunnel", "nest", nested="tunnel_key_attrs"),
     Attr(9, "pad", "pad"),

@@ -3,6 +3,7 @@ netlink traffic captured with tcpdump and decoded by CaptureDecoder."""
 
 import json
 import socket
+import struct
 import subprocess
 import time
 
@@ -86,3 +87,50 @@ def test_nlmon_capture_decodes_byte_exact(tmp_path):
     assert ("route", "newtfilter") in kinds and ("route", "newqdisc") in kinds, kinds
     assert any(f == "ovs_datapath" for f, _ in kinds), kinds
 
+
+
+def test_psample_command_prints_packet_summaries(netns, enter):
+    """`nlcodec psample` (the installed command) on real samples: kl1's ingress
+    samples UDP frames packed by hand (RFC 791/768 headers); each sample line
+    is followed by the frame's summary with the addresses and ports sent."""
+    ns = netns
+    sh("ip", "-n", ns, "link", "add", "kl0", "type", "veth", "peer", "name", "kl1")
+    sh("ip", "-n", ns, "link", "set", "kl0", "up")
+    sh("ip", "-n", ns, "link", "set", "kl1", "up")
+    sh("tc", "-n", ns, "qdisc", "add", "dev", "kl1", "clsact")
+    sh("tc", "-n", ns, "filter", "add", "dev", "kl1", "ingress", "matchall", "action",
+       "sample", "rate", "1", "group", "7", "trunc", "60")
+
+    def frame(i):
+        udp = struct.pack(">HHHH", 1000 + i, 2000, 8 + 40, 0) + bytes(40)
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i, 0x4000, 64, 17, 0,
+                         socket.inet_aton("10.0.0.1"), socket.inet_aton("10.0.0.2"))
+        return b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00" + ip + udp
+
+    proc = subprocess.Popen(["nlcodec", "psample", "--netns", ns,
+                             "--group", "7", "--count", "3"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with enter(ns):
+            tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        with tx:
+            tx.bind(("kl0", 0))
+            # one frame a second until the command (slow to start under TCG) has printed 3
+            for i in range(120):
+                tx.send(frame(i))
+                if proc.poll() is not None:
+                    break
+                time.sleep(1)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 6, out
+    for head, summary in zip(lines[::2], lines[1::2]):
+        assert head.startswith("group 7 seq ") and "size 82 (sampled 60)" in head, head
+        i = int(summary.split(" id ")[1].split()[0])
+        assert summary == (f"  02:00:00:00:00:01 > 02:00:00:00:00:02 ip / 10.0.0.1 > 10.0.0.2 "
+                           f"ttl 64 id {i} [DF] len 68 udp / udp {1000 + i} > 2000 len 48 / "
+                           f"18 bytes payload"), summary
