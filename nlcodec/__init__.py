@@ -35,10 +35,13 @@ def __getattr__(name):
                 "NetlinkInvalidError", "NetlinkPermissionError", "BulkResult"):
         from . import socket as _s
         return getattr(_s, name)
+    if name == "decode_dump":          # memory/hex dumps "as" what they are (nlcodec/dumps.py)
+        from .dumps import decode_dump
+        return decode_dump
     if name == "CaptureDecoder":
         from .capture import CaptureDecoder
         return CaptureDecoder
-    if name in ("ynl", "ovs", "tc", "aio", "hexdump", "netns"):
+    if name in ("ynl", "ovs", "tc", "aio", "hexdump", "netns", "packet", "dumps"):
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'nlcodec' has no attribute {name!r}")

@@ -85,51 +85,18 @@ def cmd_decode(args):
     families = _families_map(args.genl_id)
     if data[:4] in PCAP_MAGICS and not args.hex:
         return decode_capture(args, data, families)
-    text = None
-    if not args.raw:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            if args.hex:
-                raise CliError("--hex: the input is not text") from None
-    if text is not None and (args.hex or text.strip()):
-        from .capture import CaptureDecoder
-        dec = CaptureDecoder(families=families or None)
-        r = dec.decode_hex(text, protocol=args.protocol, family=args.family, attrs=args.attrs,
-                           kernel=args.kernel)
-        if isinstance(r, dict):
-            print(json.dumps(r) if args.json else _attrs_tree(args, r))
-            return 0
-        for m in r:
-            _out(args, m)
-        return 0
-    # raw binary netlink messages (e.g. a saved dump)
-    if args.attrs:
-        fam = args.family or args.protocol
-        d = nlcodec.decode_attrs(data, fam, args.attrs, kernel=args.kernel)
-        print(json.dumps(d) if args.json else _attrs_tree(args, d))
-        return 0
-    for m in nlcodec.decode(data, args.family if args.family and not _is_protocol(args.family)
-                            else args.protocol, families=families or None, kernel=args.kernel):
-        _out(args, m)
-    return 0
+    from .cli_dumps import run
+    return run(args, data, families)
 
 
-def _is_protocol(name):
-    from .registry import protocol_name
-    try:
-        protocol_name(name)
-        return True
-    except ValueError:
-        return False
+def _dump_kinds():
+    from .dumps import KINDS
+    return KINDS
 
 
-def _attrs_tree(args, d):
-    from .registry import compiled
-    from .show import format_attrs
-    fam = nlcodec.family(args.family or args.protocol)
-    cs = compiled(fam).set(args.attrs)
-    return "\n".join([args.attrs] + format_attrs(d, cs, fam))
+def _dump_kinds_help():
+    from .dumps import KINDS
+    return "; ".join(f"{k} ({v[2]})" for k, v in KINDS.items()).replace("%", "%%")
 
 
 # -- live commands ----------------------------------------------------------
@@ -322,6 +289,7 @@ def build_parser():
         epilog="Examples:\n"
                "  nlcodec decode capture.pcap           # an nlmon capture\n"
                "  nlcodec decode --hex dump.txt         # xxd, hexdump -C, gdb x/, crash rd...\n"
+               "  nlcodec decode --as ovs-actions rd.txt # a kernel memory dump of OVS actions\n"
                "  nlcodec dump link --json              # this machine's links\n"
                "  nlcodec spec tc flower_attrs          # browse the specs\n"
                "Run `nlcodec COMMAND --help` for each command's options.",
@@ -342,10 +310,13 @@ def build_parser():
                         "route); of a capture: only these (comma-separated)")
     d.add_argument("--family", help="family of the input (e.g. ovs_flow, tc, rt_link); of a "
                                     "capture: only these (comma-separated)")
+    d.add_argument("--as", dest="as_", metavar="KIND", choices=list(_dump_kinds()),
+                   help="what the bytes are: " + _dump_kinds_help() + " (default: nlmsg)")
     d.add_argument("--attrs", metavar="SET",
                    help="the input is a bare attribute stream of this set (e.g. action_attrs)")
     d.add_argument("--kernel", action="store_true",
-                   help="accept kernel-internal forms (OVS sw_flow_actions in memory dumps)")
+                   help="only the kernel-internal forms (OVS sw_flow_actions); by default "
+                        "both forms are tried and the one used is named")
     d.add_argument("--genl-id", action="append", metavar="ID=FAMILY",
                    help="generic netlink id of a family when the capture does not say")
     d.add_argument("--spec", metavar="YAML", help="load a kernel YNL spec first")

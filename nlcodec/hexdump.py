@@ -12,7 +12,12 @@ of data, then reads every line in that format:
 - crash ``rd -8`` (``rd -16/-32/-64`` values in host order);
 - gdb ``x/Nxb`` (``x/Nxh``, ``x/Nxw``, ``x/Nxg``: values in host order);
 - ``print_hex_dump`` lines from dmesg or the journal, with timestamps and a
-  prefix (groups of 2/4/8 bytes are host-order values, as the kernel prints);
+  prefix (groups of 2/4/8 bytes are host-order values, as the kernel prints),
+  and without the timestamp (console, ``dmesg -t``) when a prefix string or a
+  16-digit address tells them from xxd (an 8-digit offset and no prefix reads
+  as xxd: the same bytes for groups of 1);
+- gdb's print of a netlink header struct, ``p/x *nlh``: ``{nlmsg_len = 0x5c,
+  ...}`` (the structs named in ``specs/netlink.py`` ``NAMED_STRUCTS``);
 - strace strings ``"\\x24\\x00..."`` (octal escapes by default, ``-x``, ``-xx``; run strace with
   ``-e verbose=none -s 65536`` so it shows bytes, not decoded netlink).
 
@@ -52,8 +57,16 @@ _QUOTED = re.compile(r"""(b?)(["'])((?:\\.|(?!\2).)*)\2(\.\.\.)?""")
 _ESC = re.compile(r"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.S)
 _ESCAPES = {"n": 10, "t": 9, "r": 13, "v": 11, "f": 12, "a": 7, "b": 8, "e": 27}
 _HEXTOK = re.compile(r"^(?:0[xX])?([0-9a-fA-F]+)$")
+# print_hex_dump lines without the dmesg timestamp: a prefix string and/or a
+# 16-digit address (DUMP_PREFIX_ADDRESS) or 8-digit offset, one space, the groups
+_PHD = re.compile(r"^(?P<pre>[^\s:][^:]*?:?\s)?(?P<addr>[0-9a-fA-F]{16}|[0-9a-fA-F]{8}): "
+                  r"(?P<rest>[0-9a-fA-F].*)$")
+_PHD_NONE = re.compile(r"^[A-Za-z_][\w.-]*:?\s(?P<rest>[0-9a-fA-F]{2,16}(?: [0-9a-fA-F]{2,16})*"
+                       r"(?: {2,}.*)?)$")
+_GDB_STRUCT = re.compile(r"^\s*(?:\$\d+\s*=\s*)?\{(?P<body>[^{}]*)\}\s*$")
 
-FORMATS = ("strace", "gdb", "tcpdump", "dmesg", "crash", "xxd", "hexdump-C", "od", "plain")
+FORMATS = ("strace", "gdb", "gdb-struct", "tcpdump", "dmesg", "crash", "xxd", "hexdump-C", "od",
+           "plain")
 
 
 class _Bad(Exception):
@@ -88,6 +101,17 @@ def _classify(line: str) -> str:
     if _TCPDUMP.match(line):
         return "tcpdump"
     if _DMESG_TS.match(line) or _JOURNAL.match(line):
+        return "dmesg"
+    if _GDB_STRUCT.match(line) and "=" in line:
+        return "gdb-struct"
+    m = _PHD.match(line)
+    if m and _GROUPS.match(_hex_area(m.group("rest")) and " ".join(_hex_area(m.group("rest")))
+                           or "-") and (
+            (m.group("pre") and not _HEXTOK.match(m.group("pre").strip(": \t")))
+            or len(m.group("addr")) == 16):
+        return "dmesg"
+    m = _PHD_NONE.match(line.rstrip())
+    if m and not _HEXTOK.match(line.split()[0].rstrip(":")):
         return "dmesg"
     if _CRASH.match(line):
         return "crash"
@@ -306,6 +330,34 @@ def _read_dmesg(line):
     raise _Bad("")
 
 
-_READERS = {"plain": _read_plain, "strace": _read_strace, "gdb": _read_gdb,
+def _read_gdb_struct(line):
+    """gdb's print of a netlink header struct (``p/x *nlh``), by member names."""
+    m = _GDB_STRUCT.match(line)
+    if not m:
+        raise _Bad("")
+    members = {}
+    for part in m.group("body").split(","):
+        name, eq, value = part.partition("=")
+        if not eq:
+            raise _Bad(f"{part.strip()!r} is not 'member = value'")
+        try:
+            members[name.strip()] = int(value.strip(), 0)
+        except ValueError:
+            raise _Bad(f"{value.strip()!r} is not a number") from None
+    from .structs import compile_struct
+    for sname, st in _named_structs().items():
+        lay = compile_struct(st, sname)
+        if set(members) == set(lay.names):
+            return None, lay.encode(members)
+    raise _Bad("not a struct this reader knows (" + ", ".join(_named_structs()) + ")")
+
+
+def _named_structs():
+    import importlib
+    from .registry import _specs_package
+    return importlib.import_module(f"{_specs_package().__name__}.netlink").NAMED_STRUCTS
+
+
+_READERS = {"plain": _read_plain, "gdb-struct": _read_gdb_struct, "strace": _read_strace, "gdb": _read_gdb,
             "tcpdump": _read_tcpdump, "xxd": _read_xxd, "crash": _read_crash,
             "hexdump-C": _read_hexdump_c, "od": _read_od, "dmesg": _read_dmesg}

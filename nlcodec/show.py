@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from .tables import K_INDEXED, K_INT, K_NEST, K_STRUCT, K_SUBMSG, K_TYPEVALUE
+from .tables import K_BINARY, K_INDEXED, K_INT, K_NEST, K_STRUCT, K_SUBMSG, K_TYPEVALUE
 from .tc import verdict_name
 
 _NLM_FLAGS = [(0x1, "request"), (0x2, "multi"), (0x4, "ack"), (0x8, "echo"),
@@ -66,9 +66,86 @@ def _named(fam, enum_name, v):
     return f"{v} ({text})" if text != str(v) else None
 
 
-def _struct_line(d) -> str:
-    return " ".join(f"{k}={_scalar(v) if not isinstance(v, (dict, list)) else json.dumps(v)}"
-                    for k, v in d.items())
+def _struct_line(d, layout=None, ctx=None) -> str:
+    hints = _member_hints(layout) if layout is not None else {}
+    subs = _member_layouts(layout) if layout is not None else {}
+    parts = []
+    for k, v in d.items():
+        text = _hinted(hints.get(k), v, ctx) if k in hints else None
+        if text is None and k in subs and isinstance(v, list):
+            text = "[" + ", ".join("{" + _struct_line(x, subs[k], ctx) + "}"
+                                   if isinstance(x, dict) else _scalar(x) for x in v) + "]"
+        elif text is None and k in subs and isinstance(v, dict):
+            text = "{" + _struct_line(v, subs[k], ctx) + "}"
+        if text is None:
+            text = _scalar(v) if not isinstance(v, (dict, list)) else json.dumps(v)
+        parts.append(f"{k}={text}")
+    return " ".join(parts)
+
+
+_HINTS: dict = {}     # id(layout) -> (layout, {member: hint})
+
+
+def _member_hints(layout):
+    """Display hints of a struct layout's members (the ``* "hint"`` of the spec);
+    byte members without one are shown as bytes."""
+    hit = _HINTS.get(id(layout))
+    if hit is None or hit[0] is not layout:
+        hints = {}
+        for f in layout.fixed_fields:
+            if f.kind == "bytes" and f.hint in (None, "hex"):
+                hints[f.name] = "bytes"
+            elif f.kind == "int" and f.hint in SHOW_HINTS:
+                hints[f.name] = f.hint
+        hit = _HINTS[id(layout)] = (layout, hints)
+    return hit[1]
+
+
+def _member_layouts(layout):
+    """Struct members that are structs or arrays of structs: name -> Layout."""
+    from .structs import Layout
+    return {f.name: f.sub for f in layout.fields
+            if f.kind in ("struct", "array", "vararray", "greedy") and isinstance(f.sub, Layout)}
+
+
+# display hints the tree view shows as the users' tools do (raw values stay in JSON)
+SHOW_HINTS = ("tc_handle", "tc_object_handle", "tc_info", "probability", "be32_hex",
+              "ethertype")
+
+
+def _hinted(hint, v, ctx=None):
+    """The text of value ``v`` under display ``hint``, or None for the default."""
+    if hint == "bytes" and isinstance(v, str):
+        return _bytes_text(v)
+    if not isinstance(v, int) or isinstance(v, bool):
+        return None
+    if hint == "tc_object_handle" and ctx is not None and ("tfilter" in ctx or "chain" in ctx):
+        return f"{v:#x}"                  # a filter handle: tc prints it in hex
+    if hint in ("tc_handle", "tc_object_handle"):
+        from .tc import handle_str
+        return handle_str(v)
+    if hint == "tc_info":
+        if ctx is None or "tfilter" not in ctx and "chain" not in ctx:
+            return None         # a qdisc's refcnt, a class's leaf: a plain number
+        from .tc import split_info
+        prio, proto = split_info(v)
+        return f"pref {prio} protocol {proto if isinstance(proto, str) else f'{proto:#06x}'}"
+    if hint == "probability":             # a fraction of UINT32_MAX (odp-util.c: "%.1f%%")
+        return f"{100.0 * v / 0xFFFFFFFF:.1f}%"
+    if hint == "be32_hex":                # a __be32 read in host order: tc prints ntohl()
+        return f"{int.from_bytes(v.to_bytes(4, 'little'), 'big'):08x}"
+    if hint == "ethertype":
+        from .packet import ethertype_name
+        name = ethertype_name(v)
+        return f"{name} ({v:#06x})" if name else f"{v:#06x}"
+    return None
+
+
+def _bytes_text(h: str) -> str:
+    """Hex text of bytes shown as bytes: ``[58 25 93]``."""
+    if len(h) % 2 or len(h) > 128:
+        return h
+    return "[" + " ".join(h[i:i + 2] for i in range(0, len(h), 2)) + "]"
 
 
 def format_attrs(d, cs, fam, indent="  ") -> list[str]:
@@ -76,8 +153,8 @@ def format_attrs(d, cs, fam, indent="  ") -> list[str]:
     lines = []
     for key, v in d.items():
         ca = cs.by_name.get(key) if cs is not None else None
-        if key in ("_flags", "_repeated", "_raw"):
-            continue                    # re-encoding bookkeeping, not content
+        if key in ("_flags", "_repeated", "_raw", "_header"):
+            continue                    # re-encoding bookkeeping / the nest header (shown)
         if ca is None:
             lines.append(f"{indent}{key}: {_value_line(v)}")
             continue
@@ -115,7 +192,8 @@ def _attr_lines(key, v, ca, sub, fam, indent):
             v = {k: verdict_name(x) if k in verdicts and isinstance(x, int) else x
                  for k, x in v.items()}
     if ca.kind == K_INT:
-        named = _named(fam, ca.enum, v)
+        named = _named(fam, ca.enum, v) or (_hinted(ca.hint, v) if ca.hint in SHOW_HINTS
+                                            else None)
         if named is None and "flags" in key and isinstance(v, int):
             named = hex(v)
         return [f"{indent}{key}: {named or _scalar(v)}"]
@@ -132,10 +210,14 @@ def _attr_lines(key, v, ca, sub, fam, indent):
                 out.extend(format_attrs(x, sub, fam, indent + "    ") if isinstance(x, dict)
                            else [f"{indent}    {_value_line(x)}"])
         return out
+    if ca.kind == K_STRUCT and isinstance(v, dict) and ca.layout is not None:
+        return [f"{indent}{key}: {{{_struct_line(v, ca.layout)}}}"]
+    if isinstance(v, str) and ca.kind == K_BINARY and ca.hint in (None, "hex"):
+        return [f"{indent}{key}: {_bytes_text(v)}"]
     if isinstance(v, dict) and sub is not None:
         out = [f"{indent}{key}:"]
         if "_header" in v:
-            out.append(f"{indent}  header: {_struct_line(v['_header'])}")
+            out.append(f"{indent}  header: {_struct_line(v['_header'], ca.header)}")
         out.extend(format_attrs(v, sub, fam, indent + "  "))
         return out
     if isinstance(v, (list, dict)) and ca.kind == K_INDEXED:
@@ -182,17 +264,28 @@ def format_message(m) -> str:
         title += f" [{direction}]"
     lines = [title]
     if m.header:
-        lines.append("  header: " + _header_line(m.header, fam))
+        lines.append("  header: " + _header_line(m.header, fam, _header_layout(m), str(m.type)))
     lines.extend(format_attrs(m.attrs, m._set, fam))
     if m.payload:
         lines.append(f"  payload: {m.payload}")
     return "\n".join(lines)
 
 
-def _header_line(h, fam):
+def _header_layout(m):
+    cf, cm = getattr(m, "_cf", None), getattr(m, "_cmd", None)
+    if cm is not None and getattr(cm, "header", None) is not None:
+        return cm.header
+    return getattr(cf, "header", None) if cf is not None else None
+
+
+def _header_line(h, fam, layout=None, ctx=None):
+    hints = _member_hints(layout) if layout is not None else {}
     parts = []
     for k, v in h.items():
-        if isinstance(v, dict):
+        text = _hinted(hints.get(k), v, ctx) if k in hints else None
+        if text is not None:
+            parts.append(f"{k}={text}")
+        elif isinstance(v, dict):
             parts.append(f"{k}={{{_struct_line(v)}}}")
         elif "flags" in k and isinstance(v, int):
             parts.append(f"{k}={v:#x}")

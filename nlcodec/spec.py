@@ -47,7 +47,7 @@ ALL_TYPES = INT_TYPES + (
 )
 DISPLAY_HINTS = (None, "mac", "ipv4", "ipv6", "ip", "uuid", "hex",
                  # shown differently by the tree view (nlcodec/show.py) only; codec: as hex/int
-                 "packet")
+                 "packet", "ethertype", "probability")
 
 
 def uapi_name_to_ours(full: str, prefix: str) -> str:

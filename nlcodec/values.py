@@ -49,6 +49,8 @@ TEXT_OF = {
     None: _hex,
     "hex": _hex,
     "packet": _hex,          # a network frame: hex here, summarised by nlcodec/show.py
+    "ethertype": _hex,       # ints shown by name / as percent by the tree view only
+    "probability": _hex,
     "mac": _mac,
     "ipv4": ip_text,
     "ipv6": ip_text,

@@ -2,7 +2,16 @@
 dump attributes they can carry.  Control messages (NOOP, ERROR, DONE,
 OVERRUN) are handled by ``nlcodec.message``; this family only names the sets."""
 
+from construct import Int16un, Int32un, Struct
+
 from nlcodec.spec import Attr, AttrSet, Enum, Family
+
+# linux/netlink.h headers, for text that names their members (gdb's
+# ``p/x *nlh`` prints ``{nlmsg_len = 0x5c, nlmsg_type = 0x10, ...}``)
+nlmsghdr = Struct("nlmsg_len" / Int32un, "nlmsg_type" / Int16un, "nlmsg_flags" / Int16un,
+                  "nlmsg_seq" / Int32un, "nlmsg_pid" / Int32un)
+nlattr = Struct("nla_len" / Int16un, "nla_type" / Int16un)
+NAMED_STRUCTS = {"nlmsghdr": nlmsghdr, "nlattr": nlattr}
 
 ext_ack_attrs = AttrSet("ext_ack_attrs", [
     Attr(0, "unused", "binary"),

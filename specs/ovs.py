@@ -71,7 +71,7 @@ nsh_key_md1 = Struct("context" / Array(4, Int32ub))
 # struct erspan_metadata (linux/erspan.h): int version; union {__be32 index; md2}
 erspan_metadata = Struct("version" / Int32sn, "u" / Bytes(8) * "hex")
 
-action_push_vlan = Struct("tpid" / Int16ub, "tci" / Int16ub)
+action_push_vlan = Struct("tpid" / Int16ub * "ethertype", "tci" / Int16ub)
 action_hash = Struct("hash_alg" / Int32un, "hash_basis" / Int32un)
 action_push_mpls = Struct("lse" / Int32ub, "ethertype" / Int16ub, Padding(2))
 action_add_mpls = Struct("lse" / Int32ub, "ethertype" / Int16ub, "tun_flags" / Int16un)
@@ -85,7 +85,7 @@ zone_limits = Struct("limits" / GreedyRange(zone_limit))
 # included) that starts a sample action in sw_flow_actions; the three bytes
 # after "exec" are struct padding copied from the kernel stack
 sample_arg_nla = Struct("nla_len" / Int16un, "nla_type" / Int16un, "exec" / Int8ul,
-                        "pad" / Bytes(3) * "hex", "probability" / Int32un)
+                        "pad" / Bytes(3) * "hex", "probability" / Int32un * "probability")
 check_pkt_len_arg = Struct("pkt_len" / Int16un, "exec_for_greater" / Int8ul,
                            "exec_for_lesser_equal" / Int8ul)
 
@@ -253,7 +253,7 @@ clone_attrs_kernel = AttrSet("clone_attrs_kernel",
                              prefix="OVS_ACTION_ATTR_", uapi_header=H)
 
 sample_attrs = AttrSet("sample_attrs", [
-    Attr(1, "probability", "u32"),
+    Attr(1, "probability", "u32", display="probability"),
     Attr(2, "actions", "nest", nested="action_attrs"),
 ], prefix="OVS_SAMPLE_ATTR_", uapi_header=H)
 

@@ -24,7 +24,7 @@ psample_attrs = AttrSet("psample_attrs", [
     Attr(11, "out_tc_occ", "u64"),           # bytes
     Attr(12, "latency", "u64"),              # nanoseconds
     Attr(13, "timestamp", "u64"),            # nanoseconds
-    Attr(14, "proto", "u16"),
+    Attr(14, "proto", "u16", display="ethertype"),
     Attr(15, "user_cookie", "binary", display="hex"),
     Attr(16, "sample_probability", "flag"),  # sample_rate is a probability (0..U32_MAX)
 ], prefix="PSAMPLE_ATTR_", uapi_header=H)

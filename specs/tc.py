@@ -22,8 +22,9 @@ from .tc_actions import bitfield32, rate_table, tc_ratespec
 
 # tcm_info: a qdisc's refcnt, a class's leaf qdisc handle, or a filter's
 # priority << 16 | htons(protocol) (nlcodec.tc.filter_info / split_info)
-tcmsg = Struct("family" / Int8ul, Padding(3), "ifindex" / Int32sn, "handle" / Int32un,
-               "parent" / Int32un, "info" / Int32un)
+tcmsg = Struct("family" / Int8ul, Padding(3), "ifindex" / Int32sn,
+               "handle" / Int32un * "tc_object_handle", "parent" / Int32un * "tc_handle",
+               "info" / Int32un * "tc_info")
 tcamsg = Struct("family" / Int8ul, Padding(3))
 
 # -- statistics (linux/gen_stats.h, linux/pkt_sched.h) ---------------------------

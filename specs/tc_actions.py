@@ -49,7 +49,9 @@ tc_connmark = Struct(*TC_GEN, "zone" / Int16un, Padding(2))
 tc_ife = Struct(*TC_GEN, "flags" / Int16un, Padding(2))
 tc_skbmod = Struct(*TC_GEN, Padding(4), "flags" / Int64un)   # __u64 aligned to 8
 
-tc_pedit_key = Struct("mask" / Int32un, "val" / Int32un, "off" / Int32un, "at" / Int32un,
+# mask and val are __be32: tc prints ntohl() of them (m_pedit.c print_pedit)
+tc_pedit_key = Struct("mask" / Int32un * "be32_hex", "val" / Int32un * "be32_hex",
+                      "off" / Int32un, "at" / Int32un,
                       "offmask" / Int32un, "shift" / Int32un)
 tc_pedit_sel = Struct(*TC_GEN, "nkeys" / Int8ul, "flags" / Int8ul, Padding(2),
                       "keys" / Array(this.nkeys, tc_pedit_key))

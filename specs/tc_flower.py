@@ -40,7 +40,7 @@ flower_attrs = AttrSet("flower_attrs", [
     _mac(5, "key_eth_dst_mask"),
     _mac(6, "key_eth_src"),
     _mac(7, "key_eth_src_mask"),
-    _be16(8, "key_eth_type"),
+    Attr(8, "key_eth_type", "u16", byte_order="big", display="ethertype"),
     Attr(9, "key_ip_proto", "u8"),
     _be32(10, "key_ipv4_src", "ipv4"),
     _be32(11, "key_ipv4_src_mask", "ipv4"),
@@ -57,7 +57,7 @@ flower_attrs = AttrSet("flower_attrs", [
     Attr(22, "flags", "u32", enum="cls_flags"),
     Attr(23, "key_vlan_id", "u16"),               # host order (nla_get_u16)
     Attr(24, "key_vlan_prio", "u8"),
-    _be16(25, "key_vlan_eth_type"),
+    Attr(25, "key_vlan_eth_type", "u16", byte_order="big", display="ethertype"),
     _be32(26, "key_enc_key_id"),
     _be32(27, "key_enc_ipv4_src", "ipv4"),
     _be32(28, "key_enc_ipv4_src_mask", "ipv4"),
@@ -111,7 +111,7 @@ flower_attrs = AttrSet("flower_attrs", [
     Attr(76, "key_ip_ttl_mask", "u8"),
     Attr(77, "key_cvlan_id", "u16"),              # host order
     Attr(78, "key_cvlan_prio", "u8"),
-    _be16(79, "key_cvlan_eth_type"),
+    Attr(79, "key_cvlan_eth_type", "u16", byte_order="big", display="ethertype"),
     Attr(80, "key_enc_ip_tos", "u8"),
     Attr(81, "key_enc_ip_tos_mask", "u8"),
     Attr(82, "key_enc_ip_ttl", "u8"),

@@ -81,7 +81,19 @@ def test_errors_are_one_line(args, words):
 
 def test_decode_garbage_is_a_clear_error(tmp_path):
     p = tmp_path / "bad.bin"
-    p.write_bytes(b"\x30\0\0\0\x10\0" + b"\0" * 10)      # nlmsg_len 48 > 16 bytes
+    p.write_bytes(b"\x30\0\0\0\x10\0" + b"\0" * 5)       # 11 bytes: not even a header
     r = run("decode", "--raw", str(p))
     assert r.returncode == 1
-    assert b"overruns" in r.stderr and b"0x0" in r.stderr
+    assert b"no netlink message header" in r.stderr and b"0x0" in r.stderr
+
+
+def test_decode_header_only_is_shown_with_its_cut(tmp_path):
+    """issue 16: a dump of just the nlmsghdr (nlmsg_len 48 > 16 bytes) prints
+    the header, type and flags by name, and says where the dump ends."""
+    p = tmp_path / "hdr.bin"
+    p.write_bytes(b"\x30\0\0\0\x10\0\x05\0" + b"\0" * 8)   # RTM_NEWLINK, request|ack
+    r = run("decode", "--raw", str(p))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"nlmsghdr len=48 type=newlink (16) flags=request,ack (0x5) seq=0 pid=0\n"
+    assert b"the dump ends after the header of message 1 (newlink) at byte 0: 16 of its 48" \
+        in r.stderr

@@ -8,18 +8,16 @@ print are the expected values.  The numbers in specs/packet.py are checked
 against the installed UAPI headers."""
 
 import json
-import os
 import shutil
 import socket
 import struct
-import subprocess
-import sys
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from nlcodec import packet
-from tshark_view import TSHARK, flat_fields, tshark_json, _get
+from cprobe import c_values
+from tshark_view import TSHARK, frames
 
 needs_tshark = pytest.mark.skipif(TSHARK is None, reason="needs tshark")
 
@@ -193,15 +191,6 @@ def _ours_fields(d):
     return out
 
 
-def _tshark_fields(path):
-    out = []
-    for pkt in tshark_json(path):
-        layers = _get(_get(pkt, "_source"), "layers")
-        out.append(flat_fields([(n, ly) for n, ly in layers if n != "frame"
-                                and isinstance(ly, list)]))
-    return out
-
-
 @needs_tshark
 def test_summaries_match_tshark(tmp_path):
     names = list(FRAMES) + list(TRUNCATED)
@@ -209,7 +198,7 @@ def test_summaries_match_tshark(tmp_path):
                                                      TRUNCATED.values()]
     path = tmp_path / "frames.pcap"
     write_pcap(path, recs)
-    theirs = _tshark_fields(path)
+    theirs = frames(path)
     assert len(theirs) == len(recs)
     for name, (data, _), tf in zip(names, recs, theirs):
         ours = _ours_fields(packet.dissect(data))
@@ -247,7 +236,7 @@ def test_never_raises(junk, frame):
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
-def test_numbers_match_uapi_headers(tmp_path):
+def test_numbers_match_uapi_headers():
     """ETH_P_*, IPPROTO_*, ARPOP_*, ICMP_* and ICMPV6_* of specs/packet.py
     against the installed headers, compiled with gcc."""
     S = packet._spec()
@@ -260,13 +249,6 @@ def test_numbers_match_uapi_headers(tmp_path):
             if suffix is not None:
                 checks.append((enum.prefix + suffix, value))
     checks += [("ARPHRD_ETHER", S.ARPHRD_ETHER), ("ETH_P_802_3_MIN", S.ETH_P_802_3_MIN)]
-    src = tmp_path / "p.c"
-    src.write_text("#include <stdio.h>\n#include <sys/socket.h>\n#include <linux/if_ether.h>\n"
-                   "#include <linux/if_arp.h>\n#include <linux/in.h>\n#include <linux/in6.h>\n#include <linux/icmp.h>\n"
-                   "#include <linux/icmpv6.h>\nint main(void) {\n"
-                   + "".join(f'printf("%ld\\n", (long)({n}));\n' for n, _ in checks)
-                   + "return 0; }\n")
-    exe = tmp_path / "p"
-    subprocess.run(["gcc", "-o", str(exe), str(src)], check=True)
-    got = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split()
-    assert [(n, int(g)) for (n, _), g in zip(checks, got)] == checks
+    got = c_values(["linux/if_ether.h", "linux/if_arp.h", "linux/in.h", "linux/in6.h",
+                    "linux/icmp.h", "linux/icmpv6.h"], [n for n, _ in checks])
+    assert [(n, got[n]) for n, _ in checks] == checks

@@ -13,7 +13,7 @@ import pytest
 
 import nlcodec
 from nlcodec import cli
-from tshark_view import TSHARK, flat_fields, tshark_json, _get
+from tshark_view import TSHARK, frames
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
@@ -61,18 +61,13 @@ def frame(m):
     return bytes.fromhex(m["data"])
 
 
-def tshark_frames(tmp_path, frames):
+def tshark_frames(tmp_path, records):
     path = tmp_path / "s.pcap"
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for i, (data, orig) in enumerate(frames):
+        for i, (data, orig) in enumerate(records):
             f.write(struct.pack("<IIII", i, 0, len(data), orig) + data)
-    out = []
-    for pkt in tshark_json(path):
-        layers = _get(_get(pkt, "_source"), "layers")
-        out.append(dict(flat_fields([(n, ly) for n, ly in layers
-                                     if n != "frame" and isinstance(ly, list)])))
-    return out
+    return [dict(f) for f in frames(path)]
 
 
 @pytest.mark.skipif(TSHARK is None, reason="needs tshark")

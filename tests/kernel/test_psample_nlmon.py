@@ -13,17 +13,22 @@ from ktutil import sh
 INGRESS = 0xFFFFFFF2
 
 
-def test_psample_matchall_sample(netns, enter):
-    """kl0 -> kl1 (veth); kl1 ingress: matchall action sample rate 1 group 5.
-    nlcodec subscribes to psample "packets" and gets every frame with the
-    right group, rate, in-interface and bytes."""
-    ns = netns
+def veth_sampled(ns, *sample_args):
+    """veth kl0 -> kl1 in ``ns``; kl1's ingress: matchall, action sample rate 1 ..."""
     sh("ip", "-n", ns, "link", "add", "kl0", "type", "veth", "peer", "name", "kl1")
     sh("ip", "-n", ns, "link", "set", "kl0", "up")
     sh("ip", "-n", ns, "link", "set", "kl1", "up")
     sh("tc", "-n", ns, "qdisc", "add", "dev", "kl1", "clsact")
     sh("tc", "-n", ns, "filter", "add", "dev", "kl1", "ingress", "matchall", "action",
-       "sample", "rate", "1", "group", "5")
+       "sample", "rate", "1", *sample_args)
+
+
+def test_psample_matchall_sample(netns, enter):
+    """kl0 -> kl1 (veth); kl1 ingress: matchall action sample rate 1 group 5.
+    nlcodec subscribes to psample "packets" and gets every frame with the
+    right group, rate, in-interface and bytes."""
+    ns = netns
+    veth_sampled(ns, "group", "5")
     iif = json.loads(sh("ip", "-n", ns, "-j", "link", "show", "kl1"))[0]["ifindex"]
     frames = [b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00" + bytes([0x45]) +
               bytes([i]) * 45 for i in range(3)]
@@ -94,12 +99,7 @@ def test_psample_command_prints_packet_summaries(netns, enter):
     samples UDP frames packed by hand (RFC 791/768 headers); each sample line
     is followed by the frame's summary with the addresses and ports sent."""
     ns = netns
-    sh("ip", "-n", ns, "link", "add", "kl0", "type", "veth", "peer", "name", "kl1")
-    sh("ip", "-n", ns, "link", "set", "kl0", "up")
-    sh("ip", "-n", ns, "link", "set", "kl1", "up")
-    sh("tc", "-n", ns, "qdisc", "add", "dev", "kl1", "clsact")
-    sh("tc", "-n", ns, "filter", "add", "dev", "kl1", "ingress", "matchall", "action",
-       "sample", "rate", "1", "group", "7", "trunc", "60")
+    veth_sampled(ns, "group", "7", "trunc", "60")
 
     def frame(i):
         udp = struct.pack(">HHHH", 1000 + i, 2000, 8 + 40, 0) + bytes(40)
