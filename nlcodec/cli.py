@@ -74,14 +74,12 @@ def cmd_decode(args):
         args.protocol = "route"
     if args.file == "-":
         data = sys.stdin.buffer.read()
-        path = None
     else:
         try:
             with open(args.file, "rb") as f:
                 data = f.read()
         except OSError as e:
             raise CliError(f"cannot read {args.file}: {e.strerror}") from None
-        path = args.file
     families = _families_map(args.genl_id)
     if data[:4] in PCAP_MAGICS and not args.hex:
         return decode_capture(args, data, families)
