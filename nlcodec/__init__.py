@@ -38,10 +38,13 @@ def __getattr__(name):
     if name == "decode_dump":          # memory/hex dumps "as" what they are (nlcodec/dumps.py)
         from .dumps import decode_dump
         return decode_dump
+    if name in ("Template", "Rows"):
+        from . import template as _t
+        return getattr(_t, name)
     if name == "CaptureDecoder":
         from .capture import CaptureDecoder
         return CaptureDecoder
-    if name in ("ynl", "ovs", "tc", "aio", "hexdump", "netns", "packet", "dumps"):
+    if name in ("ynl", "ovs", "tc", "aio", "hexdump", "netns", "packet", "dumps", "template"):
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'nlcodec' has no attribute {name!r}")

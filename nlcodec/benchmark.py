@@ -13,6 +13,8 @@ Measurements (each per backend, references beside them in the same run):
 - ``socket``: in a private network namespace (root): route add with
   ``do_many`` beside ``ip -batch`` and pyroute2, route dump+decode beside
   ``ip route show`` and pyroute2, a link dump of 200 veths;
+- ``template``: user CPU per flower filter of bulk requests from a template
+  and from dicts, beside ``tc -b`` (see ``nlcodec/bench_template.py``);
 - ``capture``: a pcap decoded to JSON, in process and as ``nlcodec decode
   --json``, beside ``tshark -T json``.
 
@@ -744,6 +746,11 @@ TARGETS = [
      (("routes", "route_add", "native"), ("routes", "route_add", "ip -batch"))),
     ("flower encode, us (native)", "<=", 5.0, (("flower", "encode", "native"), None)),
     ("flower encode, us (pure)", "<=", 20.0, (("flower", "encode", "pure"), None)),
+    ("flower template, user us/filter (native)", "<=", 1.5,
+     (("flower", "template", "native"), None)),
+    ("flower template, user us/filter (pure)", "<=", 5.0, (("flower", "template", "pure"), None)),
+    ("flower template vs tc -b, user CPU", ">=", 2.0,
+     (("flower", "template", "native"), ("flower", "template", "tc -b"))),
     ("capture to JSON vs tshark", ">=", 3.0,
      (("*", "capture_json_cli", "native"), ("*", "capture_json_cli", "tshark"))),
     ("real tc requests, encode from dict, us (native)", "<=", 8.0,
@@ -809,6 +816,9 @@ def run(kinds=("decode",), backend_names=("native", "pure"), input_path=None,
             results += bench_cli(progress)
         if "socket" in kinds:
             results += bench_socket(backend_names, progress, n_routes, n_veths)
+        if "template" in kinds:
+            from .bench_template import bench_template
+            results += bench_template(backend_names, progress)
         if "capture" in kinds:
             with tempfile.TemporaryDirectory() as tmp:
                 path = pcap_path or (input_path if input_path and open(input_path, "rb").read(4)
@@ -847,7 +857,7 @@ def format_table(report) -> str:
         lines.append("")
         for t in report["targets"]:
             lines.append(f"{'met ' if t['met'] else 'MISS'}  {t['target']}: {t['value']:,.2f} "
-                         f"(target {t['op']} {t['goal']:,.0f})")
+                         f"(target {t['op']} {t['goal']:,g})")
     return "\n".join(lines)
 
 

@@ -357,8 +357,9 @@ def build_parser():
 
     b = sub.add_parser("bench", help="measure encode/decode/socket throughput on this machine")
     b.add_argument("what", nargs="?", default="decode",
-                   choices=("decode", "encode", "socket", "capture", "cli", "all"),
-                   help="what to measure (cli: whole-process times beside tshark and ip -j)")
+                   choices=("decode", "encode", "socket", "capture", "cli", "template", "all"),
+                   help="what to measure (cli: whole-process times beside tshark and ip -j; "
+                        "template: bulk flower requests beside tc -b)")
     b.add_argument("--backend", choices=("native", "pure"))
     b.add_argument("--input", metavar="FILE", help="your own messages: raw, pcap or hex dump")
     b.add_argument("--min-time", type=float, default=0.3, help="seconds per measurement")

@@ -1008,6 +1008,14 @@ class Socket:
         seq = base
         echo = set()                # seqs sent with NLM_F_ECHO (see _replies)
         last_ty = tpl = None
+        fill = getattr(it, "nl_fill", None)     # nlcodec.template.Rows: whole windows
+        if fill is not None:
+            batch = fill(seq, port, add, window, max_bytes)
+            tpls = [self.template(it.template.type_name, family)] * len(batch)
+            if it.template.flags & _m.NLM_F_ECHO:
+                echo.update(range(seq, seq + len(batch)))
+            seq += len(batch)
+            it = ()
         for r in it:
             tr = type(r)
             if tr is bytes or tr is bytearray or tr is memoryview:
