@@ -133,8 +133,9 @@ def bench_template(backend_names, progress, n=100_000, repeat=3):
                     assert got == n, (bench, got)
                     times.append(dt)
                     up((k + 1) / repeat)
-                results.append(_result("flower", bench, be, n, statistics.median(times),
-                                       cpu="user"))
+                # getrusage counts in ticks: a tiny run can read 0
+                results.append(_result("flower", bench, be, n,
+                                       max(statistics.median(times), 1e-6), cpu="user"))
     if os.geteuid() != 0:
         results.append(_error("flower", "template", "tc -b", "needs root (network namespace)"))
         return results
@@ -142,7 +143,7 @@ def bench_template(backend_names, progress, n=100_000, repeat=3):
         up = progress.start(f"flower x{n}: tc -b")
         user, got, refused = run_tc(n)
         up(1.0)
-        results.append(_result("flower", "template", "tc -b", got, user, cpu="user",
+        results.append(_result("flower", "template", "tc -b", got, max(user, 1e-6), cpu="user",
                                kernel_refused=refused))
     except (OSError, subprocess.CalledProcessError) as e:
         results.append(_error("flower", "template", "tc -b", e))

@@ -355,6 +355,9 @@ def build_parser():
     c.add_argument("--json", action="store_true")
     c.set_defaults(fn=cmd_spec)
 
+    from . import cli_tcbatch
+    cli_tcbatch.add_parser(sub)
+
     b = sub.add_parser("bench", help="measure encode/decode/socket throughput on this machine")
     b.add_argument("what", nargs="?", default="decode",
                    choices=("decode", "encode", "socket", "capture", "cli", "template", "all"),

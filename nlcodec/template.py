@@ -156,6 +156,13 @@ class Template:
         return self._in_set(cs, self.attrs, buf, start, len(buf), comps[1:], where)
 
     def _member(self, layout, base, comps, where):
+        if len(comps) == 3 and isinstance(comps[1], int) and layout.variable \
+                and layout.variable[0].name == comps[0] \
+                and isinstance(layout.variable[0].sub, type(layout)) \
+                and layout.variable[0].sub.is_fixed:
+            # an element of the array after the fixed part (tc_u32_sel.keys[i].val)
+            sub = layout.variable[0].sub
+            return self._member(sub, base + layout.size + comps[1] * sub.size, comps[2:], where)
         if len(comps) != 1:
             raise EncodeError(f"hole {where}: a struct member is a leaf")
         off = base

@@ -192,7 +192,7 @@ def test_do_many_streams_rows_lazily():
 def test_bench_template_reports_tc_beside():
     from nlcodec import bench_template as bt
     from nlcodec.benchmark import _Progress, targets
-    res = bt.bench_template(("native",), _Progress(False), n=300, repeat=1)
+    res = bt.bench_template(("native",), _Progress(False), n=3000, repeat=1)
     got = {(r["bench"], r["backend"]) for r in res if "us_per_message" in r}
     assert {("template", "native"), ("dicts+window", "native"), ("template", "tc -b")} <= got
     assert any(t["target"].startswith("flower template") for t in targets(res))

@@ -137,7 +137,9 @@ def parse_parent(text, *, filter: bool = False) -> int:
 
 # tc's protocol names (iproute2 ll_proto), read case-insensitively
 _ETH_P_NAMES = {0x0003: "all", 0x0800: "ip", 0x86DD: "ipv6", 0x0806: "arp", 0x8100: "802.1Q",
-                0x88A8: "802.1ad", 0x8847: "mpls_uc", 0x8848: "mpls_mc", 0x8035: "rarp"}
+                0x88A8: "802.1ad", 0x8847: "mpls_uc", 0x8848: "mpls_mc", 0x8035: "rarp",
+                0x8864: "ppp_ses", 0x8863: "ppp_disc", 0x6558: "teb", 0x88CC: "LLDP",
+                0x0060: "loop", 0x0004: "802_2", 0x0001: "802_3"}
 _ETH_P = {v.lower(): k for k, v in _ETH_P_NAMES.items()}
 
 

@@ -1,0 +1,669 @@
+"""Filter kinds of ``nlcodec.tc.parse``: flower (tc/f_flower.c
+flower_parse_opt) and matchall (tc/f_matchall.c matchall_parse_opt), in
+iproute2 6.1's reading: same keywords and prefixes, attribute order,
+defaults and checks."""
+
+from __future__ import annotations
+
+import socket
+
+from .actions import parse_actions
+from .consts import enum
+from .words import (Node, classid, get_uint, mac, matches, prefix, prefix_mask, strtoul)
+
+ETH_P_IP, ETH_P_IPV6, ETH_P_ARP, ETH_P_RARP = 0x0800, 0x86DD, 0x0806, 0x8035
+ETH_P_8021Q, ETH_P_8021AD, ETH_P_MPLS_UC, ETH_P_MPLS_MC = 0x8100, 0x88A8, 0x8847, 0x8848
+ETH_P_ALL = 0x0003
+IPPROTO = {"tcp": 6, "udp": 17, "sctp": 132, "icmp": 1, "icmpv6": 58}
+# tc's words for TCA_CLS_FLAGS_*, TCA_FLOWER_KEY_CT_FLAGS_* (in f_flower.c's
+# flower_ct_states order) and TCA_FLOWER_KEY_FLAGS_* (flags_str)
+_CT_WORDS = (("trk", "tracked"), ("new", "new"), ("est", "established"), ("rel", "related"),
+             ("inv", "invalid"), ("rpl", "reply"))
+_IP_FLAG_WORDS = {"frag": "is_fragment", "firstfrag": "frag_is_first"}
+
+
+def _cls(name):
+    return enum("cls_flags")[name]
+
+
+def _handle32(w, hnode, ctx):
+    """flower: get_u32(handle, 0) into tcm_handle."""
+    at = ctx["handle"]
+    if at is None:
+        return
+    save = w.i
+    w.i = at
+    w.value(hnode, lambda s: {"handle": get_uint(s, 32, 0)}, "handle")
+    w.i = save
+
+
+def _split_mask(s):
+    v, slash, m = s.partition("/")
+    return v, (m if slash else None)
+
+
+# -- value converters (word -> {attr: value}) ------------------------------------------
+
+
+def _eth_addr(key, mkey):
+    def fn(s):
+        v, m = _split_mask(s)
+        out = {key: mac(v).hex(":")}
+        if m is None:
+            out[mkey] = "ff:ff:ff:ff:ff:ff"
+        elif m.isdigit():
+            bits = strtoul(m, 10)
+            if bits > 48:
+                raise ValueError("mask too long")
+            out[mkey] = prefix_mask(6, bits).hex(":")
+        else:
+            out[mkey] = mac(m).hex(":")
+        return out
+    return fn
+
+
+def _ip_addr(keys4, keys6, family):
+    def fn(s):
+        fam, b, bits = prefix(s, family)
+        k, mk = keys4 if fam == socket.AF_INET else keys6
+        if k is None:
+            raise ValueError("not an IPv4 address")
+        return {k: socket.inet_ntop(fam, b),
+                mk: socket.inet_ntop(fam, prefix_mask(len(b), bits))}
+    return fn
+
+
+def _u8_masked(key, mkey, names=None, check=None):
+    """flower_parse_u8: value (decimal or a name) [/mask], mask 0xff."""
+    def fn(s):
+        v, m = _split_mask(s)
+        if names and v in names:
+            x = names[v]
+        else:
+            x = get_uint(v, 8, 10)
+        if check and not check(x):
+            raise ValueError("not allowed")
+        return {key: x, mkey: 0xFF if m is None else get_uint(m, 8, 10)}
+    return fn
+
+
+def _tos_ttl(key, mkey):
+    """flower_parse_ip_tos_ttl: decimal, else hex; mask hex, 0xff."""
+    def fn(s):
+        v, m = _split_mask(s)
+        try:
+            x = get_uint(v, 8, 10)
+        except ValueError:
+            x = get_uint(v, 8, 16)
+        return {key: x, mkey: 0xFF if m is None else get_uint(m, 8, 16)}
+    return fn
+
+
+def _u16_masked(key, mkey):
+    def fn(s):
+        v, m = _split_mask(s)
+        return {key: get_uint(v, 16, 0), mkey: 0xFFFF if m is None else get_uint(m, 16, 0)}
+    return fn
+
+
+def _u32_masked(key, mkey):
+    def fn(s):
+        v, m = _split_mask(s)
+        return {key: get_uint(v, 32, 0), mkey: 0xFFFFFFFF if m is None else get_uint(m, 32, 0)}
+    return fn
+
+
+def _ct_state(s):
+    flags = mask = 0
+    i = 0
+    while i < len(s):
+        sign = s[i]
+        if sign not in "+-":
+            raise ValueError("expected + or -")
+        for name, spec_name in _CT_WORDS:
+            bit = enum("flower_key_ct_flags")[spec_name]
+            if s.startswith(name, i + 1):
+                if sign == "+":
+                    flags |= bit
+                mask |= bit
+                i += len(name) + 1
+                break
+        else:
+            raise ValueError("unknown state")
+    return {"key_ct_state": flags, "key_ct_state_mask": mask}
+
+
+def _ct_labels(s):
+    v, m = _split_mask(s)
+    if len(v) > 32 or (m is not None and len(m) > 32):
+        raise ValueError("at most 16 bytes")
+    lab = bytes.fromhex(v[:len(v) // 2 * 2])
+    mask = bytes.fromhex(m[:len(m) // 2 * 2]) if m is not None else b"\xff" * 16
+    return {"key_ct_labels": lab.hex(), "key_ct_labels_mask": mask.hex()}
+
+
+def _tcp_flags(s):
+    v, m = _split_mask(s)
+    x = get_uint(v, 16, 16)
+    y = 0xFFF if m is None else get_uint(m, 16, 16)
+    if x & ~0xFFF or y & ~0xFFF:
+        raise ValueError("more than 12 bits")
+    return {"key_tcp_flags": x, "key_tcp_flags_mask": y}
+
+
+def _port(endpoint, ip_proto):
+    """flower_parse_port: PORT, MIN-MAX, or PORT/MASK."""
+    names = {6: "tcp", 17: "udp", 132: "sctp"}
+
+    def fn(s):
+        proto = names.get(ip_proto)
+        lo, dash, hi = s.partition("-")
+        ranged = False
+        try:
+            a = get_uint(lo, 16, 10)
+            b = get_uint(hi, 16, 10) if dash else 0
+            ranged = True
+        except ValueError:
+            if "/" not in s:
+                raise ValueError("bad port") from None
+        if ranged and a and b:
+            if b <= a:
+                raise ValueError("max port must be greater than min port")
+            if proto is None:
+                raise ValueError("ports need ip_proto tcp, udp or sctp")
+            return {f"key_port_{endpoint}_min": a, f"key_port_{endpoint}_max": b}
+        if proto is None:
+            raise ValueError("ports need ip_proto tcp, udp or sctp")
+        if ranged and a and not b:
+            return {f"key_{proto}_{endpoint}": a}
+        if not ranged:
+            v, m = _split_mask(s)
+            return {f"key_{proto}_{endpoint}": get_uint(v, 16, 0),
+                    f"key_{proto}_{endpoint}_mask": get_uint(m, 16, 0)}
+        raise ValueError("bad port")
+    return fn
+
+
+def _key_id(s):
+    return {"key_enc_key_id": get_uint(s, 32, 10)}
+
+
+def _enc_port(s):
+    return {"key_enc_udp_dst_port": get_uint(s, 16, 10)}
+
+
+def _ip_flags(s, state):
+    for tok in s.split("/"):
+        no = tok.startswith("no")
+        name = tok[2:] if no else tok
+        bit = enum("flower_key_flags").get(_IP_FLAG_WORDS.get(name, "-"))
+        if bit is None:
+            raise ValueError(f"unknown ip flag {tok!r}")
+        if no:
+            state["mtf"] &= ~bit
+        else:
+            state["mtf"] |= bit
+        state["mask"] |= bit
+
+
+def _vlan_ok(ethertype, good_num):
+    return ethertype in (ETH_P_8021Q, ETH_P_8021AD) or good_num
+
+
+def _eth_type(s):
+    from .words import eth_proto
+    return eth_proto(s)
+
+
+# -- flower ------------------------------------------------------------------------------
+
+
+def flower(w, hnode, anode, ctx, resolve):
+    _handle32(w, hnode, ctx)
+    tc_proto = ctx["protocol"]
+    opts = anode.child("options")
+    o = opts.d
+    st = {"eth_type": tc_proto, "vlan_ethtype": 0, "nvlans": 0, "ip_proto": 0xFF,
+          "flags": 0, "mtf": 0, "mask": 0, "mpls": None}
+    if not w.more():
+        return _flower_done(o, st, tc_proto)
+    while w.more():
+        at = w.i
+        word = w.next()
+        et = st["eth_type"]
+        if matches(word, "classid") or matches(word, "flowid"):
+            w.value(opts, lambda s: {"classid": classid(s)}, "classid")
+        elif matches(word, "hw_tc"):
+            parent = ctx["parent"] & 0xFFFF0000
+
+            def hw(s, parent=parent):
+                n = strtoul(s, 0)
+                if n >= 16:
+                    raise ValueError("TC index exceeds max range")
+                return {"classid": parent | ((n + 0xFFE0) & 0xFFFF)}
+            w.value(opts, hw, "hw_tc")
+        elif matches(word, "ip_flags"):
+            at2 = w.i
+            s = w.need("ip_flags")
+            try:
+                _ip_flags(s, st)
+            except ValueError as e:
+                raise w.error(f"bad ip_flags: {e}", at2) from None
+        elif matches(word, "verbose"):
+            st["flags"] |= _cls("verbose")
+        elif matches(word, "skip_hw"):
+            st["flags"] |= _cls("skip_hw")
+        elif matches(word, "skip_sw"):
+            st["flags"] |= _cls("skip_sw")
+        elif matches(word, "ct_state"):
+            w.value(opts, _ct_state, "ct_state")
+        elif matches(word, "ct_zone"):
+            w.value(opts, _u16_masked("key_ct_zone", "key_ct_zone_mask"), "ct_zone")
+        elif matches(word, "ct_mark"):
+            w.value(opts, _u32_masked("key_ct_mark", "key_ct_mark_mask"), "ct_mark")
+        elif matches(word, "ct_label"):
+            w.value(opts, _ct_labels, "ct_label")
+        elif matches(word, "indev"):
+            w.value(opts, lambda s: {"indev": _ifname(s)}, "indev")
+        elif word == "num_of_vlans":
+            got = w.value(opts, lambda s: {"key_num_of_vlans": get_uint(s, 8, 10)},
+                          "num_of_vlans")
+            st["nvlans"] = got["key_num_of_vlans"]
+        elif matches(word, "vlan_id"):
+            _need(w, _vlan_ok(tc_proto, st["nvlans"] > 0), at,
+                  "vlan_id needs protocol 802.1Q or 802.1AD (or num_of_vlans)")
+            w.value(opts, lambda s: {"key_vlan_id": _bits(get_uint(s, 16, 10), 12)}, "vlan_id")
+        elif matches(word, "vlan_prio"):
+            _need(w, _vlan_ok(tc_proto, st["nvlans"] > 0), at,
+                  "vlan_prio needs protocol 802.1Q or 802.1AD (or num_of_vlans)")
+            w.value(opts, lambda s: {"key_vlan_prio": _bits(get_uint(s, 8, 10), 3)},
+                    "vlan_prio")
+        elif matches(word, "vlan_ethtype"):
+            _need(w, _vlan_ok(et, st["nvlans"] > 0), at,
+                  "vlan_ethtype needs protocol 802.1Q or 802.1AD (or num_of_vlans)")
+            v = _shape(w, _eth_type, "vlan_ethtype")
+            o["key_vlan_eth_type"] = v
+            st["vlan_ethtype"] = st["eth_type"] = v
+        elif matches(word, "cvlan_id"):
+            _need(w, _vlan_ok(st["vlan_ethtype"], st["nvlans"] > 1), at,
+                  "cvlan_id needs vlan_ethtype 802.1Q or 802.1AD")
+            w.value(opts, lambda s: {"key_cvlan_id": _bits(get_uint(s, 16, 10), 12)},
+                    "cvlan_id")
+        elif matches(word, "cvlan_prio"):
+            _need(w, _vlan_ok(st["vlan_ethtype"], st["nvlans"] > 1), at,
+                  "cvlan_prio needs vlan_ethtype 802.1Q or 802.1AD")
+            w.value(opts, lambda s: {"key_cvlan_prio": _bits(get_uint(s, 8, 10), 3)},
+                    "cvlan_prio")
+        elif matches(word, "cvlan_ethtype"):
+            _need(w, _vlan_ok(st["vlan_ethtype"], st["nvlans"] > 1), at,
+                  "cvlan_ethtype needs vlan_ethtype 802.1Q or 802.1AD")
+            v = _shape(w, _eth_type, "cvlan_ethtype")
+            o["key_cvlan_eth_type"] = v
+            st["eth_type"] = v
+        elif matches(word, "mpls"):
+            raise w.error("mpls lse lists are not supported by nlcodec.tc (use mpls_label ...)",
+                          at)
+        elif any(matches(word, k) for k in ("mpls_label", "mpls_tc", "mpls_bos", "mpls_ttl")):
+            _need(w, et in (ETH_P_MPLS_UC, ETH_P_MPLS_MC), at,
+                  f"{word} needs protocol mpls_uc or mpls_mc")
+            k = next(k for k in ("mpls_label", "mpls_tc", "mpls_bos", "mpls_ttl")
+                     if matches(word, k))
+            bits = {"mpls_label": 20, "mpls_tc": 3, "mpls_bos": 1, "mpls_ttl": 8}[k]
+            size = 32 if k == "mpls_label" else 8
+            w.value(opts, lambda s, k=k, bits=bits, size=size:
+                    {f"key_{k}": _bits(get_uint(s, size, 10), bits)}, k)
+        elif matches(word, "dst_mac"):
+            w.value(opts, _eth_addr("key_eth_dst", "key_eth_dst_mask"), "dst_mac")
+        elif matches(word, "src_mac"):
+            w.value(opts, _eth_addr("key_eth_src", "key_eth_src_mask"), "src_mac")
+        elif matches(word, "ip_proto"):
+            _need(w, et in (ETH_P_IP, ETH_P_IPV6), at, "ip_proto needs protocol ip or ipv6")
+            at2 = w.i
+            s = w.need("ip_proto")
+            p = None
+            for name in ("tcp", "udp", "sctp", "icmp", "icmpv6"):
+                if matches(s, name):
+                    p = IPPROTO[name]
+                    if (name == "icmp" and et != ETH_P_IP) or (name == "icmpv6" and
+                                                               et != ETH_P_IPV6):
+                        raise w.error("ip_proto does not fit the protocol", at2)
+                    break
+            if p is None:
+                try:
+                    p = get_uint(s, 8, 16)
+                except ValueError:
+                    raise w.error("bad ip_proto", at2) from None
+            o["key_ip_proto"] = p
+            st["ip_proto"] = p
+        elif matches(word, "ip_tos"):
+            w.value(opts, _tos_ttl("key_ip_tos", "key_ip_tos_mask"), "ip_tos")
+        elif matches(word, "ip_ttl"):
+            w.value(opts, _tos_ttl("key_ip_ttl", "key_ip_ttl_mask"), "ip_ttl")
+        elif matches(word, "dst_ip") or matches(word, "src_ip"):
+            side = "dst" if matches(word, "dst_ip") else "src"
+            fam = _ip_family(w, et, at)
+            w.value(opts, _ip_addr((f"key_ipv4_{side}", f"key_ipv4_{side}_mask"),
+                                   (f"key_ipv6_{side}", f"key_ipv6_{side}_mask"), fam),
+                    f"{side}_ip")
+        elif matches(word, "dst_port") or matches(word, "src_port"):
+            side = "dst" if matches(word, "dst_port") else "src"
+            w.value(opts, _port(side, st["ip_proto"]), f"{side}_port")
+        elif matches(word, "tcp_flags"):
+            w.value(opts, _tcp_flags, "tcp_flags")
+        elif matches(word, "type") or matches(word, "code"):
+            field = "type" if matches(word, "type") else "code"
+            if et == ETH_P_IP and st["ip_proto"] == 1:
+                v = "icmpv4"
+            elif et == ETH_P_IPV6 and st["ip_proto"] == 58:
+                v = "icmpv6"
+            else:
+                raise w.error(f"icmp {field} needs ip_proto icmp or icmpv6", at)
+            w.value(opts, _u8_masked(f"key_{v}_{field}", f"key_{v}_{field}_mask"),
+                    f"icmp {field}")
+        elif matches(word, "arp_tip") or matches(word, "arp_sip"):
+            side = "t" if matches(word, "arp_tip") else "s"
+            _need(w, et in (ETH_P_ARP, ETH_P_RARP), at, f"{word} needs protocol arp or rarp")
+            w.value(opts, _ip_addr((f"key_arp_{side}ip", f"key_arp_{side}ip_mask"),
+                                   (None, None), socket.AF_INET), word)
+        elif matches(word, "arp_op"):
+            _need(w, et in (ETH_P_ARP, ETH_P_RARP), at, "arp_op needs protocol arp or rarp")
+            w.value(opts, _u8_masked("key_arp_op", "key_arp_op_mask",
+                                     {"request": 1, "reply": 2}, lambda x: x in (0, 1, 2)),
+                    "arp_op")
+        elif matches(word, "arp_tha") or matches(word, "arp_sha"):
+            side = "t" if matches(word, "arp_tha") else "s"
+            w.value(opts, _eth_addr(f"key_arp_{side}ha", f"key_arp_{side}ha_mask"), word)
+        elif matches(word, "enc_dst_ip") or matches(word, "enc_src_ip"):
+            side = "dst" if matches(word, "enc_dst_ip") else "src"
+            w.value(opts, _ip_addr((f"key_enc_ipv4_{side}", f"key_enc_ipv4_{side}_mask"),
+                                   (f"key_enc_ipv6_{side}", f"key_enc_ipv6_{side}_mask"), 0),
+                    word)
+        elif matches(word, "enc_key_id"):
+            w.value(opts, _key_id, "enc_key_id")
+        elif matches(word, "enc_dst_port"):
+            w.value(opts, _enc_port, "enc_dst_port")
+        elif matches(word, "enc_tos"):
+            w.value(opts, _tos_ttl("key_enc_ip_tos", "key_enc_ip_tos_mask"), "enc_tos")
+        elif matches(word, "enc_ttl"):
+            w.value(opts, _tos_ttl("key_enc_ip_ttl", "key_enc_ip_ttl_mask"), "enc_ttl")
+        elif matches(word, "action"):
+            parse_actions(w, opts, "act", resolve)
+        else:
+            raise w.error("unknown flower key (see tc filter add flower help)", at)
+    return _flower_done(o, st, tc_proto)
+
+
+def _flower_done(o, st, tc_proto):
+    o["flags"] = st["flags"]
+    if st["mask"]:
+        o["key_flags"] = st["mtf"]
+        o["key_flags_mask"] = st["mask"]
+    if tc_proto != ETH_P_ALL:
+        o["key_eth_type"] = tc_proto
+
+
+def _need(w, ok, at, reason):
+    if not ok:
+        raise w.error(reason, at)
+
+
+def _shape(w, fn, what):
+    at = w.i
+    s = w.need(what)
+    try:
+        return fn(s)
+    except ValueError as e:
+        raise w.error(f"bad {what}" + (f": {e}" if str(e) else ""), at) from None
+
+
+def _bits(v, n):
+    if v >> n:
+        raise ValueError(f"more than {n} bits")
+    return v
+
+
+def _ifname(s):
+    if not s or len(s) > 15 or "/" in s or any(c.isspace() for c in s):
+        raise ValueError("not a valid ifname")
+    return s
+
+
+def _ip_family(w, et, at):
+    if et == ETH_P_IP:
+        return socket.AF_INET
+    if et == ETH_P_IPV6:
+        return socket.AF_INET6
+    if not et:
+        return 0
+    raise w.error("addresses need protocol ip or ipv6", at)
+
+
+# -- matchall ---------------------------------------------------------------------------
+
+
+def matchall(w, hnode, anode, ctx, resolve):
+    at = ctx["handle"]
+    if at is not None:                   # strtol(handle, NULL, 0): no error checks
+        save = w.i
+        w.i = at
+        w.value(hnode, lambda s: {"handle": _strtol0(s)}, "handle")
+        w.i = save
+    if not w.more():
+        return
+    opts = anode.child("options")
+    flags = 0
+    while w.more():
+        at = w.i
+        word = w.next()
+        if matches(word, "classid") or word == "flowid":
+            w.value(opts, lambda s: {"classid": classid(s)}, "classid")
+        elif matches(word, "action"):
+            parse_actions(w, opts, "act", resolve)
+        elif word in ("skip_hw", "skip_sw"):
+            if not w.more():
+                raise w.error(f"{word} must be followed by more words (tc's NEXT_ARG)")
+            flags |= _cls(word)
+        else:
+            raise w.error("unknown matchall option", at)
+    if flags:
+        if flags == _cls("skip_hw") | _cls("skip_sw"):
+            raise w.error("skip_hw and skip_sw are mutually exclusive")
+        opts.d["flags"] = flags
+
+
+def _strtol0(s):
+    import re
+    m = re.match(r"\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)", s)
+    if not m:
+        return 0
+    sign, num = m.groups()
+    v = int(num, 0) if not num.startswith("0") or num[:2].lower() == "0x" or num == "0" \
+        else int(num, 8)
+    v = -v if sign == "-" else v
+    return v & 0xFFFFFFFF
+
+
+KINDS = {"flower": flower, "matchall": matchall}
+
+
+# -- u32 (tc/f_u32.c u32_parse_opt): match u32/u16/u8/ip, classid, ht, link, divisor ------
+
+def _u32_handle(s):
+    """get_u32_handle: HTID:HASH:NODE (hex) or a 0x number."""
+    if ":" not in s:
+        if s.startswith("0x"):
+            return get_uint(s, 32, 16)
+        raise ValueError("not a u32 handle")
+    parts = s.split(":")
+    if len(parts) > 3:
+        raise ValueError("not a u32 handle")
+    vals = []
+    for p, lim in zip(parts, (0x1000, 0x100, 0x1000)):
+        v = int(p, 16) if p else 0
+        if v >= lim:
+            raise ValueError("not a u32 handle")
+        vals.append(v)
+    vals += [0] * (3 - len(vals))
+    return vals[0] << 20 | vals[1] << 12 | vals[2]
+
+
+def _pack(keys, val, mask, off, offmask=0):
+    """pack_key on network-order values (shown as big-endian numbers)."""
+    val &= mask
+    for k in keys:
+        if k["off"] == off and k["offmask"] == offmask:
+            if (val ^ k["val"]) & mask & k["mask"]:
+                raise ValueError("conflicting match")
+            k["val"] |= val
+            k["mask"] |= mask
+            return
+    if len(keys) >= 128 or off % 4:
+        raise ValueError("bad match offset")
+    keys.append({"mask": mask, "val": val, "off": off, "offmask": offmask})
+
+
+def _pack_n(keys, val, mask, off, nbytes):
+    if val >> (8 * nbytes) or mask >> (8 * nbytes):
+        raise ValueError("value too large")
+    shift = 8 * (4 - nbytes - (off & 3)) if nbytes < 4 else 0
+    _pack(keys, val << shift, mask << shift, off & ~3)
+
+
+def _u32_ip(s, want_mask=None):
+    """match ip src/dst ADDR[/LEN] -> (val, mask) as pack_key keeps them."""
+    fam, b, bits = prefix(s, socket.AF_INET)
+    mask = ((1 << bits) - 1) << (32 - bits) if bits else 0
+    if want_mask is not None and mask != want_mask:
+        raise ValueError("another prefix length")
+    return int.from_bytes(b, "big") & mask, mask
+
+
+def _u32_match(w, keys, cands):
+    at = w.i
+    what = w.need("match")
+
+    def num(base=0, label="value"):
+        a = w.i
+        s = w.need(label)
+        try:
+            return get_uint(s, 32, base)
+        except ValueError:
+            raise w.error(f"bad {label}", a) from None
+
+    def at_off(off):
+        if w.peek() == "at":
+            raise w.error("'at' offsets are not supported by nlcodec.tc")
+        return off
+    try:
+        if matches(what, "u32") or matches(what, "u16") or matches(what, "u8"):
+            n = 4 if matches(what, "u32") else 2 if matches(what, "u16") else 1
+            v, m = num(0), num(16, "mask")
+            _pack_n(keys, v, m, at_off(0), n)
+        elif matches(what, "ip"):
+            a = w.i
+            field = w.need("ip match")
+            if field in ("src", "dst"):
+                a2 = w.i
+                s = w.need(field)
+                try:
+                    val, mask = _u32_ip(s)
+                except ValueError:
+                    raise w.error(f"bad {field} address", a2) from None
+                n = len(keys)
+                _pack(keys, val, mask, at_off(12 if field == "src" else 16))
+                if len(keys) > n:       # a key of its own: the address is a value
+                    cands.append((a2, n, lambda t, bits=mask: _u32_ip(t, bits)))
+            elif field in ("tos", "ihl", "protocol", "icmp_type", "icmp_code") or \
+                    matches(field, "dsfield") or matches(field, "precedence"):
+                off = {"ihl": 0, "protocol": 9, "icmp_type": 20, "icmp_code": 21}.get(field, 1)
+                v, m = num(0), num(16, "mask")
+                _pack_n(keys, v, m, at_off(off), 1)
+            elif field in ("sport", "dport"):
+                v, m = num(0), num(16, "mask")
+                _pack_n(keys, v, m, at_off(20 if field == "sport" else 22), 2)
+            elif field in ("nofrag", "firstfrag", "df", "mf"):
+                v, m = {"nofrag": (0, 0x3FFF), "firstfrag": (0x2000, 0x3FFF),
+                        "df": (0x4000, 0x4000), "mf": (0x2000, 0x2000)}[field]
+                _pack_n(keys, v, m, 6, 2)
+            else:
+                raise w.error("unknown ip match", a)
+        else:
+            raise w.error("unknown u32 match (nlcodec reads u32, u16, u8, ip)", at + 1)
+    except ValueError as e:
+        raise w.error(f"bad match: {e}", at) from None
+
+
+def u32(w, hnode, anode, ctx, resolve):
+    at = ctx["handle"]
+    if at is not None:
+        save = w.i
+        w.i = at
+        w.value(hnode, lambda s: {"handle": _u32_handle(s)}, "handle")
+        w.i = save
+    if not w.more():
+        return
+    opts = anode.child("options")
+    o = opts.d
+    keys = []
+    cands = []              # (word index, key position, fn) of addresses that are values
+    sel_ok = terminal = False
+    sflags = 0
+    htid = 0
+    order = 0
+    flags = 0
+    while w.more():
+        at = w.i
+        word = w.next()
+        if matches(word, "match"):
+            _u32_match(w, keys, cands)
+            sel_ok = True
+        elif matches(word, "classid") or word == "flowid":
+            w.value(opts, lambda s: {"classid": classid(s)}, "classid")
+            sflags |= 1                     # TC_U32_TERMINAL
+        elif matches(word, "divisor"):
+            def div(s):
+                d = get_uint(s, 32, 0)
+                if not d or d > 0x100 or (d - 1) & d:
+                    raise ValueError("divisor must be a power of 2 up to 256")
+                return {"divisor": d}
+            w.value(opts, div, "divisor")
+        elif matches(word, "order"):
+            order = _shape(w, lambda s: get_uint(s, 32, 0), "order")
+        elif word == "link":
+            w.value(opts, lambda s: {"link": _u32_handle(s)}, "link")
+        elif word == "ht":
+            ht = _shape(w, _u32_handle, "ht")
+            htid = ht & 0xFFFFF000
+        elif word == "indev":
+            w.value(opts, lambda s: {"indev": s[:16]}, "indev")
+        elif matches(word, "action"):
+            parse_actions(w, opts, "act", resolve)
+            terminal = True
+        elif word in ("skip_hw", "skip_sw"):
+            flags |= _cls(word)
+        else:
+            raise w.error("unknown u32 option (nlcodec reads match, classid, flowid, ht, "
+                          "link, divisor, order, indev, action, skip_hw, skip_sw)", at)
+    if terminal:
+        sflags |= 1
+    if order:
+        hnode.d["handle"] = hnode.d.get("handle", 0) | order
+    if htid:
+        o["hash"] = htid
+    if sel_ok:
+        o["sel"] = {"flags": sflags, "offshift": 0, "nkeys": len(keys), "offmask": 0, "off": 0,
+                    "offoff": 0, "hoff": 0, "hmask": 0, "keys": keys}
+        # an address whose key no later match merged into is a template value
+        for at, k, fn in cands:
+            v, m = fn(w.w[at])
+            if keys[k]["val"] == v and keys[k]["mask"] == m:
+                w.values.append((at, opts.path + ("sel", "keys", k),
+                                 lambda t, fn=fn: dict(zip(("val", "mask"), fn(t))),
+                                 ("val", "mask")))
+    if flags:
+        if flags == _cls("skip_hw") | _cls("skip_sw"):
+            raise w.error("skip_hw and skip_sw are mutually exclusive")
+        o["flags"] = flags
+
+
+KINDS["u32"] = u32

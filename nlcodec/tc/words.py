@@ -1,0 +1,254 @@
+"""The words of a tc command line, read the way iproute2's tc reads them:
+``matches()`` prefixes, ``get_u32()``/``strtoul`` numbers, ``ll_addr_a2n``
+MACs, ``get_prefix`` addresses, ``ll_proto_a2n`` protocol names.  Errors
+name the word and its column (1-based).
+
+Words that are *values* (a handle, a MAC, an address, an index) are taken
+with ``Words.value``, which records where the value went (a ``Node``: a dict
+and its path in the request) and how the word becomes attribute values.  A
+batch whose lines differ only in value words reuses the first line's
+request as a ``Template`` (see ``nlcodec.tc.batch``)."""
+
+from __future__ import annotations
+
+import re
+import socket
+
+from .notation import _ETH_P
+
+_WORD = re.compile(r"\S+")
+
+
+class TcSyntaxError(ValueError):
+    """A tc line nlcodec cannot read: ``word``, ``column`` (1-based, 0 at the
+    end of the line) and the reason."""
+
+    def __init__(self, reason, word=None, column=0, line=""):
+        self.reason, self.word, self.column, self.line = reason, word, column, line
+        where = (f"{word!r} at column {column}" if word is not None
+                 else f"end of line (column {column})")
+        super().__init__(f"{reason}: {where}")
+
+
+def tokens(line: str):
+    """(words, their 1-based columns); a ``#`` word starts a comment."""
+    words, cols = [], []
+    for m in _WORD.finditer(line):
+        w = m.group()
+        if w.startswith("#"):
+            break
+        words.append(w)
+        cols.append(m.start() + 1)
+    return words, cols
+
+
+def matches(word: str, full: str) -> bool:
+    """iproute2's matches(): ``word`` is a non-empty prefix of ``full``."""
+    return bool(word) and full.startswith(word)
+
+
+class Node:
+    """A dict of the request under construction and its path from the
+    message (``("attrs", "options")``)."""
+
+    __slots__ = ("d", "path")
+
+    def __init__(self, d: dict, path: tuple):
+        self.d, self.path = d, path
+
+    def child(self, key, d=None) -> "Node":
+        if d is None:
+            d = self.d.setdefault(key, {})
+        else:
+            self.d[key] = d
+        return Node(d, self.path + (key,))
+
+
+class Words:
+    """A cursor over one line's words."""
+
+    def __init__(self, line: str):
+        self.line = line
+        self.w, self.cols = tokens(line)
+        self.i = 0
+        self.values = []        # (word index, Node path, fn, keys)
+        self.late = []          # fns run when the line is read whole (see Words.finish)
+
+    # -- reading ----------------------------------------------------------------
+    def more(self) -> bool:
+        return self.i < len(self.w)
+
+    def peek(self):
+        return self.w[self.i] if self.i < len(self.w) else None
+
+    def next(self) -> str:
+        if self.i >= len(self.w):
+            raise self.error("missing word")
+        self.i += 1
+        return self.w[self.i - 1]
+
+    def need(self, what) -> str:
+        """The word after a keyword (tc's NEXT_ARG)."""
+        if self.i >= len(self.w):
+            raise self.error(f"{what} needs a value")
+        self.i += 1
+        return self.w[self.i - 1]
+
+    def error(self, reason, at=None) -> TcSyntaxError:
+        at = self.i if at is None else at
+        if 0 <= at < len(self.w):
+            return TcSyntaxError(reason, self.w[at], self.cols[at], self.line)
+        return TcSyntaxError(reason, None, len(self.line.rstrip()) + 1, self.line)
+
+    def value(self, node: Node, fn, what) -> dict:
+        """The next word is a value: ``fn(word) -> {key: value}`` put into
+        ``node``; a ValueError from ``fn`` names the word."""
+        if self.i >= len(self.w):
+            raise self.error(f"{what} needs a value")
+        at = self.i
+        word = self.w[at]
+        try:
+            got = fn(word)
+        except (ValueError, OverflowError) as e:
+            raise self.error(f"{what}: {e}" if str(e) else f"bad {what}", at) from None
+        self.i += 1
+        node.d.update(got)
+        self.values.append((at, node.path, fn, tuple(got)))
+        return got
+
+    def value_late(self, node: Node, fn, what):
+        """A value whose attributes depend on words later in the line (a
+        filter's prio with its protocol): ``fn`` runs at the end."""
+        if self.i >= len(self.w):
+            raise self.error(f"{what} needs a value")
+        at = self.i
+        self.i += 1
+        self.late.append((at, node, fn, what))
+
+    def finish(self):
+        for at, node, fn, what in self.late:
+            word = self.w[at]
+            try:
+                got = fn(word)
+            except (ValueError, OverflowError) as e:
+                raise self.error(f"{what}: {e}" if str(e) else f"bad {what}", at) from None
+            node.d.update(got)
+            self.values.append((at, node.path, fn, tuple(got)))
+        self.late = []
+
+
+# -- numbers and addresses as iproute2 reads them ------------------------------------
+
+
+def strtoul(s: str, base: int) -> int:
+    """C strtoul on the whole word (no sign, no trailing text)."""
+    t = s
+    if base == 0:
+        if t[:2].lower() == "0x" and len(t) > 2:
+            t, base = t[2:], 16
+        elif t[:1] == "0" and len(t) > 1:
+            t, base = t[1:], 8
+        else:
+            base = 10
+    elif base == 16 and t[:2].lower() == "0x" and len(t) > 2:
+        t = t[2:]
+    if not t or not t.isalnum() or t[0] in "+-":
+        raise ValueError(f"not a number")
+    try:
+        return int(t, base)
+    except ValueError:
+        raise ValueError("not a number") from None
+
+
+def get_uint(s: str, bits: int, base: int = 0) -> int:
+    v = strtoul(s, base)
+    if v >> bits:
+        raise ValueError(f"does not fit in {bits} bits")
+    return v
+
+
+def classid(s: str) -> int:
+    """get_tc_classid: root, none, MAJ:MIN, MAJ:, :MIN, or a hex number."""
+    if s == "root":
+        return 0xFFFFFFFF
+    if s == "none":
+        return 0
+    maj, colon, mi = s.partition(":")
+    try:
+        m = int(maj, 16) if maj else 0
+        if not colon:
+            if not maj:
+                raise ValueError
+            return get_uint(maj, 32, 16)
+        n = int(mi, 16) if mi else 0
+    except ValueError:
+        raise ValueError("not a class id") from None
+    if m >> 16 or n >> 16:
+        raise ValueError("not a class id")
+    return m << 16 | n
+
+
+def qdisc_handle(s: str) -> int:
+    """get_qdisc_handle: MAJ[:] (hex) or none."""
+    if s == "none":
+        return 0
+    maj = s[:-1] if s.endswith(":") else s
+    try:
+        m = int(maj, 16)
+    except ValueError:
+        raise ValueError("not a qdisc handle") from None
+    if m >> 16 or m < 0:
+        raise ValueError("not a qdisc handle")
+    return m << 16
+
+
+def eth_proto(s: str) -> int:
+    """ll_proto_a2n: a name (case-insensitive) or a number; host order."""
+    v = _ETH_P.get(s.lower())
+    if v is not None:
+        return v
+    return get_uint(s, 16, 0)
+
+
+def mac(s: str) -> bytes:
+    """ll_addr_a2n: hex bytes separated by ':' (one or two digits each)."""
+    parts = s.split(":")
+    if len(parts) != 6:
+        raise ValueError("not a MAC address")
+    try:
+        b = bytes(int(p, 16) for p in parts)
+    except ValueError:
+        raise ValueError("not a MAC address") from None
+    if any(len(p) > 2 or not p for p in parts):
+        raise ValueError("not a MAC address")
+    return b
+
+
+def prefix(s: str, family=0):
+    """get_prefix: ADDR[/LEN] -> (family, address bytes, prefix length)."""
+    addr, slash, ln = s.partition("/")
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    if family and fam != family:
+        raise ValueError("wrong address family")
+    try:
+        b = socket.inet_pton(fam, addr)
+    except OSError:
+        raise ValueError("not an address") from None
+    bits = len(b) * 8
+    if slash:
+        n = strtoul(ln, 10) if ln.isdigit() else -1
+        if not 0 <= n <= bits:
+            raise ValueError("bad prefix length")
+        bits = n
+    return fam, b, bits
+
+
+def prefix_mask(nbytes: int, bits: int) -> bytes:
+    return ((((1 << bits) - 1) << (nbytes * 8 - bits)) if bits else 0).to_bytes(nbytes, "big")
+
+
+def ifindex_of(name: str) -> int:
+    try:
+        return socket.if_nametoindex(name)
+    except OSError:
+        raise ValueError(f"cannot find device {name!r}") from None

@@ -1,0 +1,138 @@
+"""A corpus of tc command lines generated from the grammar nlcodec.tc.parse
+reads: filter heads (dev/block, parents, prio/pref, protocols, handle,
+chain, add/replace/change/delete), flower keys for each protocol, matchall,
+actions (gact verdicts and goto/jump, mirred, vlan, index, cookie, flags)
+and qdisc lines.  Deterministic; every line is distinct.
+
+``lines(dev)`` names the device; ``python3 tests/tc_corpus.py`` prints it."""
+
+from __future__ import annotations
+
+import itertools
+
+HEADS = {
+    "ip": ["filter add dev {d} ingress prio 1 protocol ip",
+           "filter add dev {d} egress pref 2 protocol ip handle 0x10",
+           "filter replace dev {d} parent ffff:fff2 prio 3 protocol ip handle 7",
+           "filter add dev {d} ingress protocol ip prio 4 chain 3",
+           "filter change dev {d} ingress prio 5 protocol ip handle 9"],
+    "ipv6": ["filter add dev {d} ingress prio 6 protocol ipv6",
+             "filter add dev {d} egress priority 7 protocol ipv6 handle 12"],
+    "802.1Q": ["filter add dev {d} ingress prio 8 protocol 802.1Q",
+               "filter add dev {d} ingress prio 9 protocol 802.1ad handle 3"],
+    "arp": ["filter add dev {d} ingress prio 10 protocol arp"],
+    "mpls_uc": ["filter add dev {d} ingress prio 11 protocol mpls_uc"],
+    "all": ["filter add dev {d} ingress prio 12", "filter add dev {d} ingress prio 13 protocol all",
+            "filter add block 5 prio 14 protocol all", "filter add dev {d} root prio 15 protocol all"],
+}
+
+KEYS = {
+    "ip": ["src_mac e4:11:00:00:00:01", "dst_mac e4:12:00:00:00:02/ff:ff:ff:00:00:00",
+           "src_mac 02:00:00:00:00:01/24 dst_mac 02:00:00:00:00:02", "dst_ip 10.0.0.1",
+           "src_ip 192.168.0.0/16", "dst_ip 10.1.2.0/24 src_ip 10.9.9.9/32",
+           "ip_proto tcp dst_port 80", "ip_proto tcp src_port 1024 dst_port 443",
+           "ip_proto udp dst_port 4789", "ip_proto udp src_port 1000-2000",
+           "ip_proto tcp dst_port 80/0xfff0", "ip_proto sctp dst_port 9",
+           "ip_proto tcp tcp_flags 0x12/0x17", "ip_proto tcp tcp_flags 2",
+           "ip_proto icmp type 8 code 0", "ip_proto icmp type 3/255", "ip_proto 0x2f",
+           "ip_tos 0x10/0xfc", "ip_ttl 64", "ip_tos 16 ip_ttl 1/0xff",
+           "ip_flags frag", "ip_flags nofrag/firstfrag",
+           "ct_state +trk+est", "ct_state +trk-new ct_zone 7", "ct_mark 5/0xff",
+           "ct_zone 3/0xff", "ct_label 01020304/ffffffff",
+           "enc_dst_ip 192.0.2.1 enc_src_ip 192.0.2.2 enc_key_id 100 enc_dst_port 4789",
+           "enc_key_id 7 enc_tos 0x10 enc_ttl 64", "enc_dst_ip 2001:db8::1",
+           "skip_hw src_mac e4:11:00:00:00:03", "skip_sw dst_ip 10.0.0.3", "verbose skip_hw",
+           "indev {d} dst_ip 10.0.0.4", "classid 1:10 dst_ip 10.0.0.5", "flowid 1:1",
+           "dst_mac e4:12:00:00:00:09 src_ip 10.0.0.9 ip_proto udp src_port 53 skip_hw"],
+    "ipv6": ["dst_ip 2001:db8::1", "src_ip 2001:db8::/32", "ip_proto icmpv6 type 128 code 0",
+             "ip_proto tcp dst_port 22", "ip_proto udp dst_port 53 src_ip fe80::1/64",
+             "ip_ttl 255 ip_tos 0", "skip_hw dst_ip ::1"],
+    "802.1Q": ["vlan_id 100", "vlan_id 100 vlan_prio 3", "vlan_ethtype ip dst_ip 10.0.0.1",
+               "vlan_id 5 vlan_ethtype ipv6 src_ip 2001:db8::2",
+               "vlan_ethtype 802.1Q cvlan_id 20 cvlan_prio 1",
+               "vlan_id 7 vlan_ethtype 802.1ad cvlan_id 8 cvlan_ethtype ip ip_proto tcp dst_port 8",
+               "src_mac 00:00:5e:00:53:01 vlan_prio 7"],
+    "arp": ["arp_tip 10.0.0.1", "arp_sip 10.0.0.0/8 arp_op request", "arp_op reply",
+            "arp_tha 02:00:00:00:00:01 arp_sha 02:00:00:00:00:02/40", "arp_op 1/255"],
+    "mpls_uc": ["mpls_label 100", "mpls_label 1048575 mpls_tc 3 mpls_bos 1 mpls_ttl 64",
+                "mpls_ttl 9"],
+    "all": ["src_mac e4:11:00:00:00:05", "skip_sw", "", "dst_mac 01:00:5e:00:00:01/24",
+            "enc_src_ip 10.0.0.1 enc_dst_ip 10.0.0.2"],
+}
+
+ACTIONS = ["action drop", "action pass", "action gact pipe", "action continue",
+           "action reclassify", "action trap", "action goto chain 5", "action jump 1",
+           "action gact drop index 3", "action drop cookie 0102030405",
+           "action drop skip_sw", "action pass no_percpu", "action gact index 9",
+           "action mirred egress redirect dev {d}", "action mirred ingress mirror dev {d}",
+           "action mirred egress mirror dev {d} pipe", "action mirred egress redirect dev {d} index 4",
+           "action mirred egress mirror dev {d} continue index 5",
+           "action vlan pop", "action vlan push id 10", "action vlan push id 10 priority 2 protocol 802.1ad",
+           "action vlan modify id 11 pipe", "action vlan pop continue index 8",
+           "action vlan pop pipe action mirred egress redirect dev {d}",
+           "action gact pipe action drop", "action drop action pass",
+           "action vlan push id 3 protocol 802.1Q action goto chain 2 cookie aabbccdd",
+           ""]
+
+MATCHALL = ["filter add dev {d} ingress prio 20 matchall action drop",
+            "filter add dev {d} ingress prio 21 protocol ip matchall skip_sw action pass",
+            "filter add dev {d} egress prio 22 handle 5 matchall classid 1:1 action mirred egress redirect dev {d}",
+            "filter add dev {d} ingress prio 23 matchall skip_hw action vlan push id 9",
+            "filter replace dev {d} ingress prio 24 handle 0x2 matchall action gact drop index 2",
+            "filter add dev {d} ingress prio 25 matchall action drop action pass",
+            "filter add dev {d} ingress chain 4 prio 26 protocol ipv6 matchall action goto chain 9"]
+
+U32 = ["filter add dev {d} ingress prio 40 protocol ip u32 match ip dst 10.0.0.1/32",
+       "filter add dev {d} ingress prio 41 protocol ip u32 match ip src 10.0.0.0/8 classid 1:1",
+       "filter add dev {d} ingress prio 42 protocol ip handle 800::5 u32 match ip dst 10.1.0.0/16 match ip dport 80 0xffff flowid 1:2",
+       "filter add dev {d} ingress prio 43 protocol ip u32 match ip protocol 6 0xff match ip sport 22 0xffff action drop",
+       "filter add dev {d} ingress prio 44 protocol ip u32 match u32 0x0a000001 0xffffffff classid 1:3",
+       "filter add dev {d} ingress prio 45 protocol ip u32 match u16 0x0800 0xffff skip_sw",
+       "filter add dev {d} ingress prio 46 protocol ip u32 match ip tos 0x10 0xff match ip nofrag classid 1:4",
+       "filter add dev {d} ingress prio 47 protocol ip u32 match ip icmp_type 8 0xff match ip protocol 1 0xff action pass",
+       "filter add dev {d} ingress prio 48 protocol ip u32 match ip sport 1 0xffff match ip dport 2 0xffff classid 1:5",
+       "filter add dev {d} ingress prio 49 protocol ip u32 match ip df match ip mf action mirred egress redirect dev {d}",
+       "filter add dev {d} ingress prio 50 protocol ip u32 ht 800: match ip dst 10.2.0.0/24 classid 1:6",
+       "filter add dev {d} ingress prio 51 protocol ip handle 1: u32 divisor 16",
+       "filter add dev {d} ingress prio 52 protocol ip u32 link 1: match ip src 10.3.0.0/16 skip_hw"]
+
+OTHER = ["filter del dev {d} ingress prio 1", "filter delete dev {d} ingress prio 1 protocol ip",
+         "filter del dev {d} ingress", "filter del dev {d} ingress prio 2 protocol ip handle 3 flower",
+         "filter add dev {d} ingress prio 30 protocol ip flower",
+         "filter add dev {d} ingress prio 31 protocol ip flower action drop",
+         "qdisc add dev {d} ingress", "qdisc add dev {d} clsact", "qdisc del dev {d} ingress",
+         "qdisc del dev {d} clsact", "qdisc replace dev {d} clsact", "qdisc add dev {d} handle ffff: ingress",
+         "qdisc add dev {d} ingress_block 5 egress_block 6 clsact",
+         "qdisc add dev {d} ingress_block 7 clsact"]
+
+
+def lines(dev="lo"):
+    out = []
+    seen = set()
+
+    def add(s):
+        s = " ".join(s.format(d=dev).split())
+        if s not in seen:
+            seen.add(s)
+            out.append(s)
+    acts = itertools.cycle(ACTIONS)
+    for proto, heads in HEADS.items():
+        for i, key in enumerate(KEYS[proto]):
+            for j, head in enumerate(heads):
+                if (i + j) % max(1, len(heads) // 2 + 1) and j:
+                    continue
+                add(f"{head} flower {key} {next(acts)}")
+    for head in HEADS["ip"]:
+        for a in ACTIONS:
+            add(f"{head} flower skip_hw dst_ip 10.0.0.1 {a}")
+    for head in HEADS["ipv6"] + HEADS["802.1Q"][:1]:
+        key = "vlan_id 10" if "802" in head else "dst_ip 2001:db8::5"
+        for a in ACTIONS:
+            add(f"{head} flower {key} {a}")
+    for line in MATCHALL + U32 + OTHER:
+        add(line)
+    return out
+
+
+if __name__ == "__main__":
+    print("\n".join(lines()))
