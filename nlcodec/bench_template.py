@@ -16,6 +16,9 @@ is written before its run.
 - ``template``: the same requests from one ``Template`` with three holes
   (handle, src_mac, dst_mac), rows streamed through ``Rows.nl_fill`` (what
   do_many calls per window);
+- ``tc-batch``: nlcodec tc-batch's reading of the same lines as text
+  (streamed: parse once, then a template per run), requests built and
+  dropped (no kernel); the peak RSS growth is reported beside;
 - ``tc -b`` (reference, root): tc's user CPU for the same file in a private
   network namespace with a clsact qdisc on lo.  A kernel without cls_flower
   refuses every line (tc parses and sends each all the same, and ``-force``
@@ -99,6 +102,40 @@ def run_template(sock, n):
     return _utime() - t, got
 
 
+class NullSocket:
+    """do_many without a kernel: the windows are built (as do_many builds
+    them) and dropped; what is left is the user CPU of reading the lines."""
+
+    def __init__(self):
+        self.requests = 0
+
+    def do_many(self, requests, window=256, **kw):
+        from .socket import BulkResult
+        res = BulkResult()
+        fill = getattr(requests, "nl_fill", None)
+        while True:
+            got = fill(1, 0, 1, window, 1 << 17) if fill is not None else list(requests)
+            if not got:
+                break
+            res.count += len(got)
+            if fill is None:
+                break
+        self.requests += res.count
+        return res
+
+
+def run_batch(n, sock=None):
+    """nlcodec tc-batch's work on n tdc lines (streamed, not held), no kernel:
+    (user seconds, lines, peak RSS growth in bytes)."""
+    from .tc.batch import Batch
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = _utime()
+    b = Batch(sock or NullSocket(), ifindex={"lo": 1}).run(lines(n))
+    dt = _utime() - t
+    grow = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) * 1024
+    return dt, b.sent, grow
+
+
 def run_tc(n):
     """tc -force -b over the same lines: (user seconds, lines, kernel refused?)."""
     from . import netns
@@ -136,6 +173,14 @@ def bench_template(backend_names, progress, n=100_000, repeat=3):
                 # getrusage counts in ticks: a tiny run can read 0
                 results.append(_result("flower", bench, be, n,
                                        max(statistics.median(times), 1e-6), cpu="user"))
+        for be, err in _backends(backend_names):
+            if err:
+                continue
+            up = progress.start(f"flower x{n} tc-batch lines: {be}")
+            dt, got, grow = run_batch(n)
+            up(1.0)
+            results.append(_result("flower", "tc-batch", be, got, max(dt, 1e-6), cpu="user",
+                                   rss_growth_mb=round(grow / 2**20, 1)))
     if os.geteuid() != 0:
         results.append(_error("flower", "template", "tc -b", "needs root (network namespace)"))
         return results
@@ -144,6 +189,8 @@ def bench_template(backend_names, progress, n=100_000, repeat=3):
         user, got, refused = run_tc(n)
         up(1.0)
         results.append(_result("flower", "template", "tc -b", got, max(user, 1e-6), cpu="user",
+                               kernel_refused=refused))
+        results.append(_result("flower", "tc-batch", "tc -b", got, max(user, 1e-6), cpu="user",
                                kernel_refused=refused))
     except (OSError, subprocess.CalledProcessError) as e:
         results.append(_error("flower", "template", "tc -b", e))

@@ -751,6 +751,8 @@ TARGETS = [
     ("flower template, user us/filter (pure)", "<=", 5.0, (("flower", "template", "pure"), None)),
     ("flower template vs tc -b, user CPU", ">=", 2.0,
      (("flower", "template", "native"), ("flower", "template", "tc -b"))),
+    ("tc-batch lines vs tc -b, user CPU", ">=", 1.0,
+     (("flower", "tc-batch", "native"), ("flower", "tc-batch", "tc -b"))),
     ("capture to JSON vs tshark", ">=", 3.0,
      (("*", "capture_json_cli", "native"), ("*", "capture_json_cli", "tshark"))),
     ("real tc requests, encode from dict, us (native)", "<=", 8.0,

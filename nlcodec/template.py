@@ -170,6 +170,12 @@ class Template:
             if f.name == comps[0]:
                 if f.kind not in ("int", "bytes", "bool"):
                     raise EncodeError(f"hole {where}: member of kind {f.kind} is not a value leaf")
+                if f.kind == "int" and f.size in (1, 2, 4, 8) and f.hint not in ("ip", "ipv4"):
+                    ch = {1: "B", 2: "H", 4: "I", 8: "Q"}[f.size]
+                    # plain ints: struct packs them (a str, bool or range error
+                    # falls back to the dict path, which converts or raises)
+                    return off, f.size, struct.Struct(f.order + (ch.lower() if f.signed
+                                                                 else ch)).pack
                 return off, f.size, (lambda v, f=f: _encode_scalar(f, v, where))
             off += layout._fixed_size(f)
         raise EncodeError(f"hole {where}: no member {comps[0]!r} in {layout.name or 'the struct'}")
@@ -258,6 +264,8 @@ class Template:
                 def mac(v):
                     if v.__class__ is str and len(v) == 17:
                         return fromhex(v.replace(":", ""))
+                    if v.__class__ is bytes:
+                        return v
                     return parse_bytes(v, hint, where)
                 return mac
             if hint in ("ip", "ipv4", "ipv6"):

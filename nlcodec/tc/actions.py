@@ -17,6 +17,9 @@ _A2N = (("continue", "unspec"), ("drop", "shot"), ("shot", "shot"), ("pass", "ok
         ("ok", "ok"), ("reclassify", "reclassify"), ("pipe", "pipe"), ("goto", "goto_chain"),
         ("jump", "jump"), ("trap", "trap"))
 _NEW_CMDS = ("change", "replace", "delete", "get", "add")   # m_action.c new_cmd()
+# actions tc has (tc/m_*.c) that nlcodec.tc does not read
+_TC_KINDS = ("police", "pedit", "mpls", "nat", "connmark", "ctinfo", "skbmod", "bpf", "simple",
+             "ife", "gate", "xt", "ipt")
 
 
 def a2n(word):
@@ -95,7 +98,11 @@ def parse_actions(w, node: Node, key: str, resolve):
         kind = "gact" if a2n(word) is not None else word
         parser = KINDS.get(kind)
         if parser is None:
-            raise w.error(f"unknown action kind (nlcodec reads {', '.join(KINDS)})")
+            if kind in _TC_KINDS:
+                raise w.error(f"action {kind} is not supported by nlcodec.tc (it reads "
+                              f"{', '.join(KINDS)})")
+            # tc: an unknown kind is read by gact (get_action_kind falls back to it)
+            kind, parser = "gact", gact
         eap = 0
         act = {"kind": kind}
         acts.append(act)
@@ -311,4 +318,312 @@ def _prio(v):
     return v
 
 
-KINDS = {"gact": gact, "mirred": mirred, "vlan": vlan}
+# -- skbedit, csum, sample ------------------------------------------------------------------
+
+_PTYPES = (("host", 0), ("broadcast", 1), ("multicast", 2), ("otherhost", 3))  # PACKET_*
+
+
+def _later(w, extra, key, fn, what):
+    """A value word whose attribute tc adds after the parms: remembered."""
+    at = w.i
+    w.need(what)
+    extra[key] = (at, fn, what)
+
+
+def _emit(w, opts, extra, order):
+    save = w.i
+    for key in order:
+        if key in extra:
+            at, fn, what = extra[key]
+            w.i = at
+            w.value(opts, lambda s, key=key, fn=fn: {key: fn(s)}, what)
+    w.i = save
+
+
+def skbedit(w, anode, resolve):
+    from .words import classid
+    w.next()                                # "skbedit"
+    if not w.more():
+        raise w.error("skbedit needs options")
+    opts = _options(anode)
+    parms = opts.child("parms", _gen())
+    extra = {}
+    flags = 0
+    ok = 0
+    while w.more():
+        word = w.peek()
+        if matches(word, "queue_mapping"):
+            w.next()
+            _later(w, extra, "queue_mapping", lambda s: get_uint(s, 16, 10), "queue_mapping")
+        elif matches(word, "priority"):
+            w.next()
+            _later(w, extra, "priority", classid, "priority")
+        elif matches(word, "mark"):
+            w.next()
+            at = w.i
+            s = w.need("mark")
+            v, slash, m = s.partition("/")
+            extra["mark"] = (at, lambda t: get_uint(t.partition("/")[0], 32, 0), "mark")
+            if slash:
+                extra["mask"] = (at, lambda t: get_uint(t.partition("/")[2], 32, 0), "mark")
+        elif matches(word, "ptype"):
+            w.next()
+            _later(w, extra, "ptype", _ptype, "ptype")
+        elif matches(word, "inheritdsfield"):
+            w.next()
+            flags |= enum("skbedit_flags")["inheritdsfield"]
+        else:
+            break
+        ok += 1
+    parms.d["action"] = control(w, default=_verdict("pipe"))
+    if w.more() and matches(w.peek(), "index"):
+        w.next()
+        _index(w, parms)
+        ok += 1
+    if not ok:
+        raise w.error("skbedit needs an option")
+    _emit(w, opts, extra, ("queue_mapping", "priority", "mark", "mask", "ptype"))
+    if flags:
+        opts.d["flags"] = flags
+
+
+def _ptype(s):
+    for name, v in _PTYPES:
+        if matches(s, name):
+            return v
+    raise ValueError("unknown packet type")
+
+
+_CSUM_WORDS = ((("iph", "ip4h", "ipv4h"), "ipv4hdr"), (("icmp",), "icmp"), (("igmp",), "igmp"),
+               (("tcp",), "tcp"), (("udp",), "udp"), (("udplite",), "udplite"),
+               (("sctp",), "sctp"))
+
+
+def csum(w, anode, resolve):
+    opts = _options(anode)
+    parms = opts.child("parms", _gen(update_flags=0))
+    bits = enum("csum_update_flags")
+    ok = 0
+    while w.more() and matches(w.peek(), "csum"):
+        w.next()
+        if not w.more():
+            raise w.error("csum needs what to update")
+        while w.more():
+            word = w.peek()
+            hit = next((bits[name] for words, name in _CSUM_WORDS
+                        if any(matches(word, x) for x in words)), None)
+            if hit is not None:
+                parms.d["update_flags"] |= hit
+            elif not (matches(word, "and") or matches(word, "or") or matches(word, "+")):
+                break
+            w.next()
+        ok += 1
+    if not ok or not parms.d["update_flags"]:
+        raise w.error("csum needs what to update (iph, icmp, igmp, tcp, udp, udplite, sctp)")
+    parms.d["action"] = control(w, default=_verdict("ok"))
+    if w.more() and matches(w.peek(), "index"):
+        w.next()
+        _index(w, parms)
+
+
+def sample(w, anode, resolve):
+    w.next()                                # "sample"
+    if not w.more():
+        raise w.error("sample needs options")
+    opts = _options(anode)
+    parms = opts.child("parms", _gen())
+    extra = {}
+    while w.more():
+        word = w.peek()
+        key = next((k for k, name in (("rate", "rate"), ("psample_group", "group"),
+                                      ("trunc_size", "trunc")) if matches(word, name)), None)
+        if key is None:
+            break
+        w.next()
+        _later(w, extra, key, lambda s: get_uint(s, 32, 10), word)
+    parms.d["action"] = control(w, default=_verdict("pipe"))
+    if w.more() and matches(w.peek(), "index"):
+        w.next()
+        _index(w, parms)
+    if not parms.d["index"] and not ("psample_group" in extra and "rate" in extra):
+        raise w.error("sample needs rate and group (or an index)")
+    _emit(w, opts, extra, ("rate", "psample_group", "trunc_size"))
+
+
+# -- tunnel_key (attributes in word order, then no_csum, then parms) ------------------------
+
+
+def _tk_addr(side):
+    def fn(s):
+        import socket as _s
+        fam = _s.AF_INET6 if ":" in s else _s.AF_INET
+        try:
+            b = _s.inet_pton(fam, s)
+        except OSError:
+            raise ValueError("not an address") from None
+        v = "ipv6" if fam == _s.AF_INET6 else "ipv4"
+        return {f"enc_{v}_{side}": _s.inet_ntop(fam, b)}
+    return fn
+
+
+def _tos_ttl(key):
+    def fn(s):
+        try:
+            return {key: get_uint(s, 8, 10)}
+        except ValueError:
+            return {key: get_uint(s, 8, 16)}
+    return fn
+
+
+def tunnel_key(w, anode, resolve):
+    w.next()                                # "tunnel_key"
+    if not w.more():
+        raise w.error("tunnel_key needs set or unset")
+    opts = _options(anode)
+    tka = enum("tunnel_key_action")
+    parms = Node(_gen(t_action=0), opts.path + ("parms",))
+    action = 0
+    have = set()
+    csum = 1
+    while w.more():
+        at = w.i
+        word = w.peek()
+        if matches(word, "unset") or matches(word, "set"):
+            if action:
+                raise w.error("unexpected", at)
+            action = tka["release"] if matches(word, "unset") else tka["set"]
+            w.next()
+        elif matches(word, "src_ip") or matches(word, "dst_ip"):
+            side = "src" if matches(word, "src_ip") else "dst"
+            w.next()
+            w.value(opts, _tk_addr(side), word)
+            have.add(side)
+        elif matches(word, "id"):
+            w.next()
+            w.value(opts, lambda s: {"enc_key_id": get_uint(s, 32, 10)}, "id")
+        elif matches(word, "dst_port"):
+            w.next()
+            w.value(opts, lambda s: {"enc_dst_port": get_uint(s, 16, 10)}, "dst_port")
+        elif matches(word, "geneve_opts") or matches(word, "vxlan_opts") or \
+                matches(word, "erspan_opts"):
+            raise w.error("tunnel options are not supported by nlcodec.tc", at)
+        elif matches(word, "tos"):
+            w.next()
+            w.value(opts, _tos_ttl("enc_tos"), "tos")
+        elif matches(word, "ttl"):
+            w.next()
+            w.value(opts, _tos_ttl("enc_ttl"), "ttl")
+        elif matches(word, "csum"):
+            csum = 1
+            w.next()
+        elif matches(word, "nocsum"):
+            csum = 0
+            w.next()
+        else:
+            break
+    opts.d["no_csum"] = int(not csum)
+    parms.d["action"] = control(w, default=_verdict("pipe"))
+    if w.more() and matches(w.peek(), "index"):
+        w.next()
+        _index(w, parms)
+    if action == tka["set"] and have != {"src", "dst"}:
+        raise w.error("tunnel_key set needs src_ip and dst_ip")
+    parms.d["t_action"] = action
+    opts.d["parms"] = parms.d
+
+
+# -- ct (tc/m_ct.c parse_ct: attributes in word order, then action, then parms) ---------
+
+
+def _ct_addrs(s):
+    import socket as _s
+    lo, dash, hi = s.partition("-")
+    fam = _s.AF_INET6 if ":" in lo else _s.AF_INET
+    v = "ipv6" if fam == _s.AF_INET6 else "ipv4"
+    try:
+        a = _s.inet_ntop(fam, _s.inet_pton(fam, lo))
+        b = _s.inet_ntop(fam, _s.inet_pton(fam, hi)) if dash else a
+    except OSError:
+        raise ValueError("not an address range") from None
+    return {f"nat_{v}_min": a, f"nat_{v}_max": b}
+
+
+def _ct_ports(s):
+    lo, dash, hi = s.partition("-")
+    a = get_uint(lo, 16, 10)
+    return {"nat_port_min": a, "nat_port_max": get_uint(hi, 16, 10) if dash else a}
+
+
+def _ct_mark(s):
+    v, slash, m = s.partition("/")
+    return {"mark": get_uint(v, 32, 0), "mark_mask": get_uint(m, 32, 0) if slash else 0xFFFFFFFF}
+
+
+def _ct_labels(s):
+    v, slash, m = s.partition("/")
+    if len(v) > 32 or len(m) > 32:
+        raise ValueError("at most 16 bytes")
+    lab = bytes.fromhex(v[:len(v) // 2 * 2])
+    mask = bytes.fromhex(m[:len(m) // 2 * 2]) if slash else b"\xff" * 16
+    return {"labels": lab.hex(), "labels_mask": mask.hex()}
+
+
+def ct(w, anode, resolve):
+    f = enum("ct_action")
+    opts = _options(anode)
+    parms = Node(_gen(), opts.path + ("parms",))
+    if w.more() and matches(w.peek(), "ct"):
+        w.next()
+    act = 0
+    while w.more():
+        at = w.i
+        word = w.peek()
+        if matches(word, "zone"):
+            w.next()
+            w.value(opts, lambda s: {"zone": get_uint(s, 16, 0)}, "zone")
+            continue
+        if matches(word, "nat"):
+            act |= f["nat"]
+            w.next()
+            side = w.peek()
+            if side is not None and (matches(side, "src") or matches(side, "dst")):
+                act |= f["nat_src"] if matches(side, "src") else f["nat_dst"]
+                w.next()
+                if w.peek() is None or not matches(w.peek(), "addr"):
+                    raise w.error("ct nat src|dst needs 'addr'")
+                w.next()
+                w.value(opts, _ct_addrs, "addr")
+                if w.peek() is not None and matches(w.peek(), "port"):
+                    w.next()
+                    w.value(opts, _ct_ports, "port")
+            continue
+        if matches(word, "clear") or matches(word, "commit") or matches(word, "force"):
+            act |= f[next(k for k in ("clear", "commit", "force") if matches(word, k))]
+            w.next()
+        elif matches(word, "index"):
+            w.next()
+            _index(w, parms)
+        elif matches(word, "mark"):
+            w.next()
+            w.value(opts, _ct_mark, "mark")
+        elif matches(word, "label"):
+            w.next()
+            w.value(opts, _ct_labels, "label")
+        else:
+            break
+        del at
+    if act & f["clear"] and act & ~f["clear"]:
+        raise w.error("ct clear takes no other options")
+    if act & f["nat_src"] and act & f["nat_dst"]:
+        raise w.error("ct nat: src or dst, not both")
+    if act & f["commit"] and act & f["nat"] and not act & (f["nat_src"] | f["nat_dst"]):
+        raise w.error("ct commit nat needs src or dst")
+    if not act & f["commit"] and act & (f["nat_src"] | f["nat_dst"]):
+        raise w.error("ct nat src/dst needs commit")
+    parms.d["action"] = control(w, default=_verdict("pipe"))
+    opts.d["action"] = act
+    opts.d["parms"] = parms.d
+
+
+KINDS = {"gact": gact, "mirred": mirred, "vlan": vlan, "skbedit": skbedit, "csum": csum,
+         "sample": sample, "tunnel_key": tunnel_key, "ct": ct}

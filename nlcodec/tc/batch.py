@@ -57,7 +57,8 @@ class Shape:
             for k in keys:
                 holes[f"h{len(holes)}"] = path + (k,)
             got = fn(words[at])
-            self.entries.append((at, fn, keys, {words[at]: tuple(got[k] for k in keys)}))
+            # keys as the dict gives them (insertion order = hole order)
+            self.entries.append((at, fn, got.keys(), {words[at]: tuple(got.values())}))
         self.holes = holes
         self.req = req
         self._template = None
@@ -82,6 +83,7 @@ class Shape:
         if len(words) != self.n or self._key(words) != self.key:
             return None
         row = []
+        extend = row.extend
         for at, fn, keys, cache in self.entries:
             wd = words[at]
             got = cache.get(wd)
@@ -90,12 +92,12 @@ class Shape:
                     d = fn(wd)
                 except (ValueError, OverflowError):
                     return None         # parse() says what is wrong with it
-                if tuple(d) != keys:
+                if d.keys() != keys:
                     return None
-                got = tuple(d[k] for k in keys)
+                got = d.values()
                 if len(cache) < 64:
-                    cache[wd] = got
-            row.extend(got)
+                    cache[wd] = tuple(got)
+            extend(got)
         return row
 
 

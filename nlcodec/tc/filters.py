@@ -26,6 +26,16 @@ def _cls(name):
     return enum("cls_flags")[name]
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _u32_word(s):
+    """get_u32(s, 0), with decimal words (the common case) fast."""
+    if s.isdigit() and s[0] != "0" and len(s) < 10:
+        return int(s)
+    return get_uint(s, 32, 0)
+
+
 def _handle32(w, hnode, ctx):
     """flower: get_u32(handle, 0) into tcm_handle."""
     at = ctx["handle"]
@@ -33,7 +43,7 @@ def _handle32(w, hnode, ctx):
         return
     save = w.i
     w.i = at
-    w.value(hnode, lambda s: {"handle": get_uint(s, 32, 0)}, "handle")
+    w.value(hnode, lambda s: {"handle": _u32_word(s)}, "handle")
     w.i = save
 
 
@@ -45,8 +55,13 @@ def _split_mask(s):
 # -- value converters (word -> {attr: value}) ------------------------------------------
 
 
+_ALL_ONES_MAC = "ff:ff:ff:ff:ff:ff"
+
+
 def _eth_addr(key, mkey):
     def fn(s):
+        if len(s) == 17 and s[2::3] == ":::::" and _HEX.issuperset(s[0::3] + s[1::3]):
+            return {key: s.lower(), mkey: _ALL_ONES_MAC}     # the common case, fast
         v, m = _split_mask(s)
         out = {key: mac(v).hex(":")}
         if m is None:

@@ -210,8 +210,13 @@ def eth_proto(s: str) -> int:
     return get_uint(s, 16, 0)
 
 
+_HEXDIGITS = frozenset("0123456789abcdefABCDEF")
+
+
 def mac(s: str) -> bytes:
     """ll_addr_a2n: hex bytes separated by ':' (one or two digits each)."""
+    if len(s) == 17 and s[2::3] == ":::::" and _HEXDIGITS.issuperset(s[0::3] + s[1::3]):
+        return bytes.fromhex(s.replace(":", ""))
     parts = s.split(":")
     if len(parts) != 6:
         raise ValueError("not a MAC address")

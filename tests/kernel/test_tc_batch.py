@@ -1,0 +1,167 @@
+"""nlcodec.tc.parse and `nlcodec tc-batch` against tc on a kernel that has
+flower, matchall and the actions.
+
+- the corpus (tests/tc_corpus.py, >= 300 generated lines) run by `tc -b
+  -force` in one namespace and by `nlcodec tc-batch -force` in another, each
+  with a dummy kt0 under clsact: the same lines fail, and `tc -j filter
+  show` of kt0 (ingress, egress) is identical (expected values: tc's own
+  insertion and tc's own dump);
+- the requests' bytes are tc's: tc run under strace here too (the lines
+  that reach the kernel), compared with parse(line).encode();
+- bulk: N skip_hw flower filters (tdc_batch.py's lines; NLCODEC_KT_BULK,
+  default 100,000) from one file, `tc -b` vs `nlcodec tc-batch` vs the
+  Python API with a template; wall clock and user CPU of each are printed
+  and written to build/kernel-test/tc_batch.json (figures, not asserted)."""
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import pytest
+
+import nlcodec
+from ktutil import sh
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+import tc_capture  # noqa: E402
+import tc_corpus   # noqa: E402
+
+N = int(os.environ.get("NLCODEC_KT_BULK", "100000"))
+
+
+def _setup(ns):
+    sh("ip", "-n", ns, "link", "add", "kt0", "type", "dummy")
+    sh("ip", "-n", ns, "link", "set", "kt0", "up")
+    sh("tc", "-n", ns, "qdisc", "add", "dev", "kt0", "clsact")
+
+
+def _show(ns):
+    out = {}
+    for hook in ("ingress", "egress"):
+        out[hook] = json.loads(sh("tc", "-n", ns, "-j", "filter", "show", "dev", "kt0", hook)
+                               or "[]")
+    return out
+
+
+def _cli(*args):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    t = resource.getrusage(resource.RUSAGE_CHILDREN)
+    w = time.perf_counter()
+    p = subprocess.run([sys.executable, "-m", "nlcodec", "tc-batch", *args],
+                       capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - w
+    u = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return p, wall, u.ru_utime - t.ru_utime, u.ru_stime - t.ru_stime
+
+
+def _tc_b(ns, path, *opts):
+    t = resource.getrusage(resource.RUSAGE_CHILDREN)
+    w = time.perf_counter()
+    p = subprocess.run(["tc", "-n", ns, *opts, "-b", path], capture_output=True, text=True)
+    wall = time.perf_counter() - w
+    u = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return p, wall, u.ru_utime - t.ru_utime, u.ru_stime - t.ru_stime
+
+
+def _failed(stderr):
+    return [ln.rsplit(":", 1)[1] for ln in stderr.splitlines() if ln.startswith("Command failed")]
+
+
+@pytest.fixture
+def two_ns():
+    from nlcodec import netns
+    with netns.temporary("kta") as a, netns.temporary("ktb") as b:
+        _setup(a)
+        _setup(b)
+        yield a, b
+
+
+def test_corpus_show_equals_tcs(two_ns, tmp_path):
+    a, b = two_ns
+    lines = tc_corpus.lines("kt0")
+    assert len(lines) >= 300
+    f = tmp_path / "corpus.tc"
+    f.write_text("\n".join(lines) + "\n")
+    tc, *_ = _tc_b(a, str(f), "-force")
+    ours, *_ = _cli("-n", b, "-force", "-q", str(f))
+    assert _failed(ours.stderr) == _failed(tc.stderr), (tc.stderr[-2000:], ours.stderr[-2000:])
+    # most lines must have landed for this to prove anything
+    assert len(_failed(tc.stderr)) < len(lines) // 4, tc.stderr[-3000:]
+    theirs = _show(a)
+    assert theirs["ingress"] and theirs["egress"]
+    assert _show(b) == theirs
+
+
+def test_corpus_bytes_equal_tcs_here(two_ns):
+    a, _ = two_ns
+    lines = tc_corpus.lines("kt0")[::5]
+    got = tc_capture.capture_each(lines, a)
+    idx = int(json.loads(sh("ip", "-n", a, "-j", "link", "show", "kt0"))[0]["ifindex"])
+    for line, raw in zip(lines, got):
+        assert raw is not None, line
+        ours = nlcodec.tc.parse(line, ifindex={"kt0": idx}).encode()
+        assert ours[:8] == raw[:8] and ours[16:] == raw[16:], line
+
+
+def _mac(p, i):
+    return f"{p}:{i >> 16 & 255:02x}:{i >> 8 & 255:02x}:{i & 255:02x}"
+
+
+def test_bulk_tc_batch_vs_tc_b(two_ns, tmp_path):
+    a, b = two_ns
+    f = tmp_path / "flower.tc"
+    with open(f, "w") as out:
+        for i in range(N):
+            out.write(f"filter add dev kt0 prio 1 protocol ip ingress handle {i + 1} flower "
+                      f"skip_hw src_mac {_mac('e4:11:00', i)} dst_mac {_mac('e4:12:00', i)} "
+                      f"action drop\n")
+    tc, tc_wall, tc_user, tc_sys = _tc_b(a, str(f))
+    assert tc.returncode == 0, tc.stderr[-2000:]
+    ours, nl_wall, nl_user, nl_sys = _cli("-n", b, "--json", str(f))
+    assert ours.returncode == 0, ours.stderr[-2000:]
+    summary = json.loads(ours.stdout)
+    assert summary["requests"] == N and summary["errors"] == 0 and summary["runs"] == 1
+    count = lambda ns: sum(1 for x in json.loads(sh("tc", "-n", ns, "-j", "filter", "show",  # noqa
+                                                    "dev", "kt0", "ingress")) if "options" in x)
+    assert count(a) == count(b) == N
+    # the Python API: one template, rows streamed
+    from nlcodec import netns
+    from nlcodec.template import Template
+    with netns.temporary("ktc") as c:
+        _setup(c)
+        idx = int(json.loads(sh("ip", "-n", c, "-j", "link", "show", "kt0"))[0]["ifindex"])
+        r = nlcodec.tc.parse(f"filter add dev kt0 prio 1 protocol ip ingress handle 1 flower "
+                             f"skip_hw src_mac {_mac('e4:11:00', 0)} dst_mac "
+                             f"{_mac('e4:12:00', 0)} action drop", ifindex={"kt0": idx})
+        t = Template("route", r.type, header=r.header, attrs=r.attrs, flags=r.flags,
+                     holes={"handle": "header.handle", "src": "options.key_eth_src",
+                            "dst": "options.key_eth_dst"})
+        rows = [(i + 1, _mac("e4:11:00", i), _mac("e4:12:00", i)) for i in range(N)]
+        with nlcodec.connect("route", netns=c) as s:
+            u0 = resource.getrusage(resource.RUSAGE_SELF)
+            w0 = time.perf_counter()
+            res = s.do_many(t.rows(rows))
+            api_wall = time.perf_counter() - w0
+            u1 = resource.getrusage(resource.RUSAGE_SELF)
+        assert res.ok and res.count == N
+        api_user, api_sys = u1.ru_utime - u0.ru_utime, u1.ru_stime - u0.ru_stime
+    fig = {"filters": N, "backend": nlcodec.backend(),
+           "tc_b": {"wall_s": round(tc_wall, 2), "user_s": round(tc_user, 2),
+                    "sys_s": round(tc_sys, 2)},
+           "nlcodec_tc_batch": {"wall_s": round(nl_wall, 2), "user_s": round(nl_user, 2),
+                                "sys_s": round(nl_sys, 2), "batch_s": summary["seconds"]},
+           "python_template_api": {"wall_s": round(api_wall, 2), "user_s": round(api_user, 2),
+                                   "sys_s": round(api_sys, 2)}}
+    fig["speedup_wall_tc_batch"] = round(tc_wall / nl_wall, 2)
+    fig["speedup_wall_api"] = round(tc_wall / api_wall, 2)
+    fig["tc_batch_user_share"] = round(nl_user / max(nl_user + nl_sys, 1e-9), 3)
+    fig["api_user_share"] = round(api_user / max(api_user + api_sys, 1e-9), 3)
+    print("\ntc-batch figures:", json.dumps(fig))
+    os.makedirs(os.path.join(ROOT, "build", "kernel-test"), exist_ok=True)
+    with open(os.path.join(ROOT, "build", "kernel-test", "tc_batch.json"), "w") as out:
+        json.dump(fig, out, indent=1)
