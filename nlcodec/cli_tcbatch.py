@@ -20,7 +20,8 @@ def add_parser(sub):
                     "the one before only in values (handle, prio, MACs, addresses, ports, "
                     "indexes) are sent through one template, many per send.  Reads "
                     "flower, matchall, u32 (match u32/u16/u8/ip), actions gact, mirred, "
-                    "vlan; qdiscs ingress and clsact.",
+                    "vlan, skbedit, csum, sample, tunnel_key, ct, pedit (munge eth|ip|ip6|tcp|udp); "
+                    "qdiscs ingress and clsact.",
         epilog="Errors are printed per line as tc -b does (the kernel's message and "
                "'Command failed FILE:LINE'); without -force the batch stops after the "
                "window that holds the first failure (up to --window lines after it may "

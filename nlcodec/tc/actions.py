@@ -18,7 +18,7 @@ _A2N = (("continue", "unspec"), ("drop", "shot"), ("shot", "shot"), ("pass", "ok
         ("jump", "jump"), ("trap", "trap"))
 _NEW_CMDS = ("change", "replace", "delete", "get", "add")   # m_action.c new_cmd()
 # actions tc has (tc/m_*.c) that nlcodec.tc does not read
-_TC_KINDS = ("police", "pedit", "mpls", "nat", "connmark", "ctinfo", "skbmod", "bpf", "simple",
+_TC_KINDS = ("police", "mpls", "nat", "connmark", "ctinfo", "skbmod", "bpf", "simple",
              "ife", "gate", "xt", "ipt")
 
 
@@ -625,5 +625,10 @@ def ct(w, anode, resolve):
     opts.d["parms"] = parms.d
 
 
+def _pedit(w, anode, resolve):
+    from .pedit import pedit
+    pedit(w, anode, resolve)
+
+
 KINDS = {"gact": gact, "mirred": mirred, "vlan": vlan, "skbedit": skbedit, "csum": csum,
-         "sample": sample, "tunnel_key": tunnel_key, "ct": ct}
+         "sample": sample, "tunnel_key": tunnel_key, "ct": ct, "pedit": _pedit}

@@ -1,0 +1,252 @@
+"""The pedit action of ``nlcodec.tc.parse`` (tc/m_pedit.c parse_pedit,
+parse_munge, parse_cmd, pack_key*; header fields from tc/p_eth.c, p_ip.c,
+p_ip6.c, p_tcp.c, p_udp.c): ``pedit [ex] munge HDR FIELD set|add VALUE
+[retain N] | invert | clear | preserve | decrement``, verdict, ``index``."""
+
+from __future__ import annotations
+
+import socket
+
+from .consts import enum
+from .words import Node, get_uint, mac, matches
+
+TU32, TIPV4, TIPV6, TMAC = "u32", "ipv4", "ipv6", "mac"
+RU32, RU16, RU8 = 0xFFFFFFFF, 0xFFFF, 0xFF
+DEC = 1                                     # PEDIT_ALLOW_DEC
+
+# header -> field -> (offset, length, value type, retain, flags); "ex": extended only
+_FIELDS = {
+    "eth": ("ex", {"type": (12, 2, TU32, RU16, 0), "dst": (0, 6, TMAC, RU32, 0),
+                   "src": (6, 6, TMAC, RU32, 0)}),
+    "ip": ("any", {"src": (12, 4, TIPV4, RU32, 0), "dst": (16, 4, TIPV4, RU32, 0),
+                   "tos": (1, 1, TU32, RU8, 0), "ihl": (0, 1, TU32, 0x0F, 0),
+                   "ttl": (8, 1, TU32, RU8, DEC), "protocol": (9, 1, TU32, RU8, 0),
+                   "nofrag": (6, 1, TU32, 0x3F, 0), "firstfrag": (6, 1, TU32, 0x1F, 0),
+                   "ce": (6, 1, TU32, 0x80, 0), "df": (6, 1, TU32, 0x40, 0),
+                   "mf": (6, 1, TU32, 0x20, 0)}),
+    "ip6": ("ex", {"src": (8, 16, TIPV6, RU32, 0), "dst": (24, 16, TIPV6, RU32, 0),
+                   "flow_lbl": (0, 4, TU32, 0x0007FFFF, 0),
+                   "payload_len": (4, 2, TU32, RU16, 0), "nexthdr": (6, 1, TU32, RU8, 0),
+                   "hoplimit": (7, 1, TU32, RU8, DEC), "traffic_class": (1, 1, TU32, RU8, 0)}),
+    "tcp": ("ex", {"sport": (0, 2, TU32, RU16, 0), "dport": (2, 2, TU32, RU16, 0),
+                   "flags": (13, 1, TU32, RU8, 0)}),
+    "udp": ("ex", {"sport": (0, 2, TU32, RU16, 0), "dport": (2, 2, TU32, RU16, 0)}),
+}
+# p_ip.c: matched with matches() (prefixes) rather than strcmp
+_IP_PREFIXED = {"dsfield": "tos", "precedence": "tos"}
+# p_ip.c, non-extended only: fields outside the IP header
+_IP_OLD = {"dport": (22, 2, TU32, RU16, 0), "sport": (20, 2, TU32, RU16, 0),
+           "icmp_type": (20, 1, TU32, RU8, 0), "icmp_code": (20, 1, TU32, RU8, 0)}
+_HTYPE = {"eth": "eth", "ip": "ip4", "ip6": "ip6", "tcp": "tcp", "udp": "udp"}
+M32 = 0xFFFFFFFF
+
+
+def _swap(v):
+    """htonl(v) as the spec's native-order u32 member reads it."""
+    return int.from_bytes((v & M32).to_bytes(4, "big"), "little")
+
+
+class _Sel:
+    def __init__(self, extended):
+        self.extended = extended
+        self.keys = []
+        self.ex = []
+
+    def pack(self, key):
+        if len(self.keys) >= 128 or key["off"] % 4:
+            raise ValueError("bad offset")
+        if not self.extended and (key["htype"] != 0 or key["cmd"] != 0):
+            raise ValueError("munge parameters not supported, use 'pedit ex munge ...'")
+        self.keys.append({"mask": _swap(key["mask"]), "val": _swap(key["val"]),
+                          "off": key["off"], "at": 0, "offmask": 0, "shift": 0})
+        self.ex.append({"htype": key["htype"], "cmd": key["cmd"]})
+
+    def key32(self, retain, k):
+        if k["off"] & 3:
+            raise ValueError("32 bit offsets must begin in 32bit boundaries")
+        k["val"] = k["val"] & retain
+        k["mask"] = (k["mask"] | ~retain) & M32
+        self.pack(k)
+
+    def key16(self, retain, k):
+        if k["val"] > 0xFFFF or k["mask"] > 0xFFFF:
+            raise ValueError("value too large")
+        ind = k["off"] & 3
+        if ind == 3:
+            raise ValueError("bad offset")
+        stride = 8 * (2 - ind)
+        k["val"] = ((k["val"] & retain) << stride) & M32
+        k["mask"] = ((((k["mask"] | ~retain) & M32) << stride) |
+                     (0x0000FFFF, 0xFF0000FF, 0xFFFF0000)[ind]) & M32
+        k["off"] &= ~3
+        self.pack(k)
+
+    def key8(self, retain, k):
+        if k["val"] > 0xFF or k["mask"] > 0xFF:
+            raise ValueError("value too large")
+        ind = k["off"] & 3
+        stride = 8 * (3 - ind)
+        k["val"] = ((k["val"] & retain) << stride) & M32
+        k["mask"] = ((((k["mask"] | ~retain) & M32) << stride) |
+                     (0x00FFFFFF, 0xFF00FFFF, 0xFFFF00FF, 0xFFFFFF00)[ind]) & M32
+        k["off"] &= ~3
+        self.pack(k)
+
+
+def _cmd(w, sel, key, length, vtype, retain, flags):
+    """parse_cmd."""
+    o = {2: 0xFFFF, 4: M32}.get(length, 0xFF)
+    at = w.i
+    word = w.need("pedit command")
+    val = mask = 0
+    raw = None
+    pc = enum("pedit_cmd")
+    if matches(word, "invert"):
+        val = mask = o
+    elif matches(word, "set") or matches(word, "add"):
+        if matches(word, "add"):
+            key["cmd"] = pc["add"]
+        if not sel.extended and key["cmd"]:
+            raise w.error("non extended mode: only 'set' is supported", at)
+        vat = w.i
+        s = w.need(word)
+        try:
+            if vtype == TU32:
+                val = get_uint(s, 32, 0)
+            elif vtype == TIPV4:
+                raw = socket.inet_pton(socket.AF_INET, s.partition("/")[0])
+            elif vtype == TIPV6:
+                raw = socket.inet_pton(socket.AF_INET6, s.partition("/")[0])
+            else:
+                raw = mac(s)
+        except (ValueError, OSError):
+            raise w.error(f"bad {vtype} value", vat) from None
+    elif matches(word, "decrement"):
+        if not flags & DEC:
+            raise w.error("decrement is not supported for this field", at)
+        if not sel.extended:
+            raise w.error("non extended mode: only 'set' is supported", at)
+        key["cmd"] = pc["add"]
+        val = retain
+    elif matches(word, "preserve"):
+        retain = 0
+    elif not matches(word, "clear"):
+        raise w.error("bad pedit command (set, add, invert, clear, preserve, decrement)", at)
+    if w.peek() is not None and matches(w.peek(), "retain"):
+        w.next()
+        ra = w.i
+        try:
+            retain = get_uint(w.need("retain"), 32, 0)
+        except ValueError:
+            raise w.error("bad retain", ra) from None
+    if length > 4 and retain != RU32:
+        raise w.error("retain is not supported for fields longer than 32 bits")
+    try:
+        if vtype == TMAC:
+            b = raw if raw is not None else bytes(6)
+            if not key["off"] & 3:
+                sel.key32(M32, dict(key, mask=0, val=int.from_bytes(b[:4], "big")))
+                key["off"] += 4
+                sel.key16(M32, dict(key, mask=0, val=int.from_bytes(b[4:], "big")))
+            elif not key["off"] & 1:
+                k2 = dict(key, mask=0, val=int.from_bytes(b[:2], "big"))
+                sel.key16(M32, k2)
+                sel.key32(M32, dict(key, off=k2["off"] + 4, mask=0,
+                                    val=int.from_bytes(b[2:], "big")))
+            else:
+                raise ValueError("mac offsets must begin in 32bit or 16bit boundaries")
+            return
+        if vtype == TIPV6:
+            b = raw if raw is not None else bytes(16)
+            for i in range(4):
+                sel.key32(M32, dict(key, off=key["off"] + 4 * i, mask=0,
+                                    val=int.from_bytes(b[4 * i:4 * i + 4], "big")))
+            return
+        if vtype == TIPV4 and raw is not None:
+            val = int.from_bytes(raw, "big")
+        k = dict(key, val=val, mask=mask)
+        {1: sel.key8, 2: sel.key16, 4: sel.key32}[length](retain, k)
+    except ValueError as e:
+        raise w.error(f"pedit: {e}", at) from None
+
+
+def _traffic_class_shift(sel):
+    k = sel.keys[-1]
+    m, v = _swap(k["mask"]), _swap(k["val"])
+    k["mask"] = _swap((m << 4 | 0xF) & M32)
+    k["val"] = _swap((v << 4) & M32)
+
+
+def _munge(w, sel):
+    at = w.i
+    hdr = w.need("munge")
+    if matches(hdr, "offset"):
+        raise w.error("pedit munge offset is not supported by nlcodec.tc", at)
+    if hdr not in _FIELDS:
+        raise w.error("unknown pedit header (eth, ip, ip6, tcp, udp)", at)
+    mode, fields = _FIELDS[hdr]
+    if w.i + 1 >= len(w.w):
+        raise w.error(f"munge {hdr} needs a field and a command")
+    if mode == "ex" and not sel.extended:
+        raise w.error(f"munge {hdr} needs 'pedit ex'", at)
+    pht = enum("pedit_header_type")
+    key = {"htype": pht[_HTYPE[hdr]] if sel.extended else pht["network"],
+           "cmd": enum("pedit_cmd")["set"], "off": 0}
+    fat = w.i
+    field = w.next()
+    spec = fields.get(field)
+    if spec is None and hdr == "ip":
+        alias = next((a for p, a in _IP_PREFIXED.items() if matches(field, p)), None)
+        spec = fields.get(alias) if alias else None
+        if spec is None and not sel.extended:
+            spec = _IP_OLD.get(field)
+    if spec is None:
+        raise w.error(f"unknown {hdr} field", fat)
+    off, length, vtype, retain, flags = spec
+    key["off"] = off
+    if not w.more():
+        raise w.error("pedit needs a command")
+    _cmd(w, sel, key, length, vtype, retain, flags)
+    if hdr == "ip6" and field == "traffic_class":
+        _traffic_class_shift(sel)
+
+
+def pedit(w, anode, resolve):
+    from .actions import _gen, _index, _options, _verdict, control
+    sel = None
+    ok = 0
+    while w.more():
+        word = w.peek()
+        if matches(word, "pedit"):
+            w.next()
+            ok += 1
+            if w.peek() is not None and matches(w.peek(), "ex"):
+                if ok > 1:
+                    raise w.error("'ex' must be before the first 'munge'")
+                w.next()
+                sel = _Sel(True)
+            if sel is None:
+                sel = _Sel(False)
+            if not w.more():
+                raise w.error("pedit needs munge")
+        elif matches(word, "munge"):
+            if not ok:
+                raise w.error("munge without pedit")
+            w.next()
+            _munge(w, sel)
+            ok += 1
+        else:
+            break
+    opts = _options(anode)
+    parms = Node(_gen(nkeys=0, flags=0, keys=[]), opts.path + ("parms",))
+    parms.d["action"] = control(w, default=_verdict("ok"))
+    if w.more() and matches(w.peek(), "index"):
+        w.next()
+        _index(w, parms)
+    parms.d["keys"] = sel.keys
+    parms.d["nkeys"] = len(sel.keys)
+    if sel.extended:
+        opts.d["parms_ex"] = parms.d
+        opts.d["keys_ex"] = {"key_ex": sel.ex}
+    else:
+        opts.d["parms"] = parms.d
