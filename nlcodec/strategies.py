@@ -5,12 +5,17 @@ attribute set: every attribute kind, nests down to a bounded depth,
 multi-attrs, indexed arrays, sub-messages with a matching selector, and
 unknown attributes.  Struct payloads are drawn as raw bytes of the right
 size, so every field value is exercised (padding members stay zero).
-Needs the ``hypothesis`` package (a test dependency).
+Needs the ``hypothesis`` package: ``pip install 'nlcodec[test]'``.  Nothing
+else in nlcodec imports this module.
 """
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ImportError as e:      # a plain install: say what is missing and how to get it
+    raise ImportError("nlcodec.strategies needs the hypothesis package "
+                      "(pip install 'nlcodec[test]')", name=e.name) from e
 
 from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_RECORDS, K_STRING,
                      K_STRUCT, K_SUBMSG, K_TYPEVALUE, CSet)
