@@ -3,9 +3,9 @@ README's quick start, executed in order, one namespace per page, from the
 checkout's root (pages read tests/data/ files).
 
 A block followed by an ```output block must print exactly that.  A block
-preceded by ``<!-- not-run: REASON -->`` is skipped (kernel features this
-host lacks: they are exercised by the QEMU tier's own tests); REASON is
-required.  A page whose first line is ``<!-- needs-root -->`` makes network
+preceded by ``<!-- not-run: REASON -->`` is skipped here; REASON is required.
+When it names "the QEMU tier" (kernel modules this host lacks), the kernel
+tier runs the page with that block (tests/kernel/test_docs_pages.py).  A page whose first line is ``<!-- needs-root -->`` makes network
 namespaces and is skipped for other users.
 """
 
@@ -49,7 +49,9 @@ def page_text(page):
     return text
 
 
-def run_page(page):
+def run_page(page, qemu_tier=False):
+    """Run a page's blocks; ``qemu_tier``: also those whose not-run reason
+    names the QEMU tier (tests/kernel/test_docs_pages.py, in the guest)."""
     text = page_text(page)
     code_blocks = blocks(text)
     ns = {"__name__": f"docs:{page}"}
@@ -59,7 +61,8 @@ def run_page(page):
             continue
         if reason is not None:
             assert reason, f"{page}: block {i} is marked not-run without a reason"
-            continue
+            if not (qemu_tier and "QEMU tier" in reason):
+                continue
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             exec(compile(code, f"{page} (block {i})", "exec"), ns)
