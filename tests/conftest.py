@@ -32,6 +32,28 @@ def codec(request):
     nlcodec.use_backend(None)
 
 
+@pytest.fixture
+def restore_registry():
+    """Tests that register families (YNL specs, hand-written ones) leave the
+    registry as they found it (a YNL nlctrl or rt-link must not replace the
+    built-in one for others)."""
+    from nlcodec import message, registry
+    from nlcodec import socket as nls
+    registry._load()
+    fams = dict(registry._families)
+    by_proto = {k: dict(v) for k, v in registry._by_protocol.items()}
+    ids, cache = dict(message.GENL_IDS), dict(nls._genl_cache)
+    yield
+    registry._families.clear()
+    registry._families.update(fams)
+    registry._by_protocol.clear()
+    registry._by_protocol.update(by_proto)
+    message.GENL_IDS.clear()
+    message.GENL_IDS.update(ids)
+    nls._genl_cache.clear()
+    nls._genl_cache.update(cache)
+
+
 # The real-kernel tier (tests/kernel/) runs inside its QEMU guest only, as
 # `make kernel-test`; the host run leaves it out (its module names repeat ours).
 collect_ignore = [] if os.environ.get("NLCODEC_KERNEL_LAB") == "1" else ["kernel"]

@@ -74,29 +74,8 @@ def run_page(page, qemu_tier=False):
     return ran
 
 
-@pytest.fixture
-def restore_registry():
-    """Pages register families (a hand-written spec, YNL ones): the registry
-    is put back as it was for the tests after them."""
-    from nlcodec import message, registry
-    from nlcodec import socket as nls
-    registry._load()
-    fams = dict(registry._families)
-    by_proto = {k: dict(v) for k, v in registry._by_protocol.items()}
-    ids, cache = dict(message.GENL_IDS), dict(nls._genl_cache)
-    yield
-    registry._families.clear()
-    registry._families.update(fams)
-    registry._by_protocol.clear()
-    registry._by_protocol.update(by_proto)
-    message.GENL_IDS.clear()
-    message.GENL_IDS.update(ids)
-    nls._genl_cache.clear()
-    nls._genl_cache.update(cache)
-
-
 @pytest.mark.parametrize("page", pages())
-def test_page_runs(page, monkeypatch, restore_registry):
+def test_page_runs(page, monkeypatch, restore_registry):      # conftest.py
     text = page_text(page)
     if text.startswith("<!-- needs-root -->") and os.geteuid() != 0:
         pytest.skip("the page makes network namespaces (needs root)")

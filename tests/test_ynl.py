@@ -45,27 +45,6 @@ def load(spec, **kw):
     return ynl.load(spec_path(spec), **kw)
 
 
-@pytest.fixture
-def restore_registry():
-    """Tests that register YNL families leave the registry as they found it
-    (a YNL nlctrl or rt-link must not replace the built-in one for others)."""
-    registry._load()
-    fams = dict(registry._families)
-    by_proto = {k: dict(v) for k, v in registry._by_protocol.items()}
-    ids = dict(_message.GENL_IDS)
-    from nlcodec import socket as _nls
-    cache = dict(_nls._genl_cache)
-    yield
-    registry._families.clear()
-    registry._families.update(fams)
-    registry._by_protocol.clear()
-    registry._by_protocol.update(by_proto)
-    _message.GENL_IDS.clear()
-    _message.GENL_IDS.update(ids)
-    _nls._genl_cache.clear()
-    _nls._genl_cache.update(cache)
-
-
 def _dec(cs, data):
     r = backends.active().decode_attrs(cs, data, 0, len(data), cs.name, False)
     return r if type(r) is dict else r.load()
