@@ -37,7 +37,7 @@ def restore_registry():
     """Tests that register families (YNL specs, hand-written ones) leave the
     registry as they found it (a YNL nlctrl or rt-link must not replace the
     built-in one for others)."""
-    from nlcodec import message, registry
+    from nlcodec import backends, message, registry
     from nlcodec import socket as nls
     registry._load()
     fams = dict(registry._families)
@@ -52,6 +52,11 @@ def restore_registry():
     message.GENL_IDS.update(ids)
     nls._genl_cache.clear()
     nls._genl_cache.update(cache)
+    # the native backend keeps per-protocol stream tables made from the
+    # families registered when it first decoded that protocol
+    streams = getattr(backends.active(), "_streams", None)
+    if streams is not None:
+        streams.clear()
 
 
 # The real-kernel tier (tests/kernel/) runs inside its QEMU guest only, as
