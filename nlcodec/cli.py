@@ -33,6 +33,16 @@ DUMPS = {
     "dp": ("ovs_datapath", "get", {}),
     "vport": ("ovs_vport", "get", {}),
     "flow": ("ovs_flow", "get", {}),
+    "devlink": ("devlink", "get", {}),
+    "devlink-port": ("devlink", "port_get", {}),
+    "devlink-info": ("devlink", "info_get", {}),
+    "devlink-param": ("devlink", "param_get", {}),
+    "devlink-health": ("devlink", "health_reporter_get", {}),
+    "devlink-rate": ("devlink", "rate_get", {}),
+    "devlink-trap": ("devlink", "trap_get", {}),
+    "conntrack": ("netfilter", "ct_get", {}),
+    "conntrack-expect": ("netfilter", "exp_get", {}),
+    "conntrack-stats": ("netfilter", "ct_get_stats_cpu", {}),
 }
 
 
@@ -150,8 +160,8 @@ def cmd_dump(args):
 def _full_header(target, msg, given):
     """The message's fixed header with every member zero, then ``given``."""
     from .registry import compiled, message_by_name
-    if target == "route":
-        hit = message_by_name("route", msg)
+    if _is_protocol(target):
+        hit = message_by_name(target, msg)
         layout = hit[1].header if hit else None
     else:
         cf = compiled(nlcodec.family(target))
@@ -168,8 +178,13 @@ def cmd_monitor(args):
     groups = args.groups or ["link", "ipv4_ifaddr", "ipv6_ifaddr", "ipv4_route", "ipv6_route",
                              "neigh", "ipv4_rule", "ipv6_rule", "tc"]
     target = args.family or "route"
+    if args.family:
+        fam = nlcodec.family(args.family)
+        groups = args.groups or list(fam.mcast_groups)
+        if not fam.genl:        # conntrack: a plain protocol, groups by name
+            target = fam.protocol
     with _connect(target, args, groups=groups) as s:
-        if args.family:
+        if args.family and s.protocol == "generic":
             s.subscribe(*groups)
         for n, ev in enumerate(s.events(), 1):
             _out(args, ev)
@@ -336,7 +351,8 @@ def build_parser():
     m = sub.add_parser("monitor", help="print rtnetlink or genl multicast events live")
     m.add_argument("groups", nargs="*", metavar="GROUP",
                    help="rtnetlink groups (link, ipv4_route, tc, ...) or genl groups with --family")
-    m.add_argument("--family", help="a generic netlink family (e.g. ovs_vport, psample)")
+    m.add_argument("--family", help="a family (ovs_vport, psample, devlink, conntrack); its "
+                                    "multicast groups unless GROUPs are given")
     m.add_argument("--netns", help="network namespace")
     m.add_argument("--count", type=int, help="stop after N events")
     m.add_argument("--json", action="store_true")

@@ -497,7 +497,7 @@ def encode(protocol, type, *, header=None, attrs=None, flags=0, seq=0, pid=0,
             return _encode(None, None, type, header, attrs, flags, seq, pid, payload)
         raise EncodeError(f"protocol {proto!r} has no message {type!r}")
     cf, cm = hit
-    return _encode(cf, cm, cm.id, header, attrs, flags, seq, pid, payload)
+    return _encode(cf, cm, cm.type_id, header, attrs, flags, seq, pid, payload)
 
 
 def decode_attrs(data, family, attrset, *, kernel=False, offset=0) -> dict:

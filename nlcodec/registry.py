@@ -99,7 +99,22 @@ def _add(fam: Family):
     if not fam.genl:
         table = _by_protocol.setdefault(fam.protocol, {})
         for m in fam.messages:
-            table[m.id] = (fam, m)
+            table[fam.wire_type(m.id)] = (fam, m)
+
+
+def protocol_groups(protocol: str) -> dict[str, int]:
+    """Multicast groups of a plain protocol by name (``conntrack_new``), from
+    the ``groups_enum`` its families declare; UAPI names are accepted too."""
+    _load()
+    out = {}
+    fams = [f for f in _families.values() if f.protocol == protocol and not f.genl]
+    for fam in fams:
+        if fam.groups_enum:
+            e = next(f.enums[fam.groups_enum] for f in fams if fam.groups_enum in f.enums)
+            for name, v in e.values.items():
+                out[name] = v
+                out[(e.prefix + name).upper()] = v
+    return out
 
 
 def register(fam: Family) -> Family:

@@ -772,7 +772,7 @@ class Socket:
                 cm = cf.msgs[type] if isinstance(type, int) else cf.msg_by_name[spec.msg(type).name]
             except KeyError:
                 raise EncodeError(f"family {spec.name!r} has no message {type!r}") from None
-            return _Template(cm.name, cm.id, cf, cm)
+            return _Template(cm.name, cm.type_id, cf, cm)
         if isinstance(type, int):
             hit = registry.lookup_message(self.protocol, type)
         else:
@@ -783,7 +783,7 @@ class Socket:
             raise EncodeError(f"protocol {self.protocol!r} has no message {type!r} "
                               f"(is its spec in nlcodec/specs?)")
         cf, cm = hit
-        return _Template(cm.name, cm.id, cf, cm)
+        return _Template(cm.name, cm.type_id, cf, cm)
 
     # -- receiving --------------------------------------------------------------
 
@@ -1117,6 +1117,13 @@ class Socket:
             if key in RTNLGRP:
                 return RTNLGRP[key]
             raise ValueError(f"no rtnetlink group {g!r}; known: {', '.join(RTNLGRP)}")
+        named = registry.protocol_groups(self.protocol)
+        if named:
+            gid = named.get(g.lower(), named.get(g.upper()))
+            if gid is None:
+                raise ValueError(f"no {self.protocol} group {g!r}; known: "
+                                 f"{', '.join(k for k in named if not k.isupper())}")
+            return gid
         raise ValueError(f"groups of protocol {self.protocol!r} are given by number")
 
     def subscribe(self, *groups):

@@ -240,13 +240,26 @@ class Family:
     (``Msg.id`` is the command number), the message type on the wire is the
     family id the kernel assigns (resolved at run time), and ``header`` is the
     family's own fixed header after ``genlmsghdr`` (``ovs_header``).
+
+    A protocol that splits the message type (nfnetlink: 8 bits of subsystem
+    above 8 bits of operation) names the family's part with ``subsys``: on
+    the wire the type is ``subsys << subsys_shift | Msg.id``, while ``Msg.id``
+    stays the UAPI's number (IPCTNL_MSG_CT_GET = 1 in NFNL_SUBSYS_CTNETLINK
+    = 1 is type 0x101).  ``subsys_uapi`` names the subsystem's UAPI constant.
     """
 
     def __init__(self, name: str, protocol: str, *, messages=(), attrsets=(), enums=(),
                  genl: bool = False, version: int = 1, header=None, uses=(),
                  mcast_groups=(), msg_prefix: str = "", uapi_header: str | None = None,
-                 doc: str = ""):
+                 doc: str = "", subsys: int | None = None, subsys_shift: int = 8,
+                 subsys_uapi: str | None = None, groups_enum: str | None = None):
         self.name = name
+        self.subsys = subsys
+        self.subsys_shift = subsys_shift
+        self.subsys_uapi = subsys_uapi
+        # a plain protocol's multicast groups: the name of an Enum of this
+        # family (NFNLGRP_*), so that sockets join them by name
+        self.groups_enum = groups_enum
         self.protocol = protocol
         self.genl = genl
         self.version = version
@@ -268,6 +281,12 @@ class Family:
             if m.uapi:
                 self.msg_by_name[m.uapi] = m
         self._resolved_uses: list[Family] = []
+
+    def wire_type(self, msg_id: int) -> int:
+        """nlmsg_type of message ``msg_id`` (plain protocols)."""
+        if self.subsys is None:
+            return msg_id
+        return (self.subsys << self.subsys_shift) | msg_id
 
     def msg(self, key) -> Msg:
         if isinstance(key, int):

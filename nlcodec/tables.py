@@ -101,11 +101,12 @@ class CSet:
 
 
 class CMsg:
-    __slots__ = ("id", "name", "header", "set", "spec", "variants")
+    __slots__ = ("id", "type_id", "name", "header", "set", "spec", "variants")
 
-    def __init__(self, m, header: Layout | None, cset: CSet | None):
+    def __init__(self, m, header: Layout | None, cset: CSet | None, type_id: int | None = None):
         self.spec = m
         self.id = m.id
+        self.type_id = m.id if type_id is None else type_id     # nlmsg_type (plain protocols)
         self.name = m.name
         self.header = header
         self.set = cset
@@ -165,7 +166,8 @@ def compile_family(fam: Family) -> CFamily:
             _link(cf, cs, ca)
     for m in fam.messages:
         hdr = compile_struct(m.header, f"{fam.name}.{m.name}.header") if m.header is not None else cf.header
-        cm = CMsg(m, hdr, cf.set(m.attrs) if m.attrs else None)
+        cm = CMsg(m, hdr, cf.set(m.attrs) if m.attrs else None,
+                  None if fam.genl else fam.wire_type(m.id))
         if m.variants:
             member, sets = m.variants
             off = 0

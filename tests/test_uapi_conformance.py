@@ -31,6 +31,9 @@ def _entries():
             for a in s.attrs:
                 if a.uapi:
                     out.append((s.uapi_header, a.uapi, a.id, f"{fam.name}.{s.name}.{a.name}"))
+        if fam.subsys_uapi:      # nfnetlink: the subsystem in the type's high byte
+            out.append(("linux/netfilter/nfnetlink.h", fam.subsys_uapi, fam.subsys,
+                        f"{fam.name}.subsys"))
         if fam.uapi_header and fam.msg_prefix:
             for m in fam.messages:
                 if m.uapi:
