@@ -17,6 +17,7 @@ APT_PACKAGES=(
   gcc make python3-dev linux-libc-dev   # the C core; UAPI headers for the conformance test
   iproute2 kmod                         # ip/tc for the live tests
   tshark tcpdump xxd bsdextrautils strace gdb  # real tools whose output the tests read
+  conntrack                             # conntrack-tools: the truth for the ctnetlink tests
   clang libclang-rt-14-dev valgrind     # fuzzing the C core with sanitizers; memcheck
   git                                   # CI clones the checkout it tests
 )

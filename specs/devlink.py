@@ -201,7 +201,7 @@ devlink_attrs = AttrSet("devlink", [
     Attr(174, "linecard_supported_types", "nest", nested="devlink"),
     Attr(175, "nested_devlink", "nest", nested="devlink"),
     Attr(176, "selftests", "nest", nested="dl_selftest_id"),
-], prefix="DEVLINK_ATTR_", uapi_header=H)
+], prefix="DEVLINK_ATTR_", uapi_header=H, nested_flag=True)
 
 # DEVLINK_ATTR_STATS: per-trap and per-trap-group counters
 dl_stats = AttrSet("dl_stats", [

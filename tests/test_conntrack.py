@@ -224,3 +224,43 @@ def test_events_equal_conntrack_events(ns, codec):
     assert ours[1]["mark"] == 42
     print(f"fields compared with conntrack -E: {n}")
     assert n >= 25
+
+
+def test_nlcodec_monitor_and_dump_cli_equal_conntrack(ns):
+    """`nlcodec monitor --family conntrack --json` prints the events
+    `conntrack -E` prints; `nlcodec dump conntrack --json` the entries of
+    `conntrack -L`."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [os.path.dirname(os.path.dirname(os.path.abspath(nlcodec.__file__)))]
+        + os.environ.get("PYTHONPATH", "").split(os.pathsep)))
+    cli = ["python3", "-m", "nlcodec"]
+    out = subprocess.run(cli + ["dump", "conntrack", "--netns", ns, "--json"], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    theirs = ct.entries(ns)
+    dumped = [__import__("json").loads(line) for line in out.splitlines()]
+    assert {d["attrs"]["id"] for d in dumped} == set(theirs)
+    n = sum(ct.compare(d, theirs[d["attrs"]["id"]]) for d in dumped)
+    mon = subprocess.Popen(cli + ["monitor", "--family", "conntrack", "--netns", ns, "--json",
+                                  "--count", "3"], env=env, stdout=subprocess.PIPE, text=True)
+    tool = subprocess.Popen(["ip", "netns", "exec", ns, "conntrack", "-E", "-o", "extended,id"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        time.sleep(1.5)
+        ct.run(ns, "-I", "-p", "tcp", "-s", "192.0.2.7", "-d", "192.0.2.8", "--sport", "9",
+               "--dport", "10", "--state", "SYN_SENT", "-t", "100")
+        ct.run(ns, "-U", "-p", "tcp", "-s", "192.0.2.7", "-m", "77")
+        ct.run(ns, "-D", "-p", "tcp", "-s", "192.0.2.7")
+        events = [__import__("json").loads(line) for line in
+                  mon.communicate(timeout=20)[0].splitlines()]
+        time.sleep(0.5)
+    finally:
+        mon.kill()
+        tool.terminate()
+        text = tool.communicate(timeout=10)[0]
+    theirs = ct.parse_events(text)
+    assert [k for k, _ in theirs] == ["NEW", "UPDATE", "DESTROY"]
+    assert [e["type"] for e in events] == ["ct_new", "ct_new", "ct_delete"]
+    for d, (_, e) in zip(events, theirs):
+        n += ct.compare(d, e)
+    print(f"fields compared, nlcodec dump/monitor vs conntrack -L/-E: {n}")
+    assert n >= 140
