@@ -159,8 +159,8 @@ def cmd_dump(args):
 
 def _full_header(target, msg, given):
     """The message's fixed header with every member zero, then ``given``."""
-    from .registry import compiled, message_by_name
-    if _is_protocol(target):
+    from .registry import PROTOCOLS, compiled, message_by_name
+    if target in PROTOCOLS:             # "route", "netfilter": a plain protocol
         hit = message_by_name(target, msg)
         layout = hit[1].header if hit else None
     else:

@@ -200,7 +200,7 @@ def test_events_equal_conntrack_events(ns, codec):
         with nlcodec.connect("netfilter", netns=ns,
                              groups=("conntrack_new", "conntrack_update",
                                      "conntrack_destroy")) as s:
-            time.sleep(0.5)         # the tool has joined its groups
+            time.sleep(2)           # the tool has joined its groups
             ct.run(ns, "-I", "-p", "udp", "-s", "192.0.2.1", "-d", "192.0.2.2", "--sport", "1",
                    "--dport", "2", "-t", "100")
             s.do("ct_new", header={"nfgen_family": socket.AF_INET},
@@ -245,7 +245,7 @@ def test_nlcodec_monitor_and_dump_cli_equal_conntrack(ns):
     tool = subprocess.Popen(["ip", "netns", "exec", ns, "conntrack", "-E", "-o", "extended,id"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        time.sleep(1.5)
+        time.sleep(4)       # both have started and joined their groups (a loaded machine)
         ct.run(ns, "-I", "-p", "tcp", "-s", "192.0.2.7", "-d", "192.0.2.8", "--sport", "9",
                "--dport", "10", "--state", "SYN_SENT", "-t", "100")
         ct.run(ns, "-U", "-p", "tcp", "-s", "192.0.2.7", "-m", "77")
