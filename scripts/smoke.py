@@ -7,8 +7,11 @@ one message decoded and re-encoded; the message is built here from UAPI
 numbers, each cited, not from nlcodec.
 """
 
+import importlib
+import importlib.util
 import importlib.metadata as md
 import os
+import pkgutil
 import struct
 import subprocess
 import sys
@@ -25,6 +28,13 @@ assert dist.version == nlcodec.__version__, (dist.version, nlcodec.__version__)
 assert dist.metadata["License-Expression"] == "MIT", dist.metadata["License-Expression"]
 assert any(str(f).endswith("licenses/LICENSE") for f in dist.files), "LICENSE not installed"
 assert os.path.exists(os.path.join(here, "py.typed")), "py.typed not installed"
+
+# every module imports (a package left out of pyproject's list would not)
+for mod in pkgutil.walk_packages(nlcodec.__path__, "nlcodec."):
+    if mod.name not in ("nlcodec.strategies", "nlcodec._native_core", "nlcodec.__main__"):
+        importlib.import_module(mod.name)
+for sub in ("nlcodec.tc", "nlcodec.specs"):
+    assert importlib.util.find_spec(sub), f"{sub} not installed"
 
 # RTM_NEWLINK for "lo": RTM_NEWLINK = 16 (linux/rtnetlink.h), struct ifinfomsg
 # (linux/rtnetlink.h: family u8, pad, type u16, index s32, flags u32, change
