@@ -78,18 +78,22 @@ def _print(args, d):
         print(json.dumps(d.value) if args.json else format_summary(d.value))
         return
     if d.attrset is not None:
-        if args.json:
-            print(json.dumps(d.value))
-            return
         import nlcodec
+        from .ovs.show import text as ovs_text
         from .registry import compiled
         fam = nlcodec.family(d.family)
         cs = compiled(fam).set(d.attrset + ("_kernel" if d.kernel and fam.attrsets.get(
             d.attrset + "_kernel") is not None else ""))
+        ovs = ovs_text(cs, d.value)         # an OVS key or action stream: ovs-dpctl's text
+        if args.json:
+            print(json.dumps({**d.value, "_ovs_text": ovs} if ovs else d.value))
+            return
         title = f"{d.family}.{d.attrset}" + (f" ({d.form})" if d.form else "")
         lines = [title] + format_attrs(d.value, cs, fam)
         if d.kind == "ovs-actions":
             lines.append("ovs-dpctl: actions:" + _dpctl_actions(d))
+        elif ovs:
+            lines.append("ovs-dpctl: " + ovs)
         print("\n".join(lines))
         return
     for m in d.value:

@@ -32,6 +32,11 @@ def nlmsg_flags_text(flags: int, type_name: str = "") -> str:
 def to_json(m) -> str:
     d = m.to_dict()
     d["protocol"] = m.protocol
+    if (m.family or "").startswith("ovs_"):
+        from .ovs.show import json_fields
+        ovs = json_fields(m)
+        if ovs:
+            d["ovs_text"] = ovs         # {attribute: ovs-dpctl text}
     direction = getattr(m, "direction", None)
     if direction:
         d["direction"] = direction
@@ -168,6 +173,9 @@ def format_attrs(d, cs, fam, indent="  ") -> list[str]:
         values = v if ca.multi and isinstance(v, list) else [v]
         for item in values:
             lines.extend(_attr_lines(key, item, ca, sub, fam, indent))
+            if sub is not None and fam is not None and fam.name.startswith("ovs_"):
+                from .ovs.show import lines as ovs_lines     # the ovs-dpctl text too
+                lines.extend(ovs_lines(sub, key, item, d, indent))
     return lines
 
 

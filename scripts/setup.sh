@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   python3 python3-venv                  # the environment (Debian's venv needs python3-venv)
   gcc make python3-dev linux-libc-dev   # the C core; UAPI headers for the conformance test
+  linux-headers-amd64                   # unsanitized kernel headers: OVS kernel-internal numbers
   iproute2 kmod                         # ip/tc for the live tests
   tshark tcpdump xxd bsdextrautils strace gdb  # real tools whose output the tests read
   conntrack                             # conntrack-tools: the truth for the ctnetlink tests

@@ -15,8 +15,9 @@ memory dumps of ``struct sw_flow_actions`` (net/openvswitch/flow_netlink.c):
   with OVS_ACTION_ATTR_PUSH_VLAN, so it is decoded positionally, as a fixed
   header that includes its own nlattr header;
 - clone: OVS_CLONE_ATTR_EXEC (type 0, u32) followed by the actions inline;
-- check_pkt_len: OVS_CHECK_PKT_LEN_ATTR_ARG (``struct check_pkt_len_arg``),
-  then the less-equal and greater branches;
+- check_pkt_len: OVS_CHECK_PKT_LEN_ATTR_ARG (type 5, ``struct
+  check_pkt_len_arg``), then the less-equal and greater branches
+  (validate_and_copy_check_pkt_len());
 - ct: ``struct ovs_conntrack_info`` (kernel pointers; kept as hex);
 - set of a tunnel key: OVS_KEY_ATTR_TUNNEL_INFO (a pointer); other sets
   become OVS_ACTION_ATTR_SET_TO_MASKED (__OVS_ACTION_ATTR_MAX + 1: 27 since
@@ -24,7 +25,7 @@ memory dumps of ``struct sw_flow_actions`` (net/openvswitch/flow_netlink.c):
 """
 
 from construct import Array, Bytes, GreedyRange, Int8ul, Int16ub, Int16un, Int32sn, Int32ub, \
-    Int32un, Int64un, Padding, Struct
+    Int32un, Int64ub, Int64un, Padding, Struct, Switch, this
 
 from nlcodec.spec import Attr, AttrSet, Enum, Family, Flags, Msg
 
@@ -88,6 +89,66 @@ sample_arg_nla = Struct("nla_len" / Int16un, "nla_type" / Int16un, "exec" / Int8
                         "pad" / Bytes(3) * "hex", "probability" / Int32un * "probability")
 check_pkt_len_arg = Struct("pkt_len" / Int16un, "exec_for_greater" / Int8ul,
                            "exec_for_lesser_equal" / Int8ul)
+
+# Numbers of the kernel-internal attributes, which the installed (sanitized)
+# UAPI header does not have: they live under #ifdef __KERNEL__ in the kernel's
+# include/uapi/linux/openvswitch.h and in include/linux/openvswitch.h.
+# (attribute set, attribute name) -> the kernel's name; tests compile the
+# kernel's header with -D__KERNEL__ and compare.
+KERNEL_INTERNAL = {
+    ("check_pkt_len_attrs_kernel", "arg"): "OVS_CHECK_PKT_LEN_ATTR_ARG",
+    ("clone_attrs_kernel", "exec"): "OVS_CLONE_ATTR_EXEC",
+    ("action_attrs_kernel", "set_to_masked"): "OVS_ACTION_ATTR_SET_TO_MASKED",
+}
+# the sample arg is read positionally (sample_arg_nla): its nla_type is this
+SAMPLE_ARG_TYPE = ("OVS_SAMPLE_ATTR_ARG", 4)
+
+# -- OVS userspace's cookie (lib/odp-util.h, struct user_action_cookie) -------
+#
+# The userdata of a userspace action that ovs-vswitchd puts is this 48-byte
+# struct in host order (ofp_port_t and odp_port_t are uint32_t,
+# include/openvswitch/types.h); OVS decodes userdata as a cookie only when it
+# is exactly 48 bytes long (format_odp_userspace_action()).  The union after
+# the 24-byte head is selected by ``type``; the bytes of the union a kind does
+# not use, and the padding, are kept (``pad``/``unused``) so decoding is
+# lossless.
+
+user_action_cookie_type = Enum("user_action_cookie_type", {
+    "unspec": 0, "sflow": 1, "slow_path": 2, "flow_sample": 3, "ipfix": 4, "controller": 5,
+}, prefix="USER_ACTION_COOKIE_")
+# enum slow_path_reason (lib/odp-util.h, SLOW_PATH_REASONS)
+slow_path_reason = Flags("slow_path_reason", {
+    "cfm": 1, "bfd": 2, "lacp": 4, "stp": 8, "lldp": 16, "action": 32, "match": 64,
+}, prefix="SLOW_")
+# enum nx_action_sample_direction (include/openvswitch/ofp-actions.h)
+sample_direction = Enum("sample_direction", {"default": 0, "ingress": 1, "egress": 2},
+                        prefix="NX_ACTION_SAMPLE_")
+
+cookie_sflow = Struct("vlan_tci" / Int16ub, "pad" / Bytes(2) * "hex", "output" / Int32un,
+                      "unused" / Bytes(16) * "hex")
+cookie_slow_path = Struct("unused" / Int16un, "pad" / Bytes(2) * "hex", "reason" / Int32un,
+                          "tail" / Bytes(16) * "hex")
+cookie_flow_sample = Struct("probability" / Int16un, "pad" / Bytes(2) * "hex",
+                            "collector_set_id" / Int32un, "obs_domain_id" / Int32un,
+                            "obs_point_id" / Int32un, "output_odp_port" / Int32un,
+                            "direction" / Int32un)
+cookie_ipfix = Struct("output_odp_port" / Int32un, "unused" / Bytes(20) * "hex")
+# rule_cookie is an ovs_32aligned_be64 (two be32 halves, high first): a be64
+cookie_controller = Struct("dont_send" / Int8ul, "continuation" / Int8ul, "reason" / Int16un,
+                           "recirc_id" / Int32un, "rule_cookie" / Int64ub,
+                           "controller_id" / Int16un, "max_len" / Int16un,
+                           "unused" / Bytes(4) * "hex")
+USER_ACTION_COOKIE_SIZE = 48
+OFPP_NONE = 0xFFFF    # include/openflow/openflow-1.0.h: the ofp_in_port OVS's parser puts
+user_action_cookie = Struct(
+    "type" / Int16un,
+    "pad" / Bytes(2) * "hex",
+    "ofp_in_port" / Int32un,
+    "ofproto_uuid" / Bytes(16) * "hex",
+    "u" / Switch(this.type, {1: cookie_sflow, 2: cookie_slow_path, 3: cookie_flow_sample,
+                             4: cookie_ipfix, 5: cookie_controller},
+                 default=Bytes(24) * "hex"),
+)
 
 # -- flow keys ----------------------------------------------------------------
 
@@ -275,7 +336,8 @@ check_pkt_len_attrs_kernel = AttrSet("check_pkt_len_attrs_kernel", [
     Attr(1, "pkt_len", "u16"),
     Attr(2, "actions_if_greater", "nest", nested="action_attrs_kernel"),
     Attr(3, "actions_if_less_equal", "nest", nested="action_attrs_kernel"),
-    Attr(4, "arg", "binary", struct=check_pkt_len_arg, uapi=""),
+    # OVS_CHECK_PKT_LEN_ATTR_ARG follows __OVS_CHECK_PKT_LEN_ATTR_MAX (4)
+    Attr(5, "arg", "binary", struct=check_pkt_len_arg, uapi=""),
 ], prefix="OVS_CHECK_PKT_LEN_ATTR_", uapi_header=H)
 
 ct_attrs = AttrSet("ct_attrs", [
@@ -468,7 +530,8 @@ FAMILIES = [
                      action_attrs_kernel, clone_attrs_kernel, sample_attrs, userspace_attrs,
                      check_pkt_len_attrs, check_pkt_len_attrs_kernel, ct_attrs, nat_attrs,
                      dec_ttl_attrs, dec_ttl_attrs_kernel, psample_attrs],
-           enums=[ct_state_flags, ufid_flags, frag_type, hash_alg]),
+           enums=[ct_state_flags, ufid_flags, frag_type, hash_alg, user_action_cookie_type,
+                  slow_path_reason, sample_direction]),
     Family("ovs_packet", "generic", genl=True, version=1, header=ovs_header,
            msg_prefix="OVS_PACKET_CMD_", uapi_header=H, uses=("ovs_flow",),
            messages=_cmds(("miss", "action", "execute"), "packet_attrs"),

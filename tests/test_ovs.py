@@ -9,6 +9,7 @@ datapath actions parsing and formatting - valid forms"), which checks that
 ovs-dpctl's formatter prints exactly those strings.
 """
 
+import math
 import struct
 
 import pytest
@@ -222,10 +223,14 @@ def test_kernel_sample_arg_with_garbage_padding(codec):
 
 
 def test_kernel_clone_and_check_pkt_len(codec):
-    # clone: OVS_CLONE_ATTR_EXEC (type 0, u32) then the actions inline
+    # net/openvswitch/flow_netlink.c, validate_and_copy_clone(): OVS_CLONE_ATTR_EXEC
+    # (include/linux/openvswitch.h: 0), a u32, then the actions inline
     clone = nla(20, nla(0, u32(1)) + nla(1, u32(7)))
-    # check_pkt_len: ARG (type 4: u16 pkt_len, bool, bool), then le (3), then gt (2)
-    cpl = nla(21, nla(4, struct.pack("<HBB", 1500, 1, 0)) + nla(3, nla(1, u32(5)))
+    # validate_and_copy_check_pkt_len(): OVS_CHECK_PKT_LEN_ATTR_ARG (5: it follows
+    # __OVS_CHECK_PKT_LEN_ATTR_MAX under #ifdef __KERNEL__; struct check_pkt_len_arg
+    # {u16 pkt_len; bool exec_for_greater; bool exec_for_lesser_equal;}), then the
+    # IF_LESS_EQUAL (3) nest, then the IF_GREATER (2) nest
+    cpl = nla(21, nla(5, struct.pack("<HBB", 1500, 1, 0)) + nla(3, nla(1, u32(5)))
               + nla(2, nla(1, u32(4))))
     # SET_TO_MASKED (kernel: __OVS_ACTION_ATTR_MAX + 1 = 27) and ct's kernel struct
     stm = nla(27, nla(15, u32(9) + u32(0xffffffff)))
@@ -245,7 +250,7 @@ def test_kernel_clone_and_check_pkt_len(codec):
     # the same bytes read as userspace forms: the arg is unknown, exec is unknown
     u = dec(codec, "action_attrs", clone + cpl)
     assert u["clone"] == {"0": "01000000", "output": 7}
-    assert u["check_pkt_len"]["4"] == struct.pack("<HBB", 1500, 1, 0).hex()
+    assert u["check_pkt_len"]["5"] == struct.pack("<HBB", 1500, 1, 0).hex()
 
 
 def test_kernel_flag_reaches_nested_lists(codec):
@@ -451,32 +456,98 @@ def test_format_wildcards_are_left_out():
     assert ovs.format_key(k, m) == "recirc_id(0),in_port(2),eth(),eth_type(0/0xffff)"
 
 
-# tests/odp.at, "OVS datapath actions parsing and formatting - valid forms"
-def _cookie(ctype, tail):
-    return struct.pack("<HH", ctype, 0xffff) + bytes(16) + tail.ljust(28, b"\0")
+# -- struct user_action_cookie (Open vSwitch lib/odp-util.h) ----------------------------
+#
+# The 48-byte cookie, laid out by hand from the C struct (ofp_port_t and odp_port_t are
+# uint32_t in include/openvswitch/types.h; host order; natural alignment):
+#   @0 u16 type | @2 2 pad | @4 u32 ofp_in_port | @8 struct uuid ofproto_uuid (16) | @24 union
+#   sflow:       @24 be16 vlan_tci, @26 pad, @28 u32 output
+#   slow_path:   @24 u16 unused, @26 pad, @28 u32 reason
+#   flow_sample: @24 u16 probability, @26 pad, @28 u32 collector_set_id, @32 obs_domain_id,
+#                @36 obs_point_id, @40 odp_port_t output_odp_port, @44 enum direction
+#   ipfix:       @24 odp_port_t output_odp_port
+#   controller:  @24 u8 dont_send, @25 u8 continuation, @26 u16 reason, @28 u32 recirc_id,
+#                @32 ovs_32aligned_be64 rule_cookie (be32 high, be32 low), @40 u16
+#                controller_id, @42 u16 max_len
+# parse_odp_userspace_action() (lib/odp-util.c) memsets the cookie to 0 and sets
+# ofp_in_port = OFPP_NONE (0xffff, include/openflow/openflow-1.0.h), uuid = UUID_ZERO.
+# Written out in hex, not packed by a helper that could share a mistake with the code.
+_HEAD = "{type:02x}000000" + "ffff0000" + "00" * 16
+COOKIES = {   # the cookie strings are from tests/odp.at (actions ... valid forms)
+    "sFlow(vid=9,pcp=7,output=10)":          # tci = pcp 7 << 13 | CFI 0x1000 | vid 9
+        _HEAD.format(type=1) + "f009" "0000" "0a000000" + "00" * 16,
+    "slow_path(cfm)": _HEAD.format(type=2) + "0000" "0000" "01000000" + "00" * 16,
+    "slow_path(0)": _HEAD.format(type=2) + "00" * 24,
+    "flow_sample(probability=123,collector_set_id=1234,obs_domain_id=2345,obs_point_id=3456,"
+    "output_port=10)":
+        _HEAD.format(type=3) + "7b00" "0000" "d2040000" "29090000" "800d0000" "0a000000"
+        "00000000",
+    "flow_sample(probability=123,collector_set_id=1234,obs_domain_id=2345,obs_point_id=3456,"
+    "output_port=10,ingress)":               # NX_ACTION_SAMPLE_INGRESS = 1
+        _HEAD.format(type=3) + "7b00" "0000" "d2040000" "29090000" "800d0000" "0a000000"
+        "01000000",
+    "flow_sample(probability=123,collector_set_id=1234,obs_domain_id=2345,obs_point_id=3456,"
+    "output_port=10,egress)":                # NX_ACTION_SAMPLE_EGRESS = 2
+        _HEAD.format(type=3) + "7b00" "0000" "d2040000" "29090000" "800d0000" "0a000000"
+        "02000000",
+    "ipfix(output_port=10)": _HEAD.format(type=4) + "0a000000" + "00" * 20,
+    "controller(reason=1,dont_send=0,continuation=1,recirc_id=4444,rule_cookie=0x5555,"
+    "controller_id=0,max_len=65535)":
+        _HEAD.format(type=5) + "00" "01" "0100" "5c110000" "00000000" "00005555" "0000" "ffff"
+        "00000000",
+    "controller(reason=1,dont_send=1,continuation=0,recirc_id=4444,rule_cookie=0x5555,"
+    "controller_id=0,max_len=65535)":
+        _HEAD.format(type=5) + "01" "00" "0100" "5c110000" "00000000" "00005555" "0000" "ffff"
+        "00000000",
+}
+
+
+def _cookie(text):
+    return bytes.fromhex(COOKIES[text])
+
+
+def test_cookie_vectors_are_48_bytes():
+    assert {len(_cookie(t)) for t in COOKIES} == {48}
+
+
+@pytest.mark.parametrize("text", COOKIES, ids=[t.split("(")[0] + str(i)
+                                               for i, t in enumerate(COOKIES)])
+def test_cookie_both_directions(text):
+    data = _cookie(text)
+    assert ovs.format_userdata(data) == "," + text
+    act = "userspace(pid=6633,%s)" % text
+    raw = nla(2, nla(1, u32(6633)) + nla(2, data))
+    assert ovs.format_actions(raw) == act
+    d = ovs.parse_flow(_line("in_port(1)", act))
+    assert nlcodec.encode_attrs("ovs_flow", "action_attrs", d["actions"]) == raw
+
+
+def test_cookie_fields_at_their_c_offsets():
+    # a cookie as ovs-vswitchd builds it (ofp_in_port and uuid set): every member is read
+    # from its own offset, none from the head
+    c = bytearray(_cookie("sFlow(vid=9,pcp=7,output=10)"))
+    c[4:8] = u32(72)                        # ofp_in_port
+    c[8:24] = bytes(range(0xa0, 0xb0))      # ofproto_uuid
+    assert ovs.format_userdata(bytes(c)) == ",sFlow(vid=9,pcp=7,output=10)"
+    # the report of issue 14: a kernel dump of an sFlow sample, vid 0, pcp 0, output 72
+    c = bytes.fromhex("0100" "0000" "01000000" + "11" * 16 + "0000" "0000" "48000000" + "00" * 16)
+    assert ovs.format_userdata(c) == ",sFlow(vid=0,pcp=0,output=72)"
+    # unknown cookie type and other lengths: OVS prints the bytes
+    assert ovs.format_userdata(bytes(48)) == ",userdata(" + "00" * 48 + ")"
+    assert ovs.format_userdata(bytes(47)) == ",userdata(" + "00" * 47 + ")"
 
 
 ACTION_CASES = [
     ("1,2,3", nla(1, u32(1)) + nla(1, u32(2)) + nla(1, u32(3))),
     ("userspace(pid=6633,sFlow(vid=9,pcp=7,output=10),actions,tunnel_out_port=10)",
-     nla(2, nla(1, u32(6633)) + nla(2, _cookie(1, be16(0x1000 | 7 << 13 | 9) + b"\0\0"
-                                               + u32(10))) + nla(3, u32(10)) + nla(4))),
+     nla(2, nla(1, u32(6633)) + nla(2, _cookie("sFlow(vid=9,pcp=7,output=10)"))
+         + nla(3, u32(10)) + nla(4))),
     ("userspace(pid=9765,slow_path(cfm))",
-     nla(2, nla(1, u32(9765)) + nla(2, _cookie(2, bytes(4) + u32(1))))),
+     nla(2, nla(1, u32(9765)) + nla(2, _cookie("slow_path(cfm)")))),
     ("userspace(pid=1234567,userdata(0102030405060708090a0b0c0d0e0f),actions)",
      nla(2, nla(1, u32(1234567)) + nla(2, bytes(range(1, 16))) + nla(4))),
-    ("userspace(pid=6633,flow_sample(probability=123,collector_set_id=1234,obs_domain_id=2345,"
-     "obs_point_id=3456,output_port=10,egress),tunnel_out_port=10)",
-     nla(2, nla(1, u32(6633)) + nla(2, _cookie(3, struct.pack("<H2xIIIIi", 123, 1234, 2345,
-                                                              3456, 10, 2)))
-         + nla(3, u32(10)))),
-    ("userspace(pid=6633,ipfix(output_port=10))",
-     nla(2, nla(1, u32(6633)) + nla(2, _cookie(4, u32(10))))),
-    ("userspace(pid=6633,controller(reason=1,dont_send=1,continuation=0,recirc_id=4444,"
-     "rule_cookie=0x5555,controller_id=0,max_len=65535))",
-     nla(2, nla(1, u32(6633)) + nla(2, _cookie(5, struct.pack("<BBHI", 1, 0, 1, 4444)
-                                               + struct.pack(">Q", 0x5555)
-                                               + struct.pack("<HH", 0, 65535))))),
+]
+ACTION_CASES += [
     ("set(in_port(2))", nla(3, nla(3, u32(2)))),
     ("set(eth(src=00:01:02:03:04:05,dst=10:11:12:13:14:15))",
      nla(3, nla(4, k_eth("00:01:02:03:04:05", "10:11:12:13:14:15")))),
@@ -497,7 +568,8 @@ ACTION_CASES = [
      nla(4, struct.pack(">HH", 0x9100, 5 << 13 | 13))),
     ("pop_vlan", nla(5)),
     ("sample(sample=9.7%,actions(1,2,3,push_vlan(vid=1,pcp=2)))",
-     nla(6, nla(1, u32(int(0.097 * 0xffffffff)))
+     # parse_odp_action(): probability = floor(UINT32_MAX * (percentage / 100.0) + .5)
+     nla(6, nla(1, u32(math.floor(0xffffffff * (9.7 / 100.0) + .5)))
          + nla(2, nla(1, u32(1)) + nla(1, u32(2)) + nla(1, u32(3))
                + nla(4, struct.pack(">HH", 0x8100, 0x1000 | 2 << 13 | 1))))),
     ("set(tunnel(tun_id=0xabcdef1234567890,src=1.1.1.1,dst=2.2.2.2,ttl=64,flags(df|csum|key)))",
@@ -595,35 +667,16 @@ def test_parse_key_bytes_match_hand_built():
     assert nlcodec.encode_attrs("ovs_flow", "key_attrs", d["mask"]) == m
 
 
-def _and_masked(data):
-    """A set_masked action with the value's unmasked bits cleared, as the kernel
-    requires (flow_netlink.c validate_masked) and OVS's commit_masked_set_action
-    writes; odp.at's text forms keep them, which only its text round trip allows."""
-    t, inner = struct.unpack_from("<H", data, 2)[0], data[4:]
-    if t != 11:
-        return data
-    kt = struct.unpack_from("<H", inner, 2)[0]
-    p = inner[4:struct.unpack_from("<H", inner)[0]]
-    h = len(p) // 2
-    return nla(11, nla(kt, bytes(a & b for a, b in zip(p[:h], p[h:])) + p[h:]))
-
-
-CANONICAL = {   # the same actions with value & mask, as ovs-dpctl prints kernel flows
-    "set(ipv4(src=35.8.2.41/255.255.255.0,tos=0x80,ttl=128,frag=no))":
-        "set(ipv4(src=35.8.2.0/255.255.255.0,tos=0x80,ttl=128,frag=no))",
-    "set(tcp(src=80/0xff00,dst=8080))": "set(tcp(src=0/0xff00,dst=8080))",
-}
-
-
 @pytest.mark.parametrize("text, data", ACTION_CASES, ids=[t[:40] for t, _ in ACTION_CASES])
 def test_parse_actions_gives_ovs_bytes(text, data):
-    data = _and_masked(data)
+    # set_masked keeps the value's bits outside the mask, as ovs-dpctl sends them
+    # (parse_odp_action() "set(" copies key and mask; the kernel tier checks the bytes)
     d = ovs.parse_flow(_line("in_port(1)", text))
     acts = d["actions"]
     raw = acts if isinstance(acts, bytes) else \
         nlcodec.encode_attrs("ovs_flow", "action_attrs", acts)
     assert raw == data
-    assert ovs.format_flow(d) == _line("in_port(1)", CANONICAL.get(text, text))
+    assert ovs.format_flow(d) == _line("in_port(1)", text)
 
 
 def test_parse_keeps_interleaved_action_order():
@@ -666,7 +719,7 @@ def test_parse_kernel_selftest_forms():
 def test_parse_errors_are_value_errors():
     for bad in ("in_port(1) 2", "in_port(1), actions:frobnicate(3)", "nosuchkey(1), actions:2",
                 "in_port(1, actions:2"):
-        with pytest.raises((ValueError, KeyError)):
+        with pytest.raises(ValueError):
             ovs.parse_flow(bad)
 
 
@@ -679,3 +732,141 @@ def test_format_flow_from_a_decoded_message():
     m, = nlcodec.decode(msg, "generic", families={0x1d: "ovs_flow"})
     assert ovs.format_flow(m) == ("recirc_id(0),in_port(2),eth_type(0x0806), packets:0, "
                                   "bytes:0, used:never, actions:1,3")
+
+
+def test_format_errors_are_decode_errors_with_path_and_offset():
+    cases = [
+        (b"\xff\xff\xff", "action_attrs", 0),                       # not even a header
+        (nla(1, u32(2))[:-1], "action_attrs", 0),                   # truncated
+        (nla(1, u32(2)) + nla(4, b"\x81"), "action_attrs.push_vlan", 12),   # its payload
+        (nla(2, nla(1, b"\x01")), "action_attrs.userspace.pid", 4),
+    ]
+    for data, path, off in cases:
+        with pytest.raises(nlcodec.DecodeError) as e:
+            ovs.format_actions(data)
+        assert (e.value.path, e.value.offset) == (path, off), e.value
+    with pytest.raises(nlcodec.DecodeError):
+        ovs.format_key(nla(3, b"\x01"))
+    # a kernel-form dump read as userspace forms: text or DecodeError, no other exception
+    arg = struct.pack("<HH", 12, 4) + b"\x01\xde\xad\xbe" + u32(0x80000000)
+    for acts in (nla(6, arg + nla(1, u32(3))), nla(21, nla(5, struct.pack("<HBB", 9, 0, 0)))):
+        try:
+            ovs.format_actions(acts)
+        except nlcodec.DecodeError:
+            pass
+
+
+# -- what ovs-dpctl prints is read back (issue 14) -------------------------------------------
+
+def test_unknown_keys_round_trip():
+    # OVS prints an attribute it does not know as keyN(bytes/mask bytes) (format_generic)
+    line = _line("in_port(1),key40(01 02 03 04/ff ff 00 00)", "2")
+    d = ovs.parse_flow(line)
+    raw = nlcodec.encode_attrs("ovs_flow", "key_attrs", d["key"])
+    assert raw == nla(3, u32(1)) + nla(40, bytes([1, 2, 3, 4]))
+    assert nlcodec.encode_attrs("ovs_flow", "key_attrs", d["mask"]) == \
+        nla(3, FF * 4) + nla(40, b"\xff\xff\0\0")
+    assert ovs.format_flow(d) == line
+    # fully wildcarded: shown by -m only; read back the same
+    line = _line("in_port(1),key32(00 00/00 00)", "2")
+    d = ovs.parse_flow(line)
+    assert ovs.format_flow(d, verbose=True).startswith("in_port(1),key32(00 00/00 00)")
+    assert ovs.format_flow(ovs.parse_flow(ovs.format_flow(d, verbose=True)),
+                           verbose=True) == ovs.format_flow(d, verbose=True)
+
+
+def test_ufid_log_form():
+    # ovs-vswitchd's "put[create] ufid:UUID KEY, actions:..." (a space after the ufid)
+    d = ovs.parse_flow("put[create] ufid:01234567-89ab-cdef-0102-030405060708 "
+                       "recirc_id(0x2),in_port(1), actions:2")
+    assert ovs.ufid_text(d["ufid"]) == "ufid:01234567-89ab-cdef-0102-030405060708"
+    assert d["key"]["recirc_id"] == 2 and d["key"]["in_port"] == 1
+    d = ovs.parse_flow("ufid:01234567-89ab-cdef-0102-030405060708 recirc_id(0x2), actions:2")
+    assert d["key"] == {"recirc_id": 2}
+
+
+def test_ct_state_masks_and_names():
+    def ct(text):
+        d = ovs.parse_flow(_line("in_port(1),ct_state(%s)" % text))
+        return d["key"]["ct_state"], d["mask"]["ct_state"]
+    assert ct("0x21/0") == (0x21, 0)
+    assert ct("0/0") == (0, 0)
+    assert ct("+trk-new") == (0x20, 0x21)
+    assert ct("trk|est") == (0x22, 0xffffffff)
+    for bad in ("+trk/+trk", "+frob", "frob|trk"):
+        with pytest.raises(ValueError) as e:
+            ovs.parse_flow(_line("in_port(1),ct_state(%s)" % bad))
+        assert "ct_state(%s)" % bad in str(e.value)
+
+
+def test_port_names_both_directions():
+    ports = {"enp4s0f0np0_1": 3, "enp4s0f0np0": 2}
+    line = _line("in_port(enp4s0f0np0_1),eth_type(0x0800)",
+                 "userspace(pid=7,ipfix(output_port=enp4s0f0np0),tunnel_out_port=enp4s0f0np0),"
+                 "enp4s0f0np0,9")
+    d = ovs.parse_flow(line, ports=ports)
+    assert d["key"]["in_port"] == 3
+    acts = nlcodec.encode_attrs("ovs_flow", "action_attrs", d["actions"])
+    assert ovs.format_actions(acts) == \
+        "userspace(pid=7,ipfix(output_port=2),tunnel_out_port=2),2,9"
+    assert ovs.format_flow(d, ports=ports) == line
+    with pytest.raises(ValueError, match="unknown port 'eth7'"):
+        ovs.parse_flow(_line("in_port(eth7)"))
+
+
+def test_used_time_round_trips():
+    line = "in_port(1), packets:3, bytes:180, used:0.560s, actions:2"
+    d = ovs.parse_flow(line, now_ms=100000)
+    assert d["used"] == 100000 - 560
+    assert ovs.format_flow(d, now_ms=100000) == line
+
+
+def test_parse_errors_name_the_token():
+    for bad, token in (("in_port(1),eth(src=zz:00:00:00:00:00), actions:2", "eth(src=zz"),
+                       ("in_port(1), actions:push_vlan(vid=x)", "push_vlan(vid=x)"),
+                       ("in_port(1), actions:userspace(pid=1,sFlow(vid=1))", "sFlow(vid=1)"),
+                       ("in_port(1), used:soon, actions:2", "used:soon"),
+                       ("in_port(1), actions:frobnicate(3)", "frobnicate(3)")):
+        with pytest.raises(ValueError) as e:
+            ovs.parse_flow(bad)
+        assert token in str(e.value), e.value
+
+
+# -- the CLI shows the ovs-dpctl text ----------------------------------------------------------
+
+def _cli(*args):
+    import subprocess
+    import sys
+    p = subprocess.run([sys.executable, "-m", "nlcodec", *args], capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def test_cli_decode_shows_ovs_text(tmp_path):
+    import json
+    # a kernel-form sample action (flow_netlink.c validate_and_copy_sample(): the arg first)
+    # with an sFlow cookie (lib/odp-util.h layout, see COOKIES), then output 3
+    arg = struct.pack("<HH", 12, 4) + b"\x01\0\0\0" + u32(429496730)
+    acts = nla(6, arg + nla(2, nla(1, u32(77)) + nla(2, _cookie("sFlow(vid=9,pcp=7,output=10)")))) \
+        + nla(1, u32(3))
+    text = "sample(sample=10.0%,actions(userspace(pid=77,sFlow(vid=9,pcp=7,output=10)))),3"
+    f = tmp_path / "acts.hex"
+    f.write_text(acts.hex())
+    out = _cli("decode", "--family", "ovs_flow", "--attrs", "action_attrs", "--kernel", str(f))
+    assert out.rstrip().endswith("ovs: " + text)
+    d = json.loads(_cli("decode", "--family", "ovs_flow", "--attrs", "action_attrs", "--kernel",
+                        "--json", str(f)))
+    assert d["_ovs_text"] == text
+    # a whole OVS_FLOW_CMD_NEW message: the key (with its mask) and the actions
+    k, m = nla(3, u32(1)) + nla(6, be16(0x0800)), nla(3, FF * 4) + nla(6, FF * 2)
+    body = struct.pack("<BBH", 1, 1, 0) + struct.pack("<i", 5) \
+        + nla(1, k) + nla(7, m) + nla(2, nla(1, u32(2)))
+    msg = struct.pack("<IHHII", 16 + len(body), 0x1d, 2, 1, 0) + body
+    f = tmp_path / "msg.bin"
+    f.write_bytes(msg)
+    args = ("decode", "--raw", "--protocol", "generic", "--genl-id", "29=ovs_flow", str(f))
+    out = _cli(*args)
+    assert "    ovs: in_port(1),eth_type(0x0800)\n" in out and "    ovs: 2\n" in out
+    d = json.loads(_cli(*args, "--json"))
+    assert d["ovs_text"] == {"key": "in_port(1),eth_type(0x0800)", "actions": "2"}

@@ -1,10 +1,19 @@
-"""Open vSwitch datapath flows as ``ovs-dpctl dump-flows`` prints them.
+"""Open vSwitch datapath flows as ``ovs-dpctl`` prints and reads them.
 
-A port of the formatting in Open vSwitch's lib/odp-util.c
-(``odp_flow_format``, ``format_odp_actions``) and lib/dpctl.c
-(``format_dpif_flow``).  It works on the netlink bytes, exactly as OVS does:
-decoded dicts are encoded back first (``nlcodec.encode_attrs``), and raw
-attribute bytes are taken as they are.
+A port of the formatting and parsing in Open vSwitch's lib/odp-util.c
+(``odp_flow_format``, ``format_odp_actions``, ``odp_flow_from_string``,
+``odp_actions_from_string``) and lib/dpctl.c (``format_dpif_flow``).  It
+works on the netlink bytes, exactly as OVS does: decoded dicts are encoded
+back first (``nlcodec.encode_attrs``), and raw attribute bytes are taken as
+they are.  Attribute numbers come from the compiled spec (specs/ovs.py,
+through ``nlcodec.ovs.spec``); the userspace cookie is the spec's
+``user_action_cookie`` (``nlcodec.ovs.cookie``).  Malformed bytes raise
+``nlcodec.DecodeError`` (path and offset); text that cannot be read raises
+ValueError naming the token.  ``ports={name: number}`` shows and reads port
+names as ``ovs-dpctl --names`` does.
+
+The kernel tier (tests/kernel/test_ovs_odp_corpus.py) checks this module
+against ovs-dpctl itself on OVS's own tests/odp.at strings.
 
 Action order matters and a dict cannot keep the order of an action that
 occurs more than once between others (``output:2,set(...),output:3``): pass
@@ -17,17 +26,93 @@ the bytes (``Message`` keeps none) when that matters.
 
 from __future__ import annotations
 
+import contextvars
+import math
+import re
 import socket
 import struct
 import time
 
+from ..errors import DecodeError
+from . import cookie as _cookie_mod
+from .cookie import format_flags as _flags
+
+# the ``ports`` map of the call in progress: ({number: name}, {name: number})
+_PORTS = contextvars.ContextVar("ovs_ports", default=({}, {}))
+
+
+def _port_maps(ports):
+    """``ports`` ({name: number}, as ovs-dpctl shows names) -> both directions."""
+    if not ports:
+        return {}, {}
+    by_name = {str(k): int(v) for k, v in dict(ports).items()}
+    return {v: k for k, v in by_name.items()}, by_name
+
+
+def _port_text(n):
+    """odp_portno_name_format(): the port's name when the map has it, else its number."""
+    return _PORTS.get()[0].get(n, "%d" % n)
+
+
+def _port_num(text):
+    """A port given by number or by a name of the ``ports`` map."""
+    t = text.strip()
+    by_name = _PORTS.get()[1]
+    if t in by_name:
+        return by_name[t]
+    try:
+        return _int(t)
+    except ValueError:
+        raise ValueError(f"unknown port {t!r} (give its number, or a ports= map "
+                         "of names to numbers)") from None
+
+
+def _with_ports(ports, fn, *args, **kw):
+    token = _PORTS.set(_port_maps(ports))
+    try:
+        return fn(*args, **kw)
+    finally:
+        _PORTS.reset(token)
+from . import spec as _spec
+
 __all__ = ["format_flow", "format_key", "format_actions", "format_userdata", "ufid_text",
            "parse_flow"]
 
-# OVS_KEY_ATTR_*
+# OVS_KEY_ATTR_* and the other attribute numbers: from the compiled spec (specs/ovs.py)
+_K = _spec.ids("key_attrs")
 ENCAP, PRIORITY, IN_PORT, ETHERNET, VLAN, ETHERTYPE, IPV4, IPV6, TCP, UDP, ICMP, ICMPV6, ARP, \
     ND, SKB_MARK, TUNNEL, SCTP, TCP_FLAGS, DP_HASH, RECIRC_ID, MPLS, CT_STATE, CT_ZONE, CT_MARK, \
-    CT_LABELS, CT_TUPLE4, CT_TUPLE6, NSH, PACKET_TYPE, ND_EXT = range(1, 31)
+    CT_LABELS, CT_TUPLE4, CT_TUPLE6, NSH, PACKET_TYPE, ND_EXT = (
+        _K.encap, _K.priority, _K.in_port, _K.ethernet, _K.vlan, _K.ethertype, _K.ipv4, _K.ipv6,
+        _K.tcp, _K.udp, _K.icmp, _K.icmpv6, _K.arp, _K.nd, _K.skb_mark, _K.tunnel, _K.sctp,
+        _K.tcp_flags, _K.dp_hash, _K.recirc_id, _K.mpls, _K.ct_state, _K.ct_zone, _K.ct_mark,
+        _K.ct_labels, _K.ct_orig_tuple_ipv4, _K.ct_orig_tuple_ipv6, _K.nsh, _K.packet_type,
+        _K.nd_extensions)
+_T = _spec.ids("tunnel_key_attrs")
+_V = _spec.ids("vxlan_ext_attrs")
+_N = _spec.ids("ovs_nsh_key_attrs")
+_A = _spec.ids("action_attrs")
+_AK = _spec.ids("action_attrs_kernel")
+_CLONE = _spec.ids("clone_attrs_kernel")
+_S = _spec.ids("sample_attrs")
+_U = _spec.ids("userspace_attrs")
+_C = _spec.ids("check_pkt_len_attrs")
+_D = _spec.ids("dec_ttl_attrs")
+_P = _spec.ids("psample_attrs")
+_CT = _spec.ids("ct_attrs")
+_NAT = _spec.ids("nat_attrs")
+_F = _spec.ids("flow_attrs")
+_CT_NAMES = _spec.names("ct_attrs")
+_NAT_NAMES = _spec.names("nat_attrs")
+
+
+def _by_name(buf, names):
+    """{attribute name: payload} of the first of each attribute in ``buf``."""
+    d = {}
+    for t, v in _attrs(buf):
+        d.setdefault(names.get(t, t), v)
+    return d
+
 
 _KEY_NAMES = {
     0: "unspec", ENCAP: "encap", PRIORITY: "skb_priority", SKB_MARK: "skb_mark",
@@ -47,7 +132,6 @@ _TCP_FLAGS = {0x001: "fin", 0x002: "syn", 0x004: "rst", 0x008: "psh", 0x010: "ac
               0x400: "[400]", 0x800: "[800]"}
 _TUN_FLAGS = {1: "oam", 2: "df", 4: "csum", 8: "key"}     # FLOW_TNL_F_* (lib/packets.h)
 _FRAG = {0: "no", 1: "first", 2: "later"}
-_SLOW_PATH = {1: "cfm", 2: "bfd", 4: "lacp", 8: "stp", 16: "lldp", 32: "action", 64: "match"}
 
 
 # -- small helpers ---------------------------------------------------------------
@@ -112,23 +196,6 @@ def _hexdump(b):
 
 def _generic(b):
     return " ".join("%02x" % x for x in b)
-
-
-def _flags(value, names, delim):
-    """format_flags(): names of the set bits, lowest first; unknown bits as hex."""
-    if not value:
-        return "0"
-    out, bad = [], 0
-    while value:
-        bit = value & -value
-        if bit in names:
-            out.append(names[bit])
-        else:
-            bad |= bit
-        value &= ~bit
-    if bad:
-        out.append("0x%x" % bad)
-    return delim.join(out)
 
 
 def _flags_masked(value, mask, names, max_mask):
@@ -272,8 +339,21 @@ def _zero_mask(t, a):
 # -- keys --------------------------------------------------------------------------
 
 
-def format_key(key: bytes, mask: bytes | None = None, verbose: bool = False) -> str:
-    """odp_flow_format(): key attributes (and their mask) as OVS prints them."""
+def format_key(key: bytes, mask: bytes | None = None, verbose: bool = False, *,
+               ports=None) -> str:
+    """odp_flow_format(): key attributes (and their mask) as OVS prints them.
+    Malformed attributes raise DecodeError."""
+    if ports is not None:
+        return _with_ports(ports, format_key, key, mask, verbose)
+    key = _bytes(key, "key_attrs")
+    mask = _bytes(mask, "key_attrs") if mask is not None else None
+    _check(key, "key_attrs")
+    if mask:
+        _check(mask, "key_attrs")
+    return _guard(_format_key, "key_attrs", key, mask, verbose)
+
+
+def _format_key(key, mask=None, verbose=False):
     if not key:
         return "<empty>"
     out = []
@@ -336,9 +416,9 @@ def _key_attr(t, a, ma, verbose):
     f = _Fields(verbose)
     if t == ENCAP:
         if ma and a:
-            body = format_key(a, ma, verbose)
+            body = _format_key(a, ma, verbose)
         else:
-            body = format_key(a, None, verbose) if a else ""
+            body = _format_key(a, None, verbose) if a else ""
     elif t in (PRIORITY, SKB_MARK, DP_HASH, RECIRC_ID):
         body = _hx(_u32(a)) + ("" if exact else "/" + _hx(_u32(ma)))
     elif t == CT_MARK:
@@ -377,7 +457,7 @@ def _key_attr(t, a, ma, verbose):
     elif t == TUNNEL:
         body = _tunnel(a, ma, verbose)
     elif t == IN_PORT:
-        body = "%d" % _u32(a) if exact else "%d/%s" % (_u32(a), _hx(_u32(ma)))
+        body = _port_text(_u32(a)) if exact else "%d/%s" % (_u32(a), _hx(_u32(ma)))
     elif t == PACKET_TYPE:
         v = _be32(a)
         m = _be32(ma) if ma is not None else 0xFFFFFFFF
@@ -467,41 +547,41 @@ def _tunnel(a, mask_attr, verbose):
             ma = _find(mask_attr, t)
             if ma is None:
                 ma = bytes(len(v))
-        if t == 0:
+        if t == _T.id:
             f.be64("tun_id", struct.unpack(">Q", v)[0],
                    struct.unpack(">Q", ma)[0] if ma is not None else None)
             flags |= 8
             if ma is not None:
                 mflags |= 8
-        elif t == 1:
+        elif t == _T.ipv4_src:
             f.ipv4("src", v, ma)
-        elif t == 2:
+        elif t == _T.ipv4_dst:
             f.ipv4("dst", v, ma)
-        elif t == 12:
+        elif t == _T.ipv6_src:
             f.in6("ipv6_src", v, ma)
-        elif t == 13:
+        elif t == _T.ipv6_dst:
             f.in6("ipv6_dst", v, ma)
-        elif t == 3:
+        elif t == _T.tos:
             f.u8x("tos", v[0], ma[0] if ma is not None else None)
-        elif t == 4:
+        elif t == _T.ttl:
             f.u8u("ttl", v[0], ma[0] if ma is not None else None)
-        elif t == 5:
+        elif t == _T.dont_fragment:
             flags |= 2
-        elif t == 6:
+        elif t == _T.csum:
             flags |= 4
-        elif t == 9:
+        elif t == _T.tp_src:
             f.be16("tp_src", _be16(v), _be16(ma) if ma is not None else None)
-        elif t == 10:
+        elif t == _T.tp_dst:
             f.be16("tp_dst", _be16(v), _be16(ma) if ma is not None else None)
-        elif t == 7:
+        elif t == _T.oam:
             flags |= 1
-        elif t == 11:
+        elif t == _T.vxlan_opts:
             f.parts.append("vxlan(%s)" % _vxlan(v, ma, verbose))
-        elif t == 8:
+        elif t == _T.geneve_opts:
             f.parts.append("geneve(%s)" % _geneve(v, ma, verbose))
-        elif t == 14:
+        elif t == _T.pad:
             pass
-        elif t == 15:
+        elif t == _T.erspan_opts:
             f.parts.append("erspan(%s)" % _erspan(v, ma, verbose))
         else:
             f.parts.append("key%d(%s%s)" % (t, _generic(v),
@@ -509,7 +589,7 @@ def _tunnel(a, mask_attr, verbose):
                                             else ""))
     if mask_attr is not None:
         for t, _ in _attrs(mask_attr):
-            mflags |= {5: 2, 6: 4, 7: 1}.get(t, 0)
+            mflags |= {_T.dont_fragment: 2, _T.csum: 4, _T.oam: 1}.get(t, 0)
     if verbose or mask_attr is None or mflags:
         if mask_attr is not None:
             body = _flags_masked(flags, mflags & 0xF, _TUN_FLAGS, 0xF)
@@ -525,7 +605,7 @@ def _vxlan(v, ma, verbose):
         m = _find(ma, t) if ma is not None else None
         if ma is not None and m is None:
             m = bytes(len(x))
-        if t == 1:
+        if t == _V.gbp:
             key = _u32(x)
             g = _Fields(verbose)
             mk = _u32(m) if m is not None else None
@@ -630,11 +710,11 @@ def _nsh(a, ma):
     mbase, mmd1 = b"\xff" * 8, b"\xff" * 16
     for t, v in _attrs(a):
         m = _find(ma, t) if ma is not None else None
-        if t == 1 and len(v) == 8:
+        if t == _N.base and len(v) == 8:
             base = v
             if m is not None:
                 mbase = m
-        elif t == 2 and len(v) == 16:
+        elif t == _N.md1 and len(v) == 16:
             md1 = v
             if m is not None:
                 mmd1 = m
@@ -646,31 +726,13 @@ def _nsh(a, ma):
 
 def format_userdata(userdata: bytes) -> str:
     """The userdata part of a userspace action: OVS's 48-byte cookies
-    (struct user_action_cookie, lib/odp-util.h) decoded, anything else as hex."""
+    (struct user_action_cookie, lib/odp-util.h; ``user_action_cookie`` in
+    specs/ovs.py) decoded, anything else as hex (format_odp_userspace_action())."""
     u = bytes(userdata)
-    if len(u) == 48:
-        ctype = struct.unpack_from("<H", u)[0]
-        if ctype == 1:                          # USER_ACTION_COOKIE_SFLOW
-            tci = _be16(u, 20)
-            return ",sFlow(vid=%d,pcp=%d,output=%d)" % (tci & 0xFFF, tci >> 13, _u32(u, 24))
-        if ctype == 2:                          # USER_ACTION_COOKIE_SLOW_PATH
-            return ",slow_path(%s)" % _flags(_u32(u, 24), _SLOW_PATH, ",")
-        if ctype == 3:                          # USER_ACTION_COOKIE_FLOW_SAMPLE
-            prob, = struct.unpack_from("<H", u, 20)
-            cs, dom, pt, port, direction = struct.unpack_from("<IIIIi", u, 24)
-            s = (",flow_sample(probability=%d,collector_set_id=%d,obs_domain_id=%d,"
-                 "obs_point_id=%d,output_port=%d" % (prob, cs, dom, pt, port))
-            s += {1: ",ingress", 2: ",egress"}.get(direction, "")
-            return s + ")"
-        if ctype == 4:                          # USER_ACTION_COOKIE_IPFIX
-            return ",ipfix(output_port=%d)" % _u32(u, 20)
-        if ctype == 5:                          # USER_ACTION_COOKIE_CONTROLLER
-            dont_send, cont, reason, recirc = struct.unpack_from("<BBHI", u, 20)
-            cookie = (_be32(u, 28) << 32) | _be32(u, 32)
-            cid, max_len = struct.unpack_from("<HH", u, 36)
-            return (",controller(reason=%d,dont_send=%d,continuation=%d,recirc_id=%d,"
-                    "rule_cookie=%s,controller_id=%d,max_len=%d)" % (
-                        reason, bool(dont_send), bool(cont), recirc, _hx(cookie), cid, max_len))
+    if len(u) == _cookie_mod.cookie_size():
+        text = _cookie_mod.format_cookie(_cookie_mod.decode_cookie(u), _port_text)
+        if text is not None:
+            return text
     return ",userdata(%s)" % u.hex()
 
 
@@ -678,13 +740,13 @@ def _userspace(a):
     pid = userdata = tun = None
     acts = False
     for t, v in _attrs(a):
-        if t == 1:
+        if t == _U.pid:
             pid = _u32(v)
-        elif t == 2:
+        elif t == _U.userdata:
             userdata = v
-        elif t == 3:
+        elif t == _U.egress_tun_port:
             tun = _u32(v)
-        elif t == 4:
+        elif t == _U.actions:
             acts = True
     if pid is None:
         return "userspace(error)"
@@ -694,18 +756,16 @@ def _userspace(a):
     if acts:
         s += ",actions"
     if tun is not None:
-        s += ",tunnel_out_port=%d" % tun
+        s += ",tunnel_out_port=%s" % _port_text(tun)
     return s + ")"
 
 
 def _nat(a):
-    d = {}
-    for t, v in _attrs(a):
-        d.setdefault(t, v)
-    src, dst = 1 in d, 2 in d
-    ip_min, ip_max = d.get(3), d.get(4)
-    pmin = struct.unpack("<H", d[5])[0] if 5 in d else 0
-    pmax = struct.unpack("<H", d[6])[0] if 6 in d else 0
+    d = _by_name(a, _NAT_NAMES)
+    src, dst = "src" in d, "dst" in d
+    ip_min, ip_max = d.get("ip_min"), d.get("ip_max")
+    pmin = struct.unpack("<H", d["proto_min"])[0] if "proto_min" in d else 0
+    pmax = struct.unpack("<H", d["proto_max"])[0] if "proto_max" in d else 0
     if not (src or dst):
         return "nat"
     s = "nat(" + ("src" if src else "dst")
@@ -724,37 +784,36 @@ def _nat(a):
             s += ":%d" % pmin
             if pmax and pmax != pmin:
                 s += "-%d" % pmax
-    s += "," + "".join(w + "," for t, w in ((7, "persistent"), (8, "hash"), (9, "random"))
+    s += "," + "".join(w + "," for t, w in (("persistent", "persistent"), ("proto_hash", "hash"),
+                                     ("proto_random", "random"))
                        if t in d)
     return s.rstrip(",") + ")"
 
 
 def _ct(a):
     """format_odp_conntrack_action(), trailing-comma quirks included."""
-    d = {}
-    for t, v in _attrs(a):
-        d.setdefault(t, v)
-    zone = struct.unpack("<H", d[2])[0] if 2 in d else 0
-    if not (1 in d or 7 in d or zone or 3 in d or 4 in d or 5 in d or 9 in d or 6 in d):
+    d = _by_name(a, _CT_NAMES)
+    zone = struct.unpack("<H", d["zone"])[0] if "zone" in d else 0
+    if not ("commit" in d or "force_commit" in d or zone or "mark" in d or "labels" in d or "helper" in d or "timeout" in d or "nat" in d):
         return "ct"
     s = ""
-    if 1 in d:
+    if "commit" in d:
         s += "commit,"
-    if 7 in d:
+    if "force_commit" in d:
         s += "force_commit,"
     if zone:
         s += "zone=%d," % zone
-    if 3 in d:
-        v, m = struct.unpack_from("<II", d[3])
+    if "mark" in d:
+        v, m = struct.unpack_from("<II", d["mark"])
         s += "mark=%s/%s," % (_hx(v), _hx(m))
-    if 4 in d:
-        s += "label=" + _u128(d[4][:16], d[4][16:32], True) + ","
-    if 5 in d:
-        s += "helper=%s," % d[5].split(b"\0", 1)[0].decode()
-    if 9 in d:
-        s += "timeout=%s" % d[9].split(b"\0", 1)[0].decode()
-    if 6 in d:
-        s += _nat(d[6])
+    if "labels" in d:
+        s += "label=" + _u128(d["labels"][:16], d["labels"][16:32], True) + ","
+    if "helper" in d:
+        s += "helper=%s," % d["helper"].split(b"\0", 1)[0].decode()
+    if "timeout" in d:
+        s += "timeout=%s," % d["timeout"].split(b"\0", 1)[0].decode()
+    if "nat" in d:
+        s += _nat(d["nat"])
     if s.endswith(","):
         s = s[:-1]
     return "ct(%s)" % s
@@ -763,11 +822,11 @@ def _ct(a):
 def _push_nsh(a):
     base, md1, md2 = bytes(8), bytes(16), None
     for t, v in _attrs(a):
-        if t == 1:
+        if t == _N.base:
             base = v
-        elif t == 2:
+        elif t == _N.md1:
             md1 = v
-        elif t == 3:
+        elif t == _N.md2:
             md2 = v
     path = _be32(base, 4)
     s = "push_nsh(flags=%d,ttl=%d,mdtype=%d,np=%d,spi=0x%x,si=%d" % (
@@ -785,9 +844,9 @@ def _set_masked(a):
             base, md1 = bytes(8), bytes(16)
             mbase, mmd1 = b"\xff" * 8, b"\xff" * 16
             for nt, nv in _attrs(v):
-                if nt == 1 and len(nv) == 16:
+                if nt == _N.base and len(nv) == 16:
                     base, mbase = nv[:8], nv[8:]
-                elif nt == 2 and len(nv) == 32:
+                elif nt == _N.md1 and len(nv) == 32:
                     md1, mmd1 = nv[:16], nv[16:]
             return "set(nsh(%s))" % _nsh_fields(base, md1, mbase, mmd1, True)
         half = len(v) // 2
@@ -798,86 +857,87 @@ def _set_masked(a):
 
 
 def _action(t, a, kernel):
-    if t == 1:
-        return "%d" % _u32(a)
-    if t == 2:
+    if t == _A.output:
+        return _port_text(_u32(a))
+    if t == _A.userspace:
         return _userspace(a)
-    if t == 3:
+    if t == _A.set:
         for kt, kv in _attrs(a):
             return "set(%s)" % _key_attr(kt, kv, None, True)
         return "set()"
-    if t == 4:
+    if t == _A.push_vlan:
         tpid, tci = struct.unpack(">HH", a)
         return "push_vlan(%s%s)" % ("" if tpid == 0x8100 else "tpid=0x%04x," % tpid,
                                     _vlan_tci(tci, 0xFFFF, False))
-    if t == 5:
+    if t == _A.pop_vlan:
         return "pop_vlan"
-    if t == 6:
+    if t == _A.sample:
         if kernel:      # OVS_SAMPLE_ATTR_ARG (sample_arg) first, then the actions inline
             prob = _u32(a, 8)
             acts = a[(struct.unpack_from("<H", a)[0] + 3) & ~3:]
         else:
-            prob = _u32(_find(a, 1) or bytes(4))
-            acts = _find(a, 2) or b""
+            prob = _u32(_find(a, _S.probability) or bytes(4))
+            acts = _find(a, _S.actions) or b""
         return "sample(sample=%.1f%%,actions(%s))" % (100.0 * prob / 0xFFFFFFFF,
                                                        _actions(acts, kernel))
-    if t == 7:
+    if t == _A.recirc:
         return "recirc(%s)" % _hx(_u32(a))
-    if t == 8:
+    if t == _A.hash:
         alg, basis = struct.unpack("<II", a)
         name = {0: "l4", 1: "sym_l4"}.get(alg)
         return "hash(%s)" % ("%s(%d)" % (name, basis) if name
                              else "Unknown hash algorithm(%d)" % alg)
-    if t in (9, 22):
-        return "%s(%s,eth_type=0x%x)" % ("push_mpls" if t == 9 else "add_mpls",
+    if t in (_A.push_mpls, _A.add_mpls):
+        return "%s(%s,eth_type=0x%x)" % ("push_mpls" if t == _A.push_mpls else "add_mpls",
                                          _mpls_lse(_be32(a)), _be16(a, 4))
-    if t == 10:
+    if t == _A.pop_mpls:
         return "pop_mpls(eth_type=0x%x)" % _be16(a)
-    if t == 11:
+    if t == _A.set_masked:
         return _set_masked(a)
-    if t == 12:
+    if t == _A.ct:
         return "ct(kernel:%s)" % a.hex() if kernel else _ct(a)
-    if t == 13:
+    if t == _A.trunc:
         return "trunc(%d)" % _u32(a)
-    if t == 14:
+    if t == _A.push_eth:
         return "push_eth(src=%s,dst=%s)" % (_mac(a[0:6]), _mac(a[6:12]))
-    if t == 15:
+    if t == _A.pop_eth:
         return "pop_eth"
-    if t == 16:
+    if t == _A.ct_clear:
         return "ct_clear"
-    if t == 17:
+    if t == _A.push_nsh:
         return _push_nsh(a)
-    if t == 18:
+    if t == _A.pop_nsh:
         return "pop_nsh()"
-    if t == 19:
+    if t == _A.meter:
         return "meter(%d)" % _u32(a)
-    if t == 20:
+    if t == _A.clone:
         if kernel:      # OVS_CLONE_ATTR_EXEC (type 0) first
             first = next(_attrs(a), None)
-            if first is not None and first[0] == 0:
+            if first is not None and first[0] == _CLONE.exec:
                 a = a[(struct.unpack_from("<H", a)[0] + 3) & ~3:]
         return "clone(%s)" % _actions(a, kernel)
-    if t == 21:
-        size = _find(a, 1)
-        if kernel and size is None and _find(a, 4) is not None:
-            size = _find(a, 4)[:2]
-        gt, le = _find(a, 2), _find(a, 3)
+    if t == _A.check_pkt_len:
+        size = _find(a, _C.pkt_len)
+        arg = _spec.attr_id("check_pkt_len_attrs_kernel", "arg")
+        if kernel and size is None and _find(a, arg) is not None:
+            size = _find(a, arg)[:2]
+        gt, le = _find(a, _C.actions_if_greater), _find(a, _C.actions_if_less_equal)
         if size is None or gt is None or le is None:
             return "check_pkt_len(error)"
         return "check_pkt_len(size=%d,gt(%s),le(%s))" % (
             struct.unpack_from("<H", size)[0], _actions(gt, kernel), _actions(le, kernel))
-    if t == 23:
-        inner = _find(a, 1)
+    if t == _A.dec_ttl:
+        inner = _find(a, _D.action)
         return "dec_ttl(le_1(%s))" % ("" if inner is None else _actions(inner, kernel))
-    if t == 24:
+    if t == _A.drop:
         return "drop"
-    if t == 25:
-        group, cookie = _find(a, 1), _find(a, 2)
+    if t == _A.psample:
+        group, cookie = _find(a, _P.group), _find(a, _P.cookie)
         s = "psample(group=%d" % _u32(group or bytes(4))
         if cookie:
             s += ",cookie=" + _hexdump(cookie)
         return s + ")"
-    if t == 27 and kernel:      # OVS_ACTION_ATTR_SET_TO_MASKED: shown as the set it was
+    if t == _AK.set_to_masked and kernel:      # OVS_ACTION_ATTR_SET_TO_MASKED: shown as the set it was
         for kt, kv in _attrs(a):
             return "set(%s)" % _key_attr(kt, kv[:len(kv) // 2], None, True)
     return "action%d" % t + ("(%s)" % " ".join("%02x" % x for x in a) if a else "")
@@ -889,11 +949,34 @@ def _actions(buf, kernel=False):
     return ",".join(_action(t, a, kernel) for t, a in _attrs(buf))
 
 
-def format_actions(actions, kernel: bool = False) -> str:
+def format_actions(actions, kernel: bool = False, *, ports=None) -> str:
     """format_odp_actions(): an OVS_ACTION_ATTR_* list (bytes, or a dict as
     decoded) as OVS prints it, e.g. ``sample(sample=10.0%,actions(...)),3``.
-    ``kernel=True`` reads the in-kernel forms of sw_flow_actions dumps."""
-    return _actions(_bytes(actions, "action_attrs_kernel" if kernel else "action_attrs"), kernel)
+    ``kernel=True`` reads the in-kernel forms of sw_flow_actions dumps;
+    ``ports`` ({name: number}) prints those ports by name, as ovs-dpctl does.
+    Malformed input raises DecodeError (path and offset)."""
+    if ports is not None:
+        return _with_ports(ports, format_actions, actions, kernel)
+    setname = "action_attrs_kernel" if kernel else "action_attrs"
+    buf = _bytes(actions, setname)
+    _check(buf, setname)
+    return _guard(_actions, setname, buf, kernel)
+
+
+def _check(buf, setname):
+    """The codec's verdict on the bytes: DecodeError (path and offset) when malformed."""
+    from ..message import decode_attrs
+    decode_attrs(buf, "ovs_flow", setname)
+
+
+def _guard(fn, setname, *args):
+    """Run a formatter; a payload it cannot read is a DecodeError, never another error."""
+    try:
+        return fn(*args)
+    except DecodeError:
+        raise
+    except (struct.error, IndexError, KeyError, ValueError, TypeError) as e:
+        raise DecodeError(f"cannot format as ovs-dpctl text: {e}", path=setname) from None
 
 
 # -- flows -------------------------------------------------------------------------
@@ -906,13 +989,13 @@ def _bytes(v, attrset):
         return bytes(v)
     if isinstance(v, str):
         return bytes.fromhex(v)
-    from .message import encode_attrs
+    from ..message import encode_attrs
     return encode_attrs("ovs_flow", attrset, v)
 
 
 def ufid_text(ufid) -> str:
     """A UFID as OVS prints it (odp_format_ufid: four host-order u32 words)."""
-    from .values import parse_bytes
+    from ..values import parse_bytes
     b = parse_bytes(ufid, "uuid")
     p = struct.unpack("<4I", b)
     return "ufid:%08x-%04x-%04x-%04x-%04x%08x" % (p[0], p[1] >> 16, p[1] & 0xFFFF,
@@ -939,9 +1022,9 @@ def _flow_parts(flow):
         flow = attrs
     if isinstance(flow, (bytes, bytearray, memoryview)):
         buf = bytes(flow)
-        d = {"key": _find(buf, 1), "actions": _find(buf, 2), "mask": _find(buf, 7),
-             "ufid": _find(buf, 9)}
-        st, tf, used = _find(buf, 3), _find(buf, 4), _find(buf, 5)
+        d = {"key": _find(buf, _F.key), "actions": _find(buf, _F.actions), "mask": _find(buf, _F.mask),
+             "ufid": _find(buf, _F.ufid)}
+        st, tf, used = _find(buf, _F.stats), _find(buf, _F.tcp_flags), _find(buf, _F.used)
         d["stats"] = struct.unpack("<QQ", st) if st else (0, 0)
         d["tcp_flags"] = tf[0] if tf else 0
         d["used"] = struct.unpack("<Q", used)[0] if used else 0
@@ -958,10 +1041,14 @@ def _flow_parts(flow):
             "tcp_flags": flow.get("tcp_flags") or 0, "used": flow.get("used") or 0}
 
 
-def format_flow(flow, *, now_ms: float | None = None, verbose: bool = False) -> str:
+def format_flow(flow, *, now_ms: float | None = None, verbose: bool = False,
+                ports=None) -> str:
     """One line of ``ovs-dpctl dump-flows`` (``-m`` with ``verbose``) for a flow:
     a Message, its attribute dict, or the raw OVS_FLOW_ATTR_* bytes.
-    ``now_ms`` is the monotonic clock in ms for ``used:`` (default: now)."""
+    ``now_ms`` is the monotonic clock in ms for ``used:`` (default: now);
+    ``ports`` ({name: number}) prints ports by name as ovs-dpctl does."""
+    if ports is not None:
+        return _with_ports(ports, format_flow, flow, now_ms=now_ms, verbose=verbose)
     d = _flow_parts(flow)
     s = ""
     if verbose and d["ufid"] is not None:
@@ -977,7 +1064,10 @@ def format_flow(flow, *, now_ms: float | None = None, verbose: bool = False) -> 
         s += "never"
     if d["tcp_flags"]:
         s += ", flags:" + _tcp_flags_text(d["tcp_flags"])
-    return s + ", actions:" + _actions(d["actions"] or b"")
+    if verbose:
+        # lib/dpctl.c format_dpif_flow(): dpif-netlink's flows are of dp_layer "ovs"
+        s += ", dp:ovs"
+    return s + ", actions:" + format_actions(d["actions"] or b"")
 
 
 # -- parsing (odp_flow_from_string / odp_actions_from_string, the common forms) ------
@@ -1105,7 +1195,11 @@ def _flags_parse(body, names):
             j = i + 1
             while j < len(body) and body[j] not in "+-":
                 j += 1
-            bit = rev[body[i + 1:j]]
+            word = body[i + 1:j]
+            if word not in rev:
+                raise ValueError(f"unknown flag {word!r} in {body!r} "
+                                 f"(known: {', '.join(sorted(rev))})")
+            bit = rev[word]
             m |= bit
             if sign == "+":
                 v |= bit
@@ -1115,7 +1209,14 @@ def _flags_parse(body, names):
         return 0, None
     v = 0
     for w in body.split("|"):
-        v |= rev[w] if w in rev else _int(w)
+        if w in rev:
+            v |= rev[w]
+            continue
+        try:
+            v |= _int(w)
+        except ValueError:
+            raise ValueError(f"unknown flag {w!r} in {body!r} "
+                             f"(known: {', '.join(sorted(rev))})") from None
     return v, None
 
 
@@ -1130,7 +1231,7 @@ def _key_item(name, body):
         v, m = _vm(body, 0xFFFFFFFF)
         return t, struct.pack("<I", v), struct.pack("<I", m)
     if name == "in_port":
-        v, m = _vm(body, 0xFFFFFFFF)
+        v, m = _vm(body, 0xFFFFFFFF, _port_num)
         return IN_PORT, struct.pack("<I", v), struct.pack("<I", m)
     if name == "ct_zone":
         if not body:
@@ -1138,6 +1239,9 @@ def _key_item(name, body):
         v, m = _vm(body, 0xFFFF)
         return CT_ZONE, struct.pack("<H", v), struct.pack("<H", m)
     if name == "ct_state":
+        if body and body[0] not in "+-" and "/" in body:     # numeric value/mask
+            v, m = _vm(body, 0xFFFFFFFF)
+            return CT_STATE, struct.pack("<I", v), struct.pack("<I", m)
         v, m = _flags_parse(body, _CT_STATES)
         return CT_STATE, struct.pack("<I", v), struct.pack("<I", 0xFFFFFFFF if m is None else m)
     if name == "ct_label":
@@ -1243,7 +1347,16 @@ def _key_item(name, body):
     if name == "encap":
         k, m = _keys_parse(body) if body else (b"", b"")
         return ENCAP, k, m
-    raise ValueError(f"cannot parse key {name}({body})")
+    m = re.fullmatch(r"key(\d+)", name)
+    if m and body is not None:
+        # an attribute OVS does not know, printed as its payload's bytes
+        v, _, mk = body.partition("/")
+        v = bytes.fromhex(v)
+        mk = bytes.fromhex(mk) if mk else b"\xff" * len(v)
+        if len(mk) != len(v):
+            raise ValueError(f"{name}({body}): value and mask differ in length")
+        return int(m.group(1)), v, mk
+    raise ValueError(f"unknown key {name}({body})")
 
 
 def _tunnel_parse(f):
@@ -1262,37 +1375,38 @@ def _tunnel_parse(f):
         mask += _nla(t, m)
     if "tun_id" in f:
         v, m = _vm(f["tun_id"], (1 << 64) - 1)
-        put(0, struct.pack(">Q", v), struct.pack(">Q", m))
-    for k, t, kind in (("src", 1, "ip4"), ("dst", 2, "ip4"), ("ipv6_src", 12, "ip6"),
-                       ("ipv6_dst", 13, "ip6"), ("tos", 3, "B"), ("ttl", 4, "B")):
+        put(_T.id, struct.pack(">Q", v), struct.pack(">Q", m))
+    for k, t, kind in (("src", _T.ipv4_src, "ip4"), ("dst", _T.ipv4_dst, "ip4"),
+                       ("ipv6_src", _T.ipv6_src, "ip6"), ("ipv6_dst", _T.ipv6_dst, "ip6"),
+                       ("tos", _T.tos, "B"), ("ttl", _T.ttl, "B")):
         if k in f:
             kv = _KV(16 if kind == "ip6" else 4 if kind == "ip4" else 1)
             kv.put(0, f[k], kind)
             put(t, kv.v, kv.m)
-    for bit, t in ((2, 5), (4, 6)):
+    for bit, t in ((2, _T.dont_fragment), (4, _T.csum)):
         if flags & bit:
             key += _nla(t)
         if fmask & bit:
             mask += _nla(t)
-    for k, t in (("tp_src", 9), ("tp_dst", 10)):
+    for k, t in (("tp_src", _T.tp_src), ("tp_dst", _T.tp_dst)):
         if k in f:
             v, m = _vm(f[k], 0xFFFF)
             put(t, struct.pack(">H", v), struct.pack(">H", m))
     if flags & 1:
-        key += _nla(7)
+        key += _nla(_T.oam)
     if fmask & 1:
-        mask += _nla(7)
+        mask += _nla(_T.oam)
     for k in f:
         n, body = _call(k)
         if n == "vxlan":
             g = _fields(_call(body)[1])
             idv, idm = _vm(g.get("id", "0"), 0xFFFF)
             fv, fm = _vm(g.get("flags", "0"), 0xFF)
-            put(11, _nla(1, struct.pack("<I", fv << 16 | idv)),
-                _nla(1, struct.pack("<I", fm << 16 | idm)))
+            put(_T.vxlan_opts, _nla(_V.gbp, struct.pack("<I", fv << 16 | idv)),
+                _nla(_V.gbp, struct.pack("<I", fm << 16 | idm)))
         elif n == "geneve":
             v, m = _geneve_parse(body)
-            put(8, v, m)
+            put(_T.geneve_opts, v, m)
         elif n == "erspan":
             g = _fields(body)
             ver, verm = _vm(g.get("ver", "0"), 0xFF)
@@ -1309,7 +1423,7 @@ def _tunnel_parse(f):
                     if fld == "hwid":
                         v[10] |= (x >> 4) & 3
                         m[10] |= (xm >> 4) & 3
-            put(15, bytes(v), bytes(m))
+            put(_T.erspan_opts, bytes(v), bytes(m))
     return key, mask
 
 
@@ -1345,7 +1459,12 @@ def _keys_parse(text):
             # a mask without key: the kernel's 802.2 frames (odp_flow_format)
             mask += _nla(ETHERTYPE, struct.pack(">H", _int(body[2:])))
             continue
-        t, v, m = _key_item(name, body)
+        try:
+            t, v, m = _key_item(name, body)
+        except _ParseError:
+            raise
+        except (ValueError, KeyError, IndexError, struct.error, OSError) as e:
+            raise _ParseError(f"cannot read key {item!r}: {_why(e)}") from None
         key += _nla(t, v)
         mask += _nla(t, m)
     return key, mask
@@ -1355,31 +1474,36 @@ def _keys_parse(text):
 
 
 def _cookie(kind, body):
-    """OVS's struct user_action_cookie (48 bytes), ofp_in_port = OFPP_NONE."""
-    head = struct.pack("<HH", kind, 0xFFFF) + bytes(16)
+    """parse_odp_userspace_action(): the cookie of ``kind(body)``."""
     f = _fields(body)
-    if kind == 1:
-        vid, pcp = _int(f["vid"]), _int(f["pcp"])
-        tci = vid | pcp << 13
-        if tci:
-            tci |= 0x1000
-        tail = struct.pack(">H", tci) + b"\0\0" + struct.pack("<I", _int(f["output"]))
-    elif kind == 2:
-        v, _ = _flags_parse(body.replace(",", "|"), _SLOW_PATH)
-        tail = bytes(4) + struct.pack("<I", v)
-    elif kind == 3:
-        direction = 1 if "ingress" in f else 2 if "egress" in f else 0
-        tail = struct.pack("<H2xIIIIi", _int(f["probability"]), _int(f["collector_set_id"]),
-                           _int(f["obs_domain_id"]), _int(f["obs_point_id"]),
-                           _int(f["output_port"]), direction)
-    elif kind == 4:
-        tail = struct.pack("<I", _int(f["output_port"]))
-    else:
-        tail = struct.pack("<BBHI", _int(f["dont_send"]), _int(f["continuation"]),
-                           _int(f["reason"]), _int(f["recirc_id"])) \
-            + struct.pack(">Q", _int(f["rule_cookie"])) \
-            + struct.pack("<HH", _int(f["controller_id"]), _int(f["max_len"]))
-    return (head + tail).ljust(48, b"\0")
+    try:
+        if kind == "sflow":
+            tci = _int(f["vid"]) | _int(f["pcp"]) << 13
+            if tci:
+                tci |= 0x1000           # VLAN_CFI
+            c = _cookie_mod.cookie_of(kind, vlan_tci=tci, output=_int(f["output"]))
+        elif kind == "slow_path":
+            v, _ = _flags_parse(body.replace(",", "|"), _spec.enum("slow_path_reason").names)
+            c = _cookie_mod.cookie_of(kind, reason=v)
+        elif kind == "flow_sample":
+            dirs = _spec.enum("sample_direction").values
+            direction = next((dirs[w] for w in ("ingress", "egress") if w in f), 0)
+            c = _cookie_mod.cookie_of(
+                kind, probability=_int(f["probability"]),
+                collector_set_id=_int(f["collector_set_id"]),
+                obs_domain_id=_int(f["obs_domain_id"]), obs_point_id=_int(f["obs_point_id"]),
+                output_odp_port=_port_num(f["output_port"]), direction=direction)
+        elif kind == "ipfix":
+            c = _cookie_mod.cookie_of(kind, output_odp_port=_port_num(f["output_port"]))
+        else:
+            c = _cookie_mod.cookie_of(
+                kind, dont_send=1 if _int(f["dont_send"]) else 0,
+                continuation=1 if _int(f["continuation"]) else 0, reason=_int(f["reason"]),
+                recirc_id=_int(f["recirc_id"]), rule_cookie=int(f["rule_cookie"], 16),
+                controller_id=_int(f["controller_id"]), max_len=_int(f["max_len"]))
+    except KeyError as e:
+        raise ValueError(f"userspace: {kind}({body}) lacks {e.args[0]}") from None
+    return _cookie_mod.encode_cookie(c)
 
 
 def _userspace_parse(body):
@@ -1387,18 +1511,16 @@ def _userspace_parse(body):
     for part in _split(body):
         name, arg = _call(part)
         if name.startswith("pid="):
-            out += _nla(1, struct.pack("<I", _int(name[4:])))
+            out += _nla(_U.pid, struct.pack("<I", _int(name[4:])))
         elif name == "userdata":
             # odp_put_userspace_action() puts at least 8 bytes (old kernels)
-            out += _nla(2, bytes.fromhex(arg).ljust(8, b"\0"))
+            out += _nla(_U.userdata, bytes.fromhex(arg).ljust(8, b"\0"))
         elif name in ("sFlow", "slow_path", "flow_sample", "ipfix", "controller"):
-            kind = {"sFlow": 1, "slow_path": 2, "flow_sample": 3, "ipfix": 4,
-                    "controller": 5}[name]
-            out += _nla(2, _cookie(kind, arg))
+            out += _nla(_U.userdata, _cookie("sflow" if name == "sFlow" else name, arg))
         elif name == "actions":
-            acts = _nla(4)
+            acts = _nla(_U.actions)
         elif name.startswith("tunnel_out_port="):
-            tun = _nla(3, struct.pack("<I", _int(name[16:])))
+            tun = _nla(_U.egress_tun_port, struct.pack("<I", _port_num(name[16:])))
         else:
             raise ValueError(f"userspace: cannot read {part!r}")
     # odp_put_userspace_action(): pid, userdata, egress_tun_port, actions
@@ -1412,7 +1534,7 @@ def _nat_parse(body):
     parts = _split(body)
     kind = parts[0]
     name, _, rng = kind.partition("=")
-    out += _nla(1 if name == "src" else 2)
+    out += _nla(_NAT.src if name == "src" else _NAT.dst)
     if rng:
         if rng.startswith("["):             # [v6]-[v6]:ports
             addrs, _, ports = rng.rpartition("]:") if "]:" in rng else (rng, "", "")
@@ -1427,16 +1549,17 @@ def _nat_parse(body):
             addrs, _, ports = rng.partition(":")
             lo, _, hi = addrs.partition("-")
             ips = [_ipv4b(x) for x in (lo, hi) if x]
-        out += _nla(3, ips[0])
+        out += _nla(_NAT.ip_min, ips[0])
         if len(ips) > 1:
-            out += _nla(4, ips[1])
+            out += _nla(_NAT.ip_max, ips[1])
         if ports:
             lo, _, hi = ports.partition("-")
-            out += _nla(5, struct.pack("<H", _int(lo)))
+            out += _nla(_NAT.proto_min, struct.pack("<H", _int(lo)))
             if hi:
-                out += _nla(6, struct.pack("<H", _int(hi)))
+                out += _nla(_NAT.proto_max, struct.pack("<H", _int(hi)))
     for w in parts[1:]:
-        out += _nla({"persistent": 7, "hash": 8, "random": 9}[w])
+        out += _nla({"persistent": _NAT.persistent, "hash": _NAT.proto_hash,
+                     "random": _NAT.proto_random}[w])
     return out
 
 
@@ -1445,27 +1568,29 @@ def _ct_parse(body):
     for part in _split(body or ""):
         name, arg = _call(part)
         if name == "commit":
-            out[1] = b""
+            out["commit"] = b""
         elif name == "force_commit":
-            out[7] = b""
+            out["force_commit"] = b""
         elif name.startswith("zone="):
-            out[2] = struct.pack("<H", _int(name[5:]))
+            out["zone"] = struct.pack("<H", _int(name[5:]))
         elif name.startswith("mark="):
             v, m = _vm(name[5:], 0xFFFFFFFF)
-            out[3] = struct.pack("<II", v, m)
+            out["mark"] = struct.pack("<II", v, m)
         elif name.startswith("label="):
             v, m = _vm(name[6:], (1 << 128) - 1)
-            out[4] = v.to_bytes(16, "little") + m.to_bytes(16, "little")
+            out["labels"] = v.to_bytes(16, "little") + m.to_bytes(16, "little")
         elif name.startswith("helper="):
-            out[5] = name[7:].encode() + b"\0"
+            out["helper"] = name[7:].encode() + b"\0"
         elif name.startswith("timeout="):
-            out[9] = name[8:].encode() + b"\0"
+            out["timeout"] = name[8:].encode() + b"\0"
         elif name == "nat":
-            out[6] = _nat_parse(arg)
+            out["nat"] = _nat_parse(arg)
         else:
             raise ValueError(f"ct: cannot read {part!r}")
     # odp-util.c puts commit, force_commit, zone, mark, labels, helper, timeout, nat
-    return b"".join(_nla(t, out[t]) for t in (1, 7, 2, 3, 4, 5, 9, 6) if t in out)
+    return b"".join(_nla(getattr(_CT, n), out[n]) for n in
+                    ("commit", "force_commit", "zone", "mark", "labels", "helper", "timeout",
+                     "nat") if n in out)
 
 
 def _lse(f):
@@ -1476,25 +1601,46 @@ def _lse(f):
 def _set_parse(body):
     name, kbody = _call(body)
     t, v, m = _key_item(name, kbody)
-    if t == TUNNEL:
-        return _nla(3, _nla(t, v))
-    if _mask_is(t, bytes(m), 0xFF):
-        return _nla(3, _nla(t, v))
-    value = bytes(x & y for x, y in zip(v, m))
-    return _nla(11, _nla(t, value + bytes(m)))
+    # parse_odp_action() "set(": a set_masked (value then mask, the value as written)
+    # when the mask has the key's size and is not all ones; else a plain set
+    if len(m) != len(v) or t == TUNNEL or all(x == 0xFF for x in m):
+        return _nla(_A.set, _nla(t, v))
+    return _nla(_A.set_masked, _nla(t, bytes(v) + bytes(m)))
 
 
 def _action_parse(item):
+    try:
+        return _action_parse1(item)
+    except _ParseError:
+        raise
+    except (ValueError, KeyError, IndexError, StopIteration, struct.error, OSError) as e:
+        raise _ParseError(f"cannot read action {item!r}: {_why(e)}") from None
+
+
+def _why(e):
+    if isinstance(e, KeyError):
+        return f"{e.args[0]!r} is missing or unknown"
+    if isinstance(e, StopIteration):
+        return "a part is missing"
+    return str(e)
+
+
+class _ParseError(ValueError):
+    """A ValueError that already names the token it could not read."""
+
+
+def _action_parse1(item):
     name, body = _call(item)
-    if body is None and name.isdigit():
-        return _nla(1, struct.pack("<I", int(name)))
-    simple = {"pop_vlan": 5, "pop_eth": 15, "ct_clear": 16, "pop_nsh": 18}
+    if body is None and (name.isdigit() or name in _PORTS.get()[1]):
+        return _nla(_A.output, struct.pack("<I", _port_num(name)))
+    simple = {"pop_vlan": _A.pop_vlan, "pop_eth": _A.pop_eth, "ct_clear": _A.ct_clear,
+              "pop_nsh": _A.pop_nsh}
     if name in simple and not body:
         return _nla(simple[name])
     if name == "drop":
-        return _nla(24, struct.pack("<I", 0))
+        return _nla(_A.drop, struct.pack("<I", 0))
     if name == "userspace":
-        return _nla(2, _userspace_parse(body))
+        return _nla(_A.userspace, _userspace_parse(body))
     if name == "set":
         return _set_parse(body)
     if name == "push_vlan":
@@ -1503,55 +1649,57 @@ def _action_parse(item):
         tci = _int(f.get("vid", "0")) | _int(f.get("pcp", "0")) << 13
         if f.get("cfi") != "0":
             tci |= 0x1000
-        return _nla(4, struct.pack(">HH", tpid, tci))
+        return _nla(_A.push_vlan, struct.pack(">HH", tpid, tci))
     if name == "sample":
         f = _fields(body)
         pct = float(f["sample"].rstrip("%"))
-        prob = int(pct / 100.0 * 0xFFFFFFFF)
+        prob = min(max(math.floor(0xFFFFFFFF * (pct / 100.0) + .5), 0), 0xFFFFFFFF)
         acts = next(_call(k)[1] for k in f if k.startswith("actions("))
-        return _nla(6, _nla(1, struct.pack("<I", prob)) + _nla(2, _actions_parse(acts)))
+        return _nla(_A.sample, _nla(_S.probability, struct.pack("<I", prob))
+                    + _nla(_S.actions, _actions_parse(acts)))
     if name == "recirc":
-        return _nla(7, struct.pack("<I", _int(body)))
+        return _nla(_A.recirc, struct.pack("<I", _int(body)))
     if name == "hash":
         alg, basis = _call(body)
-        return _nla(8, struct.pack("<II", {"l4": 0, "sym_l4": 1}[alg], _int(basis)))
+        return _nla(_A.hash, struct.pack("<II", {"l4": 0, "sym_l4": 1}[alg], _int(basis)))
     if name in ("push_mpls", "add_mpls"):
         f = _fields(body)
         if name == "push_mpls":
-            return _nla(9, struct.pack(">IH", _lse(f), _int(f["eth_type"])) + b"\0\0")
-        return _nla(22, struct.pack(">IH", _lse(f), _int(f["eth_type"])) + bytes(2))
+            return _nla(_A.push_mpls, struct.pack(">IH", _lse(f), _int(f["eth_type"])) + b"\0\0")
+        return _nla(_A.add_mpls, struct.pack(">IH", _lse(f), _int(f["eth_type"])) + bytes(2))
     if name == "pop_mpls":
-        return _nla(10, struct.pack(">H", _int(_fields(body)["eth_type"])))
+        return _nla(_A.pop_mpls, struct.pack(">H", _int(_fields(body)["eth_type"])))
     if name == "ct":
-        return _nla(12, _ct_parse(body))
+        return _nla(_A.ct, _ct_parse(body))
     if name == "trunc":
-        return _nla(13, struct.pack("<I", _int(body)))
+        return _nla(_A.trunc, struct.pack("<I", _int(body)))
     if name == "push_eth":
         f = _fields(body)
-        return _nla(14, _macb(f["src"]) + _macb(f["dst"]))
+        return _nla(_A.push_eth, _macb(f["src"]) + _macb(f["dst"]))
     if name == "meter":
-        return _nla(19, struct.pack("<I", _int(body)))
+        return _nla(_A.meter, struct.pack("<I", _int(body)))
     if name == "clone":
-        return _nla(20, _actions_parse(body))
+        return _nla(_A.clone, _actions_parse(body))
     if name == "check_pkt_len":
         f = _fields(body)
         size = _int(f["size"])
         gt = next(_call(k)[1] for k in f if k.startswith("gt("))
         le = next(_call(k)[1] for k in f if k.startswith("le("))
-        return _nla(21, _nla(1, struct.pack("<H", size)) + _nla(2, _actions_parse(gt))
-                    + _nla(3, _actions_parse(le)))
+        return _nla(_A.check_pkt_len, _nla(_C.pkt_len, struct.pack("<H", size))
+                    + _nla(_C.actions_if_greater, _actions_parse(gt))
+                    + _nla(_C.actions_if_less_equal, _actions_parse(le)))
     if name == "dec_ttl":
         inner = _call(body)[1]
-        return _nla(23, _nla(1, _actions_parse(inner)))
+        return _nla(_A.dec_ttl, _nla(_D.action, _actions_parse(inner)))
     if name == "psample":
         f = _fields(body)
-        out = _nla(1, struct.pack("<I", _int(f["group"])))
+        out = _nla(_P.group, struct.pack("<I", _int(f["group"])))
         if "cookie" in f:
             c = f["cookie"]
             c = c[2:] if c.startswith("0x") else c
             c = "0" * (len(c) % 2) + c
-            out += _nla(2, bytes.fromhex(c))
-        return _nla(25, out)
+            out += _nla(_P.cookie, bytes.fromhex(c))
+        return _nla(_A.psample, out)
     raise ValueError(f"cannot parse action {item!r}")
 
 
@@ -1564,7 +1712,7 @@ def _actions_parse(text):
 
 def _as_dict(setname, raw):
     """The decoded dict when it re-encodes to the same bytes, else the bytes."""
-    from .message import decode_attrs, encode_attrs
+    from ..message import decode_attrs, encode_attrs
     d = decode_attrs(raw, "ovs_flow", setname)
     try:
         if encode_attrs("ovs_flow", setname, d) == raw:
@@ -1574,22 +1722,35 @@ def _as_dict(setname, raw):
     return raw
 
 
-def parse_flow(text: str) -> dict:
-    """An ``ovs-dpctl dump-flows`` line (or ``KEY actions:ACTIONS``) ->
-    OVS_FLOW_ATTR_* values ready for ``nlcodec.encode("ovs_flow", "new", ...)``:
-    ``key`` and ``mask`` as attribute dicts, ``actions`` as a dict, or as raw
-    bytes when a dict cannot keep their order (a repeated action between
-    others); ``ufid``, ``stats``, ``tcp_flags`` when the line has them.
-    ``format_flow(parse_flow(s)) == s`` for what format_flow prints (with
-    ``used:never``).  The common keys and actions are read; nsh and tnl_* are not."""
+_TCP_FLAG_CHARS = {"S": 0x002, "F": 0x001, "P": 0x008, "R": 0x004, "U": 0x020, ".": 0x010,
+                   "E": 0x040, "C": 0x080, "N": 0x100}
+
+
+def parse_flow(text: str, *, ports=None, now_ms: float | None = None) -> dict:
+    """An ``ovs-dpctl dump-flows`` line (or ``KEY actions:ACTIONS``, or the
+    ``put[create] ufid:UUID KEY, actions:...`` log form) -> OVS_FLOW_ATTR_*
+    values ready for ``nlcodec.encode("ovs_flow", "new", ...)``: ``key`` and
+    ``mask`` as attribute dicts, ``actions`` as a dict, or as raw bytes when a
+    dict cannot keep their order (a repeated action between others); ``ufid``,
+    ``stats``, ``tcp_flags`` and ``used`` when the line has them.
+
+    ``ports`` ({name: number}) reads ports given by name (``in_port(eth0)``,
+    ``actions:eth1``); ``used:0.560s`` becomes ``used`` = ``now_ms`` - 560
+    (``now_ms``: the monotonic clock in ms, default now), so that
+    ``format_flow(parse_flow(s, now_ms=t), now_ms=t) == s``.  Text that
+    cannot be read raises ValueError naming the token."""
+    if ports is not None:
+        return _with_ports(ports, parse_flow, text, now_ms=now_ms)
     s = text.strip()
     out = {}
-    if s.startswith("ufid:"):
-        u, _, s = s.partition(",")
-        w = u[5:].strip().replace("-", "")
+    m = re.match(r"(?:\S+\s+)?ufid:([0-9a-fA-F-]+)(?:,\s*|\s+|$)", s)
+    if m:
+        w = m.group(1).replace("-", "")
+        if len(w) != 32:
+            raise ValueError(f"ufid:{m.group(1)}: a UFID has 32 hex digits")
         p = (int(w[0:8], 16), int(w[8:16], 16), int(w[16:24], 16), int(w[24:32], 16))
         out["ufid"] = struct.pack("<4I", *p)
-        s = s.strip()
+        s = s[m.end():].strip()
     head, sep, acts = s.rpartition("actions:")
     if not sep:
         raise ValueError("no 'actions:' in the flow text")
@@ -1598,19 +1759,31 @@ def parse_flow(text: str) -> dict:
     for p in parts:
         if p.startswith(("packets:", "bytes:", "used:", "flags:", "dp:", "offloaded:")):
             k, _, v = p.partition(":")
-            stats[k] = v
+            stats[k] = v.strip()
         elif p:
             keys.append(p)
     key, mask = _keys_parse(",".join(keys))
-    from .message import decode_attrs
+    from ..message import decode_attrs
     out["key"] = decode_attrs(key, "ovs_flow", "key_attrs")
     out["mask"] = decode_attrs(mask, "ovs_flow", "key_attrs")
     out["actions"] = _as_dict("action_attrs", _actions_parse(acts))
-    n_packets, n_bytes = int(stats.get("packets", 0)), int(stats.get("bytes", 0))
+    try:
+        n_packets, n_bytes = int(stats.get("packets", 0)), int(stats.get("bytes", 0))
+    except ValueError:
+        raise ValueError(f"packets:{stats.get('packets')}, bytes:{stats.get('bytes')}: "
+                         "not numbers") from None
     if n_packets or n_bytes:
         out["stats"] = {"n_packets": n_packets, "n_bytes": n_bytes}
+    used = stats.get("used", "never")
+    if used != "never":
+        if not re.fullmatch(r"\d+(\.\d+)?s", used):
+            raise ValueError(f"used:{used}: expected never or seconds such as 0.560s")
+        if now_ms is None:
+            now_ms = time.clock_gettime(time.CLOCK_MONOTONIC) * 1000.0
+        out["used"] = max(1, round(now_ms - float(used[:-1]) * 1000.0))
     if stats.get("flags") and stats["flags"] != "none":
-        rev = {"S": 0x002, "F": 0x001, "P": 0x008, "R": 0x004, "U": 0x020, ".": 0x010,
-               "E": 0x040, "C": 0x080, "N": 0x100}
-        out["tcp_flags"] = sum(rev[c] for c in stats["flags"] if c in rev)
+        bad = set(stats["flags"]) - set(_TCP_FLAG_CHARS)
+        if bad:
+            raise ValueError(f"flags:{stats['flags']}: unknown {''.join(sorted(bad))}")
+        out["tcp_flags"] = sum(_TCP_FLAG_CHARS[c] for c in stats["flags"])
     return out

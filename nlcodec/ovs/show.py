@@ -1,0 +1,71 @@
+"""The ovs-dpctl text beside the CLI's views of OVS attribute streams: a
+flow key (with its mask), a key alone, an action list in the userspace or the
+kernel-internal form.  ``nlcodec decode`` adds an ``ovs:`` line under each
+such attribute in the tree and an ``ovs_text`` string in ``--json``.
+
+The sets are recognised by identity with the spec objects of specs/ovs.py,
+never by name or number."""
+
+from __future__ import annotations
+
+from . import spec
+
+
+def _kind(cs):
+    """"key", "actions", "actions_kernel" or None for a compiled set."""
+    if cs is None:
+        return None
+    m = spec.module()
+    s = cs.spec
+    if s is m.key_attrs:
+        return "key"
+    if s is m.action_attrs:
+        return "actions"
+    if s is m.action_attrs_kernel:
+        return "actions_kernel"
+    return None
+
+
+def text(cs, value, mask=None) -> str | None:
+    """The ovs-dpctl text of ``value`` decoded with compiled set ``cs`` (a
+    key, with ``mask`` when given), or None when ``cs`` is no OVS key or
+    action set, or the value cannot be shown that way (the error text then)."""
+    kind = _kind(cs)
+    if kind is None or not isinstance(value, (dict, bytes, bytearray, str)):
+        return None
+    from . import format_actions, format_key
+    try:
+        if kind == "key":
+            return format_key(value, mask if isinstance(mask, dict) else None)
+        return format_actions(value, kernel=kind == "actions_kernel")
+    except ValueError as e:             # DecodeError, EncodeError
+        return f"(cannot show as ovs-dpctl text: {e})"
+
+
+def lines(cs, name, value, siblings, indent) -> list[str]:
+    """The tree's ``ovs:`` line for attribute ``name`` (a key takes the
+    ``mask`` beside it; a mask beside a key is shown with that key)."""
+    if _kind(cs) == "key" and name == "mask" and isinstance(siblings.get("key"), dict):
+        return []
+    t = text(cs, value, siblings.get("mask") if name == "key" else None)
+    return [] if t is None else [f"{indent}  ovs: {t}"]
+
+
+def json_fields(m) -> dict:
+    """``{attribute name: ovs-dpctl text}`` for a message's OVS attributes."""
+    cs = getattr(m, "_set", None)
+    if cs is None:
+        return {}
+    out = {}
+    attrs = m.attrs
+    for name, v in attrs.items():
+        ca = cs.by_name.get(name)
+        sub = getattr(ca, "set", None) if ca is not None else None
+        if _kind(sub) is None:
+            continue
+        if _kind(sub) == "key" and name == "mask" and isinstance(attrs.get("key"), dict):
+            continue
+        t = text(sub, v, attrs.get("mask") if name == "key" else None)
+        if t is not None:
+            out[name] = t
+    return out

@@ -1,0 +1,128 @@
+"""The kernel-internal OVS numbers and structs in specs/ovs.py equal the kernel's.
+
+The forms the kernel keeps in ``struct sw_flow_actions`` (sample's arg, clone's
+exec, check_pkt_len's arg, set_to_masked) are not in the installed UAPI header:
+headers_install strips the ``#ifdef __KERNEL__`` blocks of
+include/uapi/linux/openvswitch.h that define them, and OVS_CLONE_ATTR_EXEC is in
+include/linux/openvswitch.h.  Debian's linux-headers-*-common package ships both
+unsanitized; this test compiles them with ``-D__KERNEL__`` (a test-only probe: the
+kernel's u16/u32 and bool come from a small prelude) and compares.
+"""
+
+import glob
+import shutil
+
+import pytest
+
+import nlcodec
+from nlcodec.structs import compile_struct
+from nlcodec.ovs import spec as ovs_spec
+from test_uapi_conformance import _values
+
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+
+PRELUDE = "#include <stdbool.h>\n#include <stddef.h>\ntypedef __u16 u16;\ntypedef __u32 u32;\n"
+
+
+def _kernel_include():
+    dirs = sorted(glob.glob("/usr/src/linux-headers-*-common/include"))
+    if not dirs:
+        pytest.fail("no kernel source headers (apt-get install linux-headers-amd64): "
+                    "/usr/src/linux-headers-*-common/include/linux/openvswitch.h")
+    return dirs[-1]
+
+
+_UAPI_DIR = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _uapi_only(tmp_path_factory):
+    # include/linux/openvswitch.h includes <uapi/linux/openvswitch.h>: offer only the uapi
+    # tree under that name, so the rest comes from the installed userspace headers
+    d = tmp_path_factory.mktemp("kuapi")
+    (d / "uapi").symlink_to(_kernel_include() + "/uapi")
+    _UAPI_DIR[:] = [str(d)]
+    yield
+
+
+def _probe(names):
+    inc = _kernel_include()
+    return _values(f"{inc}/linux/openvswitch.h", names,
+                   cflags=("-D__KERNEL__", f"-I{_UAPI_DIR[0]}"), prelude=PRELUDE)
+
+
+def _attr(setname, name):
+    return ovs_spec.attr_id(setname, name)
+
+
+def test_kernel_internal_attribute_numbers():
+    internal = ovs_spec.module().KERNEL_INTERNAL
+    v = _probe(sorted(set(internal.values())) + ["__OVS_ACTION_ATTR_MAX"])
+    for (setname, name), kname in internal.items():
+        if kname == "OVS_ACTION_ATTR_SET_TO_MASKED":
+            continue
+        assert _attr(setname, name) == v[kname], f"{setname}.{name} != {kname}"
+    # OVS_CHECK_PKT_LEN_ATTR_ARG follows __OVS_CHECK_PKT_LEN_ATTR_MAX: 5, not 4
+    assert v["OVS_CHECK_PKT_LEN_ATTR_ARG"] == 5
+    # SET_TO_MASKED follows __OVS_ACTION_ATTR_MAX, which grows with the kernel (psample
+    # came in 6.11): the rule holds in the header, and our number follows the last action
+    # our spec knows, which may be newer than this header
+    assert v["OVS_ACTION_ATTR_SET_TO_MASKED"] == v["__OVS_ACTION_ATTR_MAX"] + 1
+    uapi_ids = [a.id for a in ovs_spec.family().attrsets["action_attrs"].attrs]
+    assert _attr("action_attrs_kernel", "set_to_masked") == max(uapi_ids) + 2
+
+
+def test_sample_arg_is_read_where_the_kernel_puts_it():
+    name, number = ovs_spec.module().SAMPLE_ARG_TYPE
+    v = _probe([name, "sizeof(struct sample_arg)", "offsetof(struct sample_arg, exec)",
+                "offsetof(struct sample_arg, probability)"])
+    assert v[name] == number == 4
+    # sample_arg_nla: the nlattr header (4 bytes) then struct sample_arg
+    lay = compile_struct(ovs_spec.module().sample_arg_nla)
+    assert lay.size == 4 + v["sizeof(struct sample_arg)"]
+    offs = _offsets(lay)
+    assert offs["exec"] == 4 + v["offsetof(struct sample_arg, exec)"]
+    assert offs["probability"] == 4 + v["offsetof(struct sample_arg, probability)"]
+
+
+def test_check_pkt_len_arg_layout():
+    fields = ("pkt_len", "exec_for_greater", "exec_for_lesser_equal")
+    v = _probe(["sizeof(struct check_pkt_len_arg)"]
+               + [f"offsetof(struct check_pkt_len_arg, {f})" for f in fields])
+    lay = compile_struct(ovs_spec.module().check_pkt_len_arg)
+    assert lay.size == v["sizeof(struct check_pkt_len_arg)"]
+    offs = _offsets(lay)
+    for f in fields:
+        assert offs[f] == v[f"offsetof(struct check_pkt_len_arg, {f})"], f
+
+
+def _offsets(lay):
+    out, pos = {}, 0
+    for f in lay.fields:
+        if f.name:
+            out[f.name] = pos
+        pos += lay._fixed_size(f)
+    return out
+
+
+def test_the_codec_reads_kernel_forms_with_these_numbers():
+    # flow_netlink.c validate_and_copy_check_pkt_len(): ARG, then IF_LESS_EQUAL, then
+    # IF_GREATER; the numbers from the compiled header, the bytes packed here
+    import struct
+    v = _probe(["OVS_CHECK_PKT_LEN_ATTR_ARG", "OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL",
+                "OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER", "OVS_ACTION_ATTR_CHECK_PKT_LEN",
+                "OVS_ACTION_ATTR_OUTPUT"])
+
+    def nla(t, p=b""):
+        n = 4 + len(p)
+        return struct.pack("<HH", n, t) + p + bytes(-n & 3)
+    out = lambda port: nla(v["OVS_ACTION_ATTR_OUTPUT"], struct.pack("<I", port))  # noqa: E731
+    cpl = nla(v["OVS_ACTION_ATTR_CHECK_PKT_LEN"],
+              nla(v["OVS_CHECK_PKT_LEN_ATTR_ARG"], struct.pack("<HBB", 200, 0, 1))
+              + nla(v["OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL"], out(5))
+              + nla(v["OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER"], out(4)))
+    d = nlcodec.decode_attrs(cpl, "ovs_flow", "action_attrs_kernel")
+    assert d["check_pkt_len"]["arg"] == {"pkt_len": 200, "exec_for_greater": 0,
+                                         "exec_for_lesser_equal": 1}
+    from nlcodec import ovs
+    assert ovs.format_actions(cpl, kernel=True) == "check_pkt_len(size=200,gt(4),le(5))"
