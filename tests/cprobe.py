@@ -20,29 +20,30 @@ def _includes(headers):
     return "".join(f"#include <{h}>\n" for h in headers)
 
 
-def run_c(headers, body, defines=()):
+def run_c(headers, body, defines=(), cflags=()):
     """Compile ``body`` (the statements of main) against ``headers`` and
     return what the program prints.  ``defines``: -D options (e.g.
-    ``["__KERNEL__"]`` to see a header's kernel-only enums)."""
+    ``["__KERNEL__"]`` to see a header's kernel-only enums); ``cflags``:
+    more gcc options (``-I`` a kernel tree's include directory)."""
     src = PRELUDE + _includes(headers) + "int main(void) {\n" + body + "\nreturn 0; }\n"
     with tempfile.TemporaryDirectory() as d:
         c, exe = os.path.join(d, "t.c"), os.path.join(d, "t")
         with open(c, "w") as f:
             f.write(src)
-        r = subprocess.run(["gcc", "-w", *(f"-D{x}" for x in defines), "-o", exe, c],
+        r = subprocess.run(["gcc", "-w", *(f"-D{x}" for x in defines), *cflags, "-o", exe, c],
                            capture_output=True, text=True)
         assert r.returncode == 0, f"compiling against {headers} failed:\n{r.stderr[:3000]}"
         return subprocess.run([exe], capture_output=True, text=True, check=True).stdout
 
 
-def c_values(headers, exprs, defines=()):
+def c_values(headers, exprs, defines=(), cflags=()):
     """{expr: value} of C integer expressions (enumerators, macros, sizeof,
     offsetof) as the compiler evaluates them with ``headers``."""
     exprs = list(exprs)
     if not exprs:
         return {}
     body = "\n".join(f'printf("%lld\\n", (long long)({e}));' for e in exprs)
-    return dict(zip(exprs, map(int, run_c(headers, body, defines).split())))
+    return dict(zip(exprs, map(int, run_c(headers, body, defines, cflags).split())))
 
 
 def preprocess(headers, defines=()):

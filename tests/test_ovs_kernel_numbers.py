@@ -10,18 +10,18 @@ kernel's u16/u32 and bool come from a small prelude) and compares.
 """
 
 import glob
-import shutil
 
 import pytest
 
 import nlcodec
+from cprobe import c_values, needs_gcc
 from nlcodec.structs import compile_struct
 from nlcodec.ovs import spec as ovs_spec
-from test_uapi_conformance import _values
 
-pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+pytestmark = needs_gcc
 
-PRELUDE = "#include <stdbool.h>\n#include <stddef.h>\ntypedef __u16 u16;\ntypedef __u32 u32;\n"
+# the kernel's own types that its headers use under __KERNEL__
+PRELUDE = "#include <stdbool.h>\ntypedef __u16 u16;\ntypedef __u32 u32;\n"
 
 
 def _kernel_include():
@@ -41,14 +41,15 @@ def _uapi_only(tmp_path_factory):
     # tree under that name, so the rest comes from the installed userspace headers
     d = tmp_path_factory.mktemp("kuapi")
     (d / "uapi").symlink_to(_kernel_include() + "/uapi")
+    (d / "kprelude.h").write_text(PRELUDE)
     _UAPI_DIR[:] = [str(d)]
     yield
 
 
 def _probe(names):
     inc = _kernel_include()
-    return _values(f"{inc}/linux/openvswitch.h", names,
-                   cflags=("-D__KERNEL__", f"-I{_UAPI_DIR[0]}"), prelude=PRELUDE)
+    return c_values([f"{_UAPI_DIR[0]}/kprelude.h", f"{inc}/linux/openvswitch.h"], names,
+                    defines=["__KERNEL__"], cflags=[f"-I{_UAPI_DIR[0]}"])
 
 
 def _attr(setname, name):
