@@ -576,8 +576,10 @@ ACTION_CASES += [
      nla(3, nla(16, nla(0, struct.pack(">Q", 0xabcdef1234567890)) + nla(1, ip4("1.1.1.1"))
                 + nla(2, ip4("2.2.2.2")) + nla(4, b"\x40") + nla(5) + nla(6)))),
     ("set(tunnel(tun_id=0x1,dst=1.1.1.1,ttl=64,erspan(ver=2,dir=1,hwid=0x1),flags(df|key)))",
+     # the attributes in the order of the text: SCAN_BEGIN_NESTED("tunnel(" in lib/odp-util.c
+     # (ovs-dpctl sends df after erspan: tests/kernel/test_ovs_odp_corpus.py)
      nla(3, nla(16, nla(0, struct.pack(">Q", 1)) + nla(2, ip4("1.1.1.1")) + nla(4, b"\x40")
-                + nla(5) + nla(15, struct.pack("<i", 2) + bytes(7) + bytes([1 << 3 | 1 << 4]))))),
+                + nla(15, struct.pack("<i", 2) + bytes(7) + bytes([1 << 3 | 1 << 4])) + nla(5)))),
     ("ct", nla(12)),
     ("ct(commit,zone=5)", nla(12, nla(1) + nla(2, struct.pack("<H", 5)))),
     ("ct(commit,mark=0xa0a0a0a0/0xfefefefe)",

@@ -1360,45 +1360,40 @@ def _key_item(name, body):
 
 
 def _tunnel_parse(f):
+    """parse_odp_key_mask_attr() "tunnel(": the attributes in the order of the
+    text (SCAN_BEGIN_NESTED takes the fields as they come)."""
     key, mask = b"", b""
-    flags, fmask = 0, None
-    if "flags" not in f:
-        for k in f:
-            if k.startswith("flags("):
-                flags, fmask = _flags_parse(k[6:-1], _TUN_FLAGS)
-    if fmask is None:
-        fmask = 0xF
 
     def put(t, v, m):
         nonlocal key, mask
         key += _nla(t, v)
         mask += _nla(t, m)
-    if "tun_id" in f:
-        v, m = _vm(f["tun_id"], (1 << 64) - 1)
-        put(_T.id, struct.pack(">Q", v), struct.pack(">Q", m))
-    for k, t, kind in (("src", _T.ipv4_src, "ip4"), ("dst", _T.ipv4_dst, "ip4"),
-                       ("ipv6_src", _T.ipv6_src, "ip6"), ("ipv6_dst", _T.ipv6_dst, "ip6"),
-                       ("tos", _T.tos, "B"), ("ttl", _T.ttl, "B")):
-        if k in f:
-            kv = _KV(16 if kind == "ip6" else 4 if kind == "ip4" else 1)
-            kv.put(0, f[k], kind)
+    simple = {"src": (_T.ipv4_src, "ip4", 4), "dst": (_T.ipv4_dst, "ip4", 4),
+              "ipv6_src": (_T.ipv6_src, "ip6", 16), "ipv6_dst": (_T.ipv6_dst, "ip6", 16),
+              "tos": (_T.tos, "B", 1), "ttl": (_T.ttl, "B", 1),
+              "tp_src": (_T.tp_src, ">H", 2), "tp_dst": (_T.tp_dst, ">H", 2)}
+    for k, val in f.items():
+        if k == "tun_id":
+            v, m = _vm(val, (1 << 64) - 1)
+            put(_T.id, struct.pack(">Q", v), struct.pack(">Q", m))
+            continue
+        if k in simple:
+            t, kind, size = simple[k]
+            kv = _KV(size)
+            kv.put(0, val, kind)
             put(t, kv.v, kv.m)
-    for bit, t in ((2, _T.dont_fragment), (4, _T.csum)):
-        if flags & bit:
-            key += _nla(t)
-        if fmask & bit:
-            mask += _nla(t)
-    for k, t in (("tp_src", _T.tp_src), ("tp_dst", _T.tp_dst)):
-        if k in f:
-            v, m = _vm(f[k], 0xFFFF)
-            put(t, struct.pack(">H", v), struct.pack(">H", m))
-    if flags & 1:
-        key += _nla(_T.oam)
-    if fmask & 1:
-        mask += _nla(_T.oam)
-    for k in f:
+            continue
         n, body = _call(k)
-        if n == "vxlan":
+        if n == "flags":
+            # tun_flags_to_attr(): df, csum, oam; a bit of the mask puts the flag in the mask
+            flags, fmask = _flags_parse(body, _TUN_FLAGS)
+            fmask = 0xF if fmask is None else fmask
+            for bit, t in ((2, _T.dont_fragment), (4, _T.csum), (1, _T.oam)):
+                if flags & bit:
+                    key += _nla(t)
+                if fmask & bit:
+                    mask += _nla(t)
+        elif n == "vxlan":
             g = _fields(_call(body)[1])
             idv, idm = _vm(g.get("id", "0"), 0xFFFF)
             fv, fm = _vm(g.get("flags", "0"), 0xFF)
@@ -1424,6 +1419,8 @@ def _tunnel_parse(f):
                         v[10] |= (x >> 4) & 3
                         m[10] |= (xm >> 4) & 3
             put(_T.erspan_opts, bytes(v), bytes(m))
+        else:
+            raise ValueError(f"tunnel: cannot read {k!r}")
     return key, mask
 
 
