@@ -17,6 +17,7 @@ import nlcodec
 from cprobe import c_values, needs_gcc
 from nlcodec.structs import compile_struct
 from nlcodec.ovs import spec as ovs_spec
+from test_rt_link import _offsets      # member -> offset of a compiled layout
 
 pytestmark = needs_gcc
 
@@ -95,15 +96,6 @@ def test_check_pkt_len_arg_layout():
     offs = _offsets(lay)
     for f in fields:
         assert offs[f] == v[f"offsetof(struct check_pkt_len_arg, {f})"], f
-
-
-def _offsets(lay):
-    out, pos = {}, 0
-    for f in lay.fields:
-        if f.name:
-            out[f.name] = pos
-        pos += lay._fixed_size(f)
-    return out
 
 
 def test_the_codec_reads_kernel_forms_with_these_numbers():
