@@ -856,7 +856,7 @@ def test_cli_decode_shows_ovs_text(tmp_path):
     f = tmp_path / "acts.hex"
     f.write_text(acts.hex())
     out = _cli("decode", "--family", "ovs_flow", "--attrs", "action_attrs", "--kernel", str(f))
-    assert out.rstrip().endswith("ovs: " + text)
+    assert out.rstrip().endswith("ovs-dpctl: " + text)
     d = json.loads(_cli("decode", "--family", "ovs_flow", "--attrs", "action_attrs", "--kernel",
                         "--json", str(f)))
     assert d["_ovs_text"] == text
@@ -869,6 +869,6 @@ def test_cli_decode_shows_ovs_text(tmp_path):
     f.write_bytes(msg)
     args = ("decode", "--raw", "--protocol", "generic", "--genl-id", "29=ovs_flow", str(f))
     out = _cli(*args)
-    assert "    ovs: in_port(1),eth_type(0x0800)\n" in out and "    ovs: 2\n" in out
+    assert "    ovs-dpctl: in_port(1),eth_type(0x0800)\n" in out and "    ovs-dpctl: 2\n" in out
     d = json.loads(_cli(*args, "--json"))
     assert d["ovs_text"] == {"key": "in_port(1),eth_type(0x0800)", "actions": "2"}

@@ -1,6 +1,6 @@
 """The ovs-dpctl text beside the CLI's views of OVS attribute streams: a
 flow key (with its mask), a key alone, an action list in the userspace or the
-kernel-internal form.  ``nlcodec decode`` adds an ``ovs:`` line under each
+kernel-internal form.  ``nlcodec decode`` adds an ``ovs-dpctl:`` line under each
 such attribute in the tree and an ``ovs_text`` string in ``--json``.
 
 The sets are recognised by identity with the spec objects of specs/ovs.py,
@@ -43,12 +43,12 @@ def text(cs, value, mask=None) -> str | None:
 
 
 def lines(cs, name, value, siblings, indent) -> list[str]:
-    """The tree's ``ovs:`` line for attribute ``name`` (a key takes the
+    """The tree's ``ovs-dpctl:`` line for attribute ``name`` (a key takes the
     ``mask`` beside it; a mask beside a key is shown with that key)."""
     if _kind(cs) == "key" and name == "mask" and isinstance(siblings.get("key"), dict):
         return []
     t = text(cs, value, siblings.get("mask") if name == "key" else None)
-    return [] if t is None else [f"{indent}  ovs: {t}"]
+    return [] if t is None else [f"{indent}  ovs-dpctl: {t}"]
 
 
 def json_fields(m) -> dict:
