@@ -222,10 +222,11 @@ def test_odp_corpus_against_ovs_dpctl(kdp, tmp_path):
           f"{sorted(mask_only)}")
     for text, parts in lossy:
         print("  differs in", parts, ":", text.split("actions:")[1][:150])
-    # what the kernel dumps beyond the text: ct's defaults (ovs_ct_action_to_attr() puts
-    # zone, and nat's ip_max/proto_max, which format_odp_conntrack_action() leaves out),
-    # check_pkt_len's branches in the kernel's order (le before gt) and a set tunnel's
-    # zero fields (tp_src...); only actions, never key or mask
+    # what the kernel dumps beyond the text, seen here: ct attributes its dump adds
+    # (net/openvswitch/conntrack.c ovs_ct_action_to_attr(): the zone always, nat ranges in
+    # full) that format_odp_conntrack_action() does not print, check_pkt_len's branches in
+    # the kernel's order (check_pkt_len_action_to_attr(): le before gt; OVS's parser puts
+    # gt first) and a set tunnel as the kernel dumps it; only actions, never key or mask
     assert all(parts == ["actions"] and text.split("actions:")[1].startswith(
         ("ct", "check_pkt_len(", "set(tunnel(")) for text, parts in lossy), lossy
     assert same > len(dumped) // 2
