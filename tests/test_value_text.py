@@ -19,7 +19,7 @@ from nlcodec.spec import Attr, AttrSet, Family
 native = pytest.importorskip("nlcodec.native")
 NATIVE = native.Backend()
 
-HINTS = ("hex", "mac", "ipv4", "ipv6", "ip", "uuid")
+HINTS = ("hex", "mac", "ipv4", "ipv6", "ip", "uuid", "packet")   # packet: hex (show.py summarises)
 FAM = Family("hint_probe", "route", attrsets=[AttrSet("probe_attrs", [
     Attr(i + 1, h, "binary", display=h) for i, h in enumerate(HINTS)] + [
     Attr(10, "u32_ip", "u32", display="ipv4", byte_order="big")])])
@@ -76,6 +76,7 @@ TYPED = {   # text as people type it -> the bytes (stdlib parsers)
     "ip": ["192.168.0.1", "2001:db8::abcd"],
     "uuid": ["12345678-9ABC-def0-1234-56789abcdef0", "00000000-0000-0000-0000-000000000000"],
     "hex": ["00ff", "DEADBEEF", "de:ad:be:ef", ""],
+    "packet": ["ffffffffffff0200000000010806", ""],
 }
 
 
