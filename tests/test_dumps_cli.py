@@ -287,3 +287,25 @@ def test_od_words_of_a_message(tmp_path):
     text = subprocess.run(["od", "-Ax", "-tx4", str(p)], capture_output=True, check=True).stdout
     r = nlcodec("decode", "-", stdin=text)
     assert r.returncode == 0 and r.stdout.decode().startswith("route/getlink len=40 ")
+
+
+def crash_rd8(addr, data):
+    """crash's `rd -8 ADDR COUNT` lines (16 bytes a row, the ASCII after three
+    spaces), as in tests/test_hexdump.py's CRASH_RD8 sample."""
+    out = [f"crash> rd -8 {addr:x} {len(data)}"]
+    for i in range(0, len(data), 16):
+        row = data[i:i + 16]
+        out.append(f"{addr + i:x}:  " + " ".join(f"{b:02x}" for b in row).ljust(47) + "   "
+                   + "".join(chr(b) if 32 <= b < 127 else "." for b in row))
+    return "\n".join(out) + "\n"
+
+
+def test_crash_rd8_rounded_up():
+    """`nlcodec decode -` on crash `rd -8` of the real 20-byte NLMSG_DONE that
+    ends the dump, rounded up to 24 bytes as a person asks for whole words."""
+    done = MSGS[-1]
+    assert struct.unpack_from("<IH", done) == (20, 3)
+    r = nlcodec("decode", "-", stdin=crash_rd8(0xffff8880061a2c00, done + bytes(4)).encode())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().startswith("route/done len=20 ")
+    assert "4 zero bytes after the last message ignored" in r.stderr.decode()
