@@ -12,6 +12,7 @@
  * NLC_FALLBACK and are decoded by pure.py too. */
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -963,8 +964,12 @@ static int dec_set(ctx *c, int32_t s, size_t off, size_t end, int depth, int pai
 {
     if (depth > c->t->max_depth)
         return err_at(c, off);
+    if (s < 0 || s >= c->t->n_sets)
+        return NLC_FALLBACK;            /* tables older than the caller's index */
     if (c->kernel && c->t->sets[s].kernel_variant >= 0)
         s = c->t->sets[s].kernel_variant;
+    if (s < 0 || s >= c->t->n_sets)
+        return NLC_FALLBACK;
     const nlc_set *S = &c->t->sets[s];
     size_t ebase = c->ne, gbase = c->ng, evbase = c->nev;
 
@@ -1093,10 +1098,14 @@ static void next_gen(ctx *c)
     c->rf = &ref_fields;
 }
 
+static int thread_enter(void);
+
 int nlc_decode(const nlc_tables *t, int32_t set, const uint8_t *buf, size_t start, size_t end,
                int32_t kernel, int32_t mode, int32_t only_id,
                uint8_t **out, size_t *outlen, size_t *err_off)
 {
+    if (thread_enter())
+        return NLC_NOMEM;
     ctx *c = scratch_ctx();
     if (!reftab_fit(&ref_attrs, (size_t)t->n_attrs) ||
         !reftab_fit(&ref_fields, (size_t)t->n_fields))
@@ -1125,14 +1134,6 @@ int nlc_decode(const nlc_tables *t, int32_t set, const uint8_t *buf, size_t star
     return NLC_OK;
 }
 
-void nlc_release(void)
-{
-    free(scratch.e);
-    free(scratch.g);
-    free(scratch.ev);
-    free(scratch.w.p);
-    memset(&scratch, 0, sizeof scratch);
-}
 
 /* ---------------------------------------------------------------- streams */
 
@@ -1159,6 +1160,8 @@ int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t
                       int32_t n_types, const uint8_t *buf, size_t len, int32_t kernel,
                       uint8_t **out, size_t *outlen, size_t *err_off)
 {
+    if (thread_enter())
+        return NLC_NOMEM;
     ctx *c = scratch_ctx();
     if (!reftab_fit(&ref_attrs, (size_t)t->n_attrs) ||
         !reftab_fit(&ref_fields, (size_t)t->n_fields))
@@ -1909,7 +1912,7 @@ static int truthy(const mobj *v, int *yes)
 
 static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth)
 {
-    if (d->t != '{' || depth > t->max_depth)
+    if (d->t != '{' || depth > t->max_depth || set < 0 || set >= t->n_sets)
         return FB;
     const nlc_set *S = &t->sets[set];
     size_t base;
@@ -1979,6 +1982,8 @@ int nlc_encode(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
                uint8_t **out, size_t *outlen)
 {
     mobj d;
+    if (thread_enter())
+        return NLC_NOMEM;
     ebuf.len = 0;
     ebuf.oom = 0;
     ebuf.dry = 0;
@@ -2000,4 +2005,64 @@ int nlc_encode(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
     *out = ebuf.p;
     *outlen = ebuf.len;
     return NLC_OK;
+}
+
+/* ------------------------------------------------------ per-thread memory */
+
+/* Every thread that calls in gets scratch memory (above), kept between its
+ * calls.  A pthread key's destructor frees it when the thread exits: a
+ * program that decodes from many short-lived threads keeps a flat RSS. */
+
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+static int tls_key_ok;
+static __thread int tls_entered;
+
+static void tls_free(void *unused)
+{
+    (void)unused;
+    nlc_release();
+}
+
+static void tls_init(void)
+{
+    tls_key_ok = pthread_key_create(&tls_key, tls_free) == 0;
+}
+
+static int thread_enter(void)
+{
+    if (tls_entered)
+        return 0;
+    pthread_once(&tls_once, tls_init);
+    if (!tls_key_ok || pthread_setspecific(tls_key, (void *)1) != 0)
+        return 1;
+    tls_entered = 1;
+    return 0;
+}
+
+void nlc_release(void)
+{
+    free(scratch.e);
+    free(scratch.g);
+    free(scratch.ev);
+    free(scratch.w.p);
+    memset(&scratch, 0, sizeof scratch);
+    free(ref_attrs.gen);
+    free(ref_attrs.idx);
+    free(ref_fields.gen);
+    free(ref_fields.idx);
+    memset(&ref_attrs, 0, sizeof ref_attrs);
+    memset(&ref_fields, 0, sizeof ref_fields);
+    ref_gen = 0;
+    free(memo_next);
+    free(memo_n);
+    memo_next = memo_n = NULL;
+    memo_cap = 0;
+    memo_base = NULL;
+    free(ebuf.p);
+    memset(&ebuf, 0, sizeof ebuf);
+    free(items_stack);
+    items_stack = NULL;
+    items_cap = items_n = 0;
+    /* the key stays set: a later call in this thread reallocates as needed */
 }

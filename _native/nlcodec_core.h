@@ -100,6 +100,7 @@ typedef struct {
     const nlc_field *fields;
     int32_t n_attrs, n_fields;
     int32_t max_depth;
+    int32_t n_sets;       /* set indices are bound-checked against it: NLC_FALLBACK */
 } nlc_tables;
 
 /* Decode buf[start:end] with attribute set `set`.  On NLC_OK *out holds a

@@ -23,8 +23,9 @@ import asyncio
 
 from . import message as _m
 from .errors import DecodeError
-from .socket import (_split_echo, BulkResult, DumpInterrupted, NetlinkError, Overrun, Socket,
-                     connect as _connect_sync, make_error)
+from .socket import (_pack_hdr, _split_echo, BulkResult, DumpInterrupted, NetlinkError,
+                     NotConfirmed, NotSent, Overrun, Socket, connect as _connect_sync,
+                     make_error)
 
 __all__ = ["connect", "AsyncSocket", "NetlinkError", "Overrun", "DumpInterrupted"]
 
@@ -230,8 +231,10 @@ class AsyncSocket:
             raise DumpInterrupted(request_type=tpl.name)
 
     async def do_many(self, requests, *, window=256, acks=False, family=None,
-                      max_bytes=1 << 17) -> BulkResult:
-        """``Socket.do_many`` awaited: one window in flight at a time."""
+                      max_bytes=1 << 17, window_timeout=10.0) -> BulkResult:
+        """``Socket.do_many`` awaited: one window in flight at a time.  As
+        there, nothing is raised once requests were sent: ``NotSent`` and
+        ``NotConfirmed`` results account for every request."""
         s = self.sync
         res = BulkResult()
         s._bulk_rcvbuf(window)
@@ -240,26 +243,57 @@ class AsyncSocket:
             w = s._window(it, window, max_bytes, acks, family)
             if w is None:
                 return res
-            batch, tpls, base, last, echo = w
+            batch, tpls, base, last, echo, unsent = w
             index = res.count
+            for i, e in unsent:
+                e.index = index + i
+                res.errors.append(e)
+            res._by_index = None
+            skip = {i for i, _ in unsent}
+            todo = [i for i in range(len(tpls)) if i not in skip]
             q = asyncio.Queue()
             for sq in range(base, last + 1):
                 self._waiters[sq] = q
             self._echo |= echo
+            seen, complete, why = set(), False, None
             try:
-                s._send(b"".join(batch))
-                pending = len(tpls) if acks else 1
-                while pending:
-                    for m in await self._next(q):
-                        got = s._bulk_reply(res, m, batch, tpls, base, index, acks)
-                        if got < 0:
-                            pending = 0
+                data = b"".join(batch[i] for i in todo)
+                if not acks:
+                    data += _pack_hdr(16, _m.NLMSG_NOOP, _m.NLM_F_REQUEST | _m.NLM_F_ACK,
+                                      last, s.port)
+                try:
+                    s._send(data)
+                except OSError as e:
+                    for i in todo:
+                        res.errors.append(NotSent(f"send failed: {e}", index=index + i, cause=e))
+                    complete = True
+                while not complete:
+                    try:
+                        got = await asyncio.wait_for(self._next(q), window_timeout)
+                    except asyncio.TimeoutError:
+                        why = (f"no closing ACK for its window within {window_timeout} s "
+                               f"(the kernel dropped the rest of the datagram)")
+                        break
+                    except Overrun:
+                        why = "replies were lost to a receive buffer overrun (ENOBUFS)"
+                        break
+                    for m in got:
+                        if m.type_id == _m.NLMSG_ERROR and m.seq - base < len(tpls):
+                            seen.add(m.seq - base)
+                        r = s._bulk_reply(res, m, batch, tpls, base, index, acks)
+                        if r < 0 or (acks and len(seen) >= len(todo)):
+                            complete = True
                             break
-                        pending -= got
             finally:
                 for sq in range(base, last + 1):
                     self._waiters.pop(sq, None)
                 self._echo -= echo
+            if why:
+                errs = {e.index for e in res.errors}
+                for i in todo:
+                    if index + i not in errs and not (acks and i in seen):
+                        res.errors.append(NotConfirmed(why, index=index + i))
+            res._by_index = None
             res.count += len(tpls)
 
     # -- events -----------------------------------------------------------------

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import threading
 
-from . import pure
+from . import forksafe, pure
 
 log = logging.getLogger("nlcodec")
 
@@ -59,9 +61,16 @@ def select(name: str | None = None):
     return _name
 
 
+_select_lock = threading.Lock()
+
+forksafe.guard(sys.modules[__name__], "_select_lock", 0)
+
+
 def active():
     if _active is None:
-        select()
+        with _select_lock:          # first use from several threads: one backend
+            if _active is None:
+                select()
     return _active
 
 

@@ -110,9 +110,9 @@ def _dump_kinds_help():
 # -- live commands ----------------------------------------------------------
 
 
-def _connect(target, args, groups=()):
+def _connect(target, args, groups=(), **kw):
     try:
-        return nlcodec.connect(target, netns=args.netns, groups=groups)
+        return nlcodec.connect(target, netns=args.netns, groups=groups, **kw)
     except (FileNotFoundError, PermissionError) as e:
         raise CliError(str(e)) from None
 
@@ -183,12 +183,21 @@ def cmd_monitor(args):
         groups = args.groups or list(fam.mcast_groups)
         if not fam.genl:        # conntrack: a plain protocol, groups by name
             target = fam.protocol
-    with _connect(target, args, groups=groups) as s:
+    from .socket import Overrun
+    with _connect(target, args, groups=groups, rcvbuf=args.rcvbuf) as s:
         if args.family and s.protocol == "generic":
             s.subscribe(*groups)
-        for n, ev in enumerate(s.events(), 1):
+        n = 0
+        for ev in s.events(overrun="yield"):
+            if isinstance(ev, Overrun):     # reported, then on (as ip monitor does)
+                lost = "an unknown number of" if ev.lost is None else str(ev.lost)
+                print(f"nlcodec monitor: receive buffer overrun (ENOBUFS): {lost} events "
+                      f"lost; continuing", file=sys.stderr)
+                sys.stderr.flush()
+                continue
             _out(args, ev)
             sys.stdout.flush()
+            n += 1
             if args.count and n >= args.count:
                 break
     return 0
@@ -355,6 +364,9 @@ def build_parser():
                                     "multicast groups unless GROUPs are given")
     m.add_argument("--netns", help="network namespace")
     m.add_argument("--count", type=int, help="stop after N events")
+    m.add_argument("--rcvbuf", type=int, metavar="BYTES",
+                   help="socket receive buffer (as ip -rcvbuf); an overrun is reported on "
+                        "stderr with the number of events lost, and monitoring goes on")
     m.add_argument("--json", action="store_true")
     m.set_defaults(fn=cmd_monitor)
 

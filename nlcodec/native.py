@@ -17,7 +17,7 @@ from __future__ import annotations
 import marshal
 import threading
 
-from . import pure
+from . import forksafe, pure
 from .structs import Field, Layout
 from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_STRING, K_STRUCT,
                      K_SUBMSG, K_TYPEVALUE, CAttr, CSet)
@@ -35,22 +35,68 @@ def _text_code(hint):
     return _TEXT_CODE.get(hint, lib.NLC_T_HEX)
 
 
+_ATTR_KEYS = ("kind", "size", "is_signed", "big", "hint", "flags", "multi", "levels", "set",
+              "header", "layout", "elem", "sel_id", "sel_kind", "sel_size", "sel_big",
+              "sel_signed", "fmt_first", "fmt_count", "min_len", "max_len", "id")
+_FIELD_KEYS = ("kind", "size", "big", "is_signed", "hint", "ip", "end")
+
+
+class _Grow:
+    """An append-only C array: rows are packed in bulk into spare capacity;
+    a full array is copied once into one twice its size.  Rows below the
+    published count never change, so tables published earlier (which other
+    threads may still be walking) stay valid; replaced arrays are kept."""
+
+    def __init__(self, ctype, keep):
+        self.ctype, self.keep = ctype, keep
+        self.size = ffi.sizeof(ctype)
+        self.cap, self.n = 16, 0
+        self.arr = ffi.new(f"{ctype}[]", self.cap)
+        keep.append(self.arr)
+
+    def extend(self, rows):
+        k = len(rows)
+        if not k:
+            return
+        if self.n + k > self.cap:
+            cap = max(self.cap * 2, self.n + k)
+            arr = ffi.new(f"{self.ctype}[]", cap)
+            ffi.memmove(arr, self.arr, self.n * self.size)
+            self.keep.append(arr)
+            self.arr, self.cap = arr, cap
+        ffi.memmove(self.arr + self.n, ffi.new(f"{self.ctype}[]", rows), k * self.size)
+        self.n += k
+
+
 class Tables:
-    """The C view of every attribute set used so far."""
+    """The C view of every attribute set used so far.
+
+    Publish-once, append-only: new sets are compiled under the lock into
+    rows after the published ones, packed into the C arrays in bulk, and only
+    then made visible: first ``ptr`` (a new ``nlc_tables`` with the larger
+    counts), then their indices in ``set_ix``.  A reader that finds an index
+    in ``set_ix`` therefore always reads a ``ptr`` that holds it; the C core
+    also bound-checks set indices against ``n_sets``."""
 
     def __init__(self):
-        self._lock = threading.Lock()
-        self.set_ix: dict[int, int] = {}     # id(CSet) -> index
+        self._lock = threading.RLock()
+        self.set_ix: dict[int, int] = {}     # published: id(CSet) -> index
+        self._layout_ix: dict[int, int] = {}  # published: id(Layout) -> index
+        self._six: dict[int, int] = {}       # under the lock: published and pending
+        self._lix: dict[int, int] = {}
         self._sets: list[CSet] = []
-        self._layout_ix: dict[int, int] = {}
         self._layouts: list = []             # (first_field, nfields, size, native)
         self._fields: list = []              # dicts for nlc_field
         self._attrs: list = []               # dicts for nlc_attr
         self._set_rows: list = []            # (by_id list, kernel_variant)
         self._fmts: list = []
-        self._elem_ix: dict[int, int] = {}
         self._keep = []                      # cffi objects the C tables point into
-        self._build()                        # empty, until sets are first used
+        self._c = {k: _Grow(t, self._keep) for k, t in (
+            ("attrs", "nlc_attr"), ("sets", "nlc_set"), ("fmts", "nlc_fmt"),
+            ("layouts", "nlc_layout"), ("fields", "nlc_field"))}
+        self.builds = 0
+        self._publish()                      # empty, until sets are first used
+        forksafe.guard(self, "_lock", 3, threading.RLock, weak=True)
 
     # -- growing ---------------------------------------------------------------
 
@@ -61,7 +107,7 @@ class Tables:
                 ix = self.set_ix.get(id(cs))
                 if ix is None:
                     ix = self._add_sets(cs)
-                    self._build()
+                    self._publish()
         return ix
 
     def layout_index(self, lay: Layout) -> int:
@@ -69,14 +115,14 @@ class Tables:
         if ix is None:
             with self._lock:
                 ix = self._layout(lay)
-                self._build()
+                self._publish()
         return ix
 
     def _set_index(self, cs, pending):
-        ix = self.set_ix.get(id(cs))
+        ix = self._six.get(id(cs))
         if ix is None:
             ix = len(self._sets)
-            self.set_ix[id(cs)] = ix
+            self._six[id(cs)] = ix
             self._sets.append(cs)
             self._set_rows.append(None)
             pending.append(cs)
@@ -87,7 +133,7 @@ class Tables:
         first = self._set_index(cs, pending)
         while pending:
             s = pending.pop()
-            ix = self.set_ix[id(s)]
+            ix = self._six[id(s)]
             max_id = max((a.id for a in s.attrs), default=-1)
             by_id = [-1] * (max_id + 1)
             for a in s.attrs:
@@ -99,12 +145,12 @@ class Tables:
     def _layout(self, lay: Layout | None) -> int:
         if lay is None:
             return -1
-        ix = self._layout_ix.get(id(lay))
+        ix = self._lix.get(id(lay))
         if ix is not None:
             return ix
         fields, native = _layout_fields(lay)
         ix = len(self._layouts)
-        self._layout_ix[id(lay)] = ix
+        self._lix[id(lay)] = ix
         self._layouts.append((len(self._fields), len(fields), lay.size, native))
         self._fields.extend(fields)
         self._keep.append(lay)
@@ -169,62 +215,71 @@ class Tables:
 
     # -- the C arrays ----------------------------------------------------------
 
-    def _build(self):
-        keep = []
+    def _publish(self):
+        """Pack the rows added since the last publication into the C arrays
+        (in bulk, one cffi call per array) and publish a new nlc_tables."""
+        keep = self._keep
+        c = self._c
 
-        def cstr(s):
-            b = s.encode()
-            p = ffi.new("char[]", b)
-            keep.append(p)
-            return p, len(b)
+        def names(strs):
+            """One char buffer for a batch of names: (pointer, length) each."""
+            bs = [x.encode() for x in strs]
+            buf = ffi.new("char[]", b"".join(bs) or b"\0")
+            keep.append(buf)
+            out, off = [], 0
+            for b in bs:
+                out.append((buf + off, len(b)))
+                off += len(b)
+            return out
 
-        attrs = ffi.new("nlc_attr[]", max(1, len(self._attrs)))
-        for i, r in enumerate(self._attrs):
-            c = attrs[i]
-            for k, v in r.items():
-                if k != "name":
-                    setattr(c, k, v)
-            c.name, c.name_len = cstr(r["name"])
-        sets = ffi.new("nlc_set[]", max(1, len(self._set_rows)))
-        for i, (by_id, kv) in enumerate(self._set_rows):
-            arr = ffi.new("int32_t[]", by_id or [0])
-            keep.append(arr)
-            sets[i].n_ids = len(by_id)
-            sets[i].by_id = arr
-            sets[i].kernel_variant = kv
+        new = self._attrs[c["attrs"].n:]
+        nm = names([r["name"] for r in new])
+        c["attrs"].extend([tuple(r[k] for k in _ATTR_KEYS) + (ln, p)
+                           for r, (p, ln) in zip(new, nm)])
+        rows = []
+        for by_id, kv in self._set_rows[c["sets"].n:]:
+            ids = ffi.new("int32_t[]", by_id or [0])
             # our names, sorted as bytes sort (the encoder's binary search)
-            names = sorted((self._attrs[ai]["name"].encode(), ai) for ai in by_id if ai >= 0)
-            arr = ffi.new("nlc_name[]", max(1, len(names)))
-            for j, (nm, ai) in enumerate(names):
-                arr[j].name, arr[j].len = cstr(nm.decode())
-                arr[j].attr = ai
-            keep.append(arr)
-            sets[i].n_names, sets[i].names = len(names), arr
-        fmts = ffi.new("nlc_fmt[]", max(1, len(self._fmts)))
-        for i, f in enumerate(self._fmts):
-            c = fmts[i]
-            for k in ("is_str", "ikey", "kind", "set", "header", "layout"):
-                setattr(c, k, f[k])
-            c.skey, c.skey_len = cstr(f["skey"])
-        layouts = ffi.new("nlc_layout[]", max(1, len(self._layouts)))
-        for i, (first, n, size, native) in enumerate(self._layouts):
-            layouts[i].first_field, layouts[i].nfields = first, n
-            layouts[i].size, layouts[i].native = size, native
-        fields = ffi.new("nlc_field[]", max(1, len(self._fields)))
-        for i, f in enumerate(self._fields):
-            c = fields[i]
-            for k, v in f.items():
-                if k != "name":
-                    setattr(c, k, v)
-            c.name, c.name_len = cstr(f["name"] or "")
+            srt = sorted((self._attrs[ai]["name"].encode(), ai) for ai in by_id if ai >= 0)
+            nn = names([x.decode() for x, _ in srt])
+            arr = ffi.new("nlc_name[]", [(ln, ai, p) for (_, ai), (p, ln) in zip(srt, nn)]
+                          or 1)
+            keep += [ids, arr]
+            rows.append((len(by_id), ids, kv, len(srt), arr))
+        c["sets"].extend(rows)
+        new = self._fmts[c["fmts"].n:]
+        nm = names([f["skey"] for f in new])
+        c["fmts"].extend([(f["is_str"], f["ikey"], ln, p, f["kind"], f["set"], f["header"],
+                           f["layout"]) for f, (p, ln) in zip(new, nm)])
+        c["layouts"].extend(self._layouts[c["layouts"].n:])
+        new = self._fields[c["fields"].n:]
+        nm = names([f["name"] or "" for f in new])
+        c["fields"].extend([tuple(f[k] for k in _FIELD_KEYS) + (ln, p)
+                            for f, (p, ln) in zip(new, nm)])
         t = ffi.new("nlc_tables *")
-        t.attrs, t.sets, t.fmts, t.layouts, t.fields = attrs, sets, fmts, layouts, fields
-        t.n_attrs, t.n_fields = len(self._attrs), len(self._fields)
+        t.attrs, t.sets, t.fmts = c["attrs"].arr, c["sets"].arr, c["fmts"].arr
+        t.layouts, t.fields = c["layouts"].arr, c["fields"].arr
+        t.n_attrs, t.n_fields, t.n_sets = c["attrs"].n, c["fields"].n, c["sets"].n
         t.max_depth = pure.MAX_DEPTH
-        keep += [attrs, sets, fmts, layouts, fields, t]
         # older tables stay alive: another thread may still be walking them
-        self._keep.append(keep)
-        self.ptr = t
+        keep.append(t)
+        self.ptr = t                      # first the tables ...
+        self.set_ix.update(self._six)     # ... then the indices that need them
+        self._layout_ix.update(self._lix)
+        self._pub = {k: g.n for k, g in c.items()}
+        self.builds += 1
+
+    def _after_fork_child(self):
+        """In a child forked while another thread held the lock (that thread
+        does not exist in the child; forksafe gave it a new lock): whatever it
+        had not published is forgotten (rows past the published counts)."""
+        p, c = self._pub, self._c
+        for k, g in c.items():
+            g.n = p[k]
+        del self._attrs[p["attrs"]:], self._set_rows[p["sets"]:], self._sets[p["sets"]:]
+        del self._fmts[p["fmts"]:], self._layouts[p["layouts"]:], self._fields[p["fields"]:]
+        self._six = dict(self.set_ix)
+        self._lix = dict(self._layout_ix)
 
 
 def _layout_fields(lay: Layout):
@@ -499,6 +554,6 @@ def c_tables_source(tables: Tables, name: str = "fuzz_tables") -> str:
     out.append("static const nlc_field FL[] = {\n" + ",\n".join(f"  {{{r}}}" for r in fl)
                + ("" if fl else "  {0}") + "\n};")
     out.append(f"const nlc_tables {name} = {{A, S, F, L, FL, {len(tables._attrs)}, "
-               f"{len(tables._fields)}, {pure.MAX_DEPTH}}};")
+               f"{len(tables._fields)}, {pure.MAX_DEPTH}, {len(tables._sets)}}};")
     out.append(f"const int {name}_nsets = {len(tables._sets)};")
     return "\n".join(out) + "\n"

@@ -12,8 +12,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
+import sys
 import threading
 
+from . import forksafe, tables
 from .spec import Family
 from .tables import CFamily, CMsg, compile_family
 
@@ -29,6 +31,8 @@ ALIASES = {"rtnetlink": "route", "genetlink": "generic", "genl": "generic", "ine
 GENL_ID_CTRL = 0x10      # nlctrl's fixed id
 
 _lock = threading.Lock()
+
+forksafe.guard(sys.modules[__name__], "_lock", 1)
 _loaded = False
 _families: dict[str, Family] = {}
 _by_protocol: dict[str, dict[int, tuple[CFamily, CMsg]]] = {}
@@ -147,11 +151,15 @@ def family(name: str) -> Family:
 
 def compiled(name_or_family) -> CFamily:
     fam = family(name_or_family) if isinstance(name_or_family, str) else name_or_family
-    if fam.uses and not fam._resolved_uses:
-        _resolve_uses(fam)
+    cf = tables._families.get(id(fam))
+    if cf is not None:
+        return cf
+    with tables._lock:      # the families it uses are compiled (and linked) first
+        if fam.uses and not fam._resolved_uses:
+            _resolve_uses(fam)
         for u in fam._resolved_uses:
             compiled(u)
-    return compile_family(fam)
+        return compile_family(fam)
 
 
 def lookup_message(protocol: str, type_id: int):

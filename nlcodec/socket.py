@@ -61,6 +61,8 @@ from .tables import (K_BINARY, K_INDEXED, K_INT, K_NEST, K_RECORDS, K_STRING, K_
 from .values import parse_bytes
 
 SOL_NETLINK = 270
+SO_MEMINFO = 55                 # asm-generic/socket.h
+SK_MEMINFO_DROPS, SK_MEMINFO_VARS = 8, 9   # linux/sock_diag.h: sk_drops, array length
 NETLINK_ADD_MEMBERSHIP, NETLINK_DROP_MEMBERSHIP, NETLINK_PKTINFO = 1, 2, 3
 NETLINK_BROADCAST_ERROR, NETLINK_NO_ENOBUFS, NETLINK_LISTEN_ALL_NSID = 4, 5, 8
 NETLINK_LIST_MEMBERSHIPS, NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK = 9, 10, 11, 12
@@ -171,11 +173,44 @@ class NotSupportedError(NetlinkError):
 
 
 class Overrun(NetlinkError):
-    """ENOBUFS: the receive buffer overflowed and messages were lost."""
+    """ENOBUFS: the receive buffer overflowed and messages were lost.
+    ``lost``: how many the kernel dropped for this socket since the previous
+    overrun (its drop counter, SO_MEMINFO), None when unknown."""
 
-    def __init__(self, what="messages were lost: receive buffer overrun (ENOBUFS); "
-                            "raise rcvbuf or read faster"):
+    def __init__(self, what=None, *, lost=None):
+        if what is None:
+            what = ("messages were lost: receive buffer overrun (ENOBUFS)"
+                    + (f", {lost} dropped" if lost is not None else "")
+                    + "; raise rcvbuf or read faster")
         super().__init__(_errno.ENOBUFS, what)
+        self.lost = lost
+
+    def merged(self, other: "Overrun") -> "Overrun":
+        """One overrun standing for both (lost counts added)."""
+        if self.lost is None or other.lost is None:
+            return Overrun(lost=self.lost if other.lost is None else other.lost)
+        return Overrun(lost=self.lost + other.lost)
+
+
+class NotSent(NetlinkError):
+    """A ``do_many`` request that was never sent: it could not be encoded
+    (``cause``: the EncodeError), or its pre-encoded bytes are not one
+    netlink message (an nlmsg_len that is not their length would make the
+    kernel drop the rest of the datagram)."""
+
+    def __init__(self, what, *, index=None, cause=None):
+        super().__init__(_errno.EINVAL, f"not sent: {what}", index=index)
+        self.cause = cause
+
+
+class NotConfirmed(NetlinkError):
+    """A ``do_many`` request that was sent but whose outcome is unknown: the
+    kernel never finished its window (the datagram was cut short, so no
+    closing ACK came), or replies were lost to a receive buffer overrun.  It
+    may or may not have been applied."""
+
+    def __init__(self, what, *, index=None):
+        super().__init__(_errno.ETIMEDOUT, f"not confirmed: {what}", index=index)
 
 
 class DumpInterrupted(NetlinkError):
@@ -593,7 +628,9 @@ def resolve_family(name: str, sock: "Socket | None" = None) -> GenlFamily:
 class BulkResult:
     """What ``do_many`` did: ``count`` requests, ``errors`` as a list of
     ``NetlinkError`` (each with ``.index``), ``replies`` {index: [Message]}.
-    ``result[i]`` is request i's error, or its replies (a list, often empty)."""
+    ``result[i]`` is request i's error, or its replies (a list, often empty).
+    Every request is accounted for: the kernel's errors, ``NotSent`` (could
+    not be encoded), ``NotConfirmed`` (outcome unknown: see ``unconfirmed``)."""
 
     def __init__(self):
         self.count = 0
@@ -616,6 +653,11 @@ class BulkResult:
         if not 0 <= i < self.count:
             raise IndexError(i)
         return self._by_index.get(i) or self.replies.get(i, [])
+
+    @property
+    def unconfirmed(self) -> list[int]:
+        """Indices of requests whose outcome is unknown (``NotConfirmed``)."""
+        return sorted(e.index for e in self.errors if isinstance(e, NotConfirmed))
 
     def raise_first(self):
         if self.errors:
@@ -682,7 +724,8 @@ class Socket:
         self._groups: set[int] = set()
         self._pktinfo = False
         self._events: deque = deque()
-        self._overrun = False
+        self._overrun = None            # an Overrun not yet reported by events()
+        self._drops_seen = 0
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -796,12 +839,34 @@ class Socket:
                 n = sock.recv_into(self._buf, len(self._buf), _PEEK_TRUNC | flags)
             except OSError as e:
                 if e.errno == _errno.ENOBUFS:
-                    raise Overrun() from None
+                    raise self._overrun_error() from None
                 raise
             if n > len(self._buf):
                 self._buf = bytearray(_align(n) + 4096)
                 continue
             break
+        try:
+            return self._recv_sized(sock, flags)
+        except OSError as e:
+            # the overrun can also come between the probe and the receive
+            if e.errno == _errno.ENOBUFS:
+                raise self._overrun_error() from None
+            raise
+
+    def _overrun_error(self) -> Overrun:
+        """An Overrun with ``lost``: messages the kernel dropped for this socket
+        since the last overrun (its sk_drops, SO_MEMINFO), or None unknown."""
+        lost = None
+        try:
+            mem = self.sock.getsockopt(_socket.SOL_SOCKET, SO_MEMINFO, 4 * SK_MEMINFO_VARS)
+            drops = _u32.unpack_from(mem, 4 * SK_MEMINFO_DROPS)[0]
+            lost = drops - self._drops_seen
+            self._drops_seen = drops
+        except (OSError, struct.error):
+            pass
+        return Overrun(lost=lost)
+
+    def _recv_sized(self, sock, flags):
         group = nsid = 0
         if self._pktinfo or self.listen_all_nsid:
             n, anc, mflags, addr = sock.recvmsg_into([self._buf], _CMSG_SPACE, flags)
@@ -819,6 +884,9 @@ class Socket:
         if sender != 0:         # only the kernel talks to us
             return None, 0, 0
         return bytes(self._buf[:n]), group, nsid
+
+    def _note_overrun(self, e: Overrun):
+        self._overrun = e if self._overrun is None else self._overrun.merged(e)
 
     def _decode(self, data):
         return _m.decode(data, self.protocol, kernel=False)
@@ -841,11 +909,11 @@ class Socket:
         while True:
             try:
                 data, group, nsid = self._recv()
-            except Overrun:
+            except Overrun as e:
                 # a reply of ours may be lost too: the request fails, and
                 # events() reports the overrun as well
                 if self._groups:
-                    self._overrun = True
+                    self._note_overrun(e)
                 raise
             if data is None:
                 continue
@@ -961,7 +1029,7 @@ class Socket:
     # -- bulk -------------------------------------------------------------------
 
     def do_many(self, requests, *, window=256, acks=False, family=None,
-                max_bytes=1 << 17) -> BulkResult:
+                max_bytes=1 << 17, window_timeout=10.0) -> BulkResult:
         """Many requests, ``window`` per ``send``.  ``requests``: an iterable of
         ``(type, attrs)``, ``(type, header, attrs[, flags])``, dicts with
         type/header/attrs/flags, or pre-encoded ``bytes`` (seq and port are
@@ -969,8 +1037,15 @@ class Socket:
         ``acks=True``; pass NLM_F_CREATE|NLM_F_EXCL yourself.  Returns a
         ``BulkResult``; errors are reported per request, never raised.  The
         receive buffer is raised to hold a window's answers; requests with big
-        replies (gets, NLM_F_ECHO) want a smaller ``window``, else ``Overrun``
-        (with ``.result`` so far) is raised."""
+        replies (gets, NLM_F_ECHO) want a smaller ``window``.
+
+        Nothing is raised once requests were sent: a request that cannot be
+        encoded is ``NotSent`` (the others go); a window whose closing ACK
+        does not come within ``window_timeout`` seconds (the kernel dropped
+        the rest of a datagram), or whose replies were partly lost to an
+        overrun, leaves its unanswered requests ``NotConfirmed``; with
+        ``acks=True`` the requests after the one the kernel stopped at are
+        sent again (the kernel answers each, so the stop is known)."""
         res = BulkResult()
         self._bulk_rcvbuf(window)
         it = iter(requests)
@@ -978,14 +1053,53 @@ class Socket:
             w = self._window(it, window, max_bytes, acks, family)
             if w is None:
                 return res
-            batch, tpls, base, last, echo = w
-            self._send(b"".join(batch))
-            try:
-                self._collect(res, batch, tpls, base, last, res.count, acks, echo)
-            except Overrun as e:
-                e.result = res      # what is known up to the window that overran
-                raise
+            batch, tpls, base, last, echo, unsent = w
+            index = res.count
+            for i, e in unsent:
+                res.errors.append(e)
+                e.index = index + i
+            res._by_index = None
+            self._run_window(res, batch, tpls, base, last, index, acks, echo,
+                             {i for i, _ in unsent}, window_timeout)
             res.count += len(tpls)
+
+    def _run_window(self, res, batch, tpls, base, last, index, acks, echo, unsent, timeout):
+        """Send a window and collect its answers; see do_many."""
+        noop = _pack_hdr(16, _m.NLMSG_NOOP, _m.NLM_F_REQUEST | _m.NLM_F_ACK, last, self.port)
+        todo = [i for i in range(len(tpls)) if i not in unsent]
+        while True:
+            data = b"".join(batch[i] for i in todo) + (b"" if acks else noop)
+            try:
+                self._send(data)
+            except OSError as e:
+                for i in todo:
+                    res.errors.append(NotSent(f"send failed: {e}", index=index + i, cause=e))
+                res._by_index = None
+                return
+            seen, complete, overrun = self._collect(res, batch, tpls, base, last, index, acks,
+                                                    echo, timeout)
+            if complete and not overrun:
+                return
+            errs = {e.index for e in res.errors}
+            left = [i for i in todo if i not in seen and index + i not in errs]
+            if acks and not overrun and left:
+                # the kernel handles a datagram's messages in order: it stopped
+                # at left[0]; the ones after it were never looked at
+                res.errors.append(NotConfirmed(
+                    "the kernel dropped the datagram from this request on (no ACK for "
+                    "it or any later one): check its nlmsg_len", index=index + left[0]))
+                res._by_index = None
+                todo = left[1:]
+                if todo:
+                    continue
+                return
+            why = ("replies were lost to a receive buffer overrun (ENOBUFS)" if overrun else
+                   f"no closing ACK for its window within {timeout} s (the kernel dropped "
+                   f"the rest of the datagram)")
+            for i in (left if acks else [i for i in todo if index + i not in errs]):
+                res.errors.append(NotConfirmed(why, index=index + i))
+            res._by_index = None
+            return
 
     def _bulk_rcvbuf(self, window):
         need = window * 2048        # room for every reply of a window (skb truesize)
@@ -1007,6 +1121,7 @@ class Socket:
             base = self._next_seq()
         seq = base
         echo = set()                # seqs sent with NLM_F_ECHO (see _replies)
+        unsent = []                 # (position in the window, NotSent)
         last_ty = tpl = None
         fill = getattr(it, "nl_fill", None)     # nlcodec.template.Rows: whole windows
         if fill is not None:
@@ -1020,8 +1135,16 @@ class Socket:
             tr = type(r)
             if tr is bytes or tr is bytearray or tr is memoryview:
                 b = bytearray(r)
-                ln, ty, fl = struct.unpack_from("<IHH", b)
-                _nlmsghdr.pack_into(b, 0, ln, ty, fl | add, seq, port)
+                ln, ty, fl = (struct.unpack_from("<IHH", b) if len(b) >= 16 else
+                              (len(b), 0, 0))
+                if ln != len(b) or ln < 16:
+                    # the kernel would drop this and everything after it in the datagram
+                    unsent.append((len(batch), NotSent(
+                        f"pre-encoded request of {len(b)} bytes has nlmsg_len {ln} (one "
+                        f"message per item, nlmsg_len its length)")))
+                    b, fl = None, 0
+                else:
+                    _nlmsghdr.pack_into(b, 0, ln, ty, fl | add, seq, port)
                 tpls.append(None)
             else:
                 if tr is tuple:
@@ -1037,16 +1160,23 @@ class Socket:
                 else:
                     ty, h, a = r[:3]
                     fl = r[3] if len(r) > 3 else 0
-                if ty is not last_ty:
-                    tpl = self.template(ty, family)
-                    last_ty = ty
-                body = tpl.header_bytes(h) + tpl.attr_bytes(a, h)
-                b = pack(16 + len(body), tpl.type_id, fl | add, seq, port) + body
-                tpls.append(tpl)
+                try:
+                    if ty is not last_ty:
+                        last_ty = None
+                        tpl = self.template(ty, family)
+                        last_ty = ty
+                    body = tpl.header_bytes(h) + tpl.attr_bytes(a, h)
+                    b = pack(16 + len(body), tpl.type_id, fl | add, seq, port) + body
+                    tpls.append(tpl)
+                except (EncodeError, KeyError, TypeError, ValueError, AttributeError,
+                        OverflowError, struct.error) as e:
+                    unsent.append((len(batch), NotSent(f"cannot encode: {e}", cause=e)))
+                    b, fl = None, 0
+                    tpls.append(None)
             if fl & _m.NLM_F_ECHO:
                 echo.add(seq)
             batch.append(b)
-            size += len(b)
+            size += len(b) if b is not None else 0
             seq += 1
             if len(batch) >= window or size >= max_bytes:
                 break
@@ -1055,22 +1185,42 @@ class Socket:
         self._seq = itertools.count(seq)        # base..seq-1 are this window's
         last = seq - 1
         if not acks:
-            last = self._next_seq()
-            batch.append(pack(16, _m.NLMSG_NOOP, _m.NLM_F_REQUEST | _m.NLM_F_ACK, last, port))
-        return batch, tpls, base, last, echo
+            last = self._next_seq()             # the closing NOOP+ACK's seq
+        return batch, tpls, base, last, echo, unsent
 
-    def _collect(self, res, batch, tpls, base, last, index, acks, echo=()):
+    def _collect(self, res, batch, tpls, base, last, index, acks, echo=(), timeout=10.0):
+        """Collect a window's answers: (positions answered with an ACK or
+        error, whether the window completed, whether an overrun lost replies).
+        Completed: the closing ACK came (acks=False) or every sent request was
+        answered.  Never waits more than ``timeout`` seconds for a datagram."""
         port = self.port
-        pending = len(tpls) if acks else 1
-        while pending:
-            for m in self._replies(echo):
-                if m.pid != port or not base <= m.seq <= last:
+        seen = set()
+        sent = sum(1 for b in batch if b is not None)
+        overrun = False
+        old = self.sock.gettimeout()
+        self.sock.settimeout(timeout if old is None else min(old, timeout))
+        try:
+            while True:
+                try:
+                    msgs = self._replies(echo)
+                except Overrun:
+                    # what survived is queued already (the kernel answers while
+                    # we send): read it, then stop waiting soon
+                    overrun = True
+                    self.sock.settimeout(min(timeout, 0.5))
                     continue
-                got = self._bulk_reply(res, m, batch, tpls, base, index, acks)
-                if got < 0:
-                    pending = 0
-                    break
-                pending -= got
+                except (TimeoutError, BlockingIOError):
+                    return seen, False, overrun
+                for m in msgs:
+                    if m.pid != port or not base <= m.seq <= last:
+                        continue
+                    if m.type_id == _m.NLMSG_ERROR and m.seq - base < len(tpls):
+                        seen.add(m.seq - base)
+                    got = self._bulk_reply(res, m, batch, tpls, base, index, acks)
+                    if got < 0 or (acks and len(seen) >= sent):
+                        return seen, True, overrun
+        finally:
+            self.sock.settimeout(old)
 
     def _bulk_reply(self, res, m, batch, tpls, base, index, acks):
         """File one reply of a do_many window in ``res``: -1 when it is the
@@ -1153,11 +1303,11 @@ class Socket:
         if not self._groups:
             raise ValueError("subscribe() to a group first")
         while True:
-            if self._overrun:
-                self._overrun = False
+            if self._overrun is not None:
+                ev, self._overrun = self._overrun, None
                 if overrun == "raise":
-                    raise Overrun()
-                yield Overrun()
+                    raise ev
+                yield ev
             while self._events:
                 yield self._events.popleft()
             if timeout is not None:
@@ -1166,8 +1316,8 @@ class Socket:
                     return
             try:
                 data, group, nsid = self._recv()
-            except Overrun:
-                self._overrun = True
+            except Overrun as e:
+                self._note_overrun(e)
                 continue
             if data is None:
                 continue

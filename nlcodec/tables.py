@@ -8,6 +8,10 @@ family (cached); the codecs only read these tables.
 
 from __future__ import annotations
 
+import sys
+import threading
+
+from . import forksafe
 from .errors import SpecError
 from .spec import AttrSet, Family, SubMessage
 from .structs import Layout, compile_struct
@@ -121,7 +125,8 @@ class CMsg:
 
 
 class CFamily:
-    def __init__(self, fam: Family):
+    def __init__(self, fam: Family, fresh: dict | None = None):
+        self._fresh = fresh     # sets being compiled with this family (None once done)
         self.spec = fam
         self.name = fam.name
         self.genl = fam.genl
@@ -135,19 +140,30 @@ class CFamily:
         cs = self.sets.get(name)
         if cs is None:
             s = self.spec.attrset(name)   # raises KeyError naming the family
-            cs = _compiled_set(s)
+            cs = _compiled_set(s, self._fresh)
         return cs
 
 
 _sets: dict[int, CSet] = {}
 _families: dict[int, CFamily] = {}
+# Compiling is publish-once: a family (and each of its sets) enters the
+# caches only when complete, under this lock; readers never lock.
+_lock = threading.RLock()
+
+forksafe.guard(sys.modules[__name__], "_lock", 2, threading.RLock)
 
 
-def _compiled_set(s: AttrSet) -> CSet:
+def _compiled_set(s: AttrSet, fresh: dict | None = None) -> CSet:
     cs = _sets.get(id(s))
+    if cs is None and fresh is not None:
+        cs = fresh.get(id(s))
     if cs is None:
-        cs = _sets[id(s)] = CSet(s)
-        cs.uid = len(_sets)
+        cs = CSet(s)
+        if fresh is None:       # a set outside any family being compiled: complete now
+            with _lock:
+                cs = _sets.setdefault(id(s), cs)
+        else:
+            fresh[id(s)] = cs
     return cs
 
 
@@ -155,11 +171,26 @@ def compile_family(fam: Family) -> CFamily:
     cf = _families.get(id(fam))
     if cf is not None:
         return cf
-    cf = _families[id(fam)] = CFamily(fam)
+    with _lock:
+        cf = _families.get(id(fam))
+        if cf is None:
+            fresh: dict[int, CSet] = {}
+            cf = _compile(fam, fresh)
+            for k, cs in fresh.items():     # the new sets, linked, then the family
+                cs.uid = len(_sets) + 1
+                _sets[k] = cs
+            _families[id(fam)] = cf
+    return cf
+
+
+def _compile(fam: Family, fresh: dict) -> CFamily:
+    cf = CFamily(fam, fresh)
     for s in fam.attrsets.values():
-        cf.sets[s.name] = _compiled_set(s)
+        cf.sets[s.name] = _compiled_set(s, fresh)
     for s in fam.attrsets.values():
         cs = cf.sets[s.name]
+        if id(s) not in fresh:
+            continue            # shared with a family compiled before: linked then
         if s.kernel_variant:
             cs.kernel_variant = cf.set(s.kernel_variant)
         for ca in cs.attrs:
@@ -182,6 +213,7 @@ def compile_family(fam: Family) -> CFamily:
             cm.variants = (member, off, {v: cf.set(n) for v, n in sets.items()})
         cf.msgs[m.id] = cm
         cf.msg_by_name[m.name] = cm
+    cf._fresh = None
     return cf
 
 

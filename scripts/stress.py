@@ -1,0 +1,447 @@
+#!/usr/bin/env python3
+"""Reliability stress run (issue 17): threads, forks, overruns, bulk requests
+and hostile bytes, each in bounded time.  Prints one line per scenario and
+exits non-zero when any failed.
+
+    python3 scripts/stress.py [--budget SECONDS] [--only NAME,...] [--list]
+
+Scenarios:
+  cold      first use from many threads at once (fresh processes, both
+            backends), results compared with a single-thread reference
+  scratch   RSS of 2,000 short-lived threads that each decode once
+  fork      fork while other threads are in first use: the child finishes
+  overrun   a listener with a tiny receive buffer under a burst of route
+            changes (private netns, root): Overruns reported, never an OSError
+  bulk      do_many with an unencodable request and truncated datagrams
+            (private netns, root): every request accounted for, no hang
+  lossless  decode then encode == input over mutated real messages, both backends
+  ynl       hostile YNL specs: only SpecError
+  deep      deeply nested encode: EncodeError, and never bytes decode refuses
+
+The pieces are also unit tests (tests/test_reliability.py); this script runs
+them longer, with more repetitions, for CI (.ci/run) and on demand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SAMPLE = os.path.join(ROOT, "tests", "data", "link_dump.pcap")
+
+
+def _env(backend):
+    env = dict(os.environ)
+    root = os.environ.get("NLCODEC_STRESS_ROOT", ROOT)     # another checkout: "before" figures
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["NLCODEC_BACKEND"] = backend
+    return env
+
+
+# -- cold start ---------------------------------------------------------------
+
+
+def cold_inputs():
+    """The link dump's messages (route) and, for every attribute set of every
+    family, one attribute stream (ids 1..8, 4-byte payloads)."""
+    import struct
+
+    import nlcodec
+    from nlcodec.pcap import read_records
+    msgs = b"".join(r.data[16:] for r in read_records(SAMPLE))
+    blob = b"".join(struct.pack("<HHI", 8, i, 0x01020304 * i & 0xFFFFFFFF) for i in range(1, 9))
+    sets = [(f, s) for f, fam in sorted(nlcodec.families().items()) for s in sorted(fam.attrsets)]
+    return msgs, blob, sets
+
+
+def _outcome(fn):
+    try:
+        return repr(fn())
+    except Exception as e:           # noqa: BLE001 - the outcome is what we compare
+        return f"{type(e).__name__}: {e}"
+
+
+def cold_worker(threads: int, sets_too: bool) -> list:
+    """Run in a fresh process: every thread decodes the link dump (and every
+    set) at the same moment; returns each thread's outcomes."""
+    import threading
+
+    import nlcodec
+    msgs, blob, sets = cold_inputs()
+    barrier = threading.Barrier(threads)
+    out = [None] * threads
+
+    def work(i):
+        barrier.wait()
+        r = [_outcome(lambda: [m.to_dict() for m in nlcodec.decode(msgs)])]
+        if sets_too:
+            order = sets if i % 2 == 0 else sets[::-1]
+            got = {}
+            for f, s in order:
+                got[f"{f}.{s}"] = _outcome(lambda: nlcodec.decode_attrs(blob, f, s))
+            r.append(sorted(got.items()))
+        out[i] = r
+
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return out
+
+
+def _run_cold(backend, threads, sets_too, timeout=120):
+    cmd = [sys.executable, os.path.abspath(__file__), "_cold", str(threads), str(int(sets_too))]
+    p = subprocess.run(cmd, env=_env(backend), capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        return None, f"exit {p.returncode}: {p.stderr.strip()[-300:]}"
+    return json.loads(p.stdout), None
+
+
+def scenario_cold(deadline, runs=None, threads=8):
+    """Fresh processes, threads behind a barrier; every thread's results equal
+    the single-thread reference's."""
+    fails, n = [], 0
+    for backend in ("native", "pure"):
+        ref, err = _run_cold(backend, 1, True)
+        if err:
+            return 1, 1, [f"{backend} reference: {err}"]
+        ref = ref[0]
+        i = 0
+        while (runs is None and time.monotonic() < deadline[backend]) or (runs and i < runs):
+            i += 1
+            n += 1
+            got, err = _run_cold(backend, threads if i % 2 else 4, i % 3 != 0)
+            if err:
+                fails.append(f"{backend} run {i}: {err}")
+                continue
+            for t, r in enumerate(got):
+                if r != ref[:len(r)]:
+                    fails.append(f"{backend} run {i} thread {t}: differs from the reference: "
+                                 f"{_first_diff(r, ref)}")
+                    break
+    return n, len(fails), fails
+
+
+def _first_diff(got, ref):
+    if got[0] != ref[0]:
+        return f"link dump: {got[0][:200]}"
+    for (k, a), (_, b) in zip(got[1], ref[1]):
+        if a != b:
+            return f"{k}: {a[:150]} (reference: {b[:150]})"
+    return "?"
+
+
+# -- per-thread scratch ---------------------------------------------------------
+
+
+def _rss_kb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def scratch_worker(nthreads: int) -> dict:
+    """Run in a fresh process: nthreads short-lived threads one after the
+    other, each decoding the link dump once; RSS after a warm-up and at the end."""
+    import threading
+
+    import nlcodec
+    msgs, blob, _ = cold_inputs()
+
+    def work():
+        nlcodec.decode(msgs)
+        nlcodec.encode_attrs("rt_link", "link_attrs", {"ifname": "x", "mtu": 1500})
+
+    rss = []
+    for i in range(nthreads):
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+        if i == 49:
+            rss.append(_rss_kb())
+    rss.append(_rss_kb())
+    return {"threads": nthreads, "rss_kb_after_50": rss[0], "rss_kb_end": rss[-1]}
+
+
+SCRATCH_LIMIT_KB = 20 * 1024      # growth allowed after the first 50 threads
+
+
+def scenario_scratch(deadline, nthreads=2000):
+    """2,000 short-lived threads that each decode once: RSS stays flat."""
+    cmd = [sys.executable, os.path.abspath(__file__), "_scratch", str(nthreads)]
+    p = subprocess.run(cmd, env=_env("native"), capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        return 1, 1, [f"exit {p.returncode}: {p.stderr.strip()[-300:]}"]
+    r = json.loads(p.stdout)
+    grew = r["rss_kb_end"] - r["rss_kb_after_50"]
+    msg = (f"RSS {r['rss_kb_after_50'] / 1024:.1f} MB after 50 threads, "
+           f"{r['rss_kb_end'] / 1024:.1f} MB after {nthreads}")
+    return 1, int(grew > SCRATCH_LIMIT_KB), [msg]
+
+
+# -- fork --------------------------------------------------------------------
+
+
+def fork_worker(threads: int, delay_us: int) -> dict:
+    """Run in a fresh process: threads in first use (every set), and a fork
+    from the main thread delay_us into it.  The child decodes the link dump
+    and every set once and reports; the parent waits for it with a timeout."""
+    import threading
+
+    import nlcodec
+    msgs, blob, sets = cold_inputs()
+    barrier = threading.Barrier(threads + 1)
+
+    def work(i):
+        barrier.wait()
+        order = sets if i % 2 == 0 else sets[::-1]
+        nlcodec.decode(msgs)
+        for f, s in order:
+            _outcome(lambda: nlcodec.decode_attrs(blob, f, s))
+
+    ts = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(threads)]
+    for t in ts:
+        t.start()
+    barrier.wait()
+    time.sleep(delay_us / 1e6)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                   # the child: one thread only
+        os.close(r)
+        import faulthandler
+        faulthandler.dump_traceback_later(20, exit=True)    # a hang shows where
+        try:
+            res = [_outcome(lambda: [m.to_dict() for m in nlcodec.decode(msgs)])]
+            res.append(sorted((f"{f}.{s}", _outcome(lambda: nlcodec.decode_attrs(blob, f, s)))
+                              for f, s in sets))
+            os.write(w, json.dumps(res).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.01)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        return {"hang": True}
+    data = b""
+    while True:
+        b = os.read(r, 1 << 20)
+        if not b:
+            break
+        data += b
+    for t in ts:
+        t.join()
+    return {"hang": False, "status": status, "child": json.loads(data) if data else None}
+
+
+def scenario_fork(deadline, runs=None, threads=4, backends=("native", "pure")):
+    """A fork during first use in other threads: the child never hangs and
+    its results equal the single-thread reference's."""
+    import random
+    fails, n = [], 0
+    rnd = random.Random(17)
+    for backend in backends:
+        ref, err = _run_cold(backend, 1, True)
+        if err:
+            return 1, 1, [f"{backend} reference: {err}"]
+        ref = ref[0]
+        i = 0
+        while (runs is None and time.monotonic() < deadline[backend]) or (runs and i < runs):
+            i += 1
+            n += 1
+            delay = rnd.choice((0, 100, 1000, 5000, 20000, 60000))
+            cmd = [sys.executable, os.path.abspath(__file__), "_fork", str(threads), str(delay)]
+            try:
+                p = subprocess.run(cmd, env=_env(backend), capture_output=True, text=True,
+                                   timeout=90)
+            except subprocess.TimeoutExpired:
+                fails.append(f"{backend} run {i}: the parent hung")
+                continue
+            if p.returncode != 0:
+                fails.append(f"{backend} run {i}: exit {p.returncode}: {p.stderr[-300:]}")
+                continue
+            r = json.loads(p.stdout)
+            if r["hang"]:
+                fails.append(f"{backend} run {i} (fork after {delay} us): the child hung: "
+                             f"{p.stderr[-600:]}")
+            elif r["child"] != ref:
+                fails.append(f"{backend} run {i} (fork after {delay} us): child differs: "
+                             f"{_first_diff(r['child'], ref) if r['child'] else 'no output'}")
+    return n, len(fails), fails
+
+
+# -- overrun -----------------------------------------------------------------
+
+
+def _route_burst(ns, oif, stop, counter, aio=False):
+    """Add and delete /32 routes through oif in windows of 256 until stopped."""
+    from nlcodec.socket import connect
+    hdr = {"family": 2, "dst_len": 32, "table": 254, "protocol": 4, "scope": 0, "type": 1}
+    with connect("route", netns=ns) as w:
+        i = 0
+        while not stop.is_set():
+            dsts = [f"10.{(i + k) >> 16 & 255}.{(i + k) >> 8 & 255}.{(i + k) & 255}"
+                    for k in range(256)]
+            w.do_many([("newroute", hdr, {"dst": d, "oif": oif}, 0x600) for d in dsts])
+            w.do_many([("delroute", hdr, {"dst": d, "oif": oif}) for d in dsts])
+            counter[0] += 512
+            i = (i + 256) & 0xFFFFFF
+
+
+def overrun_run(seconds: float, use_aio: bool = False) -> dict:
+    """A listener with the smallest receive buffer (events for ipv4 routes)
+    while another socket adds and deletes routes as fast as it can, in a
+    private netns: counts of events, overruns, messages the kernel says it
+    dropped, and the error that ended the listener early (None: it ran on)."""
+    import threading
+
+    from nlcodec import netns
+    from nlcodec.socket import Overrun, connect
+    out = {"events": 0, "overruns": 0, "lost": 0, "error": None, "changes": 0,
+           "events_after_overrun": 0}
+    with netns.temporary("nlcst") as ns:
+        for cmd in (["link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+                    ["link", "set", "v0", "up"], ["link", "set", "v1", "up"]):
+            subprocess.run(["ip", "-n", ns, *cmd], check=True)
+        oif = _ifindex(ns, "v0")
+        stop = threading.Event()
+        counter = [0]
+        t = threading.Thread(target=_route_burst, args=(ns, oif, stop, counter), daemon=True)
+
+        def note(ev):
+            if isinstance(ev, Overrun):
+                out["overruns"] += 1
+                out["lost"] += getattr(ev, "lost", None) or 0
+            else:
+                out["events"] += 1
+                if out["overruns"]:
+                    out["events_after_overrun"] += 1
+
+        try:
+            if use_aio:
+                import asyncio
+
+                from nlcodec import aio
+
+                async def listen():
+                    async with aio.connect("route", netns=ns, groups=("ipv4_route",),
+                                           rcvbuf=1) as s:
+                        t.start()
+                        end = time.monotonic() + seconds
+                        async for ev in s.events(timeout=2, overrun="yield"):
+                            note(ev)
+                            if time.monotonic() > end:
+                                break
+                asyncio.run(listen())
+            else:
+                with connect("route", netns=ns, groups=("ipv4_route",), rcvbuf=1) as s:
+                    t.start()
+                    end = time.monotonic() + seconds
+                    for ev in s.events(timeout=2, overrun="yield"):
+                        note(ev)
+                        if time.monotonic() > end:
+                            break
+        except Exception as e:          # noqa: BLE001 - what ended the listener
+            out["error"] = f"{type(e).__name__}: {e}"
+        finally:
+            stop.set()
+            if t.is_alive() or t.ident:
+                t.join(30)
+        out["changes"] = counter[0]
+    return out
+
+
+def _ifindex(ns, dev):
+    p = subprocess.run(["ip", "-n", ns, "-j", "link", "show", "dev", dev], check=True,
+                       capture_output=True, text=True)
+    return json.loads(p.stdout)[0]["ifindex"]
+
+
+def scenario_overrun(deadline, seconds=None):
+    """Sync and aio listeners under a burst: overruns are reported (with the
+    kernel's drop count) and the listener carries on; never an OSError."""
+    if os.geteuid() != 0:
+        return 0, 0, ["skipped: needs root for a network namespace"]
+    fails, msgs, n = [], [], 0
+    for use_aio in (False, True):
+        left = (deadline["pure"] - time.monotonic()) / (2 - use_aio) if seconds is None \
+            else seconds
+        r = overrun_run(max(2.0, left - 1), use_aio)
+        n += 1
+        name = "aio" if use_aio else "sync"
+        msgs.append(f"{name}: {r['changes']} route changes, {r['events']} events, "
+                    f"{r['overruns']} overruns, {r['lost']} messages dropped by the kernel, "
+                    f"{r['events_after_overrun']} events after the first overrun")
+        if r["error"]:
+            fails.append(f"{name}: the listener died: {r['error']}")
+        elif not r["overruns"]:
+            fails.append(f"{name}: no overrun under the burst (nothing was tested)")
+        elif not r["events_after_overrun"]:
+            fails.append(f"{name}: no event after an overrun")
+    return n, len(fails), fails + msgs
+
+
+# -- main ---------------------------------------------------------------------
+
+SCENARIOS = {"cold": scenario_cold, "scratch": scenario_scratch, "fork": scenario_fork,
+             "overrun": scenario_overrun}
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "_cold":
+        print(json.dumps(cold_worker(int(argv[1]), bool(int(argv[2])))))
+        return 0
+    if argv and argv[0] == "_fork":
+        print(json.dumps(fork_worker(int(argv[1]), int(argv[2]))))
+        return 0
+    if argv and argv[0] == "_scratch":
+        print(json.dumps(scratch_worker(int(argv[1]))))
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap.add_argument("--budget", type=float, default=180,
+                    help="seconds for the whole run, shared among scenarios (default 180)")
+    ap.add_argument("--only", default="", help="comma-separated scenario names")
+    ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    args = ap.parse_args(argv)
+    if args.list:
+        print("\n".join(SCENARIOS))
+        return 0
+    names = [n for n in args.only.split(",") if n] or list(SCENARIOS)
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        ap.error(f"unknown scenario {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+    share = args.budget / len(names)
+    total_fail = 0
+    for name in names:
+        t0 = time.monotonic()
+        end = t0 + share
+        deadline = {"native": t0 + share / 2, "pure": end}
+        n, nfail, msgs = SCENARIOS[name](deadline)
+        total_fail += nfail
+        print(f"stress {name}: {n} runs, {nfail} failures, {time.monotonic() - t0:.1f}s")
+        for m in msgs[:10]:
+            print(f"  {m}")
+        sys.stdout.flush()
+    print(f"stress: {'FAILED' if total_fail else 'ok'}, {total_fail} failures")
+    return 1 if total_fail else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
