@@ -1837,8 +1837,8 @@ static int enc_payload(const nlc_tables *t, const nlc_attr *a, const mobj *v, in
         }
         return enc_set(t, a->set, v, depth + 1);
     case NLC_K_INDEXED: {
-        if (v->t != '[')
-            return FB;
+        if (v->t != '[' || depth + 1 > t->max_depth)
+            return FB;          /* the decoder refuses it: pure raises */
         const uint8_t *q = v->s;
         for (int64_t i = 0; i < v->n; i++) {
             mobj x;

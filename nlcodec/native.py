@@ -166,8 +166,9 @@ class Tables:
             "header": self._layout(a.header), "layout": self._layout(a.layout),
             "elem": -1, "sel_id": -1, "sel_kind": lib.NLC_SEL_NONE, "sel_size": 0,
             "sel_big": 0, "sel_signed": 0, "fmt_first": 0, "fmt_count": 0,
-            "min_len": -1 if a.min_len is None else a.min_len,
-            "max_len": -1 if a.max_len is None else a.max_len,
+            "min_len": _len_bound(a.min_len) if a.max_len is None or a.max_len >= 0
+            else 0x10000,                 # a negative max: nothing fits (as in pure)
+            "max_len": _len_bound(a.max_len),
             "id": a.id, "name": a.name,
         }
         if a.kind == K_INDEXED and a.elem is not None:
@@ -280,6 +281,12 @@ class Tables:
         del self._fmts[p["fmts"]:], self._layouts[p["layouts"]:], self._fields[p["fields"]:]
         self._six = dict(self.set_ix)
         self._lix = dict(self._layout_ix)
+
+
+def _len_bound(n):
+    """A length check as the C core's int32 (-1: none).  Beyond any attribute's
+    length (nla_len is 16 bits) it bounds what a huge one bounds in pure."""
+    return -1 if n is None or n < 0 else min(n, 0x10000)
 
 
 def _layout_fields(lay: Layout):

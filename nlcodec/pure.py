@@ -377,11 +377,15 @@ def _attr_hdr(t, payload):
     return _hdr.pack(n, t) + payload + b"\0" * ((-n) & 3)
 
 
-def encode_set(cs: CSet, d, path: str = "") -> bytes:
-    """Encode a dict (as ``decode_set`` gives, or natural values) to attributes."""
+def encode_set(cs: CSet, d, path: str = "", depth: int = 0) -> bytes:
+    """Encode a dict (as ``decode_set`` gives, or natural values) to attributes.
+    Nesting is counted as ``decode_set`` counts it: what the decoder would
+    refuse (deeper than MAX_DEPTH) is refused here too."""
     if not isinstance(d, dict):
         raise EncodeError(f"{path or cs.name}: attributes must be a dict, got {type(d).__name__}")
     path = path or cs.name
+    if depth > MAX_DEPTH:
+        raise EncodeError(f"{path}: nesting deeper than {MAX_DEPTH} (the decoder refuses it)")
     flags_rec = d.get("_flags") or {}
     repeated = d.get("_repeated") or ()
     raw = d.get("_raw") or {}
@@ -413,7 +417,7 @@ def encode_set(cs: CSet, d, path: str = "") -> bytes:
             if key in raw and not many:
                 payload = bytes.fromhex(raw[key])
             else:
-                payload = _enc_value(a, v, d, cs, path, flags_rec)
+                payload = _enc_value(a, v, d, cs, path, flags_rec, depth)
             out.append(_attr_hdr(t, payload))
     return b"".join(out)
 
@@ -467,7 +471,12 @@ def _enc_int(a, v, p):
         raise EncodeError(f"{p}: {v} does not fit in {size * 8} bits") from None
 
 
-def _enc_value(a, v, d, cs, path, flags_rec):
+def _too_deep(p, depth):
+    if depth > MAX_DEPTH:
+        raise EncodeError(f"{p}: nesting deeper than {MAX_DEPTH} (the decoder refuses it)")
+
+
+def _enc_value(a, v, d, cs, path, flags_rec, depth=0):
     p = _path(path, a.name)
     kind = a.kind
     if kind == K_INT:
@@ -485,8 +494,9 @@ def _enc_value(a, v, d, cs, path, flags_rec):
             return parse_bytes(v, None, p)
         return a.layout.encode(v, p)
     if kind == K_NEST:
-        return _enc_nest(a.set, a.header, v, p)
+        return _enc_nest(a.set, a.header, v, p, depth + 1)
     if kind == K_INDEXED:
+        _too_deep(p, depth + 1)
         ef = flags_rec.get(a.name + "[]", a.flags)
         if isinstance(v, dict):
             items = [(int(k), x) for k, x in v.items()]
@@ -494,9 +504,10 @@ def _enc_value(a, v, d, cs, path, flags_rec):
             items = list(enumerate(v, 1))
         else:
             raise EncodeError(f"{p}: indexed array needs a list")
-        return b"".join(_attr_hdr(i | ef, _enc_elem(a, a.elem, x, f"{p}[{i}]")) for i, x in items)
+        return b"".join(_attr_hdr(i | ef, _enc_elem(a, a.elem, x, f"{p}[{i}]", depth + 1))
+                        for i, x in items)
     if kind == K_TYPEVALUE:
-        return _enc_typevalue(a, v, p, 1)
+        return _enc_typevalue(a, v, p, 1, depth)
     if kind == K_SUBMSG:
         key = d.get(a.selector)
         if a.selector in (d.get("_repeated") or ()):
@@ -509,20 +520,21 @@ def _enc_value(a, v, d, cs, path, flags_rec):
                 raise EncodeError(f"{p}: {a.selector}={key!r} has no known format")
             return parse_bytes(v, None, p)
         if fmt[0] == "nest":
-            return _enc_nest(fmt[1], fmt[2], v, p)
+            return _enc_nest(fmt[1], fmt[2], v, p, depth + 1)
         if fmt[0] == "struct":
             return fmt[1].encode(v, p)
         return b""
     if kind == K_RECORDS:
-        return _enc_records(a, v, p)
+        return _enc_records(a, v, p, depth)
     if kind == K_PAD:
         return b""
     raise EncodeError(f"{p}: cannot encode kind {kind}")
 
 
-def _enc_records(a, v, p):
+def _enc_records(a, v, p, depth=0):
     if not isinstance(v, (list, tuple)):
         raise EncodeError(f"{p}: records need a list of dicts")
+    _too_deep(p, depth + 1)
     header = a.header
     hal = (header.size + 3) & ~3
     lname = header.fixed_names[0]
@@ -533,7 +545,7 @@ def _enc_records(a, v, p):
             raise EncodeError(f"{rp}: a record must be a dict")
         body = {k: x for k, x in rec.items() if k not in ("_header", "_tail")}
         if a.set is not None:
-            body = encode_set(a.set, body, rp)
+            body = encode_set(a.set, body, rp, depth + 1)
         elif body:
             raise EncodeError(f"{rp}: no attribute set for {sorted(body)}")
         else:
@@ -550,21 +562,23 @@ def _enc_records(a, v, p):
                     for i, x in enumerate(parts))
 
 
-def _enc_typevalue(a, v, p, level):
+def _enc_typevalue(a, v, p, level, depth=0):
     if not isinstance(v, dict):
         raise EncodeError(f"{p}: needs a dict of type -> value")
+    _too_deep(p, depth + 1)
     if level < a.levels:
-        return b"".join(_attr_hdr(int(k) | a.flags, _enc_typevalue(a, x, f"{p}[{k}]", level + 1))
+        return b"".join(_attr_hdr(int(k) | a.flags,
+                                  _enc_typevalue(a, x, f"{p}[{k}]", level + 1, depth + 1))
                         for k, x in v.items())
-    return b"".join(_attr_hdr(int(k) | a.flags, _enc_elem(a, None, x, f"{p}[{k}]"))
+    return b"".join(_attr_hdr(int(k) | a.flags, _enc_elem(a, None, x, f"{p}[{k}]", depth + 1))
                     for k, x in v.items())
 
 
-def _enc_nest(cs, header, v, p):
+def _enc_nest(cs, header, v, p, depth=0):
     if isinstance(v, (str, bytes, bytearray)):
         return parse_bytes(v, None, p)
     if header is None:
-        return encode_set(cs, v, p)
+        return encode_set(cs, v, p, depth)
     if not isinstance(v, dict):
         raise EncodeError(f"{p}: expected a dict")
     # members not given are 0 (as for records): a short header would shift the
@@ -574,15 +588,15 @@ def _enc_nest(cs, header, v, p):
     h = header.encode(hv, p + "._header")
     h += b"\0" * ((-len(h)) & 3)
     if cs is not None:
-        return h + encode_set(cs, {k: x for k, x in v.items() if k != "_header"}, p)
+        return h + encode_set(cs, {k: x for k, x in v.items() if k != "_header"}, p, depth)
     return h + bytes.fromhex(v.get("_tail", ""))
 
 
-def _enc_elem(a, e, x, p):
+def _enc_elem(a, e, x, p, depth=0):
     if e is None:
         if a.set is None:
             return parse_bytes(x, None, p)
-        return encode_set(a.set, x, p)
+        return encode_set(a.set, x, p, depth + 1)
     if e.kind == K_INT:
         return _enc_int(e, x, p)
     if e.kind == K_STRUCT:

@@ -141,11 +141,36 @@ def load(source, *, register: bool = False, name: str | None = None,
     binary attributes when decoding too; they describe what the kernel
     accepts, and ``checks=False`` leaves them out (tcp_metrics says min-len 16
     for fopen-cookie, yet the kernel reports cookies at their real length)."""
-    fam = _Loader(parse(source), name, checks).family()
+    where = _source_name(source)
+    try:
+        doc = parse(source)
+        fam = _Loader(doc, name, checks).family()
+        from .tables import compile_family
+        compile_family(fam)         # every reference resolved now, not at first use
+    except (ImportError, FileNotFoundError):
+        raise
+    except SpecError as e:
+        msg = str(e)
+        raise SpecError(msg if msg.startswith(where) else f"{where}: {msg}") from None
+    except Exception as e:          # noqa: BLE001 - an untrusted spec of any shape
+        # wrong shapes (TypeError, AttributeError), missing keys, duplicate
+        # names, references that loop (RecursionError): all one kind of error
+        raise SpecError(f"{where}: not a valid YNL spec ({type(e).__name__}: {e})") from None
     if register:
         from .registry import register as _register
         _register(fam)
     return fam
+
+
+def _source_name(source) -> str:
+    """How errors name a spec: its path, else what it is."""
+    if isinstance(source, os.PathLike):
+        return os.fspath(source)
+    if isinstance(source, str) and "\n" not in source:
+        return source
+    if isinstance(source, dict):
+        return f"<YNL spec {source.get('name')!r} (dict)>"
+    return "<YNL spec text>"
 
 
 def load_for_connect(target, spec) -> str:
@@ -385,11 +410,19 @@ class _Loader:
     def checks(self, e, kw, where):
         ch = (e.get("checks") or {}) if self.use_checks else {}
         if "exact-len" in ch:
-            kw["min_len"] = kw["max_len"] = self.const(ch["exact-len"], where)
+            kw["min_len"] = kw["max_len"] = self.length(ch["exact-len"], where)
         if "min-len" in ch:
-            kw["min_len"] = self.const(ch["min-len"], where)
+            kw["min_len"] = self.length(ch["min-len"], where)
         if "max-len" in ch:
-            kw["max_len"] = self.const(ch["max-len"], where)
+            kw["max_len"] = self.length(ch["max-len"], where)
+
+    def length(self, v, where):
+        """A length check: a count of bytes.  One beyond what an attribute can
+        hold (nla_len is 16 bits) bounds nothing, the same on both backends."""
+        n = self.const(v, where)
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise SpecError(f"{where}: a length check must be a count of bytes, not {v!r}")
+        return min(n, 0xFFFF)
 
     def formats(self, name, where) -> dict:
         sm = self.submsgs.get(name)

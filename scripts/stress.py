@@ -395,10 +395,96 @@ def scenario_overrun(deadline, seconds=None):
     return n, len(fails), fails + msgs
 
 
+# -- hostile YNL specs ------------------------------------------------------------
+
+YNL_DIR = os.path.join(ROOT, "tests", "data", "ynl")
+_YNL_VALUES = [None, 0, -1, 2 ** 40, "", "x", [], {}, [1], {"a": 1}, True, 1.5, "u32", "nest",
+               [{}], [{"name": None}]]
+
+
+def _nodes(o, path=()):
+    yield path, o
+    if isinstance(o, dict):
+        for k, v in o.items():
+            yield from _nodes(v, path + (k,))
+    elif isinstance(o, list):
+        for i, v in enumerate(o):
+            yield from _nodes(v, path + (i,))
+
+
+def ynl_mutants(seed: int, n: int):
+    """n mutated copies of the YNL specs in tests/data/ynl (values replaced by
+    other shapes, keys dropped, entries repeated, names pointed elsewhere,
+    self-references included): (source path, doc)."""
+    import copy
+    import glob
+    import random
+
+    import yaml
+    rnd = random.Random(seed)
+    docs = [(p, yaml.safe_load(open(p))) for p in sorted(glob.glob(os.path.join(YNL_DIR, "*.yaml")))]
+    for _ in range(n):
+        path, doc = rnd.choice(docs)
+        d = copy.deepcopy(doc)
+        for _ in range(rnd.randint(1, 3)):
+            ns = list(_nodes(d))
+            where, _ = rnd.choice(ns)
+            if not where:
+                continue
+            parent = d
+            for k in where[:-1]:
+                parent = parent[k]
+            k = where[-1]
+            r = rnd.random()
+            if r < 0.4:
+                parent[k] = copy.deepcopy(rnd.choice(_YNL_VALUES))
+            elif r < 0.6 and isinstance(parent, dict):
+                del parent[k]
+            elif r < 0.8 and isinstance(parent, list):
+                parent.append(copy.deepcopy(parent[k]))
+            elif isinstance(parent, dict) and isinstance(parent[k], str):
+                parent[k] = rnd.choice([v for _, v in ns if isinstance(v, str)])
+        yield path, d
+
+
+def ynl_check(path, doc, i) -> str | None:
+    """None when loading gives a Family or a SpecError naming the spec; else
+    what went wrong."""
+    import tempfile
+
+    import yaml
+
+    from nlcodec import SpecError, ynl
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        yaml.safe_dump(doc, f)
+    try:
+        ynl.load(f.name, name=f"stress_{i}")
+    except SpecError as e:
+        if not str(e).startswith(f.name):
+            return f"{os.path.basename(path)}: SpecError does not name the spec: {e}"
+    except Exception as e:          # noqa: BLE001
+        return f"{os.path.basename(path)}: {type(e).__name__}: {e}"
+    finally:
+        os.unlink(f.name)
+    return None
+
+
+def scenario_ynl(deadline, seed=17):
+    fails, n = [], 0
+    for path, doc in ynl_mutants(seed, 10 ** 9):
+        if time.monotonic() > deadline["pure"]:
+            break
+        n += 1
+        bad = ynl_check(path, doc, n)
+        if bad:
+            fails.append(bad)
+    return n, len(fails), fails
+
+
 # -- main ---------------------------------------------------------------------
 
 SCENARIOS = {"cold": scenario_cold, "scratch": scenario_scratch, "fork": scenario_fork,
-             "overrun": scenario_overrun}
+             "overrun": scenario_overrun, "ynl": scenario_ynl}
 
 
 def main(argv=None):

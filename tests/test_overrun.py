@@ -130,21 +130,41 @@ def test_listener_survives_a_burst_of_route_changes(use_aio):
 def test_monitor_reports_overruns_and_goes_on(ns):
     """``nlcodec monitor`` prints how many events were lost on stderr and
     keeps printing events (as ``ip monitor`` keeps going after ENOBUFS)."""
+    import threading
+    import time
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     p = subprocess.Popen([sys.executable, "-m", "nlcodec", "monitor", "link", "--netns", ns,
                           "--rcvbuf", "1", "--json"], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, env=env)
+    lines, errs = [], []
+    threading.Thread(target=lambda: lines.extend(p.stdout), daemon=True).start()
+    threading.Thread(target=lambda: errs.extend(p.stderr), daemon=True).start()
+
+    def wait_for(text, poke=None, limit=60):
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            if any(text in x for x in list(lines)):
+                return True
+            if poke:
+                poke()
+            time.sleep(0.3)
+        return False
+
     try:
-        import time
-        time.sleep(1.5)             # subscribed
+        n = iter(range(1000))
+        # subscribed once one of these links shows up
+        assert wait_for('"ifname": "w', poke=lambda: subprocess.run(
+            ["ip", "-n", ns, "link", "add", f"w{next(n)}", "type", "veth"], check=True))
         cmds = "".join(f"link add d{i} type veth peer name e{i}\n" for i in range(40))
         subprocess.run(["ip", "-n", ns, "-batch", "-"], input=cmds, text=True, check=True)
-        time.sleep(1.0)
+        end = time.monotonic() + 60
+        while time.monotonic() < end and not any("overrun" in x for x in errs):
+            time.sleep(0.2)
         _link_change(ns, 99)        # after the overrun: still monitored
-        time.sleep(1.5)
+        assert wait_for('"ifname": "o99"'), "no event after the overrun"
     finally:
         p.terminate()
-        out, err = p.communicate(timeout=10)
+        p.wait(timeout=10)
+    err = "".join(errs)
     assert "receive buffer overrun (ENOBUFS)" in err and "events lost; continuing" in err, err
     assert "Traceback" not in err, err
-    assert '"o99"' in out           # an event after the overrun
