@@ -449,6 +449,12 @@ static int dec_layout_x(ctx *c, int32_t li, size_t start, size_t end, int braces
     size_t avail = end - start;
     if (!L->native)
         return NLC_FALLBACK;
+    /* padding that is not zero: pure keeps the bytes raw (_raw) */
+    for (int i = 0; i < L->nfields; i++)
+        if (F[i].kind == 2)
+            for (size_t q = (size_t)(F[i].end - F[i].size); q < (size_t)F[i].end && q < avail; q++)
+                if (c->buf[start + q])
+                    return NLC_FALLBACK;
     if (avail < (size_t)L->size) {
         if (L->native != 1)          /* not flat: every member must fit */
             return err_at(c, start);
@@ -912,9 +918,9 @@ static int group_set(ctx *c, const nlc_set *S, size_t off, size_t end, size_t gb
             rc = string_text(c, pos + 4, pos + len, &n, &ascii);
             if (rc)
                 return rc;
-            /* pure.py: raw unless the first NUL is the last byte (no NUL: index -1) */
+            /* pure.py: raw unless the first NUL is the last byte */
             long nul = n < (size_t)len - 4 ? (long)n : -1;
-            if (nul != (long)len - 4 - 1) {
+            if (nul < 0 || nul != (long)len - 4 - 1) {
                 g->raw_last = (int32_t)ei;
                 if ((rc = add_event(c, gi, EV_RAW, 0)))
                     return rc;
@@ -933,6 +939,16 @@ static int group_set(ctx *c, const nlc_set *S, size_t off, size_t end, size_t gb
         }
         if ((type & FLAG_MASK) != want && (rc = add_event(c, gi, EV_PLAIN, type & FLAG_MASK)))
             return rc;
+        /* _raw by occurrence (a repeat or multi-attr with one) and _pad
+         * (non-zero padding): rare, left to pure */
+        if (g->raw_last >= 0 && (g->count > 1 || (a && a->multi)))
+            return NLC_FALLBACK;
+        /* flags that differ between occurrences: pure keeps them by occurrence */
+        if (g->count > 1 && (type & FLAG_MASK) != (c->e[g->first].type & FLAG_MASK))
+            return NLC_FALLBACK;
+        for (size_t q = pos + len; q < ((pos + len + 3) & ~(size_t)3) && q < end; q++)
+            if (c->buf[q])
+                return NLC_FALLBACK;
         if (g->count == 2 && !(a && a->multi) && (rc = add_event(c, gi, EV_REP, 0)))
             return rc;
         pos = (pos + len + 3) & ~(size_t)3;

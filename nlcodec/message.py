@@ -13,7 +13,7 @@ import gc
 import struct
 
 from . import backends as _backend
-from . import registry
+from . import pure, registry
 from .errors import DecodeError, EncodeError
 from .tables import CSet
 
@@ -64,7 +64,7 @@ class Message:
 
     __slots__ = ("type", "type_id", "family", "protocol", "flags", "seq", "pid", "length",
                  "direction", "_header", "_attrs", "_lazy", "_set", "_cf", "_cmd", "_payload",
-                 "_raw", "_hlen")
+                 "_raw", "_hlen", "_kernel")
 
     def __init__(self):
         self.direction = None       # "to-kernel"/"from-kernel" when a capture says
@@ -75,6 +75,7 @@ class Message:
         self._cf = None
         self._cmd = None
         self._hlen = None           # bytes of a fixed header shorter than its struct
+        self._kernel = False        # decoded with kernel=True: encode likewise
 
     # -- access ---------------------------------------------------------------
 
@@ -144,6 +145,19 @@ class Message:
 
     def encode(self) -> bytes:
         """Encode again from the decoded values (equal to the input bytes)."""
+        if self._kernel:            # the kernel's internal forms (kernel_variant sets)
+            with pure.kernel_encoding():
+                return self._encode()
+        return self._encode()
+
+    def _encode(self) -> bytes:
+        if self._cf is None and self.protocol == "generic" and self.type_id >= NLMSG_MIN_TYPE:
+            # a family id we have no spec for: genlmsghdr and unknown attributes
+            h = self._header or {}
+            body = _genlhdr.pack(h.get("cmd", 0), h.get("version", 0), h.get("reserved", 0))
+            body += _backend.active().encode_set(_empty_set(), self.attrs, "unknown_attrs")
+            return _nlmsghdr.pack(16 + len(body), self.type_id, self.flags, self.seq,
+                                  self.pid) + body
         return _encode(self._cf, self._cmd, self.type_id, self._header, self.attrs,
                        self.flags, self.seq, self.pid, self._payload, self._hlen)
 
@@ -206,6 +220,7 @@ def iter_decode(data, protocol="route", *, families=None, kernel=False, lazy=Fal
                 continue
             cf, cm, fam = info[(ty, hdr["cmd"]) if genl else ty]
             m = Message()
+            m._kernel = bool(kernel)
             m.type_id, m.flags, m.seq, m.pid, m.length = ty, fl, seq, pid, ln
             m.protocol, m.family, m.type = proto, fam, cm.name
             m._cf, m._cmd, m._header, m._attrs = cf, cm, hdr, attrs
@@ -230,6 +245,7 @@ def iter_decode(data, protocol="route", *, families=None, kernel=False, lazy=Fal
 
 def decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel, lazy=False):
     m = Message()
+    m._kernel = bool(kernel)
     m.type_id = ty
     m.flags = fl
     m.seq = seq
@@ -272,7 +288,8 @@ def decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel, lazy=False):
         if layout is not None:
             hsize = layout.size
             hend = min(pos + hsize, end)
-            hdr.update(layout.decode(buf, pos, hend, f"{fam.name}.header"))
+            hdr.update(pure.header_raw(layout, layout.decode(buf, pos, hend, f"{fam.name}.header"),
+                                       buf, pos, hend))
             if hend - pos < hsize:
                 m._hlen = hend - pos
             pos += _align(hsize)
@@ -293,7 +310,9 @@ def decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel, lazy=False):
         if cm.header is not None:
             hsize = cm.header.size
             hend = min(pos + hsize, end)
-            m._header = cm.header.decode(buf, pos, hend, f"{cm.name}.header")
+            m._header = pure.header_raw(cm.header, cm.header.decode(buf, pos, hend,
+                                                                    f"{cm.name}.header"),
+                                        buf, pos, hend)
             if hend - pos < hsize:
                 m._hlen = hend - pos
             pos += _align(hsize)
@@ -385,6 +404,8 @@ def _header_bytes(layout, header, hlen, where) -> bytes:
     full size; a header decoded short (``hlen``) encodes short again."""
     if header is None:
         return bytes(layout.size)
+    if "_raw" in header:            # padding that was not zero: the bytes as they came
+        return bytes.fromhex(header["_raw"])
     if hlen is None or hlen >= layout.size:
         zero = _zero_headers.get(id(layout))
         if zero is None:

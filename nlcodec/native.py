@@ -404,6 +404,8 @@ class Backend:
     def encode_set(self, cs, d, path=""):
         """Encode in C from the dict's marshal form; the cases the C core
         leaves aside (and every error) go to the pure encoder."""
+        if pure.encoding_kernel():      # kernel variants at any depth: pure knows them
+            return pure.encode_set(cs, d, path)
         sid = self.tables.set_ix.get(id(cs))
         if sid is None:
             sid = self.tables.index(cs)

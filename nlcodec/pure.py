@@ -12,7 +12,10 @@ Kept only when needed to re-encode byte for byte:
 - ``"_repeated": [name, ...]``: a non multi-attr attribute seen more than
   once; its value is then the list of occurrences;
 - ``"_raw": {name: hex}``: a payload whose canonical encoding differs (a
-  string without its NUL, or with bytes after it);
+  string without its NUL, or with bytes after it); for a multi-attr or
+  repeated attribute a list, one entry (hex or None) per occurrence;
+- ``"_pad": {position: hex}``: non-zero padding after the attribute at that
+  position (0-based, in wire order) of this set;
 - ``"_order": [name, ...]``: the names in wire order, when repeated
   attributes interleave with others (OVS actions: ``output, set, output``);
 - unknown attributes appear under their number (``"27": "0a0b"``).
@@ -21,6 +24,7 @@ Kept only when needed to re-encode byte for byte:
 from __future__ import annotations
 
 import struct
+import threading
 
 from .errors import DecodeError, EncodeError
 from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_RECORDS, K_STRING,
@@ -61,6 +65,7 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
     flags_rec = None
     repeated = None
     raw = None
+    pad = None
     sel_cache = None
     order = []            # names in wire order, kept when repeats interleave
     interleaved = False
@@ -95,10 +100,10 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                 n = b.find(0)
                 text = b[:n] if n >= 0 else b
                 value = text.decode("utf-8", "replace")
-                if n != len(b) - 1 or value.encode() != text:
+                if n < 0 or n != len(b) - 1 or value.encode() != text:
                     if raw is None:
-                        raw = {}
-                    raw[name] = b.hex()
+                        raw = []
+                    raw.append((name, order.count(name), b.hex()))
             elif kind == K_BINARY:
                 n = pend - off - 4
                 if (a.min_len is not None and n < a.min_len) or (a.max_len is not None and n > a.max_len):
@@ -107,6 +112,10 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                 value = TEXT_OF[a.hint](bytes(buf[off + 4:pend]))
             elif kind == K_STRUCT:
                 value = a.layout.decode(buf, off + 4, pend, _path(path, name))
+                if pad_dirty(a.layout, buf, off + 4, pend):
+                    if raw is None:
+                        raw = []
+                    raw.append((name, order.count(name), bytes(buf[off + 4:pend]).hex()))
             elif kind == K_FLAG:
                 if pend != off + 4:
                     raise DecodeError(f"flag with {nla_len - 4} bytes of payload",
@@ -131,13 +140,25 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                 value = None
                 if pend > off + 4:
                     if raw is None:
-                        raw = {}
-                    raw[name] = bytes(buf[off + 4:pend]).hex()
+                        raw = []
+                    raw.append((name, order.count(name), bytes(buf[off + 4:pend]).hex()))
         fl = nla_type & 0xC000
-        if fl != want:
+        if name in d:
+            # a repeat: flags that differ between occurrences go by occurrence
+            prev = flags_rec.get(name, want) if flags_rec is not None else want
+            if type(prev) is list:
+                prev.append(fl)
+            elif fl != prev:
+                if flags_rec is None:
+                    flags_rec = {}
+                v = d[name]
+                k = len(v) if (a is not None and a.multi) or (repeated and name in repeated) \
+                    else 1
+                flags_rec[name] = [prev] * k + [fl]
+        elif fl != want:
             if flags_rec is None:
                 flags_rec = {}
-            flags_rec.setdefault(name, fl)
+            flags_rec[name] = fl
         order.append(name)
         if name in d:
             if name != last:
@@ -157,15 +178,70 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
             d[name] = value
         last = name
         off = (pend + 3) & ~3
+        if off > pend and any(buf[pend:min(off, end)]):
+            if pad is None:
+                pad = {}
+            pad[str(len(order) - 1)] = bytes(buf[pend:min(off, end)]).hex()
     if flags_rec is not None:
         d["_flags"] = flags_rec
     if repeated is not None:
         d["_repeated"] = repeated
     if raw is not None:
-        d["_raw"] = raw
+        d["_raw"] = _raw_form(raw, d)
     if interleaved:
         d["_order"] = order
+    if pad is not None:
+        d["_pad"] = pad
     return d
+
+
+_pad_ranges: dict = {}
+
+
+def pad_ranges(layout) -> tuple:
+    """(start, end) of a layout's padding members, nested structs included."""
+    r = _pad_ranges.get(id(layout))
+    if r is None:
+        out, off = [], 0
+        for f in layout.fixed_fields:
+            size = layout._fixed_size(f)
+            if f.kind == "pad":
+                out.append((off, off + size))
+            elif f.kind == "struct" and f.sub is not None:
+                out.extend((off + a, off + b) for a, b in pad_ranges(f.sub))
+            off += size
+        r = _pad_ranges[id(layout)] = (tuple(out), layout)     # the layout kept alive
+    return r[0]
+
+
+def pad_dirty(layout, buf, start, end) -> bool:
+    """Whether a struct's padding holds anything but zeros (then its decoded
+    members alone cannot give the same bytes back: it is kept raw)."""
+    for a, b in pad_ranges(layout):
+        if start + a < end and any(buf[start + a:min(start + b, end)]):
+            return True
+    return False
+
+
+def header_raw(layout, hdr: dict, buf, start, end) -> dict:
+    """A decoded header, with ``_raw`` (its bytes) when its padding is not zero."""
+    if pad_dirty(layout, buf, start, end):
+        hdr["_raw"] = bytes(buf[start:end]).hex()
+    return hdr
+
+
+def _raw_form(raw, d):
+    """_raw: hex by name; a list by occurrence where the value is a list."""
+    out = {}
+    for name, k, hx in raw:
+        if isinstance(d.get(name), list):
+            lst = out.get(name)
+            if lst is None:
+                lst = out[name] = [None] * len(d[name])
+            lst[k] = hx
+        else:
+            out[name] = hx
+    return out
 
 
 def _dec_int(a: CAttr, buf, start, end, path):
@@ -193,7 +269,8 @@ def _dec_nest(a, cs, header, buf, start, end, path, depth, kernel):
     hsize = header.size
     if end - start < hsize:
         raise DecodeError(f"length {end - start} < header {hsize}", path=p, offset=start - 4)
-    d = {"_header": header.decode(buf, start, start + hsize, p)}
+    d = {"_header": header_raw(header, header.decode(buf, start, start + hsize, p), buf, start,
+                               start + hsize)}
     astart = start + ((hsize + 3) & ~3)
     if cs is not None and astart < end:
         d.update(decode_set(cs, buf, astart, end, p, depth + 1, kernel))
@@ -377,6 +454,25 @@ def _attr_hdr(t, payload):
     return _hdr.pack(n, t) + payload + b"\0" * ((-n) & 3)
 
 
+_mode = threading.local()
+
+
+class kernel_encoding:
+    """Within it, encoding uses each set's kernel variant, as decoding with
+    ``kernel=True`` does (the kernel's internal forms: OVS action lists)."""
+
+    def __enter__(self):
+        self.old = getattr(_mode, "kernel", False)
+        _mode.kernel = True
+
+    def __exit__(self, *exc):
+        _mode.kernel = self.old
+
+
+def encoding_kernel() -> bool:
+    return getattr(_mode, "kernel", False)
+
+
 def encode_set(cs: CSet, d, path: str = "", depth: int = 0) -> bytes:
     """Encode a dict (as ``decode_set`` gives, or natural values) to attributes.
     Nesting is counted as ``decode_set`` counts it: what the decoder would
@@ -386,10 +482,14 @@ def encode_set(cs: CSet, d, path: str = "", depth: int = 0) -> bytes:
     path = path or cs.name
     if depth > MAX_DEPTH:
         raise EncodeError(f"{path}: nesting deeper than {MAX_DEPTH} (the decoder refuses it)")
+    if cs.kernel_variant is not None and getattr(_mode, "kernel", False):
+        cs = cs.kernel_variant
     flags_rec = d.get("_flags") or {}
     repeated = d.get("_repeated") or ()
     raw = d.get("_raw") or {}
+    pad = d.get("_pad")
     out = []
+    occ = {}                # occurrences of each name so far: its _raw entry
     for key, value in _occurrences(cs, d, repeated, path):
         if key[:1] == "_":
             continue
@@ -397,13 +497,19 @@ def encode_set(cs: CSet, d, path: str = "", depth: int = 0) -> bytes:
         if a is None:
             if key.isdigit():
                 t = int(key)
-                payload = parse_bytes(value, None, _path(path, key))
-                out.append(_attr_hdr(t | flags_rec.get(key, 0), payload))
+                vals = value if key in repeated and isinstance(value, list) else (value,)
+                fr = flags_rec.get(key, 0)
+                for v in vals:
+                    k = occ.get(key, 0)
+                    occ[key] = k + 1
+                    payload = parse_bytes(v, None, _path(path, key))
+                    out.append(_attr_hdr(t | _occ_flags(fr, k, 0), payload))
                 continue
             a = cs.by_name.get(key.lower()) or cs.by_name.get(cs.prefix + key.upper())
             if a is None:
                 raise EncodeError(f"{path}: no attribute {key!r} in {cs.name}")
-        t = a.id | flags_rec.get(key, a.flags)
+        fr = flags_rec.get(key, a.flags)
+        t = a.id | (fr if type(fr) is not list else 0)
         if a.kind == K_FLAG and not (a.multi or key in repeated):
             if value:
                 out.append(_attr_hdr(t, b""))
@@ -413,13 +519,50 @@ def encode_set(cs: CSet, d, path: str = "", depth: int = 0) -> bytes:
         many = a.multi or key in repeated
         if many and not isinstance(value, (list, tuple)):
             raise EncodeError(f"{_path(path, key)}: multi-attr needs a list")
+        r = raw.get(key)
         for v in (value if many else (value,)):
-            if key in raw and not many:
-                payload = bytes.fromhex(raw[key])
+            k = occ.get(key, 0)
+            occ[key] = k + 1
+            if r is not None and not many and isinstance(r, str):
+                payload = bytes.fromhex(r)
+            elif many and isinstance(r, list) and k < len(r) and r[k] is not None:
+                payload = bytes.fromhex(r[k])
+            elif a.kind == K_FLAG:
+                if not v:
+                    continue
+                payload = b""
             else:
                 payload = _enc_value(a, v, d, cs, path, flags_rec, depth)
-            out.append(_attr_hdr(t, payload))
+            out.append(_attr_hdr(t if type(fr) is not list else a.id | _occ_flags(fr, k, a.flags),
+                                 payload))
+    if pad:
+        _apply_pad(out, pad, path)
     return b"".join(out)
+
+
+def _occ_flags(fr, k, default):
+    """NLA_F_* bits of occurrence k: ``_flags`` holds one value, or one per occurrence."""
+    if type(fr) is list:
+        return fr[k] if k < len(fr) and isinstance(fr[k], int) else default
+    return fr
+
+
+def _apply_pad(out, pad, path):
+    """Put back non-zero padding (``_pad``) after the attributes it followed."""
+    for pos, hx in pad.items():
+        try:
+            i = int(pos)
+            b = bytes.fromhex(hx)
+        except (TypeError, ValueError):
+            raise EncodeError(f"{path}: _pad wants position -> hex, got {pos!r}: {hx!r}") \
+                from None
+        if not 0 <= i < len(out):
+            raise EncodeError(f"{path}: _pad position {i} but {len(out)} attributes")
+        a = out[i]
+        n = _hdr.unpack_from(a)[0]
+        if len(b) != len(a) - n:
+            raise EncodeError(f"{path}: _pad[{i}] is {len(b)} bytes, the padding {len(a) - n}")
+        out[i] = a[:n] + b
 
 
 def _occurrences(cs, d, repeated, path):
@@ -585,7 +728,7 @@ def _enc_nest(cs, header, v, p, depth=0):
     # attributes, and the decoder never yields one (it refuses a short payload)
     hv = dict.fromkeys(header.fixed_names, 0)
     hv.update(v.get("_header") or {})
-    h = header.encode(hv, p + "._header")
+    h = bytes.fromhex(hv["_raw"]) if "_raw" in hv else header.encode(hv, p + "._header")
     h += b"\0" * ((-len(h)) & 3)
     if cs is not None:
         return h + encode_set(cs, {k: x for k, x in v.items() if k != "_header"}, p, depth)

@@ -158,7 +158,7 @@ def format_attrs(d, cs, fam, indent="  ") -> list[str]:
     lines = []
     for key, v in d.items():
         ca = cs.by_name.get(key) if cs is not None else None
-        if key in ("_flags", "_repeated", "_raw", "_header"):
+        if key in ("_flags", "_repeated", "_raw", "_pad", "_header"):
             continue                    # re-encoding bookkeeping / the nest header (shown)
         if ca is None:
             lines.append(f"{indent}{key}: {_value_line(v)}")

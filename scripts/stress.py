@@ -15,7 +15,8 @@ Scenarios:
   bulk      do_many with an unencodable request and truncated datagrams
             (private netns, root): every request accounted for, no hang
   lossless  decode then encode == input over mutated real messages, both backends
-  ynl       hostile YNL specs: only SpecError
+  lossless  decode then encode == input over mutated real messages, both backends
+  ynl       hostile YNL specs: only SpecError naming the spec
   deep      deeply nested encode: EncodeError, and never bytes decode refuses
 
 The pieces are also unit tests (tests/test_reliability.py); this script runs
@@ -481,10 +482,247 @@ def scenario_ynl(deadline, seed=17):
     return n, len(fails), fails
 
 
+# -- lossless -----------------------------------------------------------------
+
+
+def lossless_corpus():
+    """Real messages: (protocol, {genl id: family}, bytes of one message).
+    The bench fixtures (this machine's link and route dumps, the tc filter
+    requests iproute2 sends) and the bench samples (flower, OVS flow with
+    actions, psample)."""
+    import struct
+
+    import nlcodec
+    from nlcodec import benchmark
+    out = []
+    for fixture, proto in (("link_dump.bin", "route"), ("route_dump.bin", "route"),
+                           ("tc_requests.bin", "route")):
+        path = os.path.join(ROOT, "bench", "fixtures", fixture)
+        if not os.path.exists(path):
+            continue
+        raw = open(path, "rb").read()
+        off = 0
+        while off + 16 <= len(raw) and len(out) < 400:
+            n = struct.unpack_from("<I", raw, off)[0]
+            if n < 16 or off + n > len(raw):
+                break
+            out.append((proto, {}, raw[off:off + n]))
+            off += (n + 3) & ~3
+    ids = {}
+    for i, (name, (proto, ty, msg, fid, _)) in enumerate(benchmark.SAMPLES.items()):
+        kw = dict(msg)
+        fams = {}
+        if proto != "route":
+            kw["family_id"] = fid
+            fams = {fid: proto}
+            ids[fid] = proto
+        out.append(("generic" if proto != "route" else "route", fams,
+                    nlcodec.encode(proto, ty, **kw)))
+    return out
+
+
+def _mutate(rnd, b: bytes) -> bytes:
+    b = bytearray(b)
+    for _ in range(rnd.choice((1, 1, 2, 3, 4))):
+        r = rnd.random()
+        i = rnd.randrange(16, len(b)) if len(b) > 16 else 0
+        if r < 0.5:
+            b[i] ^= 1 << rnd.randrange(8)
+        elif r < 0.8:
+            b[i] = rnd.choice((0, 0xFF, 0x80, 0x01, rnd.randrange(256)))
+        elif r < 0.9 and len(b) > 24:       # drop 4 bytes, nlmsg_len kept right
+            del b[i:i + 4]
+        else:                               # 4 bytes more
+            b[i:i] = bytes(rnd.randrange(256) for _ in range(4))
+    b[0:4] = len(b).to_bytes(4, "little")
+    return bytes(b)
+
+
+def _diff(proto, kw, data, again):
+    if not isinstance(again, bytes):
+        return f"{proto} {kw}: encode raised {again}: {data.hex()}"
+    i = next((k for k, (x, y) in enumerate(zip(data, again)) if x != y), min(len(data),
+                                                                          len(again)))
+    return (f"{proto} {kw}: {len(data)} bytes re-encode as {len(again)}, first difference "
+            f"at {i}: {data[max(0, i - 8):i + 8].hex()} -> {again[max(0, i - 8):i + 8].hex()}"
+            f" (input {data.hex()})")
+
+
+def lossless_run(seed: int, n: int, backend: str, deadline=None) -> dict:
+    """n mutated real messages through every decode mode (stream, per
+    message lazy, kernel=True); every one that decodes must encode to the
+    same bytes.  Returns counts and the first failures (hex)."""
+    import random
+
+    import nlcodec
+    from nlcodec import DecodeError
+    old = nlcodec.backend()
+    nlcodec.use_backend(backend)
+    rnd = random.Random(seed)
+    corpus = lossless_corpus()
+    res = {"inputs": 0, "decoded": 0, "lossless": 0, "failures": []}
+    try:
+        for _ in range(n):
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            proto, fams, orig = rnd.choice(corpus)
+            data = _mutate(rnd, orig)
+            res["inputs"] += 1
+            for kw in ({}, {"lazy": True}, {"kernel": True}):
+                try:
+                    msgs = nlcodec.decode(data, proto, families=fams or None, **kw)
+                except DecodeError:
+                    continue
+                except Exception as e:      # noqa: BLE001
+                    res["failures"].append(f"decode {kw} raised {type(e).__name__}: {e}: "
+                                           f"{data.hex()}")
+                    continue
+                res["decoded"] += 1
+                try:
+                    again = b"".join(m.encode() for m in msgs)
+                except Exception as e:      # noqa: BLE001
+                    again = f"{type(e).__name__}: {e}"
+                if again == data:
+                    res["lossless"] += 1
+                elif len(res["failures"]) < 2000:
+                    res["failures"].append(_diff(proto, kw, data, again))
+    finally:
+        nlcodec.use_backend(old)
+    return res
+
+
+def scenario_lossless(deadline, seed=17):
+    fails, n, msgs = [], 0, []
+    for backend in ("native", "pure"):
+        r = lossless_run(seed, 10 ** 9, backend, deadline[backend])
+        n += r["inputs"]
+        msgs.append(f"{backend}: {r['inputs']} mutated inputs, {r['decoded']} decodes, "
+                    f"{r['lossless']} re-encoded byte for byte")
+        fails += r["failures"]
+    return n, len(fails), fails[:10] + msgs
+
+
+# -- bulk ----------------------------------------------------------------------
+
+
+def bulk_run(n=2000, window=256) -> list:
+    """do_many in a private netns with an unencodable request, pre-encoded
+    bytes with a wrong nlmsg_len, and one window the kernel cuts short
+    (nlmsg_len 8 written into the datagram): every request is accounted for,
+    and ip -j route says exactly the accounted ones were applied."""
+    from nlcodec import netns
+    from nlcodec.socket import NotConfirmed, NotSent, connect
+    hdr = {"family": 2, "dst_len": 32, "table": 254, "protocol": 4, "scope": 0, "type": 1}
+    bad_len = bytes.fromhex("0800000018000004000000000000000002200000fe04000100000000"
+                            "080001000a0100010800040001000000")
+    fails = []
+    with netns.temporary("nlcsb") as ns:
+        for cmd in (["link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+                    ["link", "set", "v0", "up"]):
+            subprocess.run(["ip", "-n", ns, *cmd], check=True)
+        oif = _ifindex(ns, "v0")
+        for acks in (False, True):
+            dst = [f"10.{acks:d}.{i >> 8 & 255}.{i & 255}" for i in range(n)]
+            reqs = [("newroute", hdr, {"dst": d, "oif": oif}, 0x600) for d in dst]
+            reqs[n // 3] = ("newroute", hdr, {"dst": "nope", "oif": oif}, 0x600)
+            reqs[n // 2] = bad_len
+            with connect("route", netns=ns) as s:
+                real, cut = s._send, [True]
+
+                def send(data, real=real, cut=cut):
+                    if cut[0] and len(data) > 200:      # the first full window: cut at 20
+                        cut[0] = False
+                        data = bytearray(data)
+                        off = 0
+                        for _ in range(20):
+                            off += (int.from_bytes(data[off:off + 4], "little") + 3) & ~3
+                        data[off:off + 4] = (8).to_bytes(4, "little")
+                    return real(bytes(data))
+                s._send = send
+                t0 = time.monotonic()
+                res = s.do_many(reqs, window=window, acks=acks, window_timeout=2)
+                took = time.monotonic() - t0
+            out = subprocess.run(["ip", "-n", ns, "-j", "-4", "route", "show", "proto", "static"],
+                                 check=True, capture_output=True, text=True).stdout
+            applied = {r["dst"] for r in json.loads(out or "[]")} & set(dst)
+            errs = {e.index: e for e in res.errors}
+            name = "acks" if acks else "barrier"
+            if res.count != n:
+                fails.append(f"{name}: count {res.count} != {n}")
+            if not (isinstance(errs.get(n // 3), NotSent) and isinstance(errs.get(n // 2), NotSent)):
+                fails.append(f"{name}: the two bad requests are not NotSent: "
+                             f"{errs.get(n // 3)!r} {errs.get(n // 2)!r}")
+            ok = {dst[i] for i in range(n) if i not in errs}
+            unknown = {dst[i] for i, e in errs.items() if isinstance(e, NotConfirmed)}
+            if not ok <= applied or not applied <= ok | unknown:
+                fails.append(f"{name}: applied routes and results disagree: "
+                             f"{len(ok - applied)} ok but absent, "
+                             f"{len(applied - ok - unknown)} applied but reported failed")
+            if acks and len(unknown) != 1:
+                fails.append(f"{name}: {len(unknown)} not confirmed, expected 1 (the cut)")
+            if took > 30:
+                fails.append(f"{name}: took {took:.1f}s")
+    return fails
+
+
+def scenario_bulk(deadline):
+    if os.geteuid() != 0:
+        return 0, 0, ["skipped: needs root for a network namespace"]
+    fails = bulk_run()
+    return 2, len(fails), fails
+
+
+# -- deep ----------------------------------------------------------------------
+
+
+def scenario_deep(deadline):
+    """Every attribute that nests its own set, 1..40 and 2,000 deep, both
+    backends: encode gives bytes exactly when decode accepts them, else
+    EncodeError."""
+    import nlcodec
+    from nlcodec import DecodeError, EncodeError, registry
+    from nlcodec.tables import K_NEST
+    fails, n = [], 0
+    old = nlcodec.backend()
+    try:
+        for be in ("native", "pure"):
+            nlcodec.use_backend(be)
+            for fname, fam in sorted(nlcodec.families().items()):
+                cf = registry.compiled(fam)
+                for sname, cs in cf.sets.items():
+                    for a in cs.attrs:
+                        if a.kind != K_NEST or a.set is not cs or a.header is not None:
+                            continue
+                        for depth in list(range(28, 41)) + [2000]:
+                            d = {}
+                            for _ in range(depth):
+                                d = {a.name: d}
+                            n += 1
+                            try:
+                                b = nlcodec.encode_attrs(fname, sname, d)
+                            except EncodeError:
+                                b = None
+                            except Exception as e:  # noqa: BLE001
+                                fails.append(f"{be} {fname}.{sname}.{a.name} x{depth}: "
+                                             f"{type(e).__name__}: {e}")
+                                continue
+                            if b is None:
+                                continue
+                            try:
+                                nlcodec.decode_attrs(b, fname, sname)
+                            except DecodeError as e:
+                                fails.append(f"{be} {fname}.{sname}.{a.name} x{depth}: encoded, "
+                                             f"then refused by decode: {e}")
+    finally:
+        nlcodec.use_backend(old)
+    return n, len(fails), fails
+
+
 # -- main ---------------------------------------------------------------------
 
 SCENARIOS = {"cold": scenario_cold, "scratch": scenario_scratch, "fork": scenario_fork,
-             "overrun": scenario_overrun, "ynl": scenario_ynl}
+             "overrun": scenario_overrun, "bulk": scenario_bulk, "lossless": scenario_lossless,
+             "ynl": scenario_ynl, "deep": scenario_deep}
 
 
 def main(argv=None):
