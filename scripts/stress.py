@@ -727,6 +727,8 @@ SCENARIOS = {"cold": scenario_cold, "scratch": scenario_scratch, "fork": scenari
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    # this checkout's nlcodec (or NLCODEC_STRESS_ROOT's), as the workers get
+    sys.path.insert(0, os.environ.get("NLCODEC_STRESS_ROOT", ROOT))
     if argv and argv[0] == "_cold":
         print(json.dumps(cold_worker(int(argv[1]), bool(int(argv[2])))))
         return 0
