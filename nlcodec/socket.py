@@ -862,7 +862,7 @@ class Socket:
             drops = _u32.unpack_from(mem, 4 * SK_MEMINFO_DROPS)[0]
             lost = drops - self._drops_seen
             self._drops_seen = drops
-        except (OSError, struct.error):
+        except (OSError, struct.error, TypeError):   # no SO_MEMINFO (a fake socket)
             pass
         return Overrun(lost=lost)
 

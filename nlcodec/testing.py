@@ -237,6 +237,9 @@ class FakeKernel:
     def settimeout(self, t):
         self.timeout = t
 
+    def gettimeout(self):
+        return getattr(self, "timeout", None)
+
     def fileno(self):
         return self._r
 

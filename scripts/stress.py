@@ -105,6 +105,14 @@ def _run_cold(backend, threads, sets_too, timeout=120):
     return json.loads(p.stdout), None
 
 
+def _repeat(deadline, backend, runs):
+    """Run numbers 1, 2 ...: ``runs`` of them, or until the backend's deadline."""
+    i = 0
+    while (runs is None and time.monotonic() < deadline[backend]) or (runs and i < runs):
+        i += 1
+        yield i
+
+
 def scenario_cold(deadline, runs=None, threads=8):
     """Fresh processes, threads behind a barrier; every thread's results equal
     the single-thread reference's."""
@@ -114,9 +122,7 @@ def scenario_cold(deadline, runs=None, threads=8):
         if err:
             return 1, 1, [f"{backend} reference: {err}"]
         ref = ref[0]
-        i = 0
-        while (runs is None and time.monotonic() < deadline[backend]) or (runs and i < runs):
-            i += 1
+        for i in _repeat(deadline, backend, runs):
             n += 1
             got, err = _run_cold(backend, threads if i % 2 else 4, i % 3 != 0)
             if err:
@@ -260,9 +266,7 @@ def scenario_fork(deadline, runs=None, threads=4, backends=("native", "pure")):
         if err:
             return 1, 1, [f"{backend} reference: {err}"]
         ref = ref[0]
-        i = 0
-        while (runs is None and time.monotonic() < deadline[backend]) or (runs and i < runs):
-            i += 1
+        for i in _repeat(deadline, backend, runs):
             n += 1
             delay = rnd.choice((0, 100, 1000, 5000, 20000, 60000))
             cmd = [sys.executable, os.path.abspath(__file__), "_fork", str(threads), str(delay)]

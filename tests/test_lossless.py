@@ -8,26 +8,13 @@ machine's link and route dumps and the tc requests iproute2 sends, from
 bench/fixtures; the bench's flower, OVS and psample samples).
 """
 
-import importlib.util
-import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nlcodec
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location(
-    "nlcodec_stress", os.path.join(os.path.dirname(HERE), "scripts", "stress.py"))
-stress = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(stress)
-
-try:
-    import nlcodec.native  # noqa: F401
-    BACKENDS = ("native", "pure")
-except ImportError:        # pragma: no cover
-    BACKENDS = ("pure",)
+from stress_loader import BACKENDS, stress  # noqa: E402
 
 
 @pytest.fixture(params=BACKENDS)

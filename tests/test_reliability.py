@@ -6,22 +6,9 @@ with the same program run by one thread in a fresh process, so any
 difference (or a crash, or a hang) is a race.
 """
 
-import importlib.util
-import os
 
 import pytest
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location(
-    "nlcodec_stress", os.path.join(os.path.dirname(HERE), "scripts", "stress.py"))
-stress = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(stress)
-
-try:
-    import nlcodec.native  # noqa: F401
-    BACKENDS = ("native", "pure")
-except ImportError:        # pragma: no cover - a build without the C core
-    BACKENDS = ("pure",)
+from stress_loader import BACKENDS, stress  # noqa: E402
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
