@@ -189,7 +189,9 @@ class CaptureStream:
     (record numbers, 1-based) decode only those records: the others are
     scanned for CTRL family messages alone, so that ids are named as a walk
     over everything would name them.  ``protocols`` (netlink protocol numbers)
-    skips the records of other protocols before decoding them.
+    skips the records of other protocols before decoding them.  ``lazy``:
+    messages are validated, their attributes decoded when first asked for
+    (``message.decode``): cheaper when few of them are looked into.
 
     After the walk: ``records`` (read), ``netlink`` (whether a netlink record
     was seen), ``other`` (the link type of a non-netlink record), ``learned``.
@@ -197,7 +199,7 @@ class CaptureStream:
     """
 
     def __init__(self, decoder, source, *, start=None, count=None, learned=None, first=1,
-                 last=None, protocols=None, check=True):
+                 last=None, protocols=None, check=True, lazy=False):
         self.decoder, self.source = decoder, source
         if last is not None:            # never read past the last record asked for
             left = max(last - (start.number if start is not None else 0), 0)
@@ -205,6 +207,7 @@ class CaptureStream:
         self.reader = RecordReader(source, start=start, count=count)
         self.learned = dict(learned or {})
         self.first, self.last, self.protocols, self.check = first, last, protocols, check
+        self.lazy = lazy
         self.records, self.netlink, self.other = 0, False, None
 
     def __iter__(self):
@@ -212,7 +215,7 @@ class CaptureStream:
         base = dec.genl_ids()
         learned = self.learned
         ids = dec._ids_for_decode({**base, **learned})
-        first, protocols = self.first or 1, self.protocols
+        first, protocols, lazy = self.first or 1, self.protocols, self.lazy
         for rec in self.reader:
             self.records += 1
             n = rec.number
@@ -233,7 +236,7 @@ class CaptureStream:
                 continue
             data, cut = record_messages(rec, hdr, dec.ignored_tails)
             try:
-                msgs = message.decode(data, proto, families=ids)
+                msgs = message.decode(data, proto, families=ids, lazy=lazy)
             except DecodeError as e:
                 raise DecodeError(e.reason, path=f"pcap record {n} {e.path}".rstrip(),
                                   offset=rec.offset + hlen + e.offset) from None

@@ -94,7 +94,8 @@ def _work(task: Task) -> Done:
     path, decoder, sel, render, first, last, counting, limit, encoding, errors = _STATE
     stream = CaptureStream(decoder, path, start=task.start, count=task.count,
                            learned=task.learned, first=first, last=last,
-                           protocols=sel.protocols, check=False)
+                           protocols=sel.protocols, check=False,
+                           lazy=counting and not sel.matches)
     parts, ends, size = [], [] if limit else None, 0
     counts = collections.Counter() if counting else None
     shown = messages = 0

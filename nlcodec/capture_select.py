@@ -83,6 +83,82 @@ def _resolve(key, cs):
     return key, None
 
 
+_REACH: dict = {}      # id(cset) -> (cset, names found at any depth below it)
+
+
+def _layout_names(layout, names, seen):
+    if layout is None or id(layout) in seen:
+        return
+    seen.add(id(layout))
+    for f in layout.fields:
+        names.add(f.name)
+        sub = f.sub
+        if sub is not None and hasattr(sub, "fields"):
+            _layout_names(sub, names, seen)
+
+
+def _collect(sets, layouts):
+    """Every key below these attribute sets and struct layouts, at any depth."""
+    names, seen, stack = {"_header"}, set(), list(sets)
+    for lay in layouts:
+        _layout_names(lay, names, seen)
+    while stack:
+        c = stack.pop()
+        if c is None or id(c) in seen:
+            continue
+        seen.add(id(c))
+        for ca in c.attrs:
+            names.add(ca.name)
+            s2, l2 = _parts(ca)
+            stack.extend(s2)
+            for lay in l2:
+                _layout_names(lay, names, seen)
+    return frozenset(names)
+
+
+def _parts(ca):
+    """(attribute sets, struct layouts) a decoded attribute's value is made of."""
+    sets, lays = [ca.set], [ca.layout, ca.header]
+    if ca.elem is not None:
+        lays.append(ca.elem.layout)
+    for fmt in (ca.formats or {}).values():
+        if fmt[0] == "nest":
+            sets.append(fmt[1])
+            lays.append(fmt[2])
+        elif fmt[0] == "struct":
+            lays.append(fmt[1])
+    return sets, lays
+
+
+def reach(cs) -> frozenset:
+    """Every key a value decoded with set ``cs`` can hold, at any depth (from
+    the spec: its attributes, their nests', structs' and sub-messages')."""
+    hit = _REACH.get(id(cs))
+    if hit is None or hit[0] is not cs:
+        hit = _REACH[id(cs)] = (cs, _collect([cs], []))
+    return hit[1]
+
+
+def below(ca) -> frozenset:
+    """Every key the value of attribute ``ca`` can hold, at any depth."""
+    hit = _REACH.get(id(ca))
+    if hit is None or hit[0] is not ca:
+        hit = _REACH[id(ca)] = (ca, _collect(*_parts(ca)))
+    return hit[1]
+
+
+_LEADS: dict = {}
+
+
+def _leads(cs, name):
+    """(key, attribute) of the members of set ``cs`` whose values can hold ``name``."""
+    hit = _LEADS.get((id(cs), name))
+    if hit is None or hit[0] is not cs:
+        hit = _LEADS[(id(cs), name)] = (cs, tuple((ca.name, ca) for ca in cs.attrs
+                                                  if name in below(ca)))
+    return hit[1]
+
+
 def _child_set(ca):
     if ca is None:
         return None
@@ -98,9 +174,21 @@ def _walk(d, cs, fam, match, depth) -> bool:
         name, ca = _resolve(path[0], cs)
         if name in d and _follow(d[name], ca, fam, match, 1):
             return True
+        if cs is not None:
+            # only the members the spec says can hold the key (and what the
+            # decoder kept aside: repeated attributes)
+            for k, sub in _leads(cs, name):
+                v = d.get(k)
+                if v is not None and isinstance(v, (dict, list)) and \
+                        _walk(v, sub.set, fam, match, depth + 1):
+                    return True
+            rep = d.get("_repeated")
+            return rep is not None and _walk(rep, cs, fam, match, depth + 1)
         for k, v in d.items():
             if isinstance(v, (dict, list)):
                 sub = cs.by_name.get(k) if cs is not None else None
+                if sub is not None and name not in below(sub):
+                    continue        # the spec says nothing below holds the key
                 if _walk(v, _child_set(sub), fam, match, depth + 1):
                     return True
         return False

@@ -164,7 +164,8 @@ def decode_capture(args, source, families=None) -> int:
 
 
 def _serial(source, decoder, sel, render, first, last, counting, limit, write, progress):
-    stream = CaptureStream(decoder, source, first=first, last=last, protocols=sel.protocols)
+    stream = CaptureStream(decoder, source, first=first, last=last, protocols=sel.protocols,
+                           lazy=counting and not sel.matches)
     counts = collections.Counter() if counting else None
     shown = seen = 0
     tick = progress.update if progress.enabled else None
