@@ -11,13 +11,19 @@ messages, the same family names, and a malformed record stops the output at
 the same message with the same error.
 
 A few ranges are in flight at once (``window``), so memory stays flat
-whatever the file size and however slowly the output is read.
+whatever the file size and however slowly the output is read.  A worker
+writes a range's text to a file in memory (/dev/shm), which the parent
+copies out with sendfile(2): no pickling of the text through a pipe.
 """
 
 from __future__ import annotations
 
 import collections
+import errno
 import multiprocessing
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 
 from .capture import GENERIC, CaptureStream, cooked_header, learn_from_record, no_netlink_error
@@ -80,7 +86,7 @@ def _init(state):
 
 @dataclass(slots=True)
 class Done:
-    out: bytes
+    out: str                    # the file holding the range's text
     shown: int
     ends: list | None           # where each message's text ends in ``out`` (with a limit)
     counts: dict | None
@@ -90,85 +96,135 @@ class Done:
     messages: int               # messages decoded
 
 
-def _work(task: Task) -> Done:
+def _work(task: Task, out_path: str) -> Done:
     path, decoder, sel, render, first, last, counting, limit, encoding, errors = _STATE
     stream = CaptureStream(decoder, path, start=task.start, count=task.count,
                            learned=task.learned, first=first, last=last,
                            protocols=sel.protocols, check=False,
                            lazy=counting and not sel.matches)
-    parts, ends, size = [], [] if limit else None, 0
+    ends, size = [] if limit else None, 0
     counts = collections.Counter() if counting else None
     shown = messages = 0
     error = None
-    try:
-        for m, _raw in stream:
-            messages += 1
-            if not sel(m):
-                continue
-            shown += 1
-            if counts is not None:
-                counts[(m.family, str(m.type))] += 1
-                continue
-            text = render(m)
-            parts.append(text)
-            if ends is not None:
-                size += len(text.encode(encoding, errors))
-                ends.append(size)
-            if limit and shown >= limit:
-                break
-    except DecodeError as e:
-        error = (e.reason, e.path, e.offset)
-    return Done("".join(parts).encode(encoding, errors), shown, ends,
-                dict(counts) if counts is not None else None, stream.netlink, stream.other,
-                error, messages)
+    # the text goes to a file (in memory: /dev/shm) that the parent copies
+    # out with sendfile: cheaper than pickling it through a pipe
+    with open(out_path, "w", encoding=encoding, errors=errors, newline="",
+              buffering=1 << 20) as out:
+        write = out.write
+        try:
+            for m, _raw in stream:
+                messages += 1
+                if not sel(m):
+                    continue
+                shown += 1
+                if counts is not None:
+                    counts[(m.family, str(m.type))] += 1
+                    continue
+                text = render(m)
+                write(text)
+                if ends is not None:
+                    size += len(text.encode(encoding, errors))
+                    ends.append(size)
+                if limit and shown >= limit:
+                    break
+        except DecodeError as e:
+            error = (e.reason, e.path, e.offset)
+    return Done(out_path, shown, ends, dict(counts) if counts is not None else None,
+                stream.netlink, stream.other, error, messages)
 
 
-def run(path, decoder, sel, render, *, jobs, write, first=1, last=None, counting=False,
+def _copy(path, nbytes, fd, write):
+    """Write the first ``nbytes`` of file ``path`` (None: all) to ``fd``."""
+    with open(path, "rb") as f:
+        left = os.fstat(f.fileno()).st_size if nbytes is None else nbytes
+        off = 0
+        try:
+            if fd is None:
+                raise OSError(errno.EINVAL, "no file descriptor")
+            while left > 0:
+                n = os.sendfile(fd, f.fileno(), off, min(left, 1 << 30))
+                if n == 0:
+                    break
+                off += n
+                left -= n
+        except OSError as e:
+            if e.errno in (errno.EPIPE,):
+                raise BrokenPipeError(e.errno, e.strerror) from None
+            if off:
+                raise
+            # no sendfile to this output: copy through memory
+            f.seek(0)
+            while left > 0:
+                b = f.read(min(left, 1 << 20))
+                if not b:
+                    break
+                write(b)
+                left -= len(b)
+
+
+def _spool_dir():
+    base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    return tempfile.mkdtemp(prefix="nlcodec-jobs-", dir=base)
+
+
+def run(path, decoder, sel, render, *, jobs, out, first=1, last=None, counting=False,
         limit=None, encoding="utf-8", errors="strict", range_bytes=RANGE_BYTES,
         progress=None):
-    """Decode ``path`` in ``jobs`` processes; ``write(bytes)`` gets the output
-    in capture order.  Returns (messages shown, counts or None); raises the
-    DecodeError a serial run would raise, after the output before it."""
+    """Decode ``path`` in ``jobs`` processes and write the output to ``out``
+    (a binary file) in capture order.  Returns (messages shown, counts or
+    None); raises the DecodeError a serial run would raise, after the output
+    before it."""
     ctx = multiprocessing.get_context("fork")
     state = (path, decoder, sel, render, first, last, counting, limit, encoding, errors)
     counts = collections.Counter() if counting else None
     shown = decoded = 0
     netlink, other = False, None
     window = 2 * jobs + 1
-    with ctx.Pool(jobs, initializer=_init, initargs=(state,)) as pool:
-        pending = collections.deque()
+    spool = _spool_dir()
+    out.flush()
+    try:
+        fd = out.fileno()
+    except (OSError, AttributeError, ValueError):
+        fd = None                       # not a file: copied through memory
+    try:
+        with ctx.Pool(jobs, initializer=_init, initargs=(state,)) as pool:
+            pending = collections.deque()
 
-        def take():
-            nonlocal shown, decoded, netlink, other
-            task, fut = pending.popleft()
-            d = fut.get()
-            out = d.out
-            if limit and shown + d.shown > limit:
-                out = out[:d.ends[limit - shown - 1]]
-                d.shown = limit - shown
-            if out:
-                write(out)
-            shown += d.shown
-            decoded += d.messages
-            netlink |= d.netlink
-            other = d.other if d.other is not None else other
-            if d.counts:
-                counts.update(d.counts)
-            if progress is not None and task.end >= 0:
-                progress.update(task.end, decoded)
-            if d.error is not None:
-                reason, where, offset = d.error
-                raise DecodeError(reason, path=where, offset=offset)
-            return bool(limit and shown >= limit)
+            def take():
+                nonlocal shown, decoded, netlink, other
+                task, fut = pending.popleft()
+                d = fut.get()
+                nbytes = None
+                if limit and shown + d.shown > limit:
+                    nbytes = d.ends[limit - shown - 1]
+                    d.shown = limit - shown
+                _copy(d.out, nbytes, fd, out.write)
+                os.unlink(d.out)
+                shown += d.shown
+                decoded += d.messages
+                netlink |= d.netlink
+                other = d.other if d.other is not None else other
+                if d.counts:
+                    counts.update(d.counts)
+                if progress is not None and task.end >= 0:
+                    progress.update(task.end, decoded)
+                if d.error is not None:
+                    reason, where, offset = d.error
+                    raise DecodeError(reason, path=where, offset=offset)
+                return bool(limit and shown >= limit)
 
-        for task in plan(path, decoder, range_bytes=range_bytes, first=first, last=last):
-            pending.append((task, pool.apply_async(_work, (task,))))
-            while len(pending) >= window:
+            plans = plan(path, decoder, range_bytes=range_bytes, first=first, last=last)
+            for i, task in enumerate(plans):
+                where = os.path.join(spool, f"{i}.out")
+                pending.append((task, pool.apply_async(_work, (task, where))))
+                while len(pending) >= window:
+                    if take():
+                        return shown, counts
+            while pending:
                 if take():
                     return shown, counts
-        while pending:
-            if take():
-                return shown, counts
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
     if not netlink and other is not None:
         raise no_netlink_error(other)
     return shown, counts

@@ -145,15 +145,11 @@ def decode_capture(args, source, families=None) -> int:
             out.flush()
             kw = {"range_bytes": args.range_bytes} if args.range_bytes else {}
             _shown, counts = capture_jobs.run(
-                source, decoder, sel, render, jobs=jobs, write=out.buffer.write, first=first,
+                source, decoder, sel, render, jobs=jobs, out=out.buffer, first=first,
                 last=last, counting=args.count, limit=limit, encoding=out.encoding or "utf-8",
                 errors=out.errors or "strict", progress=progress, **kw)
         else:
-            write = out.write
-            if size is None and not args.count:
-                def write(text):        # a pipe may be a live capture: show what comes
-                    out.write(text)
-                    out.flush()
+            write = out.write if size is not None or args.count else _flushing(out)
             counts = _serial(source, decoder, sel, render, first, last, args.count, limit,
                              write, progress)
     finally:
@@ -161,6 +157,13 @@ def decode_capture(args, source, families=None) -> int:
     if counts is not None:
         _print_counts(counts, args.json)
     return 0
+
+
+def _flushing(out):
+    def write(text):            # a pipe may be a live capture: show what comes
+        out.write(text)
+        out.flush()
+    return write
 
 
 def _serial(source, decoder, sel, render, first, last, counting, limit, write, progress):

@@ -20,8 +20,8 @@ import pytest
 
 from nlcodec.capture import CaptureDecoder
 from nlcodec.pcap import CHUNK, read_records, write_pcap
-from test_capture import (GENERIC, PACKET_USER, SAMPLE, cooked, ctrl_family_msg, split,  # noqa: F401
-                          traffic)
+from test_capture import GENERIC, PACKET_USER, SAMPLE, cooked, ctrl_family_msg, split
+from test_capture import traffic  # noqa: F401 (the fixture: real kernel traffic)
 
 CTRL_CMD_DELFAMILY = 2
 
@@ -147,7 +147,7 @@ def test_records_after_a_read_error_position(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def genl_capture(traffic, tmp_path_factory):
+def genl_capture(traffic, tmp_path_factory):  # noqa: F811
     """link dumps, a netdev dump before the CTRL reply that names its id, the
     CTRL exchange, netdev again, a CTRL delfamily of the id, netdev again:
     the id is named by number, then "netdev", then by number again."""
