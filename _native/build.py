@@ -19,17 +19,30 @@ def _cdef():
     return text
 
 
-ffibuilder = FFI()
-ffibuilder.cdef(_cdef())
-ffibuilder.set_source(
-    "nlcodec._native_core",
-    '#include "nlcodec_core.h"',
-    sources=["_native/nlcodec_core.c"],      # relative to the project root (setup.py)
-    include_dirs=["_native"],
-    extra_compile_args=["-O2", "-std=gnu11", "-Wall", "-Wno-unused-function"],
-)
+def make(sources, include_dirs):
+    ffi = FFI()
+    ffi.cdef(_cdef())
+    ffi.set_source("nlcodec._native_core", '#include "nlcodec_core.h"', sources=sources,
+                   include_dirs=include_dirs,
+                   extra_compile_args=["-O2", "-std=gnu11", "-Wall", "-Wno-unused-function"])
+    return ffi
+
+
+# for setup.py (cffi_modules): paths relative to the project root
+ffibuilder = make(["_native/nlcodec_core.c"], ["_native"])
 
 if __name__ == "__main__":
-    # a quick in-place build for development: python3 _native/build.py
-    os.chdir(os.path.dirname(HERE))
-    ffibuilder.compile(tmpdir=".", verbose=False)
+    # a quick in-place build for development: python3 _native/build.py.  It
+    # compiles in a scratch directory: setuptools reads the pyproject.toml of
+    # the directory it runs in, and an older setuptools (Debian's) refuses
+    # its SPDX license field, which only the packaging build needs.
+    import glob
+    import shutil
+    import tempfile
+    root = os.path.dirname(HERE)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)
+        built = make([os.path.join(HERE, "nlcodec_core.c")], [HERE]).compile(tmpdir=tmp)
+        for old in glob.glob(os.path.join(root, "nlcodec", "_native_core*.so")):
+            os.remove(old)
+        shutil.copy(built, os.path.join(root, "nlcodec", os.path.basename(built)))

@@ -18,7 +18,7 @@ import re
 import subprocess
 import tempfile
 
-from . import netns
+from . import netns, nla
 from .message import decode
 
 # tc batch lines as tdc_batch.py and datapath engineers write them: flower with
@@ -80,24 +80,33 @@ def strace_payloads(text: str) -> list[bytes]:
     return [bytes(b) for b in out]
 
 
+def run_batch(lines, netns_name: str | None = None) -> list[bytes]:
+    """Every netlink message ``tc -force -b`` sends for ``lines`` (in the
+    namespace ``netns_name``), in order, read from strace's dump of them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        batch = os.path.join(tmp, "batch")
+        trace = os.path.join(tmp, "trace")
+        with open(batch, "w") as f:
+            f.write("".join(line + "\n" for line in lines))
+        tc = ["tc"] + (["-n", netns_name] if netns_name else [])
+        subprocess.run(["strace", "-f", "-qq", "-e", "trace=sendmsg,sendto", "-e", "write=all",
+                        "-xx", "-s", "0", "-o", trace, *tc, "-force", "-b", batch],
+                       capture_output=True)
+        with open(trace) as f:
+            payloads = strace_payloads(f.read())
+    return [m.raw for p in payloads for m in nla.Messages(p)]
+
+
 def capture(lines=LINES) -> list[bytes]:
-    """The request bytes tc sends for ``lines`` (one batch run, -force)."""
-    with netns.temporary() as ns, tempfile.TemporaryDirectory() as tmp:
+    """The filter requests tc sends for ``lines``, in a throw-away namespace
+    with veths v0/v1 and a clsact qdisc on v0."""
+    with netns.temporary() as ns:
         def ip(*a):
             subprocess.run(["ip", "-n", ns, *a], check=True)
         ip("link", "add", "v0", "type", "veth", "peer", "name", "v1")
         ip("link", "set", "v0", "up")
         ip("link", "set", "v1", "up")
-        subprocess.run(["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "v0", "clsact"],
-                       check=True)
-        batch = os.path.join(tmp, "batch")
-        trace = os.path.join(tmp, "trace")
-        with open(batch, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        subprocess.run(["ip", "netns", "exec", ns, "strace", "-f", "-e", "trace=sendmsg",
-                        "-e", "write=all", "-xx", "-s", "0", "-o", trace,
-                        "tc", "-force", "-b", batch], capture_output=True)
-        with open(trace) as f:
-            payloads = strace_payloads(f.read())
+        subprocess.run(["tc", "-n", ns, "qdisc", "add", "dev", "v0", "clsact"], check=True)
+        sent = run_batch(lines, ns)
     # tc's filter requests, not the look-ups it sends on the way
-    return [p for p in payloads if decode(p)[0].type == "newtfilter"]
+    return [p for p in sent if decode(p)[0].type == "newtfilter"]

@@ -4,24 +4,23 @@ requests, in order.  The kernel need not know the classifier or action: tc
 sends the request before the kernel answers (this host's kernel lacks
 flower and most actions; the bytes are tc's all the same).
 
+The strace run itself is nlcodec.tc_capture.run_batch (the benchmarks use
+it too); the choice of tc's requests here stays independent of nlcodec.
 Used live by the tests (tc and strace present, root for the netns), and by
 ``python3 tests/tc_capture.py LINES_FILE OUT`` to refresh stored captures."""
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import struct
 import subprocess
 import sys
-import tempfile
+
+from nlcodec.tc_capture import run_batch
 
 # RTM_NEWQDISC..RTM_GETACTION and RTM_NEWCHAIN.. (linux/rtnetlink.h)
 TC_TYPES = set(range(36, 52)) | {100, 101, 102}
-
-_BUF = re.compile(r"^ \* (\d+) bytes in buffer (\d+)")
-_HEX = re.compile(r"^ \| [0-9a-f]{5}  ((?:[0-9a-f]{2}  ?){1,16})")
 
 
 def available() -> bool:
@@ -32,57 +31,11 @@ def tc_version() -> str:
     return subprocess.run(["tc", "-V"], capture_output=True, text=True).stdout.strip()
 
 
-def parse_strace(text: str) -> list[list[bytes]]:
-    """strace -e write=all output -> the bytes of each sendmsg/sendto call."""
-    calls = []
-    cur = None
-    for line in text.splitlines():
-        if line.startswith(("sendmsg(", "sendto(")) or re.match(r"^\d+ +send", line):
-            cur = bytearray()
-            calls.append(cur)
-            continue
-        if cur is None:
-            continue
-        m = _HEX.match(line)
-        if m:
-            cur += bytes.fromhex(m.group(1).replace(" ", ""))
-    return [bytes(c) for c in calls]
-
-
-def split_messages(data: bytes) -> list[bytes]:
-    out = []
-    off = 0
-    while off + 16 <= len(data):
-        ln = struct.unpack_from("<I", data, off)[0]
-        if ln < 16:
-            break
-        out.append(data[off:off + ln])
-        off += (ln + 3) & ~3
-    return out
-
-
 def capture_batch(lines, netns=None, setup=()) -> list[bytes]:
     """Run ``tc -force -b`` over ``lines`` under strace; the tc requests it
     sent, one per line that reached the kernel (lines tc refuses itself send
     nothing: callers check the count)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        batch = os.path.join(tmp, "lines.tc")
-        with open(batch, "w") as f:
-            f.write("".join(line + "\n" for line in lines))
-        trace = os.path.join(tmp, "strace.txt")
-        cmd = ["strace", "-f", "-qq", "-e", "trace=sendmsg,sendto", "-e", "write=all",
-               "-o", trace, "tc"]
-        if netns:
-            cmd += ["-n", netns]
-        subprocess.run(cmd + ["-force", "-b", batch], capture_output=True)
-        with open(trace) as f:
-            text = f.read()
-    msgs = []
-    for call in parse_strace(text):
-        for m in split_messages(call):
-            if struct.unpack_from("<H", m, 4)[0] in TC_TYPES:
-                msgs.append(m)
-    return msgs
+    return [m for m in run_batch(lines, netns) if struct.unpack_from("<H", m, 4)[0] in TC_TYPES]
 
 
 def capture_each(lines, netns=None) -> list[bytes | None]:
