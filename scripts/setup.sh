@@ -9,6 +9,10 @@
 #   PYTHON=/path/to/python3   the interpreter the environment is made from
 #                             (default: python3 on PATH)
 #   NLCODEC_VENV=DIR          where the environment lives (default: .venv)
+#
+# Arguments, if any, are make targets run in the environment once it is set
+# up: `bash scripts/setup.sh demo` and `bash scripts/setup.sh test` are the
+# README's two commands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,3 +66,6 @@ if ! "$VPY" -c "import nlcodec, nlcodec._native_core, hypothesis, pytest_benchma
   "$VPY" -m pip install -q --disable-pip-version-check -e ".[test,yaml,dev]"
 fi
 "$VPY" -c "import nlcodec; print('setup: nlcodec', nlcodec.__version__, 'backend', nlcodec.backend(), 'in', '$VENV')"
+if [ $# -gt 0 ]; then
+  exec make --no-print-directory "$@"
+fi
