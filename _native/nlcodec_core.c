@@ -471,6 +471,10 @@ static int dec_layout_x(ctx *c, int32_t li, size_t start, size_t end, int braces
             wname_ref(c, c->rf, L->first_field + i, F[i].name, F[i].name_len);
             field_value(c, &F[i], c->buf + start + F[i].end - F[i].size);
         }
+        /* the struct was short on the wire: said in the decoded form, so
+         * that encoding gives the short struct again (structs.py) */
+        wcstr(w, "_size", 5);
+        wint(w, avail, 0);
         if (braces)
             wbyte(w, '0');
         return NLC_OK;

@@ -223,63 +223,8 @@ def cmd_psample(args):
 
 
 def cmd_spec(args):
-    fams = nlcodec.families()
-    if not args.family:
-        rows = []
-        for name, fam in sorted(fams.items()):
-            rows.append({"family": name, "protocol": fam.protocol, "genl": fam.genl,
-                         "messages": len(fam.messages), "attrsets": len(fam.attrsets)})
-        if args.json:
-            print(json.dumps(rows))
-        else:
-            for r in rows:
-                kind = "genl" if r["genl"] else r["protocol"]
-                print(f"{r['family']:<16} {kind:<8} {r['messages']:>3} messages "
-                      f"{r['attrsets']:>3} attribute sets")
-        return 0
-    try:
-        fam = nlcodec.family(args.family)
-    except KeyError as e:
-        raise CliError(str(e.args[0])) from None
-    if not args.attrset:
-        if args.json:
-            print(json.dumps({"family": fam.name, "messages": [
-                {"id": m.id, "name": m.name, "uapi": m.uapi, "attrs": m.attrs}
-                for m in fam.messages], "attrsets": sorted(fam.attrsets)}))
-            return 0
-        print(f"{fam.name} ({'generic netlink' if fam.genl else 'protocol ' + fam.protocol})")
-        print("messages:")
-        for m in fam.messages:
-            print(f"  {m.id:>4}  {m.name:<20} {m.uapi or '':<24} attrs={m.attrs or '-'}")
-        print("attribute sets:")
-        for s in sorted(fam.attrsets):
-            print(f"  {s}")
-        return 0
-    try:
-        s = fam.attrset(args.attrset)
-    except KeyError as e:
-        raise CliError(str(e.args[0])) from None
-    rows = [{"id": a.id, "name": a.name, "type": a.type, "uapi": a.uapi, "nested": a.nested,
-             "multi": a.multi, "byte_order": a.byte_order, "display": a.display,
-             "selector": a.selector} for a in s.attrs]
-    if args.json:
-        print(json.dumps({"attrset": s.name, "attrs": rows}))
-        return 0
-    print(f"{fam.name}.{s.name} ({s.prefix}*{', ' + s.uapi_header if s.uapi_header else ''})")
-    for r in rows:
-        extra = []
-        if r["nested"]:
-            extra.append(f"-> {r['nested']}")
-        if r["selector"]:
-            extra.append(f"selected by {r['selector']}")
-        if r["multi"]:
-            extra.append("multi")
-        if r["byte_order"] != "host":
-            extra.append(r["byte_order"] + "-endian")
-        if r["display"]:
-            extra.append(r["display"])
-        print(f"  {r['id']:>4}  {r['name']:<28} {r['type']:<16} {' '.join(extra)}")
-    return 0
+    from .cli_spec import cmd_spec as spec
+    return spec(args, CliError)
 
 
 # -- bench ------------------------------------------------------------------
@@ -324,7 +269,7 @@ def build_parser():
                        description="Decode netlink messages from a pcap/pcapng (nlmon), a hex "
                                    "dump (auto-detected format) or raw bytes. FILE '-' reads "
                                    "stdin.")
-    d.add_argument("file", metavar="FILE")
+    d.add_argument("file", metavar="FILE", help="the input file, or - for stdin")
     d.add_argument("--hex", action="store_true", help="the input is a hex dump (default: guess)")
     d.add_argument("--raw", action="store_true", help="the input is raw binary netlink messages")
     d.add_argument("--protocol",
@@ -348,7 +293,7 @@ def build_parser():
     d.set_defaults(fn=cmd_decode)
 
     u = sub.add_parser("dump", help="dump kernel objects (links, routes, qdiscs, OVS flows...)")
-    u.add_argument("what", choices=sorted(DUMPS))
+    u.add_argument("what", choices=sorted(DUMPS), help="what to dump: " + ", ".join(sorted(DUMPS)))
     u.add_argument("--netns", help="network namespace: name, path or pid:N")
     u.add_argument("--dev", help="device (qdisc/class/filter)")
     u.add_argument("--parent", help="filter parent in tc notation (ffff:, 1:10)")
@@ -367,20 +312,28 @@ def build_parser():
     m.add_argument("--rcvbuf", type=int, metavar="BYTES",
                    help="socket receive buffer (as ip -rcvbuf); an overrun is reported on "
                         "stderr with the number of events lost, and monitoring goes on")
-    m.add_argument("--json", action="store_true")
+    m.add_argument("--json", action="store_true", help="one JSON object per event")
     m.set_defaults(fn=cmd_monitor)
 
     s = sub.add_parser("psample", help="print psample packet samples live")
     s.add_argument("--group", type=int, help="only this sample group")
-    s.add_argument("--netns")
+    s.add_argument("--netns", help="network namespace: name, path or pid:N")
     s.add_argument("--count", type=int, help="stop after N samples")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help="one JSON object per sample")
     s.set_defaults(fn=cmd_psample)
 
-    c = sub.add_parser("spec", help="browse families, messages and attribute sets")
-    c.add_argument("family", nargs="?")
-    c.add_argument("attrset", nargs="?")
-    c.add_argument("--json", action="store_true")
+    c = sub.add_parser("spec", help="browse families, messages, attribute sets, structs, enums",
+                       description="Show what the specs say: families; a family's messages "
+                                   "and sets; an attribute set with types, enum names, struct "
+                                   "members and sub-message formats; a message's fixed header; "
+                                   "an enum; a struct by its name (tcmsg, tc_mirred).",
+                       epilog="Examples: nlcodec spec tc act_mirred_attrs | nlcodec spec tc "
+                              "tcmsg | nlcodec spec rt_route newroute | nlcodec spec rt_route "
+                              "rt_table")
+    c.add_argument("family", nargs="?", help="a family (rt_link, tc, ovs_flow ...); none: list them")
+    c.add_argument("attrset", nargs="?", metavar="NAME",
+                   help="an attribute set, message, enum or struct of the family")
+    c.add_argument("--json", action="store_true", help="the same as one JSON object")
     c.set_defaults(fn=cmd_spec)
 
     from . import cli_tcbatch
@@ -391,12 +344,13 @@ def build_parser():
                    choices=("decode", "encode", "socket", "capture", "cli", "template", "all"),
                    help="what to measure (cli: whole-process times beside tshark and ip -j; "
                         "template: bulk flower requests beside tc -b)")
-    b.add_argument("--backend", choices=("native", "pure"))
+    b.add_argument("--backend", choices=("native", "pure"),
+                   help="measure one codec backend only (default: both)")
     b.add_argument("--input", metavar="FILE", help="your own messages: raw, pcap or hex dump")
     b.add_argument("--min-time", type=float, default=0.3, help="seconds per measurement")
     b.add_argument("--output", metavar="FILE", help="save the report as JSON")
     b.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two saved runs")
-    b.add_argument("--json", action="store_true")
+    b.add_argument("--json", action="store_true", help="the report as JSON")
     b.set_defaults(fn=cmd_bench)
     return p
 

@@ -29,6 +29,7 @@ import threading
 from .errors import DecodeError, EncodeError
 from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_RECORDS, K_STRING,
                      K_STRUCT, K_SUBMSG, K_TYPEVALUE, NLA_F_NESTED, NLA_TYPE_MASK, CAttr, CSet)
+from .names import fit
 from .values import TEXT_OF, parse_bytes
 
 MAX_DEPTH = 32          # nests deeper than this are refused (nesting bombs)
@@ -505,9 +506,12 @@ def encode_set(cs: CSet, d, path: str = "", depth: int = 0) -> bytes:
                     payload = parse_bytes(v, None, _path(path, key))
                     out.append(_attr_hdr(t | _occ_flags(fr, k, 0), payload))
                 continue
-            a = cs.by_name.get(key.lower()) or cs.by_name.get(cs.prefix + key.upper())
+            k = key.lower().replace("-", "_")       # UAPI names, YNL's dashed names
+            a = cs.by_name.get(k) or cs.by_name.get(cs.prefix + k.upper())
             if a is None:
-                raise EncodeError(f"{path}: no attribute {key!r} in {cs.name}")
+                from .spec import did_you_mean
+                raise EncodeError(f"{_path(path, key)}: no such attribute in {cs.name}"
+                                  f"{did_you_mean(k, [x.name for x in cs.attrs])}")
         fr = flags_rec.get(key, a.flags)
         t = a.id | (fr if type(fr) is not list else 0)
         if a.kind == K_FLAG and not (a.multi or key in repeated):
@@ -606,7 +610,9 @@ def _enc_int(a, v, p):
     if isinstance(v, bool):
         v = int(v)
     if not isinstance(v, int):
-        raise EncodeError(f"{p}: expected an integer, got {v!r}")
+        if a.names is None:
+            raise EncodeError(f"{p}: expected an integer, got {v!r}")
+        v = fit(a.names.parse(v, p), a.size or 8, a.signed)
     size = a.size or (4 if -(1 << 31) <= v < (1 << 32) else 8)
     try:
         return _INT_FMT[(size, a.big, a.signed)].pack(v)
@@ -656,6 +662,14 @@ def _enc_value(a, v, d, cs, path, flags_rec, depth=0):
         if a.selector in (d.get("_repeated") or ()):
             key = key[0]
         fmt = a.formats.get(key) if isinstance(key, (str, int)) else None
+        if fmt is None and key is not None and not isinstance(key, int):
+            sel = cs.by_name.get(a.selector)      # the selector given by name ("mpls")
+            if sel is not None and sel.names is not None:
+                try:
+                    key = sel.names.parse(key)
+                    fmt = a.formats.get(key)
+                except EncodeError:
+                    pass
         if fmt is None or isinstance(v, str):
             if v is None:
                 return b""

@@ -332,6 +332,8 @@ class _Template:
         return self.cm.set_for({v[0]: req[at]})
 
     def encode(self, header, attrs, flags, seq, pid=0) -> bytes:
+        if attrs and self.cm is not None and self.cm.spec.prefixes:
+            header, attrs = _m._prefixes(self.cm, header, attrs)   # "dst": "10.7.0.0/24"
         body = self.header_bytes(header) + self.attr_bytes(attrs, header)
         return _pack_hdr(16 + len(body), self.type_id, flags, seq, pid) + body
 
@@ -1328,13 +1330,19 @@ class Socket:
 
 
 def connect(target="route", *, netns=None, groups=(), rcvbuf=None, strict=True,
-            **options) -> Socket:
+            spec=None, **options) -> Socket:
     """A netlink socket: ``target`` is a protocol (``"route"``, ``"generic"``,
     a NETLINK_* number) or a generic netlink family name (``"ethtool"``),
     resolved through nlctrl.  ``netns``: a name under /run/netns, a path, an
     open fd, ``"pid:N"``.  ``groups`` are joined at once (see ``subscribe``).
-    Options: ``sndbuf``, ``ext_ack``, ``cap_ack``, ``no_enobufs``,
-    ``listen_all_nsid``, ``timeout``."""
+    ``spec``: a kernel YNL spec (a path to its YAML, its text, or a ``Family``
+    from ``nlcodec.ynl.load``), genetlink or netlink-raw, loaded and registered
+    first: ``connect("netdev", spec="netdev.yaml")``; ``target`` may then be
+    None.  Options: ``sndbuf``, ``ext_ack``, ``cap_ack``,
+    ``no_enobufs``, ``listen_all_nsid``, ``timeout``."""
+    if spec is not None:
+        from .ynl import load_for_connect
+        target = load_for_connect(target, spec)
     fam = None
     try:
         proto = registry.protocol_name(target)

@@ -47,7 +47,8 @@ ALL_TYPES = INT_TYPES + (
 )
 DISPLAY_HINTS = (None, "mac", "ipv4", "ipv6", "ip", "uuid", "hex",
                  # shown differently by the tree view (nlcodec/show.py) only; codec: as hex/int
-                 "packet", "ethertype", "probability")
+                 "packet", "ethertype", "probability",
+                 "verdict", "handle")   # integers in tc's words (nlcodec.names)
 
 
 def uapi_name_to_ours(full: str, prefix: str) -> str:
@@ -55,6 +56,13 @@ def uapi_name_to_ours(full: str, prefix: str) -> str:
     if prefix and full.startswith(prefix):
         full = full[len(prefix):]
     return full.lower()
+
+
+def did_you_mean(key: str, names) -> str:
+    """``" (did you mean 'dev_get'?)"`` for the closest of ``names``, or ``""``."""
+    import difflib
+    close = difflib.get_close_matches(key, list(names), n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
 
 def _snake(name: str) -> str:
@@ -157,15 +165,18 @@ class AttrSet:
                 a.nested_flag = nested_flag
 
     def attr(self, key) -> Attr:
-        """Look an attribute up by our name, full UAPI name or number."""
+        """Look an attribute up by our name, full UAPI name, YNL's dashed
+        spelling (``header-flags``) or number."""
         if isinstance(key, int):
             return self.by_id[key]
         try:
             return self.by_name[key]
         except KeyError:
-            a = self.by_name.get(key.lower()) or self.by_name.get(self.prefix + key.upper())
+            k = key.lower().replace("-", "_")
+            a = self.by_name.get(k) or self.by_name.get(self.prefix + k.upper())
             if a is None:
-                raise KeyError(f"{self.name} has no attribute {key!r}") from None
+                raise KeyError(f"{self.name} has no attribute {key!r}"
+                               f"{did_you_mean(k, [x.name for x in self.attrs])}") from None
             return a
 
     def __repr__(self):
@@ -176,8 +187,12 @@ class Msg:
     """A message type: its number, name, fixed header and attribute set."""
 
     def __init__(self, id: int, name: str, *, header=None, attrs: str | None = None,
-                 variants: tuple | None = None, uapi: str | None = None, doc: str = ""):
+                 variants: tuple | None = None, uapi: str | None = None, doc: str = "",
+                 prefixes: dict | None = None):
         self.id = id
+        # {attribute: header member}: an address given as a prefix ("10.7.0.0/24")
+        # sets the header's prefix length member too (rtm_dst_len, ifa_prefixlen)
+        self.prefixes = prefixes or {}
         self.name = name
         self.header = header
         self.attrs = attrs
@@ -289,13 +304,17 @@ class Family:
         return (self.subsys << self.subsys_shift) | msg_id
 
     def msg(self, key) -> Msg:
+        """A message by our name, UAPI name, YNL's dashed spelling (``dev-get``)
+        or number."""
         if isinstance(key, int):
             return self.msg_by_id[key]
-        m = self.msg_by_name.get(key) or self.msg_by_name.get(key.lower())
+        m = self.msg_by_name.get(key)
         if m is None:
-            m = self.msg_by_name.get(self.msg_prefix + key.upper())
+            k = key.lower().replace("-", "_")
+            m = self.msg_by_name.get(k) or self.msg_by_name.get(self.msg_prefix + k.upper())
         if m is None:
-            raise KeyError(f"family {self.name!r} has no message {key!r}")
+            raise KeyError(f"family {self.name!r} has no message {key!r}"
+                           f"{did_you_mean(key.lower().replace('-', '_'), [x.name for x in self.messages])}")
         return m
 
     def attrset(self, name: str) -> AttrSet:

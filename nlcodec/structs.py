@@ -24,13 +24,15 @@ import struct as _struct
 import construct as C
 
 from .errors import DecodeError, EncodeError, SpecError
+from .names import fit
 from .values import TEXT_OF, parse_bytes
 
 _INT_CHARS = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
 
 class Field:
-    __slots__ = ("name", "kind", "size", "order", "signed", "hint", "sub", "count", "count_field")
+    __slots__ = ("name", "kind", "size", "order", "signed", "hint", "sub", "count", "count_field",
+                 "names")
 
     def __init__(self, name, kind, size=0, *, order="<", signed=False, hint=None, sub=None,
                  count=0, count_field=None):
@@ -43,6 +45,9 @@ class Field:
         self.sub = sub              # Layout of array elements / nested struct, or an int Field
         self.count = count
         self.count_field = count_field
+        # nlcodec.names.Names of an int member with an enum or tc hint (bound when
+        # its family is compiled: ``Layout.bind_names``)
+        self.names = None
 
     def __repr__(self):
         return f"Field({self.name!r}, {self.kind}, {self.size})"
@@ -126,6 +131,7 @@ class Layout:
         self.fixed_names = [f.name for f in fixed if f.kind != "pad"]
         self.size = sum(self._fixed_size(f) for f in fixed)   # bytes of the fixed part
         self.is_fixed = not self.variable
+        self._known = frozenset(self.names) | {"_tail", "_size"}
         if self.flat:
             self._compile_flat()
 
@@ -175,11 +181,10 @@ class Layout:
             self.boundaries.add(acc)
         self.fmt = "".join(fmt)
         self.st = _struct.Struct(self.fmt)
-        self._enc_convs = dict(self._enc_conv())
         # the fast path of encode(): every member given, converted where needed
         self._fixed_set = frozenset(self.fixed_names)
-        self._enc_plan = [(n, self._enc_convs.get(n)) for n in self.fixed_names]
-        self._plain = not self._enc_convs
+        self._nfixed = len(self._fixed_set)
+        self._plan()
         self.conv = conv
         self.ends = ends
         assert self.st.size == self.size, (self.fmt, self.size)
@@ -215,7 +220,9 @@ class Layout:
         d = dict(zip(self.fixed_names, full))
         for name, fn in self.conv:
             d[name] = fn(d[name])
-        return {n: d[n] for e, n in self.ends if e <= avail}
+        out = {n: d[n] for e, n in self.ends if e <= avail}
+        out["_size"] = avail      # short on the wire: encode gives the short struct again
+        return out
 
     def _decode_general(self, fields, buf, off, end, path, d):
         pos = off
@@ -257,26 +264,103 @@ class Layout:
     # -- encode -------------------------------------------------------------
 
     def encode(self, value, path="") -> bytes:
+        """The struct's bytes.  Members not given are zero and the struct has
+        its full size; a key that is not a member is an ``EncodeError``.
+        ``"_size": n`` (what decoding a short payload gives) encodes the first
+        ``n`` bytes only; ``"_tail"`` (hex) is appended."""
         if not isinstance(value, dict):
             raise EncodeError(f"{path}: struct {self.name} needs a dict, got {type(value).__name__}")
-        if self.flat and value.keys() >= self._fixed_set:
+        if self.flat and len(value) == self._nfixed and value.keys() >= self._fixed_set:
+            # the fast path: exactly the members, nothing else
             if self._plain:
                 vals = [value[n] for n in self.fixed_names]
             else:
                 vals = [value[n] if fn is None else fn(value[n], f"{path}.{n}")
                         for n, fn in self._enc_plan]
             try:
-                out = self.st.pack(*vals)
-            except _struct.error as e:
-                raise EncodeError(f"{path}: {self.name}: {e}") from None
-        else:
-            out = self._encode_general(self.fixed_fields, value, path, partial=self.flat)
+                return self.st.pack(*vals)
+            except _struct.error:
+                pass        # _encode_general names the member and what is wrong with it
+        extra = [k for k in value if k not in self._known]
+        if extra:
+            k = extra[0]
+            raise EncodeError(f"{_join(path, k)}: no such member (the members are "
+                              f"{', '.join(self.names)})")
+        value = self._counted(value, path)
+        out = self._encode_general(self.fixed_fields, value, path)
         if self.variable:
             out += self._encode_variable(value, path)
+        size = value.get("_size")
+        if size is not None:
+            out = self._shortened(out, value, size, path)
         tail = value.get("_tail")
         if tail:
-            out += bytes.fromhex(tail)
+            out += parse_bytes(tail, None, _join(path, "_tail"))
         return out
+
+    def _counted(self, value, path):
+        """Count members of variable arrays (``nkeys`` of ``keys``): filled in
+        when left out, checked when given."""
+        for f in self.variable:
+            if f.kind != "vararray" or f.name not in value:
+                continue
+            items = value[f.name]
+            if not isinstance(items, (list, tuple)):
+                raise EncodeError(f"{_join(path, f.name)}: needs a list, got "
+                                  f"{type(items).__name__}")
+            n = value.get(f.count_field)
+            if n is None:
+                value = {**value, f.count_field: len(items)}
+            elif n != len(items):
+                raise EncodeError(f"{_join(path, f.count_field)}: {n!r}, but {f.name} has "
+                                  f"{len(items)} elements")
+        return value
+
+    def _shortened(self, out, value, size, path):
+        """The first ``size`` bytes of a struct decoded short from the wire."""
+        ends, acc = {}, 0
+        for f in self.fixed_fields:
+            acc += self._fixed_size(f)
+            if f.kind != "pad":
+                ends[f.name] = acc
+        bounds = {0, *ends.values()}
+        if not isinstance(size, int) or isinstance(size, bool) or size not in bounds or \
+                self.variable:
+            raise EncodeError(f"{_join(path, '_size')}: {size!r} is not a member boundary of "
+                              f"{self.name} (one of {', '.join(map(str, sorted(bounds)))})")
+        beyond = [n for n, e in ends.items() if e > size and n in value]
+        if beyond:
+            raise EncodeError(f"{_join(path, beyond[0])}: lies beyond _size {size} of "
+                              f"{self.name} (drop _size to send the whole struct)")
+        return out[:size]
+
+    def _plan(self):
+        self._enc_convs = dict(self._enc_conv())
+        self._enc_plan = [(n, self._enc_convs.get(n)) for n in self.fixed_names]
+        self._plain = not self._enc_convs
+
+    def field(self, name):
+        """The member called ``name`` (None if there is none)."""
+        for f in self.fields:
+            if f.name == name:
+                return f
+        return None
+
+    def bind_names(self, resolve) -> None:
+        """Give int members with an enum or tc hint their ``Names``:
+        ``resolve(hint)`` returns them (or None); nested layouts too."""
+        changed = False
+        for f in self.fields:
+            sub = f.sub if isinstance(f.sub, Layout) else None
+            if sub is not None:
+                sub.bind_names(resolve)
+            target = f.sub if f.kind in ("array", "vararray", "greedy") and \
+                isinstance(f.sub, Field) else f
+            if target.kind == "int" and target.hint and target.names is None:
+                target.names = resolve(target.hint)
+                changed = changed or target.names is not None
+        if changed and self.flat:
+            self._plan()
 
     def _enc_conv(self):
         for f in self.fixed_fields:
@@ -284,35 +368,29 @@ class Layout:
                 yield f.name, _bytes_encoder(f)
             elif f.kind == "int" and self.flat:
                 mixed = f.order != self.order and f.size > 1
-                if mixed or (f.hint in ("ipv4", "ip") and f.size == 4):
+                if mixed or (f.hint in ("ipv4", "ip") and f.size == 4) or f.names is not None:
                     yield f.name, _int_encoder(f, as_bytes=mixed)
 
-    def _encode_general(self, fields, value, path, partial=False):
+    def _encode_general(self, fields, value, path):
         out = bytearray()
-        pending_pad = 0
         for f in fields:
             if f.kind == "pad":
-                pending_pad += f.size
+                out += bytes(f.size)
                 continue
             if f.name not in value:
-                if partial:
-                    break
-                raise EncodeError(f"{path}: {self.name} needs member {f.name!r}")
-            out += bytes(pending_pad)
-            pending_pad = 0
+                out += bytes(self._fixed_size(f))       # members not given are zero
+                continue
             v = value[f.name]
-            p = f"{path}.{f.name}"
+            p = _join(path, f.name)
             if f.kind == "struct":
                 out += f.sub.encode(v, p)
             elif f.kind == "array":
                 if not isinstance(v, (list, tuple)) or len(v) != f.count:
-                    raise EncodeError(f"{p}: needs a list of {f.count}")
+                    raise EncodeError(f"{p}: needs a list of {f.count}, got {v!r}")
                 for x in v:
                     out += _encode_elem(f.sub, x, p)
             else:
                 out += _encode_scalar(f, v, p)
-        if not partial:
-            out += bytes(pending_pad)
         return bytes(out)
 
     def _encode_variable(self, value, path):
@@ -322,6 +400,10 @@ class Layout:
             for x in v:
                 out += _encode_elem(f.sub, x, f"{path}.{f.name}")
         return bytes(out)
+
+
+def _join(path, name):
+    return f"{path}.{name}" if path else name
 
 
 def _from_bytes(f):
@@ -354,9 +436,15 @@ def _int_encoder(f, as_bytes):
         if isinstance(v, str) and f.hint in ("ipv4", "ip"):
             b = parse_bytes(v, "ipv4", p)
             v = int.from_bytes(b, order)
+        elif f.names is not None and type(v) is not int:
+            v = fit(f.names.parse(v, p), f.size, f.signed)
         if as_bytes:
+            if isinstance(v, bool):
+                v = int(v)
+            if not isinstance(v, int):
+                raise EncodeError(f"{p}: expected an integer, got {v!r}")
             try:
-                return int(v).to_bytes(f.size, order, signed=f.signed)
+                return v.to_bytes(f.size, order, signed=f.signed)
             except OverflowError:
                 raise EncodeError(f"{p}: {v} does not fit in {f.size} bytes") from None
         return v
@@ -379,10 +467,17 @@ def _encode_scalar(f, v, p):
     if f.kind == "int":
         if isinstance(v, str) and f.hint in ("ipv4", "ip"):
             v = int.from_bytes(parse_bytes(v, "ipv4", p), "big" if f.order == ">" else "little")
+        elif f.names is not None and type(v) is not int:
+            v = fit(f.names.parse(v, p), f.size, f.signed)
+        if isinstance(v, bool):
+            v = int(v)
+        if not isinstance(v, int):
+            raise EncodeError(f"{p}: expected an integer, got {v!r}")
         try:
-            return int(v).to_bytes(f.size, "big" if f.order == ">" else "little", signed=f.signed)
-        except (OverflowError, TypeError, ValueError):
-            raise EncodeError(f"{p}: {v!r} is not a {f.size}-byte integer") from None
+            return v.to_bytes(f.size, "big" if f.order == ">" else "little", signed=f.signed)
+        except OverflowError:
+            raise EncodeError(f"{p}: {v} does not fit in {f.size * 8} "
+                              f"{'signed ' if f.signed else ''}bits") from None
     if f.kind == "bool":
         return b"\x01" if v else b"\x00"
     return _bytes_encoder(f)(v, p)

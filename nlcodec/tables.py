@@ -37,7 +37,7 @@ NLA_TYPE_MASK = 0x3FFF
 class CAttr:
     __slots__ = ("id", "name", "kind", "size", "signed", "big", "hint", "layout", "set",
                  "multi", "flags", "selector", "formats", "elem", "header", "enum", "spec",
-                 "min_len", "max_len", "index", "levels")
+                 "min_len", "max_len", "index", "levels", "names")
 
     def __init__(self, spec_attr, owner):
         a = spec_attr
@@ -56,6 +56,7 @@ class CAttr:
         self.formats = None
         self.elem = None
         self.levels = a.levels
+        self.names = None       # nlcodec.names.Names of an int with an enum or tc hint
         self.index = 0          # position in the owner set's attribute table (C side)
         self.size = 0
         self.signed = False
@@ -121,7 +122,15 @@ class CMsg:
         v = self.variants
         if v is None or not header:
             return self.set
-        return v[2].get(header.get(v[0]), self.set)
+        key = header.get(v[0])
+        if key is not None and type(key) is not int:      # a name ("bridge")
+            f = self.header.field(v[0])
+            if f is not None and f.names is not None:
+                try:
+                    key = f.names.parse(key)
+                except ValueError:
+                    pass
+        return v[2].get(key, self.set)
 
 
 class CFamily:
@@ -214,7 +223,53 @@ def _compile(fam: Family, fresh: dict) -> CFamily:
         cf.msgs[m.id] = cm
         cf.msg_by_name[m.name] = cm
     cf._fresh = None
+    _bind_names(cf)
     return cf
+
+
+def _enum(cf, name):
+    """An enum by name: the family's (or those it uses), else any family's."""
+    e = cf.spec.enum(name)
+    if e is None:
+        from . import registry
+        for fam in registry.families().values():
+            e = fam.enums.get(name)
+            if e is not None:
+                break
+    return e
+
+
+def _names_of_hint(cf, hint):
+    from . import names
+    if hint.startswith("enum:"):
+        e = _enum(cf, hint[5:])
+        if e is None:
+            raise SpecError(f"{cf.name}: no enum {hint[5:]!r} (struct member hint {hint!r})")
+        return names.of_enum(e)
+    return names.of_hint(hint)
+
+
+def _bind_names(cf: CFamily):
+    """Names for int attributes with an enum or tc hint, and for struct members
+    hinted ``enum:NAME``, ``verdict`` or ``handle`` (nlcodec.names)."""
+    from . import names
+    resolve = lambda hint: _names_of_hint(cf, hint)      # noqa: E731
+    layouts = [cf.header] + [cm.header for cm in cf.msgs.values()]
+    for cs in cf.sets.values():
+        for ca in cs.attrs + [x.elem for x in cs.attrs if x.elem is not None]:
+            if ca.kind == K_INT and ca.names is None:
+                if names.of_hint(ca.hint) is not None:
+                    ca.names = names.of_hint(ca.hint)
+                elif ca.enum:
+                    e = _enum(cf, ca.enum)
+                    ca.names = names.of_enum(e) if e is not None else None
+            layouts += [ca.layout, ca.header]
+            for fmt in (ca.formats or {}).values():
+                layouts.append(fmt[1] if fmt[0] == "struct" else
+                               fmt[2] if fmt[0] == "nest" else None)
+    for lay in layouts:
+        if lay is not None:
+            lay.bind_names(resolve)
 
 
 def _link(cf: CFamily, cs: CSet, ca: CAttr):

@@ -45,7 +45,19 @@ attr_type = Enum("attr_type", {
     "nested_array": 14, "bitfield32": 15,
 }, prefix="NL_ATTR_TYPE_", uapi_header="linux/netlink.h")
 
+# AF_* (sys/socket.h, bits/socket.h): the family member of rtnetlink headers
+# (ifinfomsg, ifaddrmsg, rtmsg, ndmsg, tcmsg ...), named as ip -j shows it
+address_family = Enum("address_family", {
+    "unspec": 0, "unix": 1, "inet": 2, "ax25": 3, "ipx": 4, "appletalk": 5, "netrom": 6,
+    "bridge": 7, "atmpvc": 8, "x25": 9, "inet6": 10, "rose": 11, "decnet": 12, "netbeui": 13,
+    "security": 14, "key": 15, "netlink": 16, "packet": 17, "ash": 18, "econet": 19,
+    "atmsvc": 20, "rds": 21, "sna": 22, "irda": 23, "pppox": 24, "wanpipe": 25, "llc": 26,
+    "ib": 27, "mpls": 28, "can": 29, "tipc": 30, "bluetooth": 31, "iucv": 32, "rxrpc": 33,
+    "isdn": 34, "phonet": 35, "ieee802154": 36, "caif": 37, "alg": 38, "nfc": 39, "vsock": 40,
+    "kcm": 41, "qipcrtr": 42, "smc": 43, "xdp": 44, "mctp": 45,
+}, prefix="AF_")
+
 FAMILIES = [
-    Family("netlink", "route", attrsets=[ext_ack_attrs, policy_type_attrs], enums=[attr_type],
+    Family("netlink", "route", attrsets=[ext_ack_attrs, policy_type_attrs], enums=[attr_type, address_family],
            doc="netlink control messages and extended ACKs"),
 ]

@@ -10,7 +10,8 @@ from construct import Int8ul, Int32un, Struct
 
 from nlcodec.spec import Attr, AttrSet, Enum, Family, Flags, Msg
 
-ifaddrmsg = Struct("family" / Int8ul, "prefixlen" / Int8ul, "flags" / Int8ul, "scope" / Int8ul,
+ifaddrmsg = Struct("family" / Int8ul * "enum:address_family", "prefixlen" / Int8ul,
+                   "flags" / Int8ul * "enum:ifa_flags", "scope" / Int8ul * "enum:rt_scope",
                    "index" / Int32un)
 
 ifa_cacheinfo = Struct("prefered" / Int32un, "valid" / Int32un, "cstamp" / Int32un,
@@ -46,15 +47,18 @@ rt_scope = Enum("rt_scope", {
     "universe": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255,
 }, prefix="RT_SCOPE_", uapi_header="linux/rtnetlink.h")
 
+# "local": "10.0.0.1/24" sets ifa_prefixlen too (as `ip addr add 10.0.0.1/24`)
+_PREFIXES = {"local": "prefixlen", "address": "prefixlen"}
+
 FAMILIES = [
     Family("rt_addr", "route", msg_prefix="RTM_", uapi_header="linux/rtnetlink.h",
            messages=[
-               Msg(20, "newaddr", header=ifaddrmsg, attrs="addr_attrs"),
-               Msg(21, "deladdr", header=ifaddrmsg, attrs="addr_attrs"),
-               Msg(22, "getaddr", header=ifaddrmsg, attrs="addr_attrs"),
+               Msg(20, "newaddr", header=ifaddrmsg, attrs="addr_attrs", prefixes=_PREFIXES),
+               Msg(21, "deladdr", header=ifaddrmsg, attrs="addr_attrs", prefixes=_PREFIXES),
+               Msg(22, "getaddr", header=ifaddrmsg, attrs="addr_attrs", prefixes=_PREFIXES),
                # replies have the same type: IFA_MULTICAST / IFA_ANYCAST entries
-               Msg(58, "getmulticast", header=ifaddrmsg, attrs="addr_attrs"),
-               Msg(62, "getanycast", header=ifaddrmsg, attrs="addr_attrs"),
+               Msg(58, "getmulticast", header=ifaddrmsg, attrs="addr_attrs", prefixes=_PREFIXES),
+               Msg(62, "getanycast", header=ifaddrmsg, attrs="addr_attrs", prefixes=_PREFIXES),
            ],
            attrsets=[addr_attrs], enums=[ifa_flags, ifa_proto, rt_scope],
            doc="addresses: struct ifaddrmsg and IFA_* attributes"),

@@ -26,8 +26,8 @@ IF_LINK = "linux/if_link.h"
 
 # -- structs -------------------------------------------------------------------------
 
-ifinfomsg = Struct("family" / Int8ul, Padding(1), "type" / Int16un, "index" / Int32sn,
-                   "flags" / Int32un, "change" / Int32un)
+ifinfomsg = Struct("family" / Int8ul * "enum:address_family", Padding(1), "type" / Int16un, "index" / Int32sn,
+                   "flags" / Int32un * "enum:ifinfo_flags", "change" / Int32un * "enum:ifinfo_flags")
 
 if_stats_msg = Struct("family" / Int8ul, Padding(3), "ifindex" / Int32un,
                       "filter_mask" / Int32un)

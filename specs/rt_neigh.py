@@ -12,8 +12,9 @@ from construct import Int8ul, Int16un, Int32sn, Int32un, Int64un, Padding, Struc
 from nlcodec.spec import Attr, AttrSet, Enum, Family, Flags, Msg
 
 # ndm_pad1 and ndm_pad2 are unused (zero)
-ndmsg = Struct("family" / Int8ul, Padding(3), "ifindex" / Int32sn, "state" / Int16un,
-               "flags" / Int8ul, "type" / Int8ul)
+ndmsg = Struct("family" / Int8ul * "enum:address_family", Padding(3), "ifindex" / Int32sn,
+               "state" / Int16un * "enum:nud_state", "flags" / Int8ul * "enum:ntf_flags",
+               "type" / Int8ul * "enum:rtm_type")
 ndtmsg = Struct("family" / Int8ul, Padding(3))
 
 nda_cacheinfo = Struct("confirmed" / Int32un, "used" / Int32un, "updated" / Int32un,

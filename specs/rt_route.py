@@ -12,9 +12,11 @@ from construct import GreedyRange, Int8ul, Int16un, Int32sn, Int32un, Int64un, S
 
 from nlcodec.spec import Attr, AttrSet, Enum, Family, Flags, Msg
 
-rtmsg = Struct("family" / Int8ul, "dst_len" / Int8ul, "src_len" / Int8ul, "tos" / Int8ul,
-               "table" / Int8ul, "protocol" / Int8ul, "scope" / Int8ul, "type" / Int8ul,
-               "flags" / Int32un)
+# members hinted "enum:NAME" take and show that enum's names (nlcodec.names)
+rtmsg = Struct("family" / Int8ul * "enum:address_family", "dst_len" / Int8ul, "src_len" / Int8ul, "tos" / Int8ul,
+               "table" / Int8ul * "enum:rt_table", "protocol" / Int8ul * "enum:rt_protocol",
+               "scope" / Int8ul * "enum:rt_scope", "type" / Int8ul * "enum:rtm_type",
+               "flags" / Int32un * "enum:rtm_flags")
 
 # RTNH_OK: rtnh_len covers the header and the attributes after it
 rtnexthop = Struct("len" / Int16un, "flags" / Int8ul, "hops" / Int8ul, "ifindex" / Int32sn)
@@ -157,12 +159,15 @@ lwtunnel_encap_types = Enum("lwtunnel_encap_types", {
     "rpl": 8, "ioam6": 9, "xfrm": 10,
 }, prefix="LWTUNNEL_ENCAP_", uapi_header="linux/lwtunnel.h")
 
+# "dst": "10.7.0.0/24" sets rtm_dst_len too (as `ip route add 10.7.0.0/24`)
+_PREFIXES = {"dst": "dst_len", "src": "src_len"}
+
 FAMILIES = [
     Family("rt_route", "route", msg_prefix="RTM_", uapi_header="linux/rtnetlink.h",
            messages=[
-               Msg(24, "newroute", header=rtmsg, attrs="route_attrs"),
-               Msg(25, "delroute", header=rtmsg, attrs="route_attrs"),
-               Msg(26, "getroute", header=rtmsg, attrs="route_attrs"),
+               Msg(24, "newroute", header=rtmsg, attrs="route_attrs", prefixes=_PREFIXES),
+               Msg(25, "delroute", header=rtmsg, attrs="route_attrs", prefixes=_PREFIXES),
+               Msg(26, "getroute", header=rtmsg, attrs="route_attrs", prefixes=_PREFIXES),
            ],
            attrsets=[route_attrs, metrics, mpls_iptunnel_attrs, lwtunnel_ip_attrs,
                      lwtunnel_ip6_attrs],

@@ -8,9 +8,10 @@ from construct import Int8ul, Int16un, Int32un, Struct
 
 from nlcodec.spec import Attr, AttrSet, Enum, Family, Flags, Msg
 
-fib_rule_hdr = Struct("family" / Int8ul, "dst_len" / Int8ul, "src_len" / Int8ul,
-                      "tos" / Int8ul, "table" / Int8ul, "res1" / Int8ul, "res2" / Int8ul,
-                      "action" / Int8ul, "flags" / Int32un)
+fib_rule_hdr = Struct("family" / Int8ul * "enum:address_family", "dst_len" / Int8ul, "src_len" / Int8ul,
+                      "tos" / Int8ul, "table" / Int8ul * "enum:rt_table", "res1" / Int8ul,
+                      "res2" / Int8ul, "action" / Int8ul * "enum:fr_act",
+                      "flags" / Int32un * "enum:fib_rule_flags")
 
 fib_rule_uid_range = Struct("start" / Int32un, "end" / Int32un)
 fib_rule_port_range = Struct("start" / Int16un, "end" / Int16un)
@@ -67,12 +68,15 @@ rt_protocol = Enum("rt_protocol", {
     "unspec": 0, "redirect": 1, "kernel": 2, "boot": 3, "static": 4,
 }, prefix="RTPROT_", uapi_header="linux/rtnetlink.h")
 
+# "dst": "10.0.0.0/8" sets the header's dst_len too (as `ip rule add to 10.0.0.0/8`)
+_PREFIXES = {"dst": "dst_len", "src": "src_len"}
+
 FAMILIES = [
     Family("rt_rule", "route", msg_prefix="RTM_", uapi_header="linux/rtnetlink.h",
            messages=[
-               Msg(32, "newrule", header=fib_rule_hdr, attrs="fib_rule_attrs"),
-               Msg(33, "delrule", header=fib_rule_hdr, attrs="fib_rule_attrs"),
-               Msg(34, "getrule", header=fib_rule_hdr, attrs="fib_rule_attrs"),
+               Msg(32, "newrule", header=fib_rule_hdr, attrs="fib_rule_attrs", prefixes=_PREFIXES),
+               Msg(33, "delrule", header=fib_rule_hdr, attrs="fib_rule_attrs", prefixes=_PREFIXES),
+               Msg(34, "getrule", header=fib_rule_hdr, attrs="fib_rule_attrs", prefixes=_PREFIXES),
            ],
            attrsets=[fib_rule_attrs], enums=[fr_act, fib_rule_flags, rt_table, rt_protocol],
            doc="policy routing rules: struct fib_rule_hdr and FRA_* attributes"),

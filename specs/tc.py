@@ -22,10 +22,12 @@ from .tc_actions import bitfield32, rate_table, tc_ratespec
 
 # tcm_info: a qdisc's refcnt, a class's leaf qdisc handle, or a filter's
 # priority << 16 | htons(protocol) (nlcodec.tc.filter_info / split_info)
-tcmsg = Struct("family" / Int8ul, Padding(3), "ifindex" / Int32sn,
+# handle and parent take tc's notation too ("1:10", "ffff:", "root", "ingress"), info
+# "pref 10 protocol ip" (nlcodec.names)
+tcmsg = Struct("family" / Int8ul * "enum:address_family", Padding(3), "ifindex" / Int32sn,
                "handle" / Int32un * "tc_object_handle", "parent" / Int32un * "tc_handle",
                "info" / Int32un * "tc_info")
-tcamsg = Struct("family" / Int8ul, Padding(3))
+tcamsg = Struct("family" / Int8ul * "enum:address_family", Padding(3))
 
 # -- statistics (linux/gen_stats.h, linux/pkt_sched.h) ---------------------------
 

@@ -38,16 +38,16 @@ tc_police = Struct(
     "bindcnt" / Int32sn, "capab" / Int32un)
 
 tc_gact_p = Struct("ptype" / Int16un, "pval" / Int16un, "paction" / Int32sn * "verdict")
-tc_mirred = Struct(*TC_GEN, "eaction" / Int32sn, "ifindex" / Int32un)
-tc_vlan = Struct(*TC_GEN, "v_action" / Int32sn)
-tc_tunnel_key = Struct(*TC_GEN, "t_action" / Int32sn)
-tc_mpls = Struct(*TC_GEN, "m_action" / Int32sn)
-tc_csum = Struct(*TC_GEN, "update_flags" / Int32un)
+tc_mirred = Struct(*TC_GEN, "eaction" / Int32sn * "enum:mirred_eaction", "ifindex" / Int32un)
+tc_vlan = Struct(*TC_GEN, "v_action" / Int32sn * "enum:vlan_action")
+tc_tunnel_key = Struct(*TC_GEN, "t_action" / Int32sn * "enum:tunnel_key_action")
+tc_mpls = Struct(*TC_GEN, "m_action" / Int32sn * "enum:mpls_action")
+tc_csum = Struct(*TC_GEN, "update_flags" / Int32un * "enum:csum_update_flags")
 tc_nat = Struct(*TC_GEN, "old_addr" / Int32ub * "ipv4", "new_addr" / Int32ub * "ipv4",
                 "mask" / Int32ub * "ipv4", "flags" / Int32un)
 tc_connmark = Struct(*TC_GEN, "zone" / Int16un, Padding(2))
 tc_ife = Struct(*TC_GEN, "flags" / Int16un, Padding(2))
-tc_skbmod = Struct(*TC_GEN, Padding(4), "flags" / Int64un)   # __u64 aligned to 8
+tc_skbmod = Struct(*TC_GEN, Padding(4), "flags" / Int64un * "enum:skbmod_flags")   # __u64 aligned to 8
 
 # mask and val are __be32: tc prints ntohl() of them (m_pedit.c print_pedit)
 tc_pedit_key = Struct("mask" / Int32un * "be32_hex", "val" / Int32un * "be32_hex",
@@ -145,7 +145,7 @@ police_attrs = AttrSet("police_attrs", [
     Attr(2, "rate", "binary", struct=rate_table),
     Attr(3, "peakrate", "binary", struct=rate_table),
     Attr(4, "avrate", "u32"),
-    Attr(5, "result", "u32", enum="verdict"),
+    Attr(5, "result", "u32", enum="verdict", display="verdict"),
     Attr(6, "tm", "binary", struct=tcf_t),
     Attr(7, "pad", "pad"),
     Attr(8, "rate64", "u64"),

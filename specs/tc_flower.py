@@ -33,7 +33,7 @@ def _ip6(id, name):
 
 
 flower_attrs = AttrSet("flower_attrs", [
-    Attr(1, "classid", "u32"),
+    Attr(1, "classid", "u32", display="handle"),
     Attr(2, "indev", "string"),
     Attr(3, "act", "indexed-array", nested="act_attrs"),
     _mac(4, "key_eth_dst"),
@@ -223,7 +223,7 @@ tc_u32_mark = Struct("val" / Int32un, "mask" / Int32un, "success" / Int32un)
 tc_u32_pcnt = Struct("rcnt" / Int64un, "rhit" / Int64un, "kcnts" / GreedyRange(Int64un))
 
 u32_attrs = AttrSet("u32_attrs", [
-    Attr(1, "classid", "u32"),
+    Attr(1, "classid", "u32", display="handle"),
     Attr(2, "hash", "u32"),
     Attr(3, "link", "u32"),
     Attr(4, "divisor", "u32"),
@@ -240,7 +240,7 @@ u32_attrs = AttrSet("u32_attrs", [
 # -- matchall, bpf, basic, fw, route, cgroup ---------------------------------------
 
 matchall_attrs = AttrSet("matchall_attrs", [
-    Attr(1, "classid", "u32"),
+    Attr(1, "classid", "u32", display="handle"),
     Attr(2, "act", "indexed-array", nested="act_attrs"),
     Attr(3, "flags", "u32", enum="cls_flags"),
     Attr(4, "pcnt", "binary", struct=Struct("rhit" / Int64un)),
@@ -250,7 +250,7 @@ matchall_attrs = AttrSet("matchall_attrs", [
 bpf_attrs = AttrSet("bpf_attrs", [
     Attr(1, "act", "indexed-array", nested="act_attrs"),
     Attr(2, "police", "nest", nested="police_attrs"),
-    Attr(3, "classid", "u32"),
+    Attr(3, "classid", "u32", display="handle"),
     Attr(4, "ops_len", "u16"),
     Attr(5, "ops", "binary", struct=bpf_ops),
     Attr(6, "fd", "u32"),
@@ -267,7 +267,7 @@ ematch_attrs = AttrSet("ematch_attrs", [
 ], prefix="TCA_EMATCH_TREE_", uapi_header="linux/pkt_cls.h")
 
 basic_attrs = AttrSet("basic_attrs", [
-    Attr(1, "classid", "u32"),
+    Attr(1, "classid", "u32", display="handle"),
     Attr(2, "ematches", "nest", nested="ematch_attrs"),
     Attr(3, "act", "indexed-array", nested="act_attrs"),
     Attr(4, "police", "nest", nested="police_attrs"),
@@ -276,7 +276,7 @@ basic_attrs = AttrSet("basic_attrs", [
 ], prefix="TCA_BASIC_", uapi_header="linux/pkt_cls.h")
 
 fw_attrs = AttrSet("fw_attrs", [
-    Attr(1, "classid", "u32"),
+    Attr(1, "classid", "u32", display="handle"),
     Attr(2, "police", "nest", nested="police_attrs"),
     Attr(3, "indev", "string"),
     Attr(4, "act", "indexed-array", nested="act_attrs"),
@@ -284,7 +284,7 @@ fw_attrs = AttrSet("fw_attrs", [
 ], prefix="TCA_FW_", uapi_header="linux/pkt_cls.h")
 
 route_attrs = AttrSet("route_attrs", [
-    Attr(1, "classid", "u32"),
+    Attr(1, "classid", "u32", display="handle"),
     Attr(2, "to", "u32"),
     Attr(3, "from", "u32"),
     Attr(4, "iif", "u32"),
