@@ -56,3 +56,18 @@ def preprocess(headers, defines=()):
 def defined_names(headers, defines=()):
     """Identifiers the headers define, as enumerators or macros."""
     return set(re.findall(r"\b[A-Z][A-Z0-9_]+\b", preprocess(headers, defines)))
+
+
+def c_bytes(headers, objects: dict) -> dict:
+    """{key: bytes} of C objects as gcc lays them out: ``objects[key]`` declares a
+    variable ``x`` (``"struct rtmsg x = {.rtm_family = AF_INET}"``; a designated
+    initializer zeroes the members it does not name, as the kernel's and
+    iproute2's request builders do)."""
+    body = []
+    for key, decl in objects.items():
+        body.append(f'{{ {decl}; const unsigned char *p = (const void *)&x; printf("{key} ");'
+                    f' for (size_t i = 0; i < sizeof x; i++) printf("%02x", p[i]);'
+                    f' printf("\\n"); }}')
+    out = run_c(headers, "\n".join(body))
+    return {k: bytes.fromhex(h) for k, _, h in (line.partition(" ")
+                                                 for line in out.splitlines())}

@@ -3,10 +3,12 @@ and as full UAPI names, tc verdicts and handles in tc's words, prefixes, and
 ``Message.to_dict(names=True)`` encoding back to the same bytes.
 
 Expected bytes: C designated initializers of the UAPI structs with the UAPI
-constants, compiled by gcc (tests/c_oracle.py); attribute numbers from the
+constants, compiled by gcc (tests/cprobe.py c_bytes); attribute numbers from the
 same headers.  The property tests (every attribute set of every spec, every
 struct layout) are round trips on both backends: extra, not the proof.
 """
+
+import shutil
 
 import pytest
 from hypothesis import given, settings
@@ -17,10 +19,11 @@ from nlcodec.names import named_attrs, named_struct
 from nlcodec.registry import compiled
 from nlcodec.strategies import attrs_for, _struct
 
-from c_oracle import HAVE_GCC, c_bytes, nla
+from cprobe import c_bytes, needs_gcc
+from wire import nla
 from test_properties import SETS     # every attribute set of every family
 
-gcc = pytest.mark.skipif(not HAVE_GCC, reason="needs gcc")
+gcc = needs_gcc
 
 HDRS = ["linux/rtnetlink.h", "linux/pkt_cls.h", "linux/pkt_sched.h",
         "linux/tc_act/tc_mirred.h", "linux/tc_act/tc_pedit.h", "linux/if.h",
@@ -29,7 +32,7 @@ HDRS = ["linux/rtnetlink.h", "linux/pkt_cls.h", "linux/pkt_sched.h",
 
 @pytest.fixture(scope="module")
 def c():
-    if not HAVE_GCC:
+    if shutil.which("gcc") is None:
         pytest.skip("needs gcc")
     return c_bytes(HDRS, {
         "rtmsg": "struct rtmsg x = {.rtm_family = AF_INET, .rtm_dst_len = 24, "

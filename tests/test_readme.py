@@ -3,7 +3,7 @@
 The block marked ``<!-- example: requests -->`` in README.md is executed in
 a private network namespace (eth0 = a veth, ifindex 2).  The oracle is what
 ``ip`` and ``tc`` send for the commands in its comments, read with
-``strace -e write=FD`` (the bytes of each sendmsg): our request for each is
+``strace -e write=all`` (nlcodec.tc_capture.strace_payloads) (the bytes of each sendmsg): our request for each is
 compared byte for byte (the sequence number taken from theirs).  This host's
 kernel may lack flower and pedit: then tc's request is refused by the
 kernel, and so must ours be, with the same error; the bytes are compared all
@@ -19,6 +19,7 @@ import pytest
 
 import nlcodec
 from nlcodec import netns
+from nlcodec.tc_capture import strace_payloads
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -49,22 +50,13 @@ def readme_block(tag):
 
 
 def sent(ns, cmd):
-    """(netlink messages tc/ip sent, their exit status) for one command."""
+    """(netlink messages ip/tc sent, their exit status) for one command."""
     out = f"/tmp/nlc-strace-{os.getpid()}.txt"
-    r = subprocess.run(["ip", "netns", "exec", ns, "strace", "-f", "-qq", "-e", "trace=sendmsg",
-                        "-e", "write=all", "-o", out, *cmd.split()], capture_output=True,
-                       text=True)
-    msgs, cur = [], b""
+    r = subprocess.run(["ip", "netns", "exec", ns, "strace", "-f", "-e", "trace=sendmsg",
+                        "-e", "write=all", "-xx", "-s", "0", "-o", out, *cmd.split()],
+                       capture_output=True, text=True)
     with open(out) as f:
-        for line in f:
-            m = re.match(r"^(?:\d+\s+)?\s*\|\s*([0-9a-f]{5})\s+((?:[0-9a-f]{2}\s{1,2})+)", line)
-            if m:
-                if m.group(1) == "00000" and cur:
-                    msgs.append(cur)
-                    cur = b""
-                cur += bytes.fromhex(m.group(2).replace(" ", ""))
-    if cur:
-        msgs.append(cur)
+        msgs = strace_payloads(f.read())
     os.unlink(out)
     return msgs, r
 

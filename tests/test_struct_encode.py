@@ -1,7 +1,7 @@
 """Struct payloads never lose data (issue 15).
 
 Expected bytes come from gcc: C designated initializers of the kernel's UAPI
-structs (members not named are zero), printed byte by byte (tests/c_oracle.py).
+structs (members not named are zero), printed byte by byte (tests/cprobe.py c_bytes).
 Both backends: the C encoder leaves any dict that is not exactly the struct's
 members to the pure encoder (checked below), so both give the same bytes.
 """
@@ -12,9 +12,10 @@ import nlcodec
 from nlcodec import EncodeError
 from nlcodec.registry import compiled
 
-from c_oracle import HAVE_GCC, c_bytes, nla
+from cprobe import c_bytes, needs_gcc
+from wire import nla
 
-pytestmark = pytest.mark.skipif(not HAVE_GCC, reason="needs gcc")
+pytestmark = needs_gcc
 
 HDRS = ["linux/pkt_cls.h", "linux/tc_act/tc_mirred.h", "linux/tc_act/tc_pedit.h",
         "linux/rtnetlink.h"]
