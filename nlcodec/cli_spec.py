@@ -138,6 +138,8 @@ def _print_attrset(fam, cf, s):
             extra.append(r["display"])
         if r.get("names"):
             extra.append(r["names"])
+        if r["name"] in s.masks:
+            extra.append(f"(ADDR/LEN sets {s.masks[r['name']]} too)")
         if r["selector"]:
             extra.append(f"format chosen by {r['selector']}:")
         print(f"  {r['id']:>4}  {r['name']:<28} {r['type']:<16} {' '.join(extra)}".rstrip())

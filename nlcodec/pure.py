@@ -485,6 +485,8 @@ def encode_set(cs: CSet, d, path: str = "", depth: int = 0) -> bytes:
         raise EncodeError(f"{path}: nesting deeper than {MAX_DEPTH} (the decoder refuses it)")
     if cs.kernel_variant is not None and getattr(_mode, "kernel", False):
         cs = cs.kernel_variant
+    if cs.masks:
+        d = _masked(cs, d, path)
     flags_rec = d.get("_flags") or {}
     repeated = d.get("_repeated") or ()
     raw = d.get("_raw") or {}
@@ -567,6 +569,35 @@ def _apply_pad(out, pad, path):
         if len(b) != len(a) - n:
             raise EncodeError(f"{path}: _pad[{i}] is {len(b)} bytes, the padding {len(a) - n}")
         out[i] = a[:n] + b
+
+
+def _masked(cs, d, path):
+    """``"key_ipv4_dst": "10.7.0.0/24"`` -> the address, and its mask attribute
+    (``AttrSet.masks``) right after it, as tc sends them."""
+    if not any(isinstance(d.get(k), str) and "/" in d[k] for k in cs.masks):
+        return d
+    out = {}
+    for k, v in d.items():
+        mk = cs.masks.get(k)
+        if mk is None or not isinstance(v, str) or "/" not in v:
+            out[k] = v
+            continue
+        p = _path(path, k)
+        if mk in d:
+            raise EncodeError(f"{p}: {v!r} gives a mask, and so does {mk}: give it once")
+        a = cs.by_name[k]
+        addr, _, mask = v.partition("/")
+        hint = a.hint or "hex"
+        n = len(parse_bytes(addr, "ipv4" if a.kind == K_INT else hint, p))
+        if mask.strip().isdigit():
+            bits = int(mask)
+            if not 0 <= bits <= 8 * n:
+                raise EncodeError(f"{p}: prefix length {bits} out of 0..{8 * n} in {v!r}")
+            mb = (((1 << (8 * n)) - 1) ^ ((1 << (8 * n - bits)) - 1)).to_bytes(n, "big")
+            mask = TEXT_OF["ipv4" if a.kind == K_INT else hint](mb)
+        out[k] = addr
+        out[mk] = mask
+    return out
 
 
 def _occurrences(cs, d, repeated, path):

@@ -137,8 +137,11 @@ class AttrSet:
 
     def __init__(self, name: str, attrs, *, prefix: str = "", uapi_header: str | None = None,
                  nested_flag: bool = False, doc: str = "", uapi_max: str | None = None,
-                 kernel_variant: str | None = None):
+                 kernel_variant: str | None = None, masks: dict | None = None):
         self.name = name
+        # {address attribute: its mask attribute}: "ADDR/LEN" or "ADDR/MASK"
+        # given for the first sets the second too (flower keys)
+        self.masks = masks or {}
         self.prefix = prefix
         self.uapi_header = uapi_header
         self.nested_flag = nested_flag

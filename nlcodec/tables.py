@@ -83,7 +83,8 @@ class CAttr:
 class CSet:
     """A compiled attribute set."""
 
-    __slots__ = ("name", "prefix", "by_id", "by_name", "attrs", "spec", "kernel_variant", "uid")
+    __slots__ = ("name", "prefix", "by_id", "by_name", "attrs", "spec", "kernel_variant", "uid",
+                 "masks")
 
     def __init__(self, spec_set: AttrSet):
         self.spec = spec_set
@@ -100,6 +101,7 @@ class CSet:
                 self.by_name[a.spec.uapi] = a
         self.kernel_variant = None
         self.uid = 0
+        self.masks = spec_set.masks
 
     def __repr__(self):
         return f"CSet({self.name!r})"

@@ -148,7 +148,13 @@ flower_attrs = AttrSet("flower_attrs", [
     _be32(109, "key_spi_mask"),
     Attr(110, "key_enc_flags", "u32", byte_order="big", enum="flower_key_flags"),
     Attr(111, "key_enc_flags_mask", "u32", byte_order="big", enum="flower_key_flags"),
-], prefix="TCA_FLOWER_", uapi_header="linux/pkt_cls.h")
+], prefix="TCA_FLOWER_", uapi_header="linux/pkt_cls.h",
+    # an address given with a prefix or mask ("10.7.0.0/24", "01:00:5e:00:00:00/25",
+    # "10.0.0.0/255.0.0.0") sets its _mask attribute too, as tc's dst_ip 10.7.0.0/24 does
+    masks={k: k + "_mask" for k in (
+        "key_eth_dst", "key_eth_src", "key_ipv4_src", "key_ipv4_dst", "key_ipv6_src",
+        "key_ipv6_dst", "key_enc_ipv4_src", "key_enc_ipv4_dst", "key_enc_ipv6_src",
+        "key_enc_ipv6_dst", "key_arp_sip", "key_arp_tip", "key_arp_sha", "key_arp_tha")})
 
 flower_key_enc_opts_attrs = AttrSet("flower_key_enc_opts_attrs", [
     Attr(1, "geneve", "nest", nested="flower_key_enc_opt_geneve_attrs", multi=True),

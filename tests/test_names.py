@@ -183,6 +183,25 @@ def test_prefix_sets_the_prefix_length(codec, c):
         nlcodec.encode("route", "newroute", attrs={"dst": "10.7.0.0/33"})
 
 
+def test_flower_address_with_prefix_sets_its_mask(codec):
+    """tc's dst_ip 10.7.0.0/24 sends TCA_FLOWER_KEY_IPV4_DST then _DST_MASK
+    (the README test compares the whole request with tc's bytes)."""
+    explicit = nlcodec.encode_attrs("tc", "flower_attrs", {
+        "key_ipv4_dst": "10.7.0.0", "key_ipv4_dst_mask": "255.255.255.0",
+        "key_eth_dst": "01:00:5e:00:00:00", "key_eth_dst_mask": "ff:ff:ff:80:00:00",
+        "key_ipv6_src": "2001:db8::", "key_ipv6_src_mask": "ffff:ffff:ffff:ffff::"})
+    for dst, mac in (("10.7.0.0/24", "01:00:5e:00:00:00/25"),
+                     ("10.7.0.0/255.255.255.0", "01:00:5E:00:00:00/ff:ff:ff:80:00:00")):
+        got = nlcodec.encode_attrs("tc", "flower_attrs", {
+            "key_ipv4_dst": dst, "key_eth_dst": mac, "key_ipv6_src": "2001:db8::/64"})
+        assert got == explicit
+    with pytest.raises(EncodeError, match=r"flower_attrs\.key_ipv4_dst: prefix length 33"):
+        nlcodec.encode_attrs("tc", "flower_attrs", {"key_ipv4_dst": "10.7.0.0/33"})
+    with pytest.raises(EncodeError, match="give it once"):
+        nlcodec.encode_attrs("tc", "flower_attrs", {"key_ipv4_dst": "10.7.0.0/24",
+                                                    "key_ipv4_dst_mask": "255.0.0.0"})
+
+
 def test_errors_name_the_place_once(codec):
     with pytest.raises(EncodeError) as e:
         nlcodec.encode_attrs("tc", "act_mirred_attrs", {"parms": {"action": "stlen"}})
