@@ -63,7 +63,9 @@ class _Walk:
         if self.truncated["have"] == have:
             whole = max(b for b in lay.boundaries if b <= have)   # the members that fit
             if whole:
-                self.truncated["fields"] = lay.decode(self.data, off, off + whole)
+                f = lay.decode(self.data, off, off + whole)
+                f.pop("_size", None)        # the codec's note that a struct was short
+                self.truncated["fields"] = f
         return None
 
     def cut(self, proto, have, need):
