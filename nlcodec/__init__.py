@@ -24,6 +24,7 @@ from .message import (Message, decode, decode_attrs, encode, encode_attrs, iter_
                       NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE, NLM_F_APPEND, NLM_F_NONREC,
                       NLM_F_BULK, NLM_F_CAPPED, NLM_F_ACK_TLVS, GENL_IDS)
 from .registry import families, family, register
+from . import names as _names  # noqa: F401,E402  (binds names to compiled specs)
 
 __version__ = "0.1.0"
 

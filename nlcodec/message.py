@@ -144,7 +144,8 @@ class Message:
         "ffff:fff1"``); ``encode`` takes that form back to the same bytes."""
         header, attrs = self._header, self.attrs
         if names:
-            from .names import named_attrs, named_struct
+            from . import tables
+            named_attrs, named_struct = tables.named_form     # set by nlcodec.names
             cm, cf = self._cmd, self._cf
             lay = cm.header if cm is not None and cm.header is not None else (
                 cf.header if cf is not None and cf.genl else None)

@@ -21,6 +21,7 @@ them; every such form encodes back to the same number.
 from __future__ import annotations
 
 from .errors import EncodeError
+from .values import fit  # noqa: F401  (re-exported)
 
 
 def _number(s: str):
@@ -264,14 +265,6 @@ def of_hint(hint) -> Names | None:
     return HINTS.get(hint)
 
 
-def fit(v: int, size: int, signed: bool) -> int:
-    """A named value for a member of ``size`` bytes: ``continue`` (-1) in an
-    unsigned 32-bit member is 0xffffffff, as the kernel reads it."""
-    if not signed and v < 0 and v >= -(1 << (8 * size - 1)):
-        return v & ((1 << (8 * size)) - 1)
-    return v
-
-
 # -- the named form of a decoded tree (Message.to_dict(names=True)) ---------------
 
 
@@ -390,3 +383,68 @@ def _named_typevalue(a, v, level):
     if level < a.levels:
         return {k: _named_typevalue(a, x, level + 1) for k, x in v.items()}
     return {k: named_attrs(a.set, x) if a.set is not None else x for k, x in v.items()}
+
+
+# -- binding names to a compiled family (tables.name_binder) ----------------------
+
+
+def _spec_error(msg):
+    from .errors import SpecError
+    return SpecError(msg)
+
+
+def _k_int():
+    from .tables import K_INT
+    return K_INT
+
+
+def _enum(cf, name):
+    """An enum by name: the family's (or those it uses), else any family's."""
+    e = cf.spec.enum(name)
+    if e is None:
+        from . import registry
+        for fam in registry.families().values():
+            e = fam.enums.get(name)
+            if e is not None:
+                break
+    return e
+
+
+def _names_of_hint(cf, hint):
+    if hint.startswith("enum:"):
+        e = _enum(cf, hint[5:])
+        if e is None:
+            raise _spec_error(f"{cf.name}: no enum {hint[5:]!r} (struct member hint {hint!r})")
+        return of_enum(e)
+    return of_hint(hint)
+
+
+def bind_family(cf):
+    """Names for int attributes with an enum or tc hint, and for struct members
+    hinted ``enum:NAME``, ``verdict`` or ``handle`` (nlcodec.names)."""
+    resolve = lambda hint: _names_of_hint(cf, hint)      # noqa: E731
+    layouts = [cf.header] + [cm.header for cm in cf.msgs.values()]
+    for cs in cf.sets.values():
+        for ca in cs.attrs + [x.elem for x in cs.attrs if x.elem is not None]:
+            if ca.kind == _k_int() and ca.names is None:
+                if of_hint(ca.hint) is not None:
+                    ca.names = of_hint(ca.hint)
+                elif ca.enum:
+                    e = _enum(cf, ca.enum)
+                    ca.names = of_enum(e) if e is not None else None
+            layouts += [ca.layout, ca.header]
+            for fmt in (ca.formats or {}).values():
+                layouts.append(fmt[1] if fmt[0] == "struct" else
+                               fmt[2] if fmt[0] == "nest" else None)
+    for lay in layouts:
+        if lay is not None:
+            lay.bind_names(resolve)
+
+
+def _install():
+    from . import tables
+    tables.name_binder = bind_family
+    tables.named_form = (named_attrs, named_struct)
+
+
+_install()

@@ -29,8 +29,7 @@ import threading
 from .errors import DecodeError, EncodeError
 from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_RECORDS, K_STRING,
                      K_STRUCT, K_SUBMSG, K_TYPEVALUE, NLA_F_NESTED, NLA_TYPE_MASK, CAttr, CSet)
-from .names import fit
-from .values import TEXT_OF, parse_bytes
+from .values import TEXT_OF, fit, parse_bytes
 
 MAX_DEPTH = 32          # nests deeper than this are refused (nesting bombs)
 

@@ -24,8 +24,7 @@ import struct as _struct
 import construct as C
 
 from .errors import DecodeError, EncodeError, SpecError
-from .names import fit
-from .values import TEXT_OF, parse_bytes
+from .values import TEXT_OF, fit, parse_bytes
 
 _INT_CHARS = {1: "B", 2: "H", 4: "I", 8: "Q"}
 

@@ -225,53 +225,15 @@ def _compile(fam: Family, fresh: dict) -> CFamily:
         cf.msgs[m.id] = cm
         cf.msg_by_name[m.name] = cm
     cf._fresh = None
-    _bind_names(cf)
+    if name_binder is not None:
+        name_binder(cf)
     return cf
 
 
-def _enum(cf, name):
-    """An enum by name: the family's (or those it uses), else any family's."""
-    e = cf.spec.enum(name)
-    if e is None:
-        from . import registry
-        for fam in registry.families().values():
-            e = fam.enums.get(name)
-            if e is not None:
-                break
-    return e
-
-
-def _names_of_hint(cf, hint):
-    from . import names
-    if hint.startswith("enum:"):
-        e = _enum(cf, hint[5:])
-        if e is None:
-            raise SpecError(f"{cf.name}: no enum {hint[5:]!r} (struct member hint {hint!r})")
-        return names.of_enum(e)
-    return names.of_hint(hint)
-
-
-def _bind_names(cf: CFamily):
-    """Names for int attributes with an enum or tc hint, and for struct members
-    hinted ``enum:NAME``, ``verdict`` or ``handle`` (nlcodec.names)."""
-    from . import names
-    resolve = lambda hint: _names_of_hint(cf, hint)      # noqa: E731
-    layouts = [cf.header] + [cm.header for cm in cf.msgs.values()]
-    for cs in cf.sets.values():
-        for ca in cs.attrs + [x.elem for x in cs.attrs if x.elem is not None]:
-            if ca.kind == K_INT and ca.names is None:
-                if names.of_hint(ca.hint) is not None:
-                    ca.names = names.of_hint(ca.hint)
-                elif ca.enum:
-                    e = _enum(cf, ca.enum)
-                    ca.names = names.of_enum(e) if e is not None else None
-            layouts += [ca.layout, ca.header]
-            for fmt in (ca.formats or {}).values():
-                layouts.append(fmt[1] if fmt[0] == "struct" else
-                               fmt[2] if fmt[0] == "nest" else None)
-    for lay in layouts:
-        if lay is not None:
-            lay.bind_names(resolve)
+# Set by nlcodec.names (a higher layer, imported by the package) to give int
+# attributes and struct members their names when a family is compiled.
+name_binder = None
+named_form = None       # (named_attrs, named_struct) for Message.to_dict(names=True)
 
 
 def _link(cf: CFamily, cs: CSet, ca: CAttr):

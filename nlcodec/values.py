@@ -80,3 +80,11 @@ def parse_bytes(value, hint=None, path="") -> bytes:
         return bytes.fromhex(s.replace(":", "").replace(" ", ""))
     except (ValueError, OSError) as e:
         raise EncodeError(f"{path}: cannot read {value!r} as {hint or 'hex'}: {e}") from None
+
+
+def fit(v: int, size: int, signed: bool) -> int:
+    """A named value for a member of ``size`` bytes: ``continue`` (-1) in an
+    unsigned 32-bit member is 0xffffffff, as the kernel reads it."""
+    if not signed and v < 0 and v >= -(1 << (8 * size - 1)):
+        return v & ((1 << (8 * size)) - 1)
+    return v

@@ -18,9 +18,10 @@ LAYERS = [
     ("codec", {"pure", "native", "backends", "message", "_native_core"}),
     ("io", {"socket", "aio", "testing", "template", "pcap", "hexdump", "capture",
             "capture_jobs", "capture_select", "ynl"}),
-    ("text", {"show", "tc", "ovs", "packet", "dumps"}),
+    ("text", {"show", "tc", "ovs", "packet", "dumps", "names"}),
     ("tools", {"cli", "cli_decode", "cli_dumps", "cli_psample", "cli_tcbatch", "benchmark",
-               "bench_template", "tc_capture", "strategies", "__main__", "__init__"}),
+               "bench_template", "tc_capture", "strategies", "__main__", "__init__", "ops",
+               "cli_spec"}),
 ]
 LEVEL = {m: i for i, (_, mods) in enumerate(LAYERS) for m in mods}
 TOOLS = len(LAYERS) - 1
