@@ -20,6 +20,8 @@ import sys
 
 import pytest
 
+from command import NLCODEC
+
 from nlcodec.pcap import read_records
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,8 +66,7 @@ assert len(OVS_ACTS) == 56
 
 
 def nlcodec(*args, stdin=None):
-    exe = shutil.which("nlcodec")
-    cmd = [exe] if exe else [sys.executable, "-m", "nlcodec"]
+    cmd = NLCODEC
     return subprocess.run(cmd + list(args), input=stdin, capture_output=True)
 
 

@@ -17,9 +17,10 @@ import shutil
 import socket
 import struct
 import subprocess
-import sys
 
 import pytest
+
+from command import NLCODEC
 
 from cprobe import c_values
 from wire import cstr, nla, u32
@@ -45,8 +46,7 @@ def nlmsg(type_, body, flags=0x1, seq=7):
 
 
 def run(*args):
-    exe = shutil.which("nlcodec")
-    cmd = [exe] if exe else [sys.executable, "-m", "nlcodec"]
+    cmd = NLCODEC
     r = subprocess.run(cmd + list(args), capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     return r.stdout

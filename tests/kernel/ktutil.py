@@ -1,7 +1,12 @@
 """Helpers shared by the kernel tier's tests (a plain module: test files import
 it by name, pytest puts this directory on sys.path)."""
 
+import os
 import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from command import NLCODEC  # noqa: E402,F401  (the tests' nlcodec command)
 
 
 def sh(*cmd, ns=None, check=True, input=None):

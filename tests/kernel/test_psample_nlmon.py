@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import nlcodec
-from ktutil import sh
+from ktutil import NLCODEC, sh
 
 INGRESS = 0xFFFFFFF2
 
@@ -107,7 +107,7 @@ def test_psample_command_prints_packet_summaries(netns, enter):
                          socket.inet_aton("10.0.0.1"), socket.inet_aton("10.0.0.2"))
         return b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00" + ip + udp
 
-    proc = subprocess.Popen(["nlcodec", "psample", "--netns", ns,
+    proc = subprocess.Popen(NLCODEC + ["psample", "--netns", ns,
                              "--group", "7", "--count", "6"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
