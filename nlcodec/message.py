@@ -181,13 +181,15 @@ class Message:
 
 
 def request_form(attrs):
-    """A decoded attribute dict without its ``_flags`` bookkeeping (at every
-    level), so that encoding it sets the NLA_F_* bits our specs choose instead
-    of the ones the kernel dumped.  Kernel dumps leave NLA_F_NESTED off nests
-    that its strict parsers require it on (TC action options, vxlan tunnel
-    options): re-sending a dumped object wants this form."""
+    """A decoded attribute dict without its ``_flags`` and ``_pad``
+    bookkeeping (at every level), so that encoding it sets the NLA_F_* bits
+    our specs choose instead of the ones the kernel dumped, and zero padding
+    instead of what a sender left in its buffer (libmnl does not clear it).
+    Kernel dumps leave NLA_F_NESTED off nests that its strict parsers require
+    it on (TC action options, vxlan tunnel options): re-sending a dumped or
+    captured object wants this form."""
     if isinstance(attrs, dict):
-        return {k: request_form(v) for k, v in attrs.items() if k != "_flags"}
+        return {k: request_form(v) for k, v in attrs.items() if k not in ("_flags", "_pad")}
     if isinstance(attrs, list):
         return [request_form(v) for v in attrs]
     return attrs

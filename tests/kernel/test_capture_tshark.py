@@ -6,15 +6,13 @@ Every message re-encodes byte for byte."""
 
 import calendar
 import collections
-import os
 import socket
-import subprocess
 import time
 
 import pytest
 
 import nlcodec
-from ktutil import sh
+from ktutil import nlmon_capture, sh
 from tshark_view import TSHARK, frames, ours, tshark_messages
 
 RT = "netlink-route."
@@ -149,17 +147,7 @@ def capture(tmp_path_factory):
     from nlcodec import netns
     path = str(tmp_path_factory.mktemp("cap") / "traffic.pcap")
     with netns.temporary("ktcap") as ns:
-        sh("ip", "-n", ns, "link", "add", "nlmon0", "type", "nlmon")
-        sh("ip", "-n", ns, "link", "set", "nlmon0", "up")
-        tcpdump = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-i", "nlmon0", "-w",
-                                    path, "-U", "-s", "0"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            deadline = time.time() + 20
-            while not (os.path.exists(path) and os.path.getsize(path) >= 24):
-                assert time.time() < deadline, "tcpdump did not start"
-                time.sleep(0.2)
-            time.sleep(0.5)
+        with nlmon_capture(path, ns):
             ip = ("ip", "-n", ns)
             sh(*ip, "link", "add", "c0", "type", "veth", "peer", "name", "c1")
             sh(*ip, "link", "set", "c0", "up", "mtu", "1400")
@@ -191,9 +179,6 @@ def capture(tmp_path_factory):
             assert samples, "no psample sample"
             sh("ovs-dpctl", "del-dp", "cdp", ns=ns)
             time.sleep(1)
-        finally:
-            tcpdump.terminate()
-            tcpdump.wait(10)
     return path
 
 

@@ -24,7 +24,7 @@ import pytest
 
 import conntrack_tool as ct
 import nlcodec
-from ktutil import sh
+from ktutil import nlmon_capture, sh
 from nlcodec import netns as _netns
 
 LABELS = {0: "zero", 1: "one", 5: "five", 127: "last"}
@@ -57,25 +57,11 @@ def world(tmp_path_factory):
         for where in ("ingress", "egress"):
             sh("tc", "-n", b, "filter", "add", "dev", "cb", where, "protocol", "ip", "matchall",
                "action", "ct", "commit", *(("label", "1/1") if where == "ingress" else ()))
-        sh("ip", "-n", b, "link", "add", "nlmon0", "type", "nlmon")
-        sh("ip", "-n", b, "link", "set", "nlmon0", "up")
-        tcpdump = subprocess.Popen(["ip", "netns", "exec", b, "tcpdump", "-i", "nlmon0", "-w",
-                                    path, "-U", "-s", "0"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.time() + 20
-        while not (os.path.exists(path) and os.path.getsize(path) >= 24):
-            assert time.time() < deadline, "tcpdump did not start"
-            time.sleep(0.2)
-        time.sleep(1)
-        _ping(a)
-        _udp(a, b)
-        _tcp(a, b)
-        try:
+        with nlmon_capture(path, b, settle=1) as tcpdump:
+            _ping(a)
+            _udp(a, b)
+            _tcp(a, b)
             yield a, b, path, tcpdump
-        finally:
-            if tcpdump.poll() is None:
-                tcpdump.terminate()
-                tcpdump.wait(10)
 
 
 def _ping(a, ident=0x4242, count=3):

@@ -13,14 +13,13 @@ nlcodec encodes the same request to the same bytes, and the kernel's answer
 """
 
 import json
-import os
 import subprocess
 import time
 
 import pytest
 
 import nlcodec
-from ktutil import sh
+from ktutil import nlmon_capture, sh
 from nlcodec.tables import K_NEST
 
 DEV = ("bus_name", "netdevsim"), ("dev_name", "netdevsim1")
@@ -87,25 +86,12 @@ def capture(tmp_path_factory):
     path = str(tmp_path_factory.mktemp("dl") / "devlink.pcap")
     runs = []
     with netns.temporary("ktdl") as ns:
-        sh("ip", "-n", ns, "link", "add", "nlmon0", "type", "nlmon")
-        sh("ip", "-n", ns, "link", "set", "nlmon0", "up")
-        tcpdump = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-i", "nlmon0", "-w",
-                                    path, "-U", "-s", "0"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            deadline = time.time() + 20
-            while not (os.path.exists(path) and os.path.getsize(path) >= 24):
-                assert time.time() < deadline, "tcpdump did not start"
-                time.sleep(0.2)
-            time.sleep(0.5)
+        with nlmon_capture(path, ns):
             for argv, _, _ in COMMANDS:
                 p = subprocess.run(["ip", "netns", "exec", ns, "devlink", *argv],
                                    capture_output=True, text=True)
                 runs.append((argv, p.returncode, p.stderr))
             time.sleep(1)
-        finally:
-            tcpdump.terminate()
-            tcpdump.wait(10)
     return path, runs
 
 

@@ -26,7 +26,7 @@ import pytest
 
 import nlcodec
 from nlcodec import ovs
-from ktutil import sh
+from ktutil import nlmon_capture, sh
 
 CORPUS_FILE = os.path.join(os.path.dirname(__file__), "..", "data", "ovs_odp_at_corpus.txt")
 
@@ -115,17 +115,9 @@ def kdp(netns):
 def test_odp_corpus_against_ovs_dpctl(kdp, tmp_path):
     ns = kdp
     flows = _flows()
-    sh("ip", "-n", ns, "link", "add", "nlmon0", "type", "nlmon")
-    sh("ip", "-n", ns, "link", "set", "nlmon0", "up")
     pcap = tmp_path / "ovs.pcap"
-    tcpdump = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-i", "nlmon0", "-w",
-                                str(pcap), "-U", "-s", "0"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ufids = []
-    try:
-        deadline = time.time() + 20
-        while not (pcap.exists() and pcap.stat().st_size >= 24) and time.time() < deadline:
-            time.sleep(0.2)
+    with nlmon_capture(pcap, ns, settle=0):
         lines = []
         for key, acts in flows:
             u = str(uuid.uuid4())
@@ -140,9 +132,6 @@ def test_odp_corpus_against_ovs_dpctl(kdp, tmp_path):
         verbose = dpctl(ns, "dump-flows", "-m", "kdp").splitlines()
         named = dpctl(ns, "dump-flows", "--names", "kdp").splitlines()
         time.sleep(1)
-    finally:
-        tcpdump.terminate()
-        tcpdump.wait(10)
     sent = _sent_flows(pcap)
 
     # 1. the bytes ovs-dpctl sent == parse_flow of the same text

@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import nlcodec
-from ktutil import NLCODEC, sh
+from ktutil import NLCODEC, nlmon_capture, sh
 
 INGRESS = 0xFFFFFFF2
 
@@ -56,15 +56,8 @@ def test_psample_matchall_sample(netns, enter):
 def test_nlmon_capture_decodes_byte_exact(tmp_path):
     """tcpdump on an nlmon device while nlcodec and iproute2 talk to the kernel;
     every captured message decodes, and decode -> encode gives the same bytes."""
-    sh("ip", "link", "add", "nlmon0", "type", "nlmon")
-    sh("ip", "link", "set", "nlmon0", "up")
     pcap = tmp_path / "nl.pcap"
-    tcpdump = subprocess.Popen(["tcpdump", "-i", "nlmon0", "-w", str(pcap), "-U", "-s", "0"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.time() + 20
-        while not (pcap.exists() and pcap.stat().st_size >= 24) and time.time() < deadline:
-            time.sleep(0.2)
+    with nlmon_capture(pcap, settle=0):
         sh("ip", "link", "add", "kt-d9", "type", "dummy")
         sh("ip", "addr", "add", "192.0.2.9/24", "dev", "kt-d9")
         sh("tc", "qdisc", "add", "dev", "kt-d9", "clsact")
@@ -76,10 +69,6 @@ def test_nlmon_capture_decodes_byte_exact(tmp_path):
             list(s.dump("get", header={"dp_ifindex": 0}))
         sh("ip", "link", "del", "kt-d9")
         time.sleep(1)
-    finally:
-        tcpdump.terminate()
-        tcpdump.wait(10)
-    sh("ip", "link", "del", "nlmon0")
     assert links
     dec = nlcodec.CaptureDecoder(live=True)
     records = list(dec.decode_pcap(str(pcap), with_raw=True))
