@@ -95,6 +95,7 @@ class Tables:
             ("attrs", "nlc_attr"), ("sets", "nlc_set"), ("fmts", "nlc_fmt"),
             ("layouts", "nlc_layout"), ("fields", "nlc_field"))}
         self.builds = 0
+        self._batch = 0                      # > 0 inside batch(): publish at its end
         self._publish()                      # empty, until sets are first used
         forksafe.guard(self, "_lock", 3, threading.RLock, weak=True)
 
@@ -106,8 +107,11 @@ class Tables:
             with self._lock:
                 ix = self.set_ix.get(id(cs))
                 if ix is None:
-                    ix = self._add_sets(cs)
-                    self._publish()
+                    ix = self._six.get(id(cs)) if self._batch else None
+                    if ix is None:
+                        ix = self._add_sets(cs)
+                    if not self._batch:
+                        self._publish()
         return ix
 
     def layout_index(self, lay: Layout) -> int:
@@ -115,8 +119,16 @@ class Tables:
         if ix is None:
             with self._lock:
                 ix = self._layout(lay)
-                self._publish()
+                if not self._batch:
+                    self._publish()
         return ix
+
+    def batch(self):
+        """``with tables.batch():`` the sets and layouts indexed inside are
+        published together, once, at the end (one C table build for a
+        whole stream table instead of one per set).  Indices handed out
+        inside are valid only after the block."""
+        return _Batch(self)
 
     def _set_index(self, cs, pending):
         ix = self._six.get(id(cs))
@@ -283,6 +295,27 @@ class Tables:
         self._lix = dict(self._layout_ix)
 
 
+class _Batch:
+    def __init__(self, tables):
+        self.t = tables
+
+    def __enter__(self):
+        self.t._lock.acquire()
+        self.t._batch += 1
+        return self.t
+
+    def __exit__(self, *exc):
+        t = self.t
+        try:
+            t._batch -= 1
+            if not t._batch and (len(t._attrs) != t._c["attrs"].n
+                                 or len(t._layouts) != t._c["layouts"].n
+                                 or len(t._set_rows) != t._c["sets"].n):
+                t._publish()
+        finally:
+            t._lock.release()
+
+
 def _len_bound(n):
     """A length check as the C core's int32 (-1: none).  Beyond any attribute's
     length (nla_len is 16 bits) it bounds what a huge one bounds in pure."""
@@ -444,76 +477,126 @@ class Backend:
         """A whole message stream in one C call.  Returns (offset where the C
         core stopped, [(off, len, type, flags, seq, pid, header, attrs)],
         message info by type or (type, cmd)); messages with attrs None are
-        left to the caller's per-message path."""
-        st = self._streams.get(proto if proto != "generic" else (proto, tuple(ids.items())))
-        if st is None:
-            st = self._stream_tables(proto, ids)
-        defs, by_type, n_types, info = st
+        left to the caller's per-message path.
+
+        The stream table holds the families compiled so far: a message of
+        a family not yet in it is left to the per-message path (which
+        compiles that family alone), and the next call's table has it too.
+        So a decode compiles the families it meets, not every family of the
+        protocol; a family registered later (``nlcodec.register``) makes
+        the table stale (``registry.generation``)."""
+        from . import registry
+        key = proto if proto != "generic" else (proto, tuple(ids.items()))
+        st = self._streams.get(key)
+        if st is None or st[4] != registry.generation:
+            st = self._stream_tables(proto, ids, key, frozenset())
+        defs, by_type, n_types, info, gen, fams = st
         o = self._o
         rc = lib.nlc_decode_stream(self.tables.ptr, defs, by_type, n_types,
                                    ffi.from_buffer(buf), len(buf), int(kernel), o.out, o.len,
                                    o.err)
         if rc != OK:
             raise MemoryError("nlcodec C core: out of memory")
-        return o.err[0], marshal.loads(ffi.buffer(o.out[0], o.len[0])), info
+        items = marshal.loads(ffi.buffer(o.out[0], o.len[0]))
+        missing = _missed(proto, ids, items, fams)
+        if missing:
+            self._stream_tables(proto, ids, key, fams | missing)
+        return o.err[0], items, info
 
-    def _stream_tables(self, proto, ids):
-        rows, by_type, info = stream_rows(self.tables, proto, ids)
+    def _stream_tables(self, proto, ids, key, want):
+        from . import registry
+        gen = registry.generation
+        rows, by_type, info, fams = stream_rows(self.tables, proto, ids, want)
         defs = ffi.new("nlc_msgdef[]", max(1, len(rows)))
         for i, r in enumerate(rows):
             (defs[i].genl, defs[i].header, defs[i].set, defs[i].cmd_first, defs[i].cmd_count,
              defs[i].alt_off, defs[i].alt_val, defs[i].alt_set) = r
         n_types = max(by_type, default=-1) + 1
         arr = ffi.new("int32_t[]", [by_type.get(t, -1) for t in range(n_types)] or [-1])
-        st = (defs, arr, n_types, info)
-        self._streams[proto if proto != "generic" else (proto, tuple(ids.items()))] = st
+        st = (defs, arr, n_types, info, gen, fams)
+        self._streams[key] = st
         return st
 
 
-def stream_rows(tables: Tables, proto, ids):
+def _missed(proto, ids, items, fams):
+    """Families of messages the stream table had no row for (attrs None) that
+    the registry knows: the next table should have them."""
+    from . import registry
+    out = set()
+    for it in items:
+        if it[7] is not None:
+            continue
+        ty = it[2]
+        if proto == "generic":
+            name = ids.get(ty)
+        else:
+            hit = registry._by_protocol.get(proto, {}).get(ty)
+            name = hit[0].name if hit is not None else None
+        if name is not None and name not in fams:
+            out.add(name)
+    return out
+
+
+def stream_rows(tables: Tables, proto, ids, want=None):
     """The stream decoder's message table for a protocol (``nlc_msgdef`` rows:
     genl, header, set, cmd_first, cmd_count, alt_off, alt_val, alt_set), the
-    row of each type (or genl family id), and what Python needs per message."""
+    row of each type (or genl family id), what Python needs per message, and
+    the names of the families in it.  ``want``: the families to compile
+    (names); the table also holds every family of the protocol compiled
+    before; None: all of them."""
     from . import registry
+    from . import tables as _t
 
     def lay(layout):
         return -1 if layout is None else tables.layout_index(layout)
+
+    def wanted(fam):
+        return want is None or fam.name in want or id(fam) in _t._families
+
     none = (-1, 0, -1)
-    rows, by_type, info = [], {}, {}
-    if proto == "generic":
-        for fid, name in ids.items():
-            try:
-                cf = registry.compiled(registry.family(name))
-            except KeyError:
-                continue
-            n = max(cf.msgs, default=-1) + 1
-            by_type[fid] = len(rows)
-            rows.append((1, lay(cf.header), -1, len(rows) + 1, n) + none)
-            for cmd in range(n):
-                cm = cf.msgs.get(cmd)
-                if cm is None or cm.set is None or cm.variants is not None:
-                    rows.append((0, -1, -1, 0, 0) + none)
+    rows, by_type, info, fams = [], {}, {}, set()
+    with tables.batch():
+        if proto == "generic":
+            for fid, name in ids.items():
+                try:
+                    fam = registry.family(name)
+                except KeyError:
                     continue
-                rows.append((0, lay(cm.header), tables.index(cm.set), 0, 0) + none)
-                info[(fid, cmd)] = (cf, cm, name)
-        return rows, by_type, info
-    registry._load()
-    for ty, (fam, m) in registry._by_protocol.get(proto, {}).items():
-        cf = registry.compiled(fam)
-        cm = cf.msgs[m.id]
-        alt = none
-        if cm.variants is not None:
-            member, off, sets = cm.variants
-            if len(sets) != 1:
-                continue        # more than the C core's one variant: Python decodes
-            (val, cs), = sets.items()
-            alt = (off, val, tables.index(cs))
-        if cm.set is None:
-            continue
-        by_type[ty] = len(rows)
-        rows.append((0, lay(cm.header), tables.index(cm.set), 0, 0) + alt)
-        info[ty] = (cf, cm, proto)
-    return rows, by_type, info
+                if not wanted(fam):
+                    continue
+                cf = registry.compiled(fam)
+                fams.add(name)
+                n = max(cf.msgs, default=-1) + 1
+                by_type[fid] = len(rows)
+                rows.append((1, lay(cf.header), -1, len(rows) + 1, n) + none)
+                for cmd in range(n):
+                    cm = cf.msgs.get(cmd)
+                    if cm is None or cm.set is None or cm.variants is not None:
+                        rows.append((0, -1, -1, 0, 0) + none)
+                        continue
+                    rows.append((0, lay(cm.header), tables.index(cm.set), 0, 0) + none)
+                    info[(fid, cmd)] = (cf, cm, name)
+            return rows, by_type, info, frozenset(fams)
+        registry._load()
+        for ty, (fam, m) in registry._by_protocol.get(proto, {}).items():
+            if not wanted(fam):
+                continue
+            cf = registry.compiled(fam)
+            fams.add(fam.name)
+            cm = cf.msgs[m.id]
+            alt = none
+            if cm.variants is not None:
+                member, off, sets = cm.variants
+                if len(sets) != 1:
+                    continue        # more than the C core's one variant: Python decodes
+                (val, cs), = sets.items()
+                alt = (off, val, tables.index(cs))
+            if cm.set is None:
+                continue
+            by_type[ty] = len(rows)
+            rows.append((0, lay(cm.header), tables.index(cm.set), 0, 0) + alt)
+            info[ty] = (cf, cm, proto)
+    return rows, by_type, info, frozenset(fams)
 
 
 def c_stream_source(rows, by_type, name: str) -> str:

@@ -37,6 +37,9 @@ _loaded = False
 _families: dict[str, Family] = {}
 _by_protocol: dict[str, dict[int, tuple[CFamily, CMsg]]] = {}
 _extra_modules: list = []
+# bumped whenever a family is added or replaced: caches made from the
+# registry (the native backend's stream tables) compare it to know they are stale
+generation = 0
 
 
 def protocol_name(protocol) -> str:
@@ -96,6 +99,8 @@ def _load():
 
 
 def _add(fam: Family):
+    global generation
+    generation += 1
     _by_name_cache.clear()
     if fam.name in _families and _families[fam.name] is not fam:
         raise ValueError(f"family {fam.name!r} defined twice")
