@@ -23,9 +23,12 @@ def add_parser(sub):
                     "vlan, skbedit, csum, sample, tunnel_key, ct, pedit (munge eth|ip|ip6|tcp|udp); "
                     "qdiscs ingress and clsact.",
         epilog="Errors are printed per line as tc -b does (the kernel's message and "
-               "'Command failed FILE:LINE'); without -force the batch stops after the "
-               "window that holds the first failure (up to --window lines after it may "
-               "have been sent).  Exit status 1 when any line failed.")
+               "'Command failed FILE:LINE').  Without -force the batch stops at the first "
+               "failure as tc -b does, but the lines sent with it in the same window (up to "
+               "--window - 1 after it) were applied by the kernel all the same (it does not "
+               "stop within a datagram): they are named ('applied after the failure: LINES'; "
+               "JSON: applied_after_stop).  --window 1 sends each line alone: exactly tc -b's "
+               "stop, at tc -b's speed.  Exit status 1 when any line failed.")
     t.add_argument("file", metavar="FILE", help="the commands; '-' reads stdin")
     t.add_argument("-force", "--force", action="store_true",
                    help="go on after errors (tc -force)")
@@ -96,6 +99,10 @@ def run(args):
     if tty:
         sys.stderr.write("\r" + " " * 60 + "\r")
     r = b.result()
+    if r["applied_after_stop"] and not args.json:
+        sys.stderr.write(f"nlcodec: lines sent in the failed line's window were applied "
+                         f"anyway (tc -b would not have run them): "
+                         f"{name}:{r['applied_after_stop']}\n")
     if args.json:
         print(json.dumps(r))
     elif not args.quiet:

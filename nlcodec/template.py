@@ -348,6 +348,17 @@ class Template:
             b = self.encode_slow(row, seq, pid)
         return b
 
+    def filled(self, fill, row, seq, pid, flags) -> bytes:
+        """``fill_for(flags)(row, seq, pid)``, or the row encoded whole when a
+        value does not fit in place."""
+        try:
+            b = fill(row, seq, pid)
+        except Exception:       # the dict path says what is wrong, or encodes it
+            b = None
+        if b is None:
+            b = self.encode_slow(self._values(row), seq, pid, flags)
+        return b
+
     def rows(self, rows) -> "Rows":
         """``rows`` (any iterable, read lazily) as requests for ``do_many``;
         iterating gives each request's bytes (seq and pid 0)."""
@@ -377,12 +388,7 @@ class Rows:
         out = []
         size = 0
         for row in self._it:
-            try:
-                b = fill(row, seq, pid)
-            except Exception:
-                b = None
-            if b is None:
-                b = t.encode_slow(t._values(row), seq, pid, flags)
+            b = t.filled(fill, row, seq, pid, flags)
             out.append(b)
             size += len(b)
             seq += 1

@@ -71,6 +71,7 @@ def test_template_runs_give_parses_bytes():
     rec = Recorder()
     b = Batch(rec, ifindex={"lo": 1}).run(line + "\n" for line in lines)
     assert b.failed == 0 and b.runs >= 2
+    assert b.misses == 0            # every line of a run read by its shape's line function
     assert rec.sent == _expected([x for x in lines if x and not x.startswith("#")])
 
 
@@ -186,3 +187,147 @@ def test_memory_stays_flat_over_a_long_file():
     _, got, grow = bt.run_batch(200_000)
     assert got == 200_000
     assert grow < 20 * 2**20, grow
+
+
+# -- the run's line functions (Shape.line_fn) read value words exactly as parse() --
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+def _int_words(bits):
+    return st.one_of(st.integers(0, 1 << (bits + 1)).map(str),
+                     st.integers(0, 1 << bits).map(hex),
+                     st.sampled_from(["0", "00", "010", "+5", "5a", "1e3", "\u0663",
+                                      "4294967295", "4294967296", "999999999", "65535",
+                                      "65536", "4095", "4096", "7", "8"]))
+
+
+_MAC = st.one_of(
+    st.binary(min_size=6, max_size=6).map(lambda b: b.hex(":")),
+    st.binary(min_size=6, max_size=6).map(lambda b: b.hex(":").upper()),
+    st.sampled_from(["e4:11:00:00:00:01/24", "e4:1:0:0:0:1", "e4:11:00:00:00:0g",
+                     "e4:11:00:00:00:01/ff:ff:ff:00:00:00", "e41100000001", "e4-11-00-00-00-01",
+                     "e4:11:00:00:00:01:02", "\u0663\u0663:11:00:00:00:01"]))
+_IP = st.one_of(
+    st.tuples(*[st.integers(0, 300)] * 4).map(lambda t: ".".join(map(str, t))),
+    st.sampled_from(["10.0.0.1/24", "010.0.0.1", "10.0.0", "1.2.3.4.5", "::1", "10.0.0.1/33",
+                     "1.2.3.04", "255.255.255.255"]))
+
+
+def _run_lines(fmt, rows):
+    """Two plain lines (the run's start), then ``rows``: Batch's bytes and
+    failing lines against parse()'s for each line."""
+    lines = [fmt(*r) for r in rows]
+    rec = Recorder()
+    failed = []
+    Batch(rec, ifindex={"lo": 1}, force=True,
+          on_error=lambda e: failed.append(e.lineno)).run(lines)
+    want, want_failed = [], []
+    for n, line in enumerate(lines, 1):
+        try:
+            b = parse(line, ifindex={"lo": 1}).encode(ack=False)
+        except nlcodec.tc.TcSyntaxError:
+            want_failed.append(n)
+            continue
+        want.append(b[:8] + bytes(8) + b[16:])
+    assert failed == want_failed
+    assert rec.sent == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_int_words(16), _int_words(32), _MAC, _IP, _int_words(16),
+                          _int_words(32)), min_size=1, max_size=12))
+def test_line_fn_reads_values_as_parse_does(rows):
+    def fmt(prio, handle, mac, ip, port, index):
+        return (f"filter add dev lo ingress prio {prio} protocol ip handle {handle} flower "
+                f"skip_hw src_mac {mac} dst_ip {ip} ip_proto tcp dst_port {port} "
+                f"action gact drop index {index}")
+    start = [("1", "1", "e4:11:00:00:00:01", "10.0.0.1", "80", "1"),
+             ("2", "2", "e4:11:00:00:00:02", "10.0.0.2", "81", "2")]
+    _run_lines(fmt, start + rows)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(_int_words(12), _int_words(3), _int_words(20), _int_words(8)),
+                min_size=1, max_size=12))
+def test_line_fn_reads_bounded_ints_as_parse_does(rows):
+    def fmt(vid, vprio, label, ttl):
+        return (f"filter add dev lo ingress prio 2 protocol 802.1q flower vlan_id {vid} "
+                f"vlan_prio {vprio} vlan_ethtype mpls_uc mpls_label {label} mpls_ttl {ttl} "
+                f"action drop")
+    start = [("1", "1", "1", "1"), ("2", "2", "2", "2")]
+    _run_lines(fmt, start + rows)
+
+
+def test_line_fn_other_spacing_and_values_that_stayed():
+    """Lines the fast reading does not take (tabs, comments, a value the first
+    two lines kept that changes) still give parse()'s bytes, in one run."""
+    base = ("filter add dev lo ingress prio {p} protocol ip handle {h} flower skip_hw "
+            "dst_mac e4:12:00:00:00:{h:02x} action drop")
+    lines = [base.format(p=1, h=h) for h in range(1, 5)]
+    lines += ["filter\tadd dev lo ingress prio 1 protocol ip handle 5 flower skip_hw "
+              "dst_mac e4:12:00:00:00:05 action drop  # a comment",
+              base.format(p=1, h=6) + "\r"]
+    lines += [base.format(p=2 + h % 3, h=h) for h in range(7, 200)]     # prio changes
+    rec = Recorder()
+    b = Batch(rec, ifindex={"lo": 1}).run(line + "\n" for line in lines)
+    assert b.failed == 0 and b.runs == 1
+    assert rec.sent == _expected(lines)
+
+
+# -- without -force: tc -b's stop at the first error (nlcodec.testing's fake kernel) --
+
+import errno  # noqa: E402
+
+from nlcodec import testing  # noqa: E402
+
+
+def _stop_kernel(bad_handle):
+    """Handles a request like the kernel: every message of a datagram in order,
+    an error for the filter whose handle is ``bad_handle`` (EEXIST, tc's text)."""
+    def kernel(k, req):
+        if req.type == "newtfilter" and req.header["handle"] == bad_handle:
+            return k.error(req, errno.EEXIST, "Filter already exists")
+        return []
+    return kernel
+
+
+def _flower_lines(n, shapes=1):
+    # shapes > 1: consecutive lines alternate between shapes (no runs: parse() each)
+    out = []
+    for i in range(1, n + 1):
+        act = ("drop", "pass", "continue")[i % shapes]
+        out.append(f"filter add dev lo ingress prio 1 protocol ip handle {i} flower skip_hw "
+                   f"dst_mac e4:12:00:00:{i >> 8 & 255:02x}:{i & 255:02x} action {act}\n")
+    return out
+
+
+@pytest.mark.parametrize("shapes", [1, 2])
+@pytest.mark.parametrize("window", [64, 1])
+def test_without_force_nothing_after_the_failed_window_is_sent(shapes, window):
+    failed = []
+    with testing.connect(_stop_kernel(300)) as s:
+        b = Batch(s, ifindex={"lo": 1}, window=window,
+                  on_error=lambda e: failed.append(e.lineno)).run(_flower_lines(1000, shapes))
+        got = [r.header["handle"] for r in s.kernel.requests if r.type == "newtfilter"]
+    assert failed == [300] and b.stopped
+    # the kernel saw line 300's window and nothing after it; the window's
+    # lines after 300 were applied and are named, exactly
+    assert got == list(range(1, got[-1] + 1)) and got[-1] >= 300
+    assert got[-1] - 300 < window
+    assert b.applied_after_stop == list(range(301, got[-1] + 1))
+    if window == 1:
+        assert got[-1] == 300 and b.applied_after_stop == []
+    r = b.result()
+    assert r["stopped"] and r["errors"] == 1
+    assert r["applied_after_stop"] == (f"301-{got[-1]}" if got[-1] > 301 else
+                                       "301" if got[-1] == 301 else "")
+
+
+def test_with_force_every_line_is_sent():
+    failed = []
+    with testing.connect(_stop_kernel(300)) as s:
+        b = Batch(s, ifindex={"lo": 1}, force=True, window=64,
+                  on_error=lambda e: failed.append(e.lineno)).run(_flower_lines(1000))
+        got = [r.header["handle"] for r in s.kernel.requests if r.type == "newtfilter"]
+    assert failed == [300] and got == list(range(1, 1001)) and b.applied_after_stop == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .consts import enum
 from .notation import TC_ACT_EXT_VAL_MASK
-from .words import Node, get_uint, matches, mac
+from .words import Node, fast_int, get_uint, matches, mac
 
 # action_a2n: tc's verdict words (tried in this order with matches()) and the
 # TC_ACT_* names of the spec's verdict enum
@@ -70,7 +70,8 @@ def _ext(w, what):
 
 def _index(w, parms: Node):
     """``index N`` after an action (get_u32 base 10) into its parms."""
-    w.value(parms, lambda s: {"index": get_uint(s, 32, 10)}, "index")
+    w.value(parms, fast_int(lambda s: {"index": get_uint(s, 32, 10)}, "index", 0xFFFFFFFF),
+            "index")
 
 
 # -- the action list ----------------------------------------------------------------------
@@ -500,10 +501,12 @@ def tunnel_key(w, anode, resolve):
             have.add(side)
         elif matches(word, "id"):
             w.next()
-            w.value(opts, lambda s: {"enc_key_id": get_uint(s, 32, 10)}, "id")
+            w.value(opts, fast_int(lambda s: {"enc_key_id": get_uint(s, 32, 10)}, "enc_key_id",
+                                   0xFFFFFFFF), "id")
         elif matches(word, "dst_port"):
             w.next()
-            w.value(opts, lambda s: {"enc_dst_port": get_uint(s, 16, 10)}, "dst_port")
+            w.value(opts, fast_int(lambda s: {"enc_dst_port": get_uint(s, 16, 10)}, "enc_dst_port",
+                                   0xFFFF), "dst_port")
         elif matches(word, "geneve_opts") or matches(word, "vxlan_opts") or \
                 matches(word, "erspan_opts"):
             raise w.error("tunnel options are not supported by nlcodec.tc", at)

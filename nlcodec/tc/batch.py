@@ -8,10 +8,21 @@ go to the kernel through one ``nlcodec.Template`` made from the first
 line's request, each line costing a split and its value words' conversions.
 A line of another shape ends the run and starts the next.
 
+A run's lines are read by a function made for its shape (``Shape.line_fn``):
+one regular expression for the line (fixed words literally, value words in
+their common form: decimal numbers, MACs, dotted quads, as the value
+converters' tags in nlcodec.tc.words promise) and the value bytes put
+between the template's fixed bytes.  A line it does not take (other spacing,
+a value in another form) is read by ``Shape.row`` and the template; a line
+of another shape by ``parse``.  All three give parse()'s bytes
+(tests/test_tc_batch.py).
+
 Errors are reported per line as tc -b does (the kernel's extended-ACK text
-and the line number); without ``force`` the batch stops after the window
-holding the first error (do_many pipelines: the lines of that window after
-it were sent too, tc -b would not have sent them).
+and the line number).  Without ``force`` the batch stops at the first error:
+requests go one window per ``do_many``, and nothing after the window that
+holds the error is sent.  The kernel does not stop within a datagram, so the
+lines of that window after the failed one were applied: ``result()`` names
+them (``applied_after_stop``); ``window=1`` gives tc -b's stop exactly.
 """
 
 from __future__ import annotations
@@ -19,10 +30,13 @@ from __future__ import annotations
 import bisect
 import itertools
 import operator
+import re
+import socket as _socket
+import struct
 import time
 
 from ..errors import EncodeError
-from ..template import Template
+from ..template import Template, _seqpid
 from .parse import NLM_F_ACK, Request, parse
 from .words import TcSyntaxError
 
@@ -51,6 +65,7 @@ class Shape:
         self._get = (operator.itemgetter(*self.fixed) if len(self.fixed) > 1 else
                      (lambda w, i=self.fixed[0]: (w[i],)) if self.fixed else (lambda w: ()))
         self.key = self._key(words)
+        self.words = words
         self.entries = []           # (word index, fn, keys, cache)
         holes = {}
         for at, path, fn, keys in vals:
@@ -62,6 +77,7 @@ class Shape:
         self.holes = holes
         self.req = req
         self._template = None
+        self._lines = {}
 
     @property
     def template(self) -> Template:
@@ -100,6 +116,167 @@ class Shape:
             extend(got)
         return row
 
+    def line_fn(self, flags, second=None):
+        """``fn(text, seq, pid) -> bytes``: a line of this shape straight to
+        its request (nlmsg_flags ``flags``), or None when the line is not
+        of this shape or a value is not in a common form (then ``row()`` and
+        parse() read it).  Value words that ``second`` (the run's second
+        line's words) has as the first line has them are expected to stay
+        (a line where they change is read by ``row()``); see
+        ``_compile_line``."""
+        key = (flags, tuple(second) if second is not None else None)
+        f = self._lines.get(key)
+        if f is None:
+            f = self._lines[key] = _compile_line(self, flags, second)
+        return f
+
+
+_FAST_RX = {"int": r"([1-9][0-9]{0,8})",
+            "mac": r"([0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5})",
+            "ipv4": r"([0-9]{1,3}(?:\.[0-9]{1,3}){3})"}
+_ANY_RX = r"([^\s#]\S*)"
+
+
+def _fast_bytes(kind, word):
+    if kind == "mac":
+        return bytes.fromhex(word.replace(":", ""))
+    return _socket.inet_pton(_socket.AF_INET, word)
+
+
+def _compile_line(shape: Shape, flags, second=None):
+    """One regular expression for the whole line (the fixed words literally,
+    each value word by its common form: ``words.fast_int/fast_mac/
+    fast_ipv4``, else any word) and a function made for the shape that
+    turns the matched values into the template's bytes.  A value in its
+    common form is converted as the tag promises (checked against ``fn`` on
+    the first line's word here, and for all words by tests/test_tc_batch.py);
+    any other value word goes through its ``fn`` and the template's
+    converters (cached per word)."""
+    t = shape.template
+    words = shape.words
+    holes = t.holes                 # (offset, size, conv) in hole-name order
+    vals = {e[0]: (e, j) for j, e in enumerate(shape.entries)}
+    rx = []
+    ns = {"join": b"".join, "sp": _seqpid.pack, "fromhex": bytes.fromhex,
+          "pton": _socket.inet_pton, "AF_INET": _socket.AF_INET}
+    body = []
+    dyn = {}                        # hole index -> expression of its bytes
+    h = 0                           # first hole of the entry
+    g = 0
+    for i, word in enumerate(words):
+        if i not in vals or (second is not None and second[i] == word):
+            rx.append(re.escape(word))
+            if i in vals:
+                h += len(vals[i][0][2])
+            continue
+        (at, fn, keys, _), j = vals[i]
+        keys = list(keys)
+        mine = list(range(h, h + len(keys)))
+        h += len(keys)
+        fast = getattr(fn, "fast", None)
+        kind = None
+        if fast is not None and re.fullmatch(_FAST_RX[fast[0]], word) and fast[1] in keys:
+            kind, key, limit, post = fast
+            try:
+                got = fn(word)
+                k = mine[keys.index(key)]
+                conv = holes[k][2]
+                if kind == "int":
+                    # a struct's pack: the hole's size whatever the value
+                    x = int(word)
+                    ok = (isinstance(getattr(conv, "__self__", None), struct.Struct)
+                          and list(got) == [key] and
+                          conv(got[key]) == conv(x << post[0] | post[1]() if post else x))
+                else:
+                    ok = (holes[k][1] == {"mac": 6, "ipv4": 4}[kind] and
+                          conv(got[key]) == _fast_bytes(kind, word))
+            except Exception:
+                ok = False
+            if not ok:
+                kind = None
+        gv = f"g{g}"
+        g += 1
+        if kind is None:
+            rx.append(_ANY_RX)
+            cache = {}
+            ns[f"cv{j}"] = _any_conv(fn, keys, [holes[k] for k in mine], cache)
+            ns[f"get{j}"] = cache.get
+            names = [f"b{k}" for k in mine]
+            body.append(f"    t = get{j}({gv}) or cv{j}({gv})")
+            body.append(f"    {''.join(n + ', ' for n in names)}= t")
+            for k in mine:
+                dyn[k] = f"b{k}"
+            continue
+        rx.append(_FAST_RX[kind])
+        if kind == "int":
+            ns[f"c{k}"] = holes[k][2]
+            if limit >= 999999999:
+                v = f"int({gv})"
+            else:
+                body.append(f"    v = int({gv})")
+                body.append(f"    if v > {limit}:")
+                body.append("        return None")
+                v = "v"
+            if post is not None:
+                shift, add = post[0], post[1]()
+                body.append(f"    b{k} = c{k}({v} << {shift} | {add})")
+            else:
+                body.append(f"    b{k} = c{k}({v})")
+        elif kind == "mac":
+            body.append(f"    b{k} = fromhex({gv}.replace(':', ''))")
+        else:
+            body.append(f"    b{k} = pton(AF_INET, {gv})")
+        dyn[k] = f"b{k}"            # the other keys of the word stay as the template has them
+    buf = t.bytes
+    order = sorted(dyn, key=lambda k: holes[k][0])
+    parts = ["head", "sp(seq, pid)"]
+    pos = 16
+    for n, k in enumerate(order):
+        off, size, _ = holes[k]
+        ns[f"s{n}"] = buf[pos:off]
+        parts += [f"s{n}", dyn[k]]
+        pos = off + size
+    ns["tail"] = buf[pos:]
+    parts.append("tail")
+    ns["head"] = buf[:6] + struct.pack("<H", flags)
+    src = ["def line(text, seq, pid):",
+           "    m = match(text)",
+           "    if m is None:",
+           "        return None",
+           f"    {''.join(f'g{i}, ' for i in range(g))}= m.groups()" if g else "    pass",
+           "    try:"]
+    src += ["    " + x for x in body]
+    src.append("    except Exception:     # row() and parse() say what is wrong")
+    src.append("        return None")
+    src.append(f"    return join(({', '.join(parts)}))")
+    # the common spelling: single spaces, a newline at the end (other
+    # spacing, comments: row() reads the split words)
+    ns["match"] = re.compile(" ".join(rx) + "\n?").fullmatch
+    exec("\n".join(src), ns)        # noqa: S102 - generated from the shape only
+    return ns["line"]
+
+
+def _any_conv(fn, keys, holes, cache):
+    """word -> the bytes of its holes (a tuple), through ``fn`` and the
+    template's converters; raises when the word does not fit in place."""
+    keys = tuple(keys)
+
+    def conv(word):
+        got = cache.get(word)
+        if got is not None:
+            return got
+        d = fn(word)
+        if tuple(d) != keys:
+            raise ValueError("another shape")
+        got = tuple(c(v) for (_, _, c), v in zip(holes, d.values()))
+        for (_, size, _), b in zip(holes, got):
+            if len(b) != size:
+                raise ValueError("another size")
+        if len(cache) < 64:
+            cache[word] = got
+        return got
+    return conv
+
 
 class Batch:
     """Runs ``lines`` (an iterable of text lines, numbered from 1) through
@@ -118,6 +295,8 @@ class Batch:
         self.stopped = False
         self.seconds = 0.0
         self.runs = 0
+        self.misses = 0         # lines of runs read by row() (not the line function)
+        self.applied_after_stop = []    # see _errors
 
     def run(self, lines):
         t0 = time.perf_counter()
@@ -153,8 +332,8 @@ class Batch:
                 nxt = next(it, None)
                 if nxt is None:
                     break
-                w = nxt[1].split()
-                if not w or w[0].startswith("#"):
+                w = _words(nxt[1])
+                if not w:
                     self.lines = max(self.lines, nxt[0])
                     nxt = None
                     continue
@@ -172,43 +351,40 @@ class Batch:
                 continue
             self._flush(singles)
             self.runs += 1
-            numbers = _Numbers(lineno)
-            numbers.add(nxt[0])
-            state = {"next": None, "last": nxt[0]}
+            run = _Run(shape, it, lineno, (first, second), nxt[0], w)
             nxt = None
-
-            def rows(it=it, shape=shape, state=state, numbers=numbers, head=(first, second)):
-                yield from head
-                for ln, tx in it:
-                    w = tx.split()
-                    if not w or w[0].startswith("#"):
-                        state["last"] = ln
-                        continue
-                    r = shape.row(w)
-                    if r is None:
-                        state["next"] = (ln, tx)
-                        return
-                    numbers.add(ln)
-                    state["last"] = ln
-                    yield r
-            self._send_run(template, rows(), numbers)
-            self.lines = max(self.lines, state["last"])
-            nxt = state["next"]
+            self._send_run(run)
+            self.lines = max(self.lines, run.last)
+            self.misses += run.misses
+            nxt = run.next
         self._flush(singles)
         self.seconds += time.perf_counter() - t0
         return self
 
     def _flush(self, singles):
-        if not singles or self.stopped:
-            singles.clear()
-            return
-        res = self.sock.do_many([b for _, b, _ in singles], window=self.window)
-        self.sent += res.count
-        for e in res.errors:
-            ln, _, text = singles[e.index]
-            self._fail(LineError(ln, e, text.rstrip("\n")))
+        step = len(singles) if self.force else self.window
+        for i in range(0, len(singles), step or 1):
+            if self.stopped:
+                break
+            part = singles[i:i + step]
+            res = self.sock.do_many([b for _, b, _ in part], window=self.window)
+            self.sent += res.count
+            self._errors(res, lambda k: part[k][0], lambda k: part[k][2].rstrip("\n"))
+            self.progress(self.sent)
         singles.clear()
-        self.progress(self.sent)
+
+    def _errors(self, res, lineno, text=lambda k: None):
+        """A window's errors, in order; without -force the requests after the
+        first error in the window were applied by the kernel all the same
+        (it does not stop within a datagram): their lines are named in
+        ``applied_after_stop`` (tc -b would not have run them)."""
+        errs = sorted(res.errors, key=lambda e: e.index)
+        for e in errs:
+            self._fail(LineError(lineno(e.index), e, text(e.index)))
+        if errs and not self.force:
+            bad = {e.index for e in errs}
+            self.applied_after_stop += [lineno(k) for k in range(errs[0].index + 1, res.count)
+                                        if k not in bad]
 
     def _fail(self, err):
         self.failed += 1
@@ -216,31 +392,142 @@ class Batch:
         if not self.force:
             self.stopped = True
 
-    def _send_run(self, template, rows, numbers):
-        gen = iter(rows)
-        base = 0
-        while not self.stopped:
-            chunk = template.rows(itertools.islice(gen, CHUNK))
-            res = self.sock.do_many(chunk, window=self.window)
+    def _send_run(self, run):
+        # without -force, one window per do_many: the batch stops after the
+        # window that holds the first error
+        per_call = CHUNK if self.force else self.window
+        while not self.stopped and not run.ended:
+            run.limit = per_call
+            base = run.count
+            res = self.sock.do_many(run, window=self.window)
             if not res.count:
                 return
-            for e in res.errors:
-                self._fail(LineError(numbers.lineno(base + e.index), e))
-            base += res.count
+            self._errors(res, lambda k: run.numbers.lineno(base + k))
             self.sent += res.count
             self.progress(self.sent)
-            if res.count < CHUNK:
-                return
 
     def result(self) -> dict:
         s = self.seconds or 1e-9
         return {"lines": self.lines, "requests": self.sent, "errors": self.failed,
                 "runs": self.runs, "seconds": round(self.seconds, 3),
-                "rules_per_s": round(self.sent / s), "stopped": self.stopped}
+                "rules_per_s": round(self.sent / s), "stopped": self.stopped,
+                "applied_after_stop": _ranges(self.applied_after_stop)}
+
+
+def _ranges(numbers):
+    """[1, 2, 3, 7] -> "1-3,7" (line numbers as a short text)."""
+    out = []
+    for n in numbers:
+        if out and out[-1][1] == n - 1:
+            out[-1][1] = n
+        else:
+            out.append([n, n])
+    return ",".join(f"{a}-{b}" if a != b else f"{a}" for a, b in out)
+
+
+def _words(text):
+    """The words of a line as parse() reads them (a ``#`` word starts a comment)."""
+    w = text.split()
+    if "#" in text:
+        for i, x in enumerate(w):
+            if x[0] == "#":
+                return w[:i]
+    return w
 
 
 def req_words(text):
     return [w for w in text.split() if not w.startswith("#")][:1]
+
+
+class _Run:
+    """A run's requests for ``Socket.do_many``: lines read from the file's
+    iterator one window at a time (``nl_fill``), each through the shape's
+    line function, else its ``row()`` and the template, until a line of
+    another shape (kept in ``next``) or the end; at most ``limit`` requests
+    per do_many call."""
+
+    def __init__(self, shape, it, lineno, head, second_lineno, second_words=None):
+        self.shape = shape
+        self.second = second_words
+        self.misses = 0             # lines line() left to row()
+        self.template = shape.template
+        self.it = it
+        self.head = list(head)
+        self.numbers = _Numbers(lineno)
+        self.numbers.add(second_lineno)
+        self.expect = second_lineno + 1
+        self.last = second_lineno
+        self.count = 0              # requests given out
+        self.next = None
+        self.ended = False
+        self.limit = CHUNK
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        raise StopIteration     # do_many takes whole windows from nl_fill
+
+    def nl_fill(self, seq, pid, add_flags, window, max_bytes) -> list:
+        t = self.template
+        flags = t.flags | add_flags
+        fill = t.fill_for(flags)
+        out = []
+        window = min(window, self.limit)
+        if window <= 0:
+            return out
+        while self.head and len(out) < window:
+            r = self.head.pop(0)
+            b = t.filled(fill, r, seq, pid, flags)
+            out.append(b)
+            seq += 1
+        if self.ended or len(out) >= window:
+            self._took(out)
+            return out
+        line = self.shape.line_fn(flags, self.second)
+        row = self.shape.row
+        numbers = self.numbers
+        expect = self.expect
+        size = 0
+        n = self.count + len(out)
+        append = out.append
+        for ln, tx in self.it:
+            b = line(tx, seq, pid)
+            if b is None:
+                w = _words(tx)
+                if not w:
+                    self.last = ln
+                    continue
+                r = row(w)
+                if r is None:
+                    self.next = (ln, tx)
+                    self.ended = True
+                    break
+                b = t.filled(fill, r, seq, pid, flags)
+                self.misses += 1
+                if self.misses == 64 and self.second is not None:
+                    # values change that the first two lines kept: expect none to stay
+                    self.second = None
+                    line = self.shape.line_fn(flags)
+            if ln != expect:
+                numbers.mark(n, ln)
+            expect = ln + 1
+            append(b)
+            n += 1
+            seq += 1
+            size += len(b)
+            if len(out) >= window or size >= max_bytes:
+                break
+        else:
+            self.ended = True
+        self.expect = expect
+        self.last = max(self.last, expect - 1)
+        self._took(out)
+        return out
+
+    def _took(self, out):
+        self.count += len(out)
+        self.limit -= len(out)
 
 
 class _Numbers:
@@ -258,6 +545,12 @@ class _Numbers:
             self.starts.append(i)
             self.linenos.append(lineno)
         self.n += 1
+
+    def mark(self, i, lineno):
+        """request ``i`` is on line ``lineno`` (not the one after i-1's)."""
+        self.starts.append(i)
+        self.linenos.append(lineno)
+        self.n = i + 1
 
     def lineno(self, i):
         k = bisect.bisect_right(self.starts, i) - 1

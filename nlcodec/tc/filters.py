@@ -9,7 +9,8 @@ import socket
 
 from .actions import parse_actions
 from .consts import enum
-from .words import (Node, classid, get_uint, mac, matches, prefix, prefix_mask, strtoul)
+from .words import (Node, classid, fast_int, fast_ipv4, fast_mac, get_uint, mac, matches, prefix,
+                    prefix_mask, strtoul)
 
 ETH_P_IP, ETH_P_IPV6, ETH_P_ARP, ETH_P_RARP = 0x0800, 0x86DD, 0x0806, 0x8035
 ETH_P_8021Q, ETH_P_8021AD, ETH_P_MPLS_UC, ETH_P_MPLS_MC = 0x8100, 0x88A8, 0x8847, 0x8848
@@ -43,7 +44,7 @@ def _handle32(w, hnode, ctx):
         return
     save = w.i
     w.i = at
-    w.value(hnode, lambda s: {"handle": _u32_word(s)}, "handle")
+    w.value(hnode, fast_int(lambda s: {"handle": _u32_word(s)}, "handle", 0xFFFFFFFF), "handle")
     w.i = save
 
 
@@ -74,7 +75,7 @@ def _eth_addr(key, mkey):
         else:
             out[mkey] = mac(m).hex(":")
         return out
-    return fn
+    return fast_mac(fn, key)
 
 
 def _ip_addr(keys4, keys6, family):
@@ -85,6 +86,8 @@ def _ip_addr(keys4, keys6, family):
             raise ValueError("not an IPv4 address")
         return {k: socket.inet_ntop(fam, b),
                 mk: socket.inet_ntop(fam, prefix_mask(len(b), bits))}
+    if keys4[0] is not None and family != socket.AF_INET6:
+        fast_ipv4(fn, keys4[0])
     return fn
 
 
@@ -196,6 +199,8 @@ def _port(endpoint, ip_proto):
             return {f"key_{proto}_{endpoint}": get_uint(v, 16, 0),
                     f"key_{proto}_{endpoint}_mask": get_uint(m, 16, 0)}
         raise ValueError("bad port")
+    if names.get(ip_proto) is not None:
+        fast_int(fn, f"key_{names[ip_proto]}_{endpoint}", 0xFFFF)
     return fn
 
 
@@ -205,6 +210,10 @@ def _key_id(s):
 
 def _enc_port(s):
     return {"key_enc_udp_dst_port": get_uint(s, 16, 10)}
+
+
+fast_int(_key_id, "key_enc_key_id", 0xFFFFFFFF)
+fast_int(_enc_port, "key_enc_udp_dst_port", 0xFFFF)
 
 
 def _ip_flags(s, state):
@@ -287,12 +296,13 @@ def flower(w, hnode, anode, ctx, resolve):
         elif matches(word, "vlan_id"):
             _need(w, _vlan_ok(tc_proto, st["nvlans"] > 0), at,
                   "vlan_id needs protocol 802.1Q or 802.1AD (or num_of_vlans)")
-            w.value(opts, lambda s: {"key_vlan_id": _bits(get_uint(s, 16, 10), 12)}, "vlan_id")
+            w.value(opts, fast_int(lambda s: {"key_vlan_id": _bits(get_uint(s, 16, 10), 12)},
+                                  "key_vlan_id", 0xFFF), "vlan_id")
         elif matches(word, "vlan_prio"):
             _need(w, _vlan_ok(tc_proto, st["nvlans"] > 0), at,
                   "vlan_prio needs protocol 802.1Q or 802.1AD (or num_of_vlans)")
-            w.value(opts, lambda s: {"key_vlan_prio": _bits(get_uint(s, 8, 10), 3)},
-                    "vlan_prio")
+            w.value(opts, fast_int(lambda s: {"key_vlan_prio": _bits(get_uint(s, 8, 10), 3)},
+                                   "key_vlan_prio", 7), "vlan_prio")
         elif matches(word, "vlan_ethtype"):
             _need(w, _vlan_ok(et, st["nvlans"] > 0), at,
                   "vlan_ethtype needs protocol 802.1Q or 802.1AD (or num_of_vlans)")
@@ -302,13 +312,13 @@ def flower(w, hnode, anode, ctx, resolve):
         elif matches(word, "cvlan_id"):
             _need(w, _vlan_ok(st["vlan_ethtype"], st["nvlans"] > 1), at,
                   "cvlan_id needs vlan_ethtype 802.1Q or 802.1AD")
-            w.value(opts, lambda s: {"key_cvlan_id": _bits(get_uint(s, 16, 10), 12)},
-                    "cvlan_id")
+            w.value(opts, fast_int(lambda s: {"key_cvlan_id": _bits(get_uint(s, 16, 10), 12)},
+                                   "key_cvlan_id", 0xFFF), "cvlan_id")
         elif matches(word, "cvlan_prio"):
             _need(w, _vlan_ok(st["vlan_ethtype"], st["nvlans"] > 1), at,
                   "cvlan_prio needs vlan_ethtype 802.1Q or 802.1AD")
-            w.value(opts, lambda s: {"key_cvlan_prio": _bits(get_uint(s, 8, 10), 3)},
-                    "cvlan_prio")
+            w.value(opts, fast_int(lambda s: {"key_cvlan_prio": _bits(get_uint(s, 8, 10), 3)},
+                                   "key_cvlan_prio", 7), "cvlan_prio")
         elif matches(word, "cvlan_ethtype"):
             _need(w, _vlan_ok(st["vlan_ethtype"], st["nvlans"] > 1), at,
                   "cvlan_ethtype needs vlan_ethtype 802.1Q or 802.1AD")
@@ -325,8 +335,9 @@ def flower(w, hnode, anode, ctx, resolve):
                      if matches(word, k))
             bits = {"mpls_label": 20, "mpls_tc": 3, "mpls_bos": 1, "mpls_ttl": 8}[k]
             size = 32 if k == "mpls_label" else 8
-            w.value(opts, lambda s, k=k, bits=bits, size=size:
-                    {f"key_{k}": _bits(get_uint(s, size, 10), bits)}, k)
+            w.value(opts, fast_int(lambda s, k=k, bits=bits, size=size:
+                                   {f"key_{k}": _bits(get_uint(s, size, 10), bits)},
+                                   f"key_{k}", (1 << bits) - 1), k)
         elif matches(word, "dst_mac"):
             w.value(opts, _eth_addr("key_eth_dst", "key_eth_dst_mask"), "dst_mac")
         elif matches(word, "src_mac"):

@@ -19,8 +19,8 @@ from __future__ import annotations
 import socket
 
 from .. import message as _m
-from .words import (Node, TcSyntaxError, Words, classid, eth_proto, get_uint, ifindex_of,
-                    matches, qdisc_handle, tokens)
+from .words import (Node, TcSyntaxError, Words, classid, eth_proto, fast_int, get_uint,
+                    ifindex_of, matches, qdisc_handle, tokens)
 
 __all__ = ["parse", "Request", "TcSyntaxError", "tokens"]
 
@@ -162,8 +162,9 @@ def _filter(w: Words, resolve) -> Request:
             w.need("handle")
         elif matches(word, "preference") or matches(word, "priority"):
             once("priority", at)
-            w.value_late(hnode, lambda s: {"info": get_uint(s, 16, 0) << 16 |
-                                           socket.htons(ctx["protocol"])}, "priority")
+            w.value_late(hnode, fast_int(
+                lambda s: {"info": get_uint(s, 16, 0) << 16 | socket.htons(ctx["protocol"])},
+                "info", 0xFFFF, (16, lambda: socket.htons(ctx["protocol"]))), "priority")
             ctx["prio"] = True
         elif matches(word, "protocol"):
             once("protocol", at)
@@ -182,7 +183,8 @@ def _filter(w: Words, resolve) -> Request:
     if chain_at is not None:       # TCA_CHAIN comes before TCA_KIND (tc_filter_modify)
         w2 = w.i
         w.i = chain_at
-        w.value(anode, lambda s: {"chain": get_uint(s, 32, 0)}, "chain")
+        w.value(anode, fast_int(lambda s: {"chain": get_uint(s, 32, 0)}, "chain", 0xFFFFFFFF),
+                "chain")
         w.i = w2
     if kind is None:
         if ctx["handle"] is not None:

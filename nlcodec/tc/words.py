@@ -257,3 +257,34 @@ def ifindex_of(name: str) -> int:
         return socket.if_nametoindex(name)
     except OSError:
         raise ValueError(f"cannot find device {name!r}") from None
+
+
+# -- value words' common forms (nlcodec.tc.batch reads a run's lines by them) ---------
+
+
+def fast_int(fn, key, limit, post=None):
+    """Tag a value converter: for a plain decimal word without a leading zero
+    (``[1-9][0-9]{0,8}``), ``fn(word) == {key: int(word)}`` (with ``post =
+    (shift, add)``: ``int(word) << shift | add()``, ``add()`` the same for
+    every line of one shape) when ``int(word) <= limit``, and fn raises
+    otherwise.  nlcodec.tc.batch then reads such words without calling
+    ``fn``."""
+    fn.fast = ("int", key, limit, post)
+    return fn
+
+
+def fast_mac(fn, key):
+    """Tag: for a word ``xx:xx:xx:xx:xx:xx`` (hex digits), ``fn(word)`` sets
+    ``key`` to that address and every other key to a value that does not
+    depend on the word."""
+    fn.fast = ("mac", key, None, None)
+    return fn
+
+
+def fast_ipv4(fn, key):
+    """Tag: for a dotted quad without a prefix length, ``fn(word)`` sets
+    ``key`` to ``inet_pton(AF_INET, word)``'s address (and raises when
+    inet_pton refuses it), every other key to a value that does not depend
+    on the word."""
+    fn.fast = ("ipv4", key, None, None)
+    return fn
