@@ -28,7 +28,6 @@ them (``applied_after_stop``); ``window=1`` gives tc -b's stop exactly.
 from __future__ import annotations
 
 import bisect
-import itertools
 import operator
 import re
 import socket as _socket
@@ -345,7 +344,7 @@ class Batch:
                     self._flush(singles)
                 continue
             try:
-                template = shape.template
+                shape.template         # made here: EncodeError when a hole is no leaf
             except (EncodeError, KeyError, TypeError, ValueError):
                 singles.append((lineno, req.encode(ack=False), text))
                 continue
