@@ -22,7 +22,7 @@ ethertypes = Enum("ethertypes", {
     "loop": 0x0060, "all": 0x0003, "ip": 0x0800, "arp": 0x0806, "rarp": 0x8035,
     "ipv6": 0x86DD, "802.1Q": 0x8100, "802.1ad": 0x88A8, "mpls_uc": 0x8847,
     "mpls_mc": 0x8848, "teb": 0x6558, "cfm": 0x8902, "LLDP": 0x88CC,
-    "ppp_disc": 0x8863, "ppp_ses": 0x8864,
+    "ppp_disc": 0x8863, "ppp_ses": 0x8864, "802_3": 0x0001, "802_2": 0x0004,
 }, prefix="ETH_P_", uapi_header="linux/if_ether.h")
 # the UAPI suffix of each name that differs from name.upper() (LLDP has no ETH_P_ macro)
 ETHERTYPE_UAPI = {"802.1Q": "8021Q", "802.1ad": "8021AD", "LLDP": None}

@@ -132,3 +132,40 @@ def test_request_is_what_encode_takes():
     # the decoded request reads back as the dict parse gave
     m = nlcodec.decode(raw)[0]
     assert m.get("options")["key_ipv4_dst"] == "10.0.0.1"
+
+
+def test_numbers_come_from_the_specs():
+    """nlcodec/tc/ writes no ethertype or IP protocol number of its own: they
+    are read from specs/packet.py (whose numbers tests/test_packet.py checks
+    against linux/if_ether.h and linux/in.h with gcc), as are the header
+    offsets pedit and u32 use (the corpus's bytes, tc's, prove them)."""
+    import glob
+    import re
+    from nlcodec import packet
+    S = packet._spec()
+    ethertypes = {v for v in S.ethertypes.values.values() if v >= S.ETH_P_802_3_MIN}
+    root = os.path.dirname(tc.__file__)
+    found = []
+    for path in sorted(glob.glob(os.path.join(root, "*.py"))):
+        src = open(path).read()
+        for m in re.finditer(r"\b0[xX]([0-9a-fA-F]{4})\b", src):
+            if int(m.group(1), 16) in ethertypes:
+                found.append(f"{os.path.basename(path)}: {m.group()}")
+        for m in re.finditer(r"IPPROTO\w*\s*=\s*\{?[^\n]*\b(6|17|58|132)\b", src):
+            found.append(f"{os.path.basename(path)}: {m.group()}")
+    assert not found, found
+    # the offsets u32 and pedit read, against gcc's offsetof on the UAPI structs
+    from cprobe import c_values
+    from nlcodec.tc import consts
+    pairs = {("ipv4", "daddr"): "offsetof(struct iphdr, daddr)",
+             ("ipv4", "frag_off"): "offsetof(struct iphdr, frag_off)",
+             ("ipv6", "hop_limit"): "offsetof(struct ipv6hdr, hop_limit)",
+             ("tcp", "dest"): "offsetof(struct tcphdr, dest)",
+             ("udp", "source"): "offsetof(struct udphdr, source)",
+             ("eth", "type"): "offsetof(struct ethhdr, h_proto)"}
+    got = c_values(["stddef.h", "linux/ip.h", "linux/ipv6.h", "linux/tcp.h", "linux/udp.h",
+                    "linux/if_ether.h"], pairs.values())
+    for (hdr, member), expr in pairs.items():
+        assert consts.field(hdr, member) == got[expr], expr
+    assert consts.header_size("ipv4") == c_values(["linux/ip.h"], ["sizeof(struct iphdr)"])[
+        "sizeof(struct iphdr)"]

@@ -7,7 +7,7 @@ flags), in tc's attribute order."""
 
 from __future__ import annotations
 
-from .consts import enum
+from .consts import enum, vlan_tpids
 from .notation import TC_ACT_EXT_VAL_MASK
 from .words import Node, fast_int, get_uint, matches, mac
 
@@ -309,7 +309,7 @@ def vlan(w, anode, resolve):
             w.value(opts, lambda s, key=key, fn=fn: {key: fn(s)}, what)
     w.i = save
     proto = opts.d.get("push_vlan_protocol")
-    if proto is not None and proto not in (0x8100, 0x88A8):
+    if proto is not None and proto not in vlan_tpids():
         raise w.error("vlan protocol must be 802.1Q or 802.1ad", extra["push_vlan_protocol"][0])
 
 

@@ -8,14 +8,17 @@ from __future__ import annotations
 import socket
 
 from .actions import parse_actions
-from .consts import enum
+from .consts import enum, eth_p, header_size, ipproto, packet_const, vlan_tpids
+from .consts import field as hdr_field
 from .words import (Node, classid, fast_int, fast_ipv4, fast_mac, get_uint, mac, matches, prefix,
                     prefix_mask, strtoul)
 
-ETH_P_IP, ETH_P_IPV6, ETH_P_ARP, ETH_P_RARP = 0x0800, 0x86DD, 0x0806, 0x8035
-ETH_P_8021Q, ETH_P_8021AD, ETH_P_MPLS_UC, ETH_P_MPLS_MC = 0x8100, 0x88A8, 0x8847, 0x8848
-ETH_P_ALL = 0x0003
-IPPROTO = {"tcp": 6, "udp": 17, "sctp": 132, "icmp": 1, "icmpv6": 58}
+# ethertypes and IP protocols by name from specs/packet.py (nlcodec.tc.consts)
+ETH_P_IP, ETH_P_IPV6, ETH_P_ARP, ETH_P_RARP = (eth_p(n) for n in ("ip", "ipv6", "arp", "rarp"))
+ETH_P_MPLS_UC, ETH_P_MPLS_MC, ETH_P_ALL = (eth_p(n) for n in ("mpls_uc", "mpls_mc", "all"))
+VLAN_TPIDS = vlan_tpids()
+IPPROTO = {n: ipproto(n) for n in ("tcp", "udp", "sctp", "icmp", "icmpv6")}
+IPPROTO_ICMP, IPPROTO_ICMPV6 = IPPROTO["icmp"], IPPROTO["icmpv6"]
 # tc's words for TCA_CLS_FLAGS_*, TCA_FLOWER_KEY_CT_FLAGS_* (in f_flower.c's
 # flower_ct_states order) and TCA_FLOWER_KEY_FLAGS_* (flags_str)
 _CT_WORDS = (("trk", "tracked"), ("new", "new"), ("est", "established"), ("rel", "related"),
@@ -171,7 +174,7 @@ def _tcp_flags(s):
 
 def _port(endpoint, ip_proto):
     """flower_parse_port: PORT, MIN-MAX, or PORT/MASK."""
-    names = {6: "tcp", 17: "udp", 132: "sctp"}
+    names = {IPPROTO[n]: n for n in ("tcp", "udp", "sctp")}
 
     def fn(s):
         proto = names.get(ip_proto)
@@ -231,7 +234,7 @@ def _ip_flags(s, state):
 
 
 def _vlan_ok(ethertype, good_num):
-    return ethertype in (ETH_P_8021Q, ETH_P_8021AD) or good_num
+    return ethertype in VLAN_TPIDS or good_num
 
 
 def _eth_type(s):
@@ -378,9 +381,9 @@ def flower(w, hnode, anode, ctx, resolve):
             w.value(opts, _tcp_flags, "tcp_flags")
         elif matches(word, "type") or matches(word, "code"):
             field = "type" if matches(word, "type") else "code"
-            if et == ETH_P_IP and st["ip_proto"] == 1:
+            if et == ETH_P_IP and st["ip_proto"] == IPPROTO_ICMP:
                 v = "icmpv4"
-            elif et == ETH_P_IPV6 and st["ip_proto"] == 58:
+            elif et == ETH_P_IPV6 and st["ip_proto"] == IPPROTO_ICMPV6:
                 v = "icmpv6"
             else:
                 raise w.error(f"icmp {field} needs ip_proto icmp or icmpv6", at)
@@ -564,6 +567,22 @@ def _u32_ip(s, want_mask=None):
     return int.from_bytes(b, "big") & mask, mask
 
 
+# f_u32.c parse_ip: where each `match ip FIELD` is, as the kernel's structs
+# (specs/packet.py) have it; sport/dport/icmp_* in the header after a
+# 20-byte IPv4 header (no options), as tc assumes
+_IP_FIELDS = {"src": ("ipv4", "saddr"), "dst": ("ipv4", "daddr"), "ihl": ("ipv4", "version_ihl"),
+              "protocol": ("ipv4", "protocol"), "tos": ("ipv4", "tos"),
+              "nofrag": ("ipv4", "frag_off"), "firstfrag": ("ipv4", "frag_off"),
+              "df": ("ipv4", "frag_off"), "mf": ("ipv4", "frag_off"),
+              "sport": ("tcp", "source"), "dport": ("tcp", "dest"),
+              "icmp_type": ("icmp", "type"), "icmp_code": ("icmp", "code")}
+
+
+def _ip_off(name):
+    hdr, member = _IP_FIELDS.get(name, ("ipv4", "tos"))     # dsfield, precedence: tos
+    return hdr_field(hdr, member) + (header_size("ipv4") if hdr != "ipv4" else 0)
+
+
 def _u32_match(w, keys, cands):
     at = w.i
     what = w.need("match")
@@ -596,21 +615,23 @@ def _u32_match(w, keys, cands):
                 except ValueError:
                     raise w.error(f"bad {field} address", a2) from None
                 n = len(keys)
-                _pack(keys, val, mask, at_off(12 if field == "src" else 16))
+                _pack(keys, val, mask, at_off(_ip_off(field)))
                 if len(keys) > n:       # a key of its own: the address is a value
                     cands.append((a2, n, lambda t, bits=mask: _u32_ip(t, bits)))
             elif field in ("tos", "ihl", "protocol", "icmp_type", "icmp_code") or \
                     matches(field, "dsfield") or matches(field, "precedence"):
-                off = {"ihl": 0, "protocol": 9, "icmp_type": 20, "icmp_code": 21}.get(field, 1)
+                off = _ip_off(field)
                 v, m = num(0), num(16, "mask")
                 _pack_n(keys, v, m, at_off(off), 1)
             elif field in ("sport", "dport"):
                 v, m = num(0), num(16, "mask")
-                _pack_n(keys, v, m, at_off(20 if field == "sport" else 22), 2)
+                _pack_n(keys, v, m, at_off(_ip_off(field)), 2)
             elif field in ("nofrag", "firstfrag", "df", "mf"):
-                v, m = {"nofrag": (0, 0x3FFF), "firstfrag": (0x2000, 0x3FFF),
-                        "df": (0x4000, 0x4000), "mf": (0x2000, 0x2000)}[field]
-                _pack_n(keys, v, m, 6, 2)
+                mf, df = packet_const("IP_MF"), packet_const("IP_DF")
+                frag = mf | packet_const("IP_OFFSET")
+                v, m = {"nofrag": (0, frag), "firstfrag": (mf, frag),
+                        "df": (df, df), "mf": (mf, mf)}[field]
+                _pack_n(keys, v, m, _ip_off(field), 2)
             else:
                 raise w.error("unknown ip match", a)
         else:

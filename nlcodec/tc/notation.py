@@ -15,6 +15,7 @@ of the ingress and clsact qdiscs) and, for filters on a clsact qdisc,
 
 from __future__ import annotations
 
+import functools
 import socket
 
 __all__ = [
@@ -135,12 +136,18 @@ def parse_parent(text, *, filter: bool = False) -> int:
 
 # -- filter tcm_info: priority (preference) and protocol --------------------------
 
-# tc's protocol names (iproute2 ll_proto), read case-insensitively
-_ETH_P_NAMES = {0x0003: "all", 0x0800: "ip", 0x86DD: "ipv6", 0x0806: "arp", 0x8100: "802.1Q",
-                0x88A8: "802.1ad", 0x8847: "mpls_uc", 0x8848: "mpls_mc", 0x8035: "rarp",
-                0x8864: "ppp_ses", 0x8863: "ppp_disc", 0x6558: "teb", 0x88CC: "LLDP",
-                0x0060: "loop", 0x0004: "802_2", 0x0001: "802_3"}
-_ETH_P = {v.lower(): k for k, v in _ETH_P_NAMES.items()}
+@functools.lru_cache(maxsize=None)
+def eth_protocols() -> dict:
+    """tc's protocol names (iproute2 ll_proto, read case-insensitively):
+    {lower-case name: ethertype}, from specs/packet.py's ``ethertypes``."""
+    from .consts import ethertypes
+    return {k.lower(): v for k, v in ethertypes().items()}
+
+
+@functools.lru_cache(maxsize=None)
+def _eth_p_names() -> dict:
+    from .consts import ethertypes
+    return {v: k for k, v in ethertypes().items()}
 
 
 def filter_info(prio: int, protocol) -> int:
@@ -148,7 +155,7 @@ def filter_info(prio: int, protocol) -> int:
     ``protocol`` is an ethertype number or a name tc knows (``ip``, ``all`` ...)."""
     if isinstance(protocol, str):
         try:
-            protocol = _ETH_P[protocol.lower()]
+            protocol = eth_protocols()[protocol.lower()]
         except KeyError:
             protocol = int(protocol, 0)
     return make_handle(prio, socket.htons(protocol))
@@ -158,7 +165,7 @@ def split_info(info: int) -> tuple[int, int | str]:
     """(prio, protocol) from a filter's tcm_info; the protocol by tc's name
     when it has one (``ip``, ``all``), else the ethertype number."""
     proto = socket.ntohs(minor(info))
-    return major(info), _ETH_P_NAMES.get(proto, proto)
+    return major(info), _eth_p_names().get(proto, proto)
 
 
 # -- control verdicts ---------------------------------------------------------------

@@ -19,6 +19,7 @@ from __future__ import annotations
 import socket
 
 from .. import message as _m
+from .consts import eth_p
 from .words import (Node, TcSyntaxError, Words, classid, eth_proto, fast_int, get_uint,
                     ifindex_of, matches, qdisc_handle, tokens)
 
@@ -29,7 +30,6 @@ NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
 TC_H_ROOT, TC_H_INGRESS = 0xFFFFFFFF, 0xFFFFFFF1
 CLSACT_INGRESS, CLSACT_EGRESS = 0xFFFFFFF2, 0xFFFFFFF3
 TCM_IFINDEX_MAGIC_BLOCK = -1            # 0xFFFFFFFF as tcm_ifindex (an int)
-ETH_P_ALL = 0x0003
 
 
 class Request:
@@ -111,7 +111,7 @@ def _filter(w: Words, resolve) -> Request:
     hnode = Node(header, ("header",))
     attrs = {}
     anode = Node(attrs, ("attrs",))
-    ctx = {"protocol": ETH_P_ALL if ty == "newtfilter" and flags & NLM_F_CREATE else 0,
+    ctx = {"protocol": eth_p("all") if ty == "newtfilter" and flags & NLM_F_CREATE else 0,
            "prio": 0, "parent": 0, "dev": False, "block": False, "handle": None}
     seen = set()
 

@@ -5,38 +5,73 @@ p_ip6.c, p_tcp.c, p_udp.c): ``pedit [ex] munge HDR FIELD set|add VALUE
 
 from __future__ import annotations
 
+import functools
 import socket
 
-from .consts import enum
+from .consts import enum, header_size
+from .consts import field as hdr_field
 from .words import Node, get_uint, mac, matches
 
 TU32, TIPV4, TIPV6, TMAC = "u32", "ipv4", "ipv6", "mac"
 RU32, RU16, RU8 = 0xFFFFFFFF, 0xFFFF, 0xFF
 DEC = 1                                     # PEDIT_ALLOW_DEC
 
-# header -> field -> (offset, length, value type, retain, flags); "ex": extended only
-_FIELDS = {
-    "eth": ("ex", {"type": (12, 2, TU32, RU16, 0), "dst": (0, 6, TMAC, RU32, 0),
-                   "src": (6, 6, TMAC, RU32, 0)}),
-    "ip": ("any", {"src": (12, 4, TIPV4, RU32, 0), "dst": (16, 4, TIPV4, RU32, 0),
-                   "tos": (1, 1, TU32, RU8, 0), "ihl": (0, 1, TU32, 0x0F, 0),
-                   "ttl": (8, 1, TU32, RU8, DEC), "protocol": (9, 1, TU32, RU8, 0),
-                   "nofrag": (6, 1, TU32, 0x3F, 0), "firstfrag": (6, 1, TU32, 0x1F, 0),
-                   "ce": (6, 1, TU32, 0x80, 0), "df": (6, 1, TU32, 0x40, 0),
-                   "mf": (6, 1, TU32, 0x20, 0)}),
-    "ip6": ("ex", {"src": (8, 16, TIPV6, RU32, 0), "dst": (24, 16, TIPV6, RU32, 0),
-                   "flow_lbl": (0, 4, TU32, 0x0007FFFF, 0),
-                   "payload_len": (4, 2, TU32, RU16, 0), "nexthdr": (6, 1, TU32, RU8, 0),
-                   "hoplimit": (7, 1, TU32, RU8, DEC), "traffic_class": (1, 1, TU32, RU8, 0)}),
-    "tcp": ("ex", {"sport": (0, 2, TU32, RU16, 0), "dport": (2, 2, TU32, RU16, 0),
-                   "flags": (13, 1, TU32, RU8, 0)}),
-    "udp": ("ex", {"sport": (0, 2, TU32, RU16, 0), "dport": (2, 2, TU32, RU16, 0)}),
+# header -> field -> (where: a member of specs/packet.py's header layout and
+# bytes after it, length, value type, retain, flags); "ex": extended only.
+# Lengths and retain masks are tc's (p_*.c): a 1-byte write into frag_off,
+# the flow label as a 4-byte word.
+_WHERE = {
+    "eth": ("ex", "eth", {"type": (("type", 0), 2, TU32, RU16, 0),
+                          "dst": (("dst", 0), 6, TMAC, RU32, 0),
+                          "src": (("src", 0), 6, TMAC, RU32, 0)}),
+    "ip": ("any", "ipv4", {"src": (("saddr", 0), 4, TIPV4, RU32, 0),
+                           "dst": (("daddr", 0), 4, TIPV4, RU32, 0),
+                           "tos": (("tos", 0), 1, TU32, RU8, 0),
+                           "ihl": (("version_ihl", 0), 1, TU32, 0x0F, 0),
+                           "ttl": (("ttl", 0), 1, TU32, RU8, DEC),
+                           "protocol": (("protocol", 0), 1, TU32, RU8, 0),
+                           "nofrag": (("frag_off", 0), 1, TU32, 0x3F, 0),
+                           "firstfrag": (("frag_off", 0), 1, TU32, 0x1F, 0),
+                           "ce": (("frag_off", 0), 1, TU32, 0x80, 0),
+                           "df": (("frag_off", 0), 1, TU32, 0x40, 0),
+                           "mf": (("frag_off", 0), 1, TU32, 0x20, 0)}),
+    "ip6": ("ex", "ipv6", {"src": (("saddr", 0), 16, TIPV6, RU32, 0),
+                           "dst": (("daddr", 0), 16, TIPV6, RU32, 0),
+                           "flow_lbl": (("version_flow", 0), 4, TU32, 0x0007FFFF, 0),
+                           "payload_len": (("payload_len", 0), 2, TU32, RU16, 0),
+                           "nexthdr": (("nexthdr", 0), 1, TU32, RU8, 0),
+                           "hoplimit": (("hop_limit", 0), 1, TU32, RU8, DEC),
+                           # the byte after the version nibble (p_ip6.c; shifted below)
+                           "traffic_class": (("version_flow", 1), 1, TU32, RU8, 0)}),
+    "tcp": ("ex", "tcp", {"sport": (("source", 0), 2, TU32, RU16, 0),
+                          "dport": (("dest", 0), 2, TU32, RU16, 0),
+                          # the flags byte: the low byte of doff_flags
+                          "flags": (("doff_flags", 1), 1, TU32, RU8, 0)}),
+    "udp": ("ex", "udp", {"sport": (("source", 0), 2, TU32, RU16, 0),
+                          "dport": (("dest", 0), 2, TU32, RU16, 0)}),
 }
 # p_ip.c: matched with matches() (prefixes) rather than strcmp
 _IP_PREFIXED = {"dsfield": "tos", "precedence": "tos"}
-# p_ip.c, non-extended only: fields outside the IP header
-_IP_OLD = {"dport": (22, 2, TU32, RU16, 0), "sport": (20, 2, TU32, RU16, 0),
-           "icmp_type": (20, 1, TU32, RU8, 0), "icmp_code": (20, 1, TU32, RU8, 0)}
+# p_ip.c, non-extended only: fields after a 20-byte IPv4 header (tc writes
+# icmp_code at the type's offset, as p_ip.c does)
+_IP_OLD_WHERE = {"dport": ("tcp", "dest", 2, RU16), "sport": ("tcp", "source", 2, RU16),
+                 "icmp_type": ("icmp", "type", 1, RU8), "icmp_code": ("icmp", "type", 1, RU8)}
+
+
+@functools.lru_cache(maxsize=None)
+def _tables():
+    """_WHERE with the offsets read from the spec: {hdr: (mode, {field:
+    (offset, length, vtype, retain, flags)})}, and the non-extended ip extras."""
+    fields = {}
+    for hdr, (mode, layout, fs) in _WHERE.items():
+        fields[hdr] = (mode, {name: (hdr_field(layout, m) + extra, *rest)
+                              for name, ((m, extra), *rest) in fs.items()})
+    ip_len = header_size("ipv4")
+    old = {name: (ip_len + hdr_field(layout, m), n, TU32, retain, 0)
+           for name, (layout, m, n, retain) in _IP_OLD_WHERE.items()}
+    return fields, old
+
+
 _HTYPE = {"eth": "eth", "ip": "ip4", "ip6": "ip6", "tcp": "tcp", "udp": "udp"}
 M32 = 0xFFFFFFFF
 
@@ -182,9 +217,10 @@ def _munge(w, sel):
     hdr = w.need("munge")
     if matches(hdr, "offset"):
         raise w.error("pedit munge offset is not supported by nlcodec.tc", at)
-    if hdr not in _FIELDS:
+    tables, ip_old = _tables()
+    if hdr not in tables:
         raise w.error("unknown pedit header (eth, ip, ip6, tcp, udp)", at)
-    mode, fields = _FIELDS[hdr]
+    mode, fields = tables[hdr]
     if w.i + 1 >= len(w.w):
         raise w.error(f"munge {hdr} needs a field and a command")
     if mode == "ex" and not sel.extended:
@@ -199,7 +235,7 @@ def _munge(w, sel):
         alias = next((a for p, a in _IP_PREFIXED.items() if matches(field, p)), None)
         spec = fields.get(alias) if alias else None
         if spec is None and not sel.extended:
-            spec = _IP_OLD.get(field)
+            spec = ip_old.get(field)
     if spec is None:
         raise w.error(f"unknown {hdr} field", fat)
     off, length, vtype, retain, flags = spec

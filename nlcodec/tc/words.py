@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import socket
 
-from .notation import _ETH_P
 
 _WORD = re.compile(r"\S+")
 
@@ -202,9 +201,16 @@ def qdisc_handle(s: str) -> int:
     return m << 16
 
 
+_ETH_LOWER: dict = {}
+
+
 def eth_proto(s: str) -> int:
     """ll_proto_a2n: a name (case-insensitive) or a number; host order."""
-    v = _ETH_P.get(s.lower())
+    from .consts import ethertypes
+    v = _ETH_LOWER.get(s.lower())
+    if v is None and not _ETH_LOWER:
+        _ETH_LOWER.update((k.lower(), x) for k, x in ethertypes().items())
+        v = _ETH_LOWER.get(s.lower())
     if v is not None:
         return v
     return get_uint(s, 16, 0)
