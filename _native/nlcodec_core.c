@@ -286,7 +286,7 @@ typedef struct {
 typedef struct {
     int32_t first, last, count, attr;
     uint16_t id;
-    int32_t idx_flags;     /* last differing NLA flags of an indexed array's elements */
+    int32_t idx_flags;     /* an indexed array's elements' NLA flags when not the spec's, else -1 */
     int32_t raw_last;      /* entry whose payload goes under _raw */
     uint8_t done_plain, done_idx, done_raw;
 } group;
@@ -550,11 +550,15 @@ static int dec_nest(ctx *c, int32_t set, int32_t header, size_t start, size_t en
     if (end - start < hsize)
         return err_at(c, start - 4);
     wbyte(w, '{');
+    size_t astart = start + ((hsize + 3) & ~(size_t)3);
+    /* padding after the header not zero or cut short: pure keeps it raw */
+    for (size_t q = start + hsize; q < astart; q++)
+        if (q >= end || c->buf[q])
+            return NLC_FALLBACK;
     wcstr(w, "_header", 7);
     int rc = dec_layout(c, header, start, start + hsize);
     if (rc)
         return rc;
-    size_t astart = start + ((hsize + 3) & ~(size_t)3);
     if (set >= 0 && astart < end) {
         rc = dec_set(c, set, astart, end, depth + 1, 1, -1);
         if (rc)
@@ -597,11 +601,36 @@ static int dec_elem(ctx *c, const nlc_attr *a, int32_t elem, size_t start, size_
         int rc = string_text(c, start, end, &n, &ascii);
         if (rc)
             return rc;
+        if (n + 1 != end - start)
+            return NLC_FALLBACK;     /* no NUL, or bytes after it: pure keeps them */
         wstr(&c->w, c->buf + start, n, ascii);
         return NLC_OK;
     }
     wtext(&c->w, e->hint, c->buf + start, end - start);
     return NLC_OK;
+}
+
+/* the padding after an element (pend) is not what encoding writes: not
+ * zero, or cut short by the container's end; pure keeps the payload raw */
+static int pad_odd(const ctx *c, size_t pend, size_t end)
+{
+    size_t nxt = (pend + 3) & ~(size_t)3;
+    if (nxt > end)
+        return 1;
+    for (size_t q = pend; q < nxt; q++)
+        if (c->buf[q])
+            return 1;
+    return 0;
+}
+
+/* an element's index or type seen twice (a dict keeps one): bit set */
+static int seen_twice(uint8_t *seen, uint16_t id)
+{
+    uint8_t bit = (uint8_t)(1u << (id & 7));
+    if (seen[id >> 3] & bit)
+        return 1;
+    seen[id >> 3] |= bit;
+    return 0;
 }
 
 /* walk a stream of attribute headers only (elements of arrays) */
@@ -619,12 +648,27 @@ static int dec_indexed(ctx *c, const nlc_attr *a, size_t start, size_t end, int 
         return err_at(c, start);
     size_t pos = start, n = 0, ln;
     int seq = 1;
+    uint16_t fl0 = 0;
     while (pos < end) {
         WALK_CHECK(c, pos, end);
-        if ((rd16(c->buf + pos + 2) & TYPE_MASK) != n + 1)
+        uint16_t ty = rd16(c->buf + pos + 2);
+        if ((ty & TYPE_MASK) != n + 1)
             seq = 0;
+        if (n == 0)
+            fl0 = ty & FLAG_MASK;
+        else if ((ty & FLAG_MASK) != fl0)
+            return NLC_FALLBACK;     /* NLA_F_* bits by element: pure.py */
+        if (pad_odd(c, pos + ln, end))
+            return NLC_FALLBACK;
         n++;
         pos = (pos + ln + 3) & ~(size_t)3;
+    }
+    if (!seq) {
+        uint8_t seen[(TYPE_MASK + 1) / 8];
+        memset(seen, 0, sizeof seen);
+        for (pos = start; pos < end; pos = (pos + rd16(c->buf + pos) + 3) & ~(size_t)3)
+            if (seen_twice(seen, rd16(c->buf + pos + 2) & TYPE_MASK))
+                return NLC_FALLBACK;
     }
     wbuf *w = &c->w;
     if (seq) {
@@ -653,10 +697,18 @@ static int dec_typevalue(ctx *c, const nlc_attr *a, size_t start, size_t end, in
         return err_at(c, start);
     wbuf *w = &c->w;
     size_t pos = start, ln;
+    uint8_t seen[(TYPE_MASK + 1) / 8];
+    memset(seen, 0, sizeof seen);
     wbyte(w, '{');
     while (pos < end) {
         WALK_CHECK(c, pos, end);
-        wkey_id(w, rd16(c->buf + pos + 2) & TYPE_MASK);
+        uint16_t ty = rd16(c->buf + pos + 2);
+        /* NLA_F_* bits not the spec's, padding not zero or cut short, a type
+         * twice: pure keeps the payload raw */
+        if ((ty & FLAG_MASK) != a->flags || pad_odd(c, pos + ln, end) ||
+            seen_twice(seen, ty & TYPE_MASK))
+            return NLC_FALLBACK;
+        wkey_id(w, ty & TYPE_MASK);
         int rc = level < a->levels
             ? dec_typevalue(c, a, pos + 4, pos + ln, depth + 1, level + 1)
             : dec_elem(c, a, -1, pos + 4, pos + ln, depth + 1);
@@ -687,7 +739,20 @@ static int dec_records(ctx *c, const nlc_attr *a, size_t start, size_t end, int 
         if ((int64_t)ln < (int64_t)hsize || ln > end - off)
             return err_at(c, off);
         n++;
-        off = (off + ln + 3) & ~(size_t)3;
+        /* padding (in the header, after it, between records, after the last)
+         * that encoding would not write: pure keeps the payload raw */
+        for (int i = 0; i < L->nfields; i++)
+            if (F[i].kind == 2)
+                for (size_t q = (size_t)(F[i].end - F[i].size); q < (size_t)F[i].end; q++)
+                    if (c->buf[off + q])
+                        return NLC_FALLBACK;
+        for (size_t q = off + hsize; q < off + hal && q < off + ln; q++)
+            if (c->buf[q])
+                return NLC_FALLBACK;
+        size_t nxt = (off + ln + 3) & ~(size_t)3;
+        if (nxt < end ? pad_odd(c, off + ln, end) : end != off + ln)
+            return NLC_FALLBACK;
+        off = nxt;
     }
     wbuf *w = &c->w;
     wbyte(w, '[');
@@ -902,6 +967,7 @@ static int group_set(ctx *c, const nlc_set *S, size_t off, size_t end, size_t gb
             g->id = id;
             g->attr = ai;
             g->raw_last = -1;
+            g->idx_flags = -1;
         } else {
             group *g = &c->g[gbase + gi];
             c->e[g->last].next = (int32_t)ei;
@@ -935,7 +1001,11 @@ static int group_set(ctx *c, const nlc_set *S, size_t off, size_t end, size_t gb
                 return rc;
         } else if (a && a->kind == NLC_K_INDEXED) {
             int32_t ef = len - 4 >= 4 ? (rd16(h + 6) & FLAG_MASK) : a->flags;
-            if (ef != want) {
+            /* a repeat whose elements' bits differ from the recorded ones:
+             * pure keeps its payload raw */
+            if (g->count > 1 && (g->idx_flags >= 0 ? g->idx_flags : want) != ef)
+                return NLC_FALLBACK;
+            if (ef != want && g->count == 1) {
                 g->idx_flags = ef;
                 if ((rc = add_event(c, gi, EV_IDX, 0)))
                     return rc;
@@ -950,8 +1020,10 @@ static int group_set(ctx *c, const nlc_set *S, size_t off, size_t end, size_t gb
         /* flags that differ between occurrences: pure keeps them by occurrence */
         if (g->count > 1 && (type & FLAG_MASK) != (c->e[g->first].type & FLAG_MASK))
             return NLC_FALLBACK;
-        for (size_t q = pos + len; q < ((pos + len + 3) & ~(size_t)3) && q < end; q++)
-            if (c->buf[q])
+        /* padding not zero, or cut short by the end of the set (the last
+         * attribute of a nest whose nla_len leaves it out): pure's _pad */
+        for (size_t q = pos + len; q < ((pos + len + 3) & ~(size_t)3); q++)
+            if (q >= end || c->buf[q])
                 return NLC_FALLBACK;
         if (g->count == 2 && !(a && a->multi) && (rc = add_event(c, gi, EV_REP, 0)))
             return rc;

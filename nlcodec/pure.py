@@ -8,14 +8,19 @@ Kept only when needed to re-encode byte for byte:
 
 - ``"_flags": {name: bits}``: NLA_F_NESTED / NLA_F_NET_BYTEORDER bits that
   differ from what our encoder would set (``"name[]"`` for the elements of
-  an indexed array);
+  an indexed array: one value, or a list by element when they differ);
 - ``"_repeated": [name, ...]``: a non multi-attr attribute seen more than
   once; its value is then the list of occurrences;
 - ``"_raw": {name: hex}``: a payload whose canonical encoding differs (a
-  string without its NUL, or with bytes after it); for a multi-attr or
-  repeated attribute a list, one entry (hex or None) per occurrence;
+  string without its NUL, or with bytes after it; a struct whose padding is
+  not zero; an indexed array, type-value nest or records whose elements
+  carry such bytes, padding that is not zero or cut short, or repeated
+  keys); for a multi-attr or repeated attribute a list, one entry (hex or
+  None) per occurrence;
 - ``"_pad": {position: hex}``: non-zero padding after the attribute at that
-  position (0-based, in wire order) of this set;
+  position (0-based, in wire order) of this set; for the last attribute also
+  padding cut short by the end of the set (a nest whose nla_len leaves it
+  out: ``""`` when none of it is there);
 - ``"_order": [name, ...]``: the names in wire order, when repeated
   attributes interleave with others (OVS actions: ``output, set, output``);
 - unknown attributes appear under their number (``"27": "0a0b"``).
@@ -122,20 +127,33 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                                       path=_path(path, name), offset=off)
                 value = True
             elif kind == K_INDEXED:
-                value, eflags = _dec_indexed(a, buf, off + 4, pend, path, depth, kernel)
-                if eflags != want:
+                value, eflags, odd = _dec_indexed(a, buf, off + 4, pend, path, depth, kernel)
+                key = name + "[]"
+                if name in d:
+                    # a repeat: its elements' flags must be the ones recorded
+                    odd = odd or eflags != (flags_rec or {}).get(key, want)
+                elif eflags != want:
                     if flags_rec is None:
                         flags_rec = {}
-                    flags_rec[name + "[]"] = eflags
+                    flags_rec[key] = eflags
+                if odd:
+                    if raw is None:
+                        raw = []
+                    raw.append((name, order.count(name), bytes(buf[off + 4:pend]).hex()))
             elif kind == K_SUBMSG:
                 if sel_cache is None:
                     sel_cache = {}
                 value = _dec_submsg(a, d, repeated, by_id, buf, off + 4, pend, end, path, depth,
                                     kernel, sel_cache)
-            elif kind == K_TYPEVALUE:
-                value = _dec_typevalue(a, buf, off + 4, pend, path, depth, kernel)
-            elif kind == K_RECORDS:
-                value = _dec_records(a, buf, off + 4, pend, path, depth, kernel)
+            elif kind in (K_TYPEVALUE, K_RECORDS):
+                if kind == K_TYPEVALUE:
+                    value, odd = _dec_typevalue(a, buf, off + 4, pend, path, depth, kernel)
+                else:
+                    value, odd = _dec_records(a, buf, off + 4, pend, path, depth, kernel)
+                if odd:         # what the decoded form cannot say: the payload as it came
+                    if raw is None:
+                        raw = []
+                    raw.append((name, order.count(name), bytes(buf[off + 4:pend]).hex()))
             else:  # K_PAD
                 value = None
                 if pend > off + 4:
@@ -178,7 +196,9 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
             d[name] = value
         last = name
         off = (pend + 3) & ~3
-        if off > pend and any(buf[pend:min(off, end)]):
+        # padding that is not zero, or cut short by the end of the set (a nest
+        # whose nla_len leaves out its last attribute's padding)
+        if off > pend and (off > end or any(buf[pend:off])):
             if pad is None:
                 pad = {}
             pad[str(len(order) - 1)] = bytes(buf[pend:min(off, end)]).hex()
@@ -187,7 +207,7 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
     if repeated is not None:
         d["_repeated"] = repeated
     if raw is not None:
-        d["_raw"] = _raw_form(raw, d)
+        d["_raw"] = _raw_form(raw, d, by_id, repeated)
     if interleaved:
         d["_order"] = order
     if pad is not None:
@@ -230,11 +250,13 @@ def header_raw(layout, hdr: dict, buf, start, end) -> dict:
     return hdr
 
 
-def _raw_form(raw, d):
-    """_raw: hex by name; a list by occurrence where the value is a list."""
+def _raw_form(raw, d, by_id, repeated):
+    """_raw: hex by name; a list by occurrence for a multi-attr or repeated
+    attribute (not for an array's or records' own list)."""
+    multi = {a.name for a in by_id.values() if a.multi}
     out = {}
     for name, k, hx in raw:
-        if isinstance(d.get(name), list):
+        if name in multi or (repeated and name in repeated):
             lst = out.get(name)
             if lst is None:
                 lst = out[name] = [None] * len(d[name])
@@ -269,9 +291,14 @@ def _dec_nest(a, cs, header, buf, start, end, path, depth, kernel):
     hsize = header.size
     if end - start < hsize:
         raise DecodeError(f"length {end - start} < header {hsize}", path=p, offset=start - 4)
-    d = {"_header": header_raw(header, header.decode(buf, start, start + hsize, p), buf, start,
-                               start + hsize)}
     astart = start + ((hsize + 3) & ~3)
+    hdr = header.decode(buf, start, start + hsize, p)
+    hend = min(astart, end)
+    if hend < astart or any(buf[start + hsize:hend]) or pad_dirty(header, buf, start, hend):
+        # padding after the header not zero, or cut short by the attribute's
+        # end (tc_mqprio_qopt is 82 bytes: nla_put() of it alone has nla_len 86)
+        hdr["_raw"] = bytes(buf[start:hend]).hex()
+    d = {"_header": hdr}
     if cs is not None and astart < end:
         d.update(decode_set(cs, buf, astart, end, p, depth + 1, kernel))
     elif astart < end:
@@ -292,16 +319,39 @@ def _dec_elem(a, e, buf, start, end, p, depth, kernel):
     return TEXT_OF[e.hint](bytes(buf[start:end]))
 
 
+def _elem_odd(e, v, buf, start, end) -> bool:
+    """Whether an array element's decoded value cannot give its bytes back
+    (a string without its NUL or with bytes after it, struct padding that is
+    not zero)."""
+    if e is None:
+        return False
+    if e.kind == K_STRING:
+        return bytes(buf[start:end]) != v.encode() + b"\0"
+    if e.kind == K_STRUCT:
+        return pad_dirty(e.layout, buf, start, end)
+    return False
+
+
+def _pad_odd(buf, pend, end) -> bool:
+    """Whether the padding after an element (of an array, a type-value nest)
+    differs from what encoding writes: zeros up to 4-byte alignment."""
+    nxt = (pend + 3) & ~3
+    return nxt > end or any(buf[pend:nxt])
+
+
 def _dec_indexed(a, buf, start, end, path, depth, kernel):
-    """Indexed array: a list when the indexes run 1..n, else a dict by index."""
+    """Indexed array: a list when the indexes run 1..n, else a dict by index.
+    Returns (value, element NLA_F_* bits: one value, or a list by element
+    when they differ, whether the value cannot give the bytes back)."""
     if depth + 1 > MAX_DEPTH:
         raise DecodeError(f"nesting deeper than {MAX_DEPTH}", path=_path(path, a.name),
                           offset=start)
     p = _path(path, a.name)
     items = []
-    eflags = a.flags
+    fl = []
+    odd = False
+    e = a.elem
     off = start
-    first = True
     while off < end:
         if end - off < 4:
             raise DecodeError(f"{end - off} bytes left, too short for an attribute header",
@@ -312,25 +362,31 @@ def _dec_indexed(a, buf, start, end, path, depth, kernel):
         if off + ln > end:
             raise DecodeError(f"attribute length {ln} overruns its container by "
                               f"{off + ln - end} bytes", path=p, offset=off)
-        if first:
-            eflags = ty & 0xC000
-            first = False
+        fl.append(ty & 0xC000)
         idx = ty & NLA_TYPE_MASK
-        items.append((idx, _dec_elem(a, a.elem, buf, off + 4, off + ln,
-                                     f"{p}[{idx}]", depth + 1, kernel)))
+        v = _dec_elem(a, e, buf, off + 4, off + ln, f"{p}[{idx}]", depth + 1, kernel)
+        items.append((idx, v))
+        if not odd:
+            odd = _elem_odd(e, v, buf, off + 4, off + ln) or _pad_odd(buf, off + ln, end)
         off = (off + ln + 3) & ~3
+    eflags = a.flags if not fl else fl[0] if fl.count(fl[0]) == len(fl) else fl
     if all(idx == i + 1 for i, (idx, _) in enumerate(items)):
-        return [v for _, v in items], eflags
-    return {str(idx): v for idx, v in items}, eflags
+        return [v for _, v in items], eflags, odd
+    out = {str(idx): v for idx, v in items}
+    return out, eflags, odd or len(out) != len(items)       # an index twice
 
 
 def _dec_typevalue(a, buf, start, end, path, depth, kernel, level=1):
-    """Nests keyed by their type: ``{"3": {...}}``, ``a.levels`` deep."""
+    """Nests keyed by their type: ``{"3": {...}}``, ``a.levels`` deep.
+    Returns (value, whether it cannot give the bytes back: NLA_F_* bits other
+    than the spec's, padding not zero or cut short, a type twice)."""
     if depth + 1 > MAX_DEPTH:
         raise DecodeError(f"nesting deeper than {MAX_DEPTH}", path=_path(path, a.name),
                           offset=start)
     p = _path(path, a.name)
     out = {}
+    n = 0
+    odd = False
     off = start
     while off < end:
         if end - off < 4:
@@ -344,13 +400,16 @@ def _dec_typevalue(a, buf, start, end, path, depth, kernel, level=1):
                               f"{off + ln - end} bytes", path=p, offset=off)
         key = str(ty & NLA_TYPE_MASK)
         if level < a.levels:
-            out[key] = _dec_typevalue(a, buf, off + 4, off + ln, f"{p}[{key}]", depth + 1,
-                                      kernel, level + 1)
+            out[key], sub = _dec_typevalue(a, buf, off + 4, off + ln, f"{p}[{key}]", depth + 1,
+                                           kernel, level + 1)
+            odd = odd or sub
         else:
             out[key] = _dec_elem(a, None, buf, off + 4, off + ln, f"{p}[{key}]", depth + 1,
                                  kernel)
+        n += 1
+        odd = odd or ty & 0xC000 != a.flags or _pad_odd(buf, off + ln, end)
         off = (off + ln + 3) & ~3
-    return out
+    return out, odd or len(out) != n
 
 
 def _dec_records(a, buf, start, end, path, depth, kernel):
@@ -358,7 +417,9 @@ def _dec_records(a, buf, start, end, path, depth, kernel):
 
     The header's first member is the record length; it is left out of the
     decoded header when re-encoding computes it (a multiple of 4 covering the
-    header and the attributes), and kept when it differs."""
+    header and the attributes), and kept when it differs.  Returns (value,
+    whether it cannot give the bytes back: header padding or padding between
+    records not zero, padding after the last record)."""
     if depth + 1 > MAX_DEPTH:
         raise DecodeError(f"nesting deeper than {MAX_DEPTH}", path=_path(path, a.name),
                           offset=start)
@@ -368,6 +429,7 @@ def _dec_records(a, buf, start, end, path, depth, kernel):
     hal = (hsize + 3) & ~3
     lname = header.fixed_names[0]
     out = []
+    odd = False
     off = start
     while off < end:
         rp = f"{p}[{len(out)}]"
@@ -386,8 +448,12 @@ def _dec_records(a, buf, start, end, path, depth, kernel):
             rec.update(decode_set(a.set, buf, off + hal, off + ln, rp, depth + 1, kernel)
                        if a.set is not None else {"_tail": bytes(buf[off + hal:off + ln]).hex()})
         out.append(rec)
-        off = (off + ln + 3) & ~3
-    return out
+        nxt = (off + ln + 3) & ~3
+        odd = odd or pad_dirty(header, buf, off, off + hsize) or \
+            any(buf[off + hsize:min(off + hal, off + ln)]) or \
+            (any(buf[off + ln:nxt]) if nxt < end else end != off + ln)
+        off = nxt
+    return out, odd
 
 
 def find_selector(d, repeated, by_id, selector, buf, after, end, cache):
@@ -553,7 +619,9 @@ def _occ_flags(fr, k, default):
 
 
 def _apply_pad(out, pad, path):
-    """Put back non-zero padding (``_pad``) after the attributes it followed."""
+    """Put back non-zero padding (``_pad``) after the attributes it followed;
+    the last attribute's may be shorter than 4-byte alignment wants (a nest
+    whose nla_len leaves it out)."""
     for pos, hx in pad.items():
         try:
             i = int(pos)
@@ -565,8 +633,9 @@ def _apply_pad(out, pad, path):
             raise EncodeError(f"{path}: _pad position {i} but {len(out)} attributes")
         a = out[i]
         n = _hdr.unpack_from(a)[0]
-        if len(b) != len(a) - n:
-            raise EncodeError(f"{path}: _pad[{i}] is {len(b)} bytes, the padding {len(a) - n}")
+        if len(b) != len(a) - n and not (i == len(out) - 1 and len(b) < len(a) - n):
+            raise EncodeError(f"{path}: _pad[{i}] is {len(b)} bytes, the padding {len(a) - n}"
+                              f" (only the last attribute's may be cut short)")
         out[i] = a[:n] + b
 
 
@@ -683,6 +752,10 @@ def _enc_value(a, v, d, cs, path, flags_rec, depth=0):
             items = list(enumerate(v, 1))
         else:
             raise EncodeError(f"{p}: indexed array needs a list")
+        if type(ef) is list:        # the elements' NLA_F_* bits differ: one by element
+            return b"".join(_attr_hdr(i | _occ_flags(ef, j, a.flags),
+                                      _enc_elem(a, a.elem, x, f"{p}[{i}]", depth + 1))
+                            for j, (i, x) in enumerate(items))
         return b"".join(_attr_hdr(i | ef, _enc_elem(a, a.elem, x, f"{p}[{i}]", depth + 1))
                         for i, x in items)
     if kind == K_TYPEVALUE:
@@ -772,11 +845,16 @@ def _enc_nest(cs, header, v, p, depth=0):
     # attributes, and the decoder never yields one (it refuses a short payload)
     hv = dict.fromkeys(header.fixed_names, 0)
     hv.update(v.get("_header") or {})
-    h = bytes.fromhex(hv["_raw"]) if "_raw" in hv else header.encode(hv, p + "._header")
-    h += b"\0" * ((-len(h)) & 3)
+    if "_raw" in hv:        # the header's bytes as they came, with the padding after it
+        h = parse_bytes(hv["_raw"], None, p + "._header._raw")
+    else:
+        h = header.encode(hv, p + "._header")
+        h += b"\0" * ((-len(h)) & 3)
     if cs is not None:
-        return h + encode_set(cs, {k: x for k, x in v.items() if k != "_header"}, p, depth)
-    return h + bytes.fromhex(v.get("_tail", ""))
+        body = encode_set(cs, {k: x for k, x in v.items() if k != "_header"}, p, depth)
+    else:
+        body = parse_bytes(v.get("_tail", ""), None, p + "._tail")
+    return h + b"\0" * ((-len(h)) & 3) + body if body else h
 
 
 def _enc_elem(a, e, x, p, depth=0):

@@ -16,8 +16,12 @@ ctrl_attrs = AttrSet("ctrl_attrs", [
     Attr(5, "maxattr", "u32"),
     Attr(6, "ops", "indexed-array", nested="op_attrs"),
     Attr(7, "mcast_groups", "indexed-array", nested="mcast_group_attrs"),
-    Attr(8, "policy", "nest-type-value", nested="policy_type_attrs", levels=2),
-    Attr(9, "op_policy", "nest-type-value", nested="op_policy_attrs"),
+    # the kernel opens these nests and their per-index/per-command levels with
+    # nla_nest_start(), which sets NLA_F_NESTED (net/netlink/policy.c
+    # netlink_policy_dump_write, net/netlink/genetlink.c ctrl_dumppolicy_put_op)
+    Attr(8, "policy", "nest-type-value", nested="policy_type_attrs", levels=2,
+         nested_flag=True),
+    Attr(9, "op_policy", "nest-type-value", nested="op_policy_attrs", nested_flag=True),
     Attr(10, "op", "u32"),
 ], prefix="CTRL_ATTR_", uapi_header="linux/genetlink.h")
 

@@ -9,13 +9,15 @@ bench/fixtures; the bench's flower, OVS and psample samples).
 """
 
 
+import struct
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nlcodec
 from stress_loader import BACKENDS, stress  # noqa: E402
-from wire import nla, u32  # noqa: E402
+from wire import NLA_F_NESTED, cstr, ip4, nla, u8, u16, u32  # noqa: E402
 
 
 @pytest.fixture(params=BACKENDS)
@@ -105,3 +107,107 @@ def test_request_form_drops_a_senders_padding(backend):
     clean = nlcodec.request_form(d)
     assert "_pad" not in clean
     assert nlcodec.encode_attrs("rt_link", "link_attrs", clean) == nla(3, b"ab\0") + nla(4, u32(1500))
+
+
+# -- inside arrays, type-value nests, records and nest headers ------------------
+# Each input is laid out by hand (tests/wire.py); the expected value is the
+# input itself.  Where a layout follows a kernel function, it is named.
+
+def _mcast_group_short(name: bytes) -> bytes:
+    """A CTRL_ATTR_MCAST_GROUPS element (index 1) whose nla_len leaves out the
+    padding of its last inner attribute (CTRL_ATTR_MCAST_GRP_NAME)."""
+    inner = struct.pack("<HH", 4 + len(name), 1) + name
+    return struct.pack("<HH", 4 + len(inner), 1) + inner
+
+
+def _rtnexthop(attrs: bytes, ifindex: int) -> bytes:
+    """struct rtnexthop (linux/rtnetlink.h: len u16, flags u8, hops u8,
+    ifindex s32) followed by the nexthop's attributes, rtnh_len covering both."""
+    return struct.pack("<HBBi", 8 + len(attrs), 0, 0, ifindex) + attrs
+
+
+ELEMENTS = {
+    # CTRL_ATTR_OPS elements with different NLA_F_* bits: were re-encoded with
+    # the first element's bits on all of them
+    "array element flags differ": ("nlctrl", "ctrl_attrs", nla(
+        6, nla(1 | NLA_F_NESTED, nla(1, u32(3))) + nla(2, nla(1, u32(4))))),
+    # a nest whose nla_len leaves out its last attribute's padding (the
+    # array's own padding follows): was re-encoded with the nest padded
+    "nest length without last padding": ("nlctrl", "ctrl_attrs", nla(
+        7, _mcast_group_short(b"ab\0"))),
+    "top-level set without last padding": ("rt_link", "link_attrs",
+                                           nla(4, u32(1500)) + struct.pack("<HH", 7, 3) + b"ab\0"),
+    # non-zero padding after an array element: was zeroed
+    "array element padding not zero": ("nlctrl", "ctrl_attrs", nla(
+        7, _mcast_group_short(b"ab\0") + b"\x77" + nla(2, nla(2, u32(5))))),
+    # an array index twice: a dict keeps one
+    "array index twice": ("nlctrl", "ctrl_attrs", nla(
+        7, nla(2, nla(2, u32(5))) + nla(2, nla(2, u32(6))))),
+    # CTRL_ATTR_OP_POLICY as ctrl_dumppolicy_put_op() (net/netlink/genetlink.c)
+    # writes it: nla_nest_start() on both levels (NLA_F_NESTED), then
+    # CTRL_ATTR_POLICY_DO and _DUMP: the inner bits were dropped
+    "type-value as the kernel writes it": ("nlctrl", "ctrl_attrs", nla(
+        9 | NLA_F_NESTED, nla(3 | NLA_F_NESTED, nla(1, u32(0)) + nla(2, u32(0))))),
+    # a type-value element without NLA_F_NESTED, and one with non-zero
+    # padding after it (its last inner attribute, unknown type 7, unpadded)
+    "type-value element flags differ": ("nlctrl", "ctrl_attrs", nla(
+        9 | NLA_F_NESTED, nla(3, nla(1, u32(0))))),
+    "type-value element padding not zero": ("nlctrl", "ctrl_attrs", nla(
+        9 | NLA_F_NESTED, struct.pack("<HH", 9, 3 | NLA_F_NESTED) + nla(7, b"x")[:5]
+        + b"\x01\x02\x03" + nla(4 | NLA_F_NESTED, nla(1, u32(1))))),
+    "type-value type twice": ("nlctrl", "ctrl_attrs", nla(
+        9 | NLA_F_NESTED, nla(3 | NLA_F_NESTED, nla(1, u32(0)))
+        + nla(3 | NLA_F_NESTED, nla(1, u32(1))))),
+    # RTA_MULTIPATH: two rtnexthop records, the first 13 bytes long (an
+    # unknown 1-byte attribute) followed by non-zero padding: was zeroed
+    "padding between records not zero": ("rt_route", "route_attrs", nla(
+        9, _rtnexthop(struct.pack("<HH", 5, 99) + b"z", 2) + b"\xaa\xbb\xcc"
+        + _rtnexthop(nla(5, ip4("10.0.0.1")), 3))),
+    # ... and the last record followed by padding it does not count
+    "padding after the last record": ("rt_route", "route_attrs", nla(
+        9, _rtnexthop(struct.pack("<HH", 5, 99) + b"z", 2) + b"\0\0\0")),
+    # TCA_OPTIONS of mqprio: struct tc_mqprio_qopt (82 bytes, linux/pkt_sched.h)
+    # then the attributes at the next 4-byte boundary; the 2 padding bytes
+    # not zero (were zeroed), or left out by an nla_len of 86 (re-encoded as 88)
+    "nest header padding not zero": ("tc", "tc_attrs", nla(1, cstr("mqprio")) + nla(
+        2, u8(1) + bytes(81) + b"\xde\xad" + nla(1, u16(1)))),
+    "nest header padding cut short": ("tc", "tc_attrs", nla(1, cstr("mqprio")) + nla(
+        2, u8(1) + bytes(81))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ELEMENTS))
+def test_unusual_elements_re_encode_byte_for_byte(backend, name):
+    fam, aset, data = ELEMENTS[name]
+    for kernel in (False, True):
+        d = nlcodec.decode_attrs(data, fam, aset, kernel=kernel)
+        assert nlcodec.encode_attrs(fam, aset, d) == data, (name, d)
+
+
+@pytest.mark.parametrize("name", sorted(ELEMENTS))
+def test_unusual_elements_decode_the_same_on_both_backends(name):
+    fam, aset, data = ELEMENTS[name]
+    old = nlcodec.backend()
+    try:
+        got = []
+        for be in BACKENDS:
+            nlcodec.use_backend(be)
+            got.append(nlcodec.decode_attrs(data, fam, aset))
+    finally:
+        nlcodec.use_backend(old)
+    assert all(g == got[0] for g in got), got
+
+
+def test_array_element_flags_are_kept_by_element():
+    """The decoded form says which element carried which NLA_F_* bits."""
+    d = nlcodec.decode_attrs(ELEMENTS["array element flags differ"][2], "nlctrl", "ctrl_attrs")
+    assert d["ops"] == [{"id": 3}, {"id": 4}]
+    assert d["_flags"] == {"ops[]": [NLA_F_NESTED, 0]}
+
+
+def test_kernel_type_value_has_no_bookkeeping():
+    """A policy nest as the kernel writes it is the spec's canonical form:
+    nothing kept raw, no _flags."""
+    d = nlcodec.decode_attrs(ELEMENTS["type-value as the kernel writes it"][2], "nlctrl",
+                             "ctrl_attrs")
+    assert d == {"op_policy": {"3": {"do": 0, "dump": 0}}}
