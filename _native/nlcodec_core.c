@@ -531,7 +531,14 @@ static int dec_int(ctx *c, const nlc_attr *a, size_t start, size_t end)
         wtext(&c->w, NLC_T_IP, b, 4);
         return NLC_OK;
     }
-    wint(&c->w, rdint(p, size, a->big, a->is_signed), a->is_signed);
+    uint64_t v = rdint(p, size, a->big, a->is_signed);
+    /* a uint/sint in 8 bytes whose value encoding would put in 4 (as
+     * nla_put_uint does): pure keeps the payload raw */
+    if (a->size == 0 && size == 8 &&
+        (a->is_signed ? (int64_t)v >= -((int64_t)1 << 31) && (int64_t)v < ((int64_t)1 << 32)
+                      : v < ((uint64_t)1 << 32)))
+        return NLC_FALLBACK;
+    wint(&c->w, v, a->is_signed);
     return NLC_OK;
 }
 

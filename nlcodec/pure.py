@@ -98,6 +98,12 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
             kind = a.kind
             if kind == K_INT:
                 value = _dec_int(a, buf, off + 4, pend, path)
+                if a.size == 0 and pend - off == 12 and _fits4(value):
+                    # a uint/sint in 8 bytes whose value fits in 4 (nla_put_uint
+                    # writes 4 then): kept raw, re-encoding would shorten it
+                    if raw is None:
+                        raw = []
+                    raw.append((name, order.count(name), bytes(buf[off + 4:pend]).hex()))
             elif kind == K_NEST:
                 value = _dec_nest(a, a.set, a.header, buf, off + 4, pend, path, depth, kernel)
             elif kind == K_STRING:
@@ -319,6 +325,11 @@ def _dec_elem(a, e, buf, start, end, p, depth, kernel):
     return TEXT_OF[e.hint](bytes(buf[start:end]))
 
 
+def _fits4(v) -> bool:
+    """Whether encoding a uint/sint gives 4 bytes (as nla_put_uint does)."""
+    return type(v) is int and -(1 << 31) <= v < (1 << 32)
+
+
 def _elem_odd(e, v, buf, start, end) -> bool:
     """Whether an array element's decoded value cannot give its bytes back
     (a string without its NUL or with bytes after it, struct padding that is
@@ -329,6 +340,8 @@ def _elem_odd(e, v, buf, start, end) -> bool:
         return bytes(buf[start:end]) != v.encode() + b"\0"
     if e.kind == K_STRUCT:
         return pad_dirty(e.layout, buf, start, end)
+    if e.kind == K_INT:
+        return e.size == 0 and end - start == 8 and _fits4(v)
     return False
 
 

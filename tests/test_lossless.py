@@ -50,6 +50,10 @@ ATTRS = {
     "bytes after NUL": ("rt_link", "link_attrs", "060003006100000009000300620078797a000000"),
     # non-zero attribute padding: was zeroed
     "padding not zero": ("rt_link", "link_attrs", "0500030061ff00000800040001000000"),
+    # IFLA_MAX_PACING_OFFLOAD_HORIZON (a uint: nla_put_uint writes 4 bytes when
+    # the value fits, 8 otherwise; nla_get_uint reads either) in 8 bytes
+    # holding 5: was re-encoded in 4
+    "uint in 8 bytes, value fits 4": ("rt_link", "link_attrs", "0c004200" "0500000000000000"),
     # IFLA_MAP (struct rtnl_link_ifmap) with its 4 trailing pad bytes not zero
     "struct pad not zero": ("rt_link", "link_attrs",
                             "24000e00" + "00" * 28 + "80000000"),
