@@ -12,8 +12,10 @@ One reader callback (``loop.add_reader`` on the non-blocking socket) reads
 every datagram as it arrives and hands each message to whoever waits for its
 sequence number, or to the event queue when it came from a multicast group;
 replies nobody waits for (an abandoned dump's tail) are dropped, so the
-kernel can always finish a dump.  Encoding, error naming and the bulk
-encoder are those of ``nlcodec.socket``.  Generic netlink families are
+kernel can always finish a dump.  Everything else is the sync socket's
+public pieces: its ``request``/``send``/``recv_datagram``/``decode``, error
+naming (``nlcodec.ack``) and the bulk windows (``nlcodec.bulk``), resends
+included.  Generic netlink families are
 resolved (once, cached) before the socket turns non-blocking.
 """
 
@@ -22,10 +24,10 @@ from __future__ import annotations
 import asyncio
 
 from . import message as _m
+from .ack import DumpInterrupted, NetlinkError, Overrun, make_error
+from .bulk import BulkResult, Window, rcvbuf_for
 from .errors import DecodeError
-from .socket import (_pack_hdr, _split_echo, BulkResult, DumpInterrupted, NetlinkError,
-                     NotConfirmed, NotSent, Overrun, Socket, connect as _connect_sync,
-                     make_error)
+from .socket import Socket, connect as _connect_sync, split_echo
 
 __all__ = ["connect", "AsyncSocket", "NetlinkError", "Overrun", "DumpInterrupted"]
 
@@ -106,11 +108,11 @@ class AsyncSocket:
         port = s.port
         for _ in range(256):        # then let other callbacks run
             try:
-                data, group, nsid = s._recv()
+                data, group, nsid = s.recv_datagram()
             except BlockingIOError:
                 return
             except Overrun as e:
-                if s._groups:
+                if s.groups:
                     self._events.put_nowait(e)
                 self._fail_all(e)       # replies may be lost as well
                 continue
@@ -120,15 +122,15 @@ class AsyncSocket:
             if data is None:
                 continue
             try:
-                msgs = s._decode(data)
+                msgs = s.decode(data)
             except DecodeError as e:
                 self._fail_all(e)
                 continue
             if group:
                 # the echo of an NLM_F_ECHO request comes marked with a group
                 # (Socket._replies): it goes to its waiter, the rest are events
-                mine, events = _split_echo(msgs, port, self._echo)
-                if s._groups:
+                mine, events = split_echo(msgs, port, self._echo)
+                if s.groups:
                     put = self._events.put_nowait
                     for m in events:
                         put((nsid, m) if s.listen_all_nsid else m)
@@ -159,15 +161,14 @@ class AsyncSocket:
 
     async def do(self, type, *, header=None, attrs=None, flags=0, family=None) -> list:
         """``Socket.do`` awaited: the replies, or ``NetlinkError``."""
-        s = self.sync
-        tpl = s.template(type, family)
-        seq = s._next_seq()
-        req = tpl.encode(header, attrs, flags | _m.NLM_F_REQUEST | _m.NLM_F_ACK, seq, s.port)
+        # the reader runs only when this awaits: the answer cannot come before
+        # the waiter is in place
+        seq, req, tpl = self.sync.request(type, header=header, attrs=attrs,
+                                          flags=flags | _m.NLM_F_ACK, family=family)
         q = self._waiters[seq] = asyncio.Queue()
         if flags & _m.NLM_F_ECHO:
             self._echo.add(seq)
         try:
-            s._send(req)
             out = []
             while True:
                 for m in await self._next(q):
@@ -203,14 +204,11 @@ class AsyncSocket:
             return
 
     async def _dump(self, type, header, attrs, flags, family):
-        s = self.sync
-        tpl = s.template(type, family)
-        seq = s._next_seq()
-        req = tpl.encode(header, attrs, flags | _m.NLM_F_REQUEST | _m.NLM_F_DUMP, seq, s.port)
+        seq, req, tpl = self.sync.request(type, header=header, attrs=attrs,
+                                          flags=flags | _m.NLM_F_DUMP, family=family)
         q = self._waiters[seq] = asyncio.Queue()
         intr = False
         try:
-            s._send(req)
             done = False
             while not done:
                 for m in await self._next(q):
@@ -234,74 +232,59 @@ class AsyncSocket:
                       max_bytes=1 << 17, window_timeout=10.0) -> BulkResult:
         """``Socket.do_many`` awaited: one window in flight at a time.  As
         there, nothing is raised once requests were sent: ``NotSent`` and
-        ``NotConfirmed`` results account for every request."""
+        ``NotConfirmed`` results account for every request, and with
+        ``acks=True`` the requests after one the kernel stopped at are sent
+        again (``nlcodec.bulk.Window``)."""
         s = self.sync
         res = BulkResult()
-        s._bulk_rcvbuf(window)
+        if s.rcvbuf < rcvbuf_for(window):
+            s.rcvbuf = rcvbuf_for(window)
         it = iter(requests)
         while True:
-            w = s._window(it, window, max_bytes, acks, family)
+            w = Window.fill(s, it, window, max_bytes, acks, family)
             if w is None:
                 return res
-            batch, tpls, base, last, echo, unsent = w
-            index = res.count
-            for i, e in unsent:
-                e.index = index + i
-                res.errors.append(e)
-            res._by_index = None
-            skip = {i for i, _ in unsent}
-            todo = [i for i in range(len(tpls)) if i not in skip]
+            w.begin(res)
             q = asyncio.Queue()
-            for sq in range(base, last + 1):
+            for sq in w.seqs:
                 self._waiters[sq] = q
-            self._echo |= echo
-            seen, complete, why = set(), False, None
+            self._echo |= w.echo
             try:
-                data = b"".join(batch[i] for i in todo)
-                if not acks:
-                    data += _pack_hdr(16, _m.NLMSG_NOOP, _m.NLM_F_REQUEST | _m.NLM_F_ACK,
-                                      last, s.port)
-                try:
-                    s._send(data)
-                except OSError as e:
-                    for i in todo:
-                        res.errors.append(NotSent(f"send failed: {e}", index=index + i, cause=e))
-                    complete = True
-                while not complete:
+                while w.todo:
                     try:
-                        got = await asyncio.wait_for(self._next(q), window_timeout)
-                    except asyncio.TimeoutError:
-                        why = (f"no closing ACK for its window within {window_timeout} s "
-                               f"(the kernel dropped the rest of the datagram)")
+                        s.send(w.datagram())
+                    except OSError as e:
+                        w.send_failed(res, e)
                         break
-                    except Overrun:
-                        why = "replies were lost to a receive buffer overrun (ENOBUFS)"
+                    complete, overrun = await self._collect(w, res, q, window_timeout)
+                    if not w.settle(res, complete, overrun, window_timeout):
                         break
-                    for m in got:
-                        if m.type_id == _m.NLMSG_ERROR and m.seq - base < len(tpls):
-                            seen.add(m.seq - base)
-                        r = s._bulk_reply(res, m, batch, tpls, base, index, acks)
-                        if r < 0 or (acks and len(seen) >= len(todo)):
-                            complete = True
-                            break
             finally:
-                for sq in range(base, last + 1):
+                for sq in w.seqs:
                     self._waiters.pop(sq, None)
-                self._echo -= echo
-            if why:
-                errs = {e.index for e in res.errors}
-                for i in todo:
-                    if index + i not in errs and not (acks and i in seen):
-                        res.errors.append(NotConfirmed(why, index=index + i))
-            res._by_index = None
-            res.count += len(tpls)
+                self._echo -= w.echo
+            w.end(res)
+
+    async def _collect(self, w, res, q, timeout):
+        """A window's answers into ``res``: (complete, overrun), as
+        ``Socket._collect``."""
+        while True:
+            try:
+                got = await asyncio.wait_for(self._next(q), timeout)
+            except asyncio.TimeoutError:
+                return False, False
+            except Overrun:
+                return False, True
+            for m in got:
+                if w.file(res, m):
+                    return True, False
 
     # -- events -----------------------------------------------------------------
 
     async def events(self, *, timeout=None, overrun="raise"):
         """Multicast messages (``async for``).  ``timeout``: stop after that many
         seconds without one; overruns raise ``Overrun`` (or are yielded)."""
-        if not self.sync._groups:
+        if not self.sync.groups:
             raise ValueError("subscribe() to a group first")
         while True:
             try:

@@ -34,6 +34,7 @@ import subprocess
 import tempfile
 
 import nlcodec
+from .bulk import Window
 
 INGRESS = 0xFFFFFFF2
 
@@ -82,10 +83,10 @@ def _utime():
 def _windows(sock, it, window=256):
     n = 0
     while True:
-        w = sock._window(it, window, 1 << 17, False, None)
+        w = Window.fill(sock, it, window, 1 << 17, False, None)
         if w is None:
             return n
-        n += len(w[1])
+        n += len(w)
 
 
 def run_dicts(sock, n):

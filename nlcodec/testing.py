@@ -35,7 +35,8 @@ from typing import Callable, Iterable
 
 from . import message as _m
 from . import registry
-from .socket import NETLINK_CAP_ACK, NETLINK_PKTINFO, SOL_NETLINK, Socket, _genl_cache, resolve_family
+from . import genl, nla
+from .socket import NETLINK_CAP_ACK, NETLINK_PKTINFO, SOL_NETLINK, Socket
 
 __all__ = ["FakeKernel", "connect"]
 
@@ -151,6 +152,8 @@ class FakeKernel:
 
     def _pop(self, peek):
         if not self._queue:
+            if self.timeout == 0:
+                raise BlockingIOError(_errno.EAGAIN, "fake kernel: nothing to receive")
             raise TimeoutError("fake kernel: nothing to receive (the handler sent no answer)")
         item = self._queue[0]
         if isinstance(item, OSError):
@@ -167,8 +170,12 @@ class FakeKernel:
             os.read(self._r, 1)
 
     def send(self, data) -> int:
+        """Each message of the datagram in order, as netlink_rcv_skb() does:
+        a header whose nlmsg_len is below 16 or past the end stops it, and the
+        rest of the datagram is dropped unanswered."""
         data = bytes(data)
-        for req in _m.decode(data, self.protocol):
+        for h in nla.Messages(data):
+            req = _m.decode(h.raw, self.protocol)[0]
             self.requests.append(req)
             out = self._answer(req)
             for d in out or ():
@@ -237,6 +244,9 @@ class FakeKernel:
     def settimeout(self, t):
         self.timeout = t
 
+    def setblocking(self, flag):
+        self.timeout = None if flag else 0.0
+
     def gettimeout(self):
         return getattr(self, "timeout", None)
 
@@ -281,10 +291,10 @@ def connect(handler: Callable | None = None, target: str = "route", *,
     s = Socket(proto, sock=k, **options)
     s.kernel = k
     if fam is not None:
-        cached = fam in _genl_cache
-        s.family = resolve_family(fam, s)
+        cached = fam in genl.cache
+        s.family = genl.resolve_family(fam, s)
         if not cached:          # a fake id must not answer for the real kernel later
-            _genl_cache.pop(fam, None)
+            genl.forget(fam)
     if groups:
         s.subscribe(*groups)
     return s

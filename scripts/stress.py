@@ -637,7 +637,7 @@ def bulk_run(n=2000, window=256) -> list:
             reqs[n // 3] = ("newroute", hdr, {"dst": "nope", "oif": oif}, 0x600)
             reqs[n // 2] = bad_len
             with connect("route", netns=ns) as s:
-                real, cut = s._send, [True]
+                real, cut = s.send, [True]
 
                 def send(data, real=real, cut=cut):
                     if cut[0] and len(data) > 200:      # the first full window: cut at 20
@@ -648,7 +648,7 @@ def bulk_run(n=2000, window=256) -> list:
                             off += (int.from_bytes(data[off:off + 4], "little") + 3) & ~3
                         data[off:off + 4] = (8).to_bytes(4, "little")
                     return real(bytes(data))
-                s._send = send
+                s.send = send
                 t0 = time.monotonic()
                 res = s.do_many(reqs, window=window, acks=acks, window_timeout=2)
                 took = time.monotonic() - t0

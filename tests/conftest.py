@@ -38,11 +38,11 @@ def restore_registry():
     registry as they found it (a YNL nlctrl or rt-link must not replace the
     built-in one for others)."""
     from nlcodec import backends, message, registry
-    from nlcodec import socket as nls
+    from nlcodec import genl
     registry._load()
     fams = dict(registry._families)
     by_proto = {k: dict(v) for k, v in registry._by_protocol.items()}
-    ids, cache = dict(message.GENL_IDS), dict(nls._genl_cache)
+    ids, cache = dict(message.GENL_IDS), dict(genl.cache)
     yield
     registry._families.clear()
     registry._families.update(fams)
@@ -50,8 +50,8 @@ def restore_registry():
     registry._by_protocol.update(by_proto)
     message.GENL_IDS.clear()
     message.GENL_IDS.update(ids)
-    nls._genl_cache.clear()
-    nls._genl_cache.update(cache)
+    genl.cache.clear()
+    genl.cache.update(cache)
     # the native backend keeps per-protocol stream tables made from the
     # families registered when it first decoded that protocol
     streams = getattr(backends.active(), "_streams", None)

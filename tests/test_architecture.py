@@ -16,7 +16,7 @@ LAYERS = [
     ("leaves", {"errors", "spec", "values", "netns", "nla", "forksafe"}),
     ("compile", {"structs", "tables", "registry"}),
     ("codec", {"pure", "native", "backends", "message", "_native_core"}),
-    ("io", {"socket", "aio", "testing", "template", "pcap", "hexdump", "capture",
+    ("io", {"ack", "request", "genl", "bulk", "socket", "aio", "testing", "template", "pcap", "hexdump", "capture",
             "capture_jobs", "capture_select", "ynl"}),
     ("text", {"show", "tc", "ovs", "packet", "dumps", "names"}),
     ("tools", {"cli", "cli_decode", "cli_dumps", "cli_psample", "cli_tcbatch", "benchmark",

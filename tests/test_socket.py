@@ -18,6 +18,8 @@ import time
 import pytest
 
 import nlcodec
+import nlcodec.ack
+import nlcodec.request
 from nlcodec import netns, testing
 from nlcodec import socket as nls
 from nlcodec.socket import (DumpInterrupted, FamilyNotFound, NetlinkError,  # noqa: F401
@@ -598,7 +600,7 @@ def test_replies_from_other_ports_are_ignored():
     """A forged ERROR with our seq sent by another socket must not answer our request."""
     with connect("nlctrl") as s, socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16) as evil:
         evil.bind((0, 0))
-        seq = s._next_seq() + 1                       # the seq do() is going to use
+        seq = s.next_seq() + 1                       # the seq do() is going to use
         forged = struct.pack("<IHHII", 36, 2, 0x100, seq, s.port) + \
             struct.pack("<iIHHII", -errno.ENOENT, 16, 0x10, 5, seq, s.port)
         evil.sendto(forged, (s.port, 0))
@@ -657,7 +659,7 @@ def test_fast_attribute_encoders_equal_the_codec():
     for fam in nlcodec.families().values():
         cf = nlcodec.registry.compiled(fam)
         for cs in cf.sets.values():
-            fast = nls._fast_encoders(cs)
+            fast = nlcodec.request.fast_encoders(cs)
             for name, f in fast.items():
                 for v in _samples(cs.by_name[name]):
                     try:
@@ -765,7 +767,7 @@ def test_genl_multicast_group_by_name(ns):
     if "netdev" not in _genl_ctrl_ids():
         pytest.skip("kernel has no netdev genl family")
     with connect("netdev", netns=ns, groups=("mgmt",)) as s:
-        assert s._groups == {s.family.groups["mgmt"]}
+        assert s.groups == {s.family.groups["mgmt"]}
         ip(ns, "link", "add", "g0", "type", "veth", "peer", "name", "g1")
         idx = {ifindex(ns, "g0"), ifindex(ns, "g1")}
         evs = list(s.events(timeout=0.5))
@@ -812,11 +814,11 @@ def test_offset_names_a_multipath_record_attribute():
     # record) + rtnexthop 8 (second record's header): its RTA_GATEWAY starts here
     gw = 16 + 12 + 8 + 4 + 8 + 8
     assert req[gw:gw + 4] == struct.pack("<HH", 8, 5)
-    assert nls._describe(tpl, req, gw) == "route_attrs.multipath[1].gateway"
-    assert nls._describe(tpl, req, gw + 4) == "route_attrs.multipath[1].gateway"
-    assert nls._describe(tpl, req, gw - 8) == "route_attrs.multipath[1]._header"
-    assert nls._describe(tpl, req, 20) == "newroute.header"
-    assert nls._describe(tpl, req, 4) == "nlmsghdr"
+    assert nlcodec.ack.describe(tpl, req, gw) == "route_attrs.multipath[1].gateway"
+    assert nlcodec.ack.describe(tpl, req, gw + 4) == "route_attrs.multipath[1].gateway"
+    assert nlcodec.ack.describe(tpl, req, gw - 8) == "route_attrs.multipath[1]._header"
+    assert nlcodec.ack.describe(tpl, req, 20) == "newroute.header"
+    assert nlcodec.ack.describe(tpl, req, 4) == "nlmsghdr"
 
 
 def test_echo_reply_returned_by_do(ns, veth):
@@ -889,7 +891,7 @@ def test_error_offsets_named_in_a_header_variant_request():
         req = tpl.encode({"family": 7, "index": 3},
                          {"af_spec": {"vlan_info": [{"flags": 0, "vid": 30}]}}, 0x5, 1)
         # nlmsghdr 16 + ifinfomsg 16, af_spec header 4, then IFLA_BRIDGE_VLAN_INFO
-        assert nls._describe(tpl, req, 16 + 16 + 4 + 4) == "bridge_link_attrs.af_spec.vlan_info"
-        assert nls._describe(tpl, req, 16 + 16) == "bridge_link_attrs.af_spec"
+        assert nlcodec.ack.describe(tpl, req, 16 + 16 + 4 + 4) == "bridge_link_attrs.af_spec.vlan_info"
+        assert nlcodec.ack.describe(tpl, req, 16 + 16) == "bridge_link_attrs.af_spec"
         plain = tpl.encode({"family": 0, "index": 3}, {"mtu": 1400}, 0x5, 1)
-        assert nls._describe(tpl, plain, 32) == "link_attrs.mtu"
+        assert nlcodec.ack.describe(tpl, plain, 32) == "link_attrs.mtu"

@@ -169,12 +169,12 @@ def test_do_many_streams_rows_lazily():
                          attrs={"dst": "10.0.0.0", "oif": 1}, flags=0x600, holes=["dst"])
             s.do("newlink", header={"family": 0, "index": 1, "flags": 1, "change": 1})
             seen = []
-            orig = s._send
+            orig = s.send
 
             def send(data):
                 seen.append(len(consumed))
                 orig(data)
-            s._send = send
+            s.send = send
             res = s.do_many(t.rows(rows()), window=500)
             assert res.ok, res.errors[:3]
             assert res.count == n

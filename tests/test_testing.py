@@ -106,4 +106,4 @@ def test_generic_netlink_family():
         (m,) = s.do("get", header={"dp_ifindex": 0}, attrs={"name": "dp0"})
         assert m["name"] == "dp0" and m.header["dp_ifindex"] == 5
         assert s.family.id == s.kernel.families["ovs_datapath"]
-    assert "ovs_datapath" not in nlcodec.socket._genl_cache    # never poses as the kernel's
+    assert "ovs_datapath" not in nlcodec.genl.cache    # never poses as the kernel's
