@@ -44,7 +44,7 @@ tc_tunnel_key = Struct(*TC_GEN, "t_action" / Int32sn * "enum:tunnel_key_action")
 tc_mpls = Struct(*TC_GEN, "m_action" / Int32sn * "enum:mpls_action")
 tc_csum = Struct(*TC_GEN, "update_flags" / Int32un * "enum:csum_update_flags")
 tc_nat = Struct(*TC_GEN, "old_addr" / Int32ub * "ipv4", "new_addr" / Int32ub * "ipv4",
-                "mask" / Int32ub * "ipv4", "flags" / Int32un)
+                "mask" / Int32ub * "ipv4", "flags" / Int32un * "enum:nat_flags")
 tc_connmark = Struct(*TC_GEN, "zone" / Int16un, Padding(2))
 tc_ife = Struct(*TC_GEN, "flags" / Int16un, Padding(2))
 tc_skbmod = Struct(*TC_GEN, Padding(4), "flags" / Int64un * "enum:skbmod_flags")   # __u64 aligned to 8
@@ -78,6 +78,10 @@ act_hw_stats = Flags("act_hw_stats", {"immediate": 1, "delayed": 2},
                      prefix="TCA_ACT_HW_STATS_", uapi_header="linux/pkt_cls.h")
 act_root_flags = Flags("act_root_flags", {"large_dump_on": 1, "terse_dump": 2},
                        prefix="TCA_ACT_FLAG_", uapi_header="linux/rtnetlink.h")
+nat_flags = Flags("nat_flags", {"egress": 1}, prefix="TCA_NAT_FLAG_",
+                  uapi_header="linux/tc_act/tc_nat.h")
+gact_prob_type = Enum("gact_prob_type", {"none": 0, "netrand": 1, "determ": 2},
+                      prefix="PGACT_", uapi_header="linux/tc_act/tc_gact.h")
 mirred_eaction = Enum("mirred_eaction", {
     "egress_redir": 1, "egress_mirror": 2, "ingress_redir": 3, "ingress_mirror": 4,
 }, prefix="TCA_", uapi_header="linux/tc_act/tc_mirred.h")
@@ -105,7 +109,8 @@ skbedit_flags = Flags("skbedit_flags", {
 skbmod_flags = Flags("skbmod_flags", {"dmac": 1, "smac": 2, "etype": 4, "swapmac": 8, "ecn": 16},
                      prefix="SKBMOD_F_", uapi_header="linux/tc_act/tc_skbmod.h")
 
-ENUMS = [verdict, act_flags, act_hw_stats, act_root_flags, mirred_eaction, vlan_action,
+ENUMS = [verdict, act_flags, act_hw_stats, act_root_flags, gact_prob_type, nat_flags, mirred_eaction,
+         vlan_action,
          mpls_action, tunnel_key_action, pedit_header_type, pedit_cmd, csum_update_flags,
          ct_action, skbedit_flags, skbmod_flags]
 

@@ -7,7 +7,9 @@ flags), in tc's attribute order."""
 
 from __future__ import annotations
 
-from .consts import enum, vlan_tpids
+import socket
+
+from .consts import enum, eth_p, vlan_tpids
 from .notation import TC_ACT_EXT_VAL_MASK
 from .words import Node, fast_int, get_uint, matches, mac
 
@@ -16,9 +18,10 @@ from .words import Node, fast_int, get_uint, matches, mac
 _A2N = (("continue", "unspec"), ("drop", "shot"), ("shot", "shot"), ("pass", "ok"),
         ("ok", "ok"), ("reclassify", "reclassify"), ("pipe", "pipe"), ("goto", "goto_chain"),
         ("jump", "jump"), ("trap", "trap"))
+M32 = 0xFFFFFFFF
 _NEW_CMDS = ("change", "replace", "delete", "get", "add")   # m_action.c new_cmd()
 # actions tc has (tc/m_*.c) that nlcodec.tc does not read
-_TC_KINDS = ("police", "mpls", "nat", "connmark", "ctinfo", "skbmod", "bpf", "simple",
+_TC_KINDS = ("police", "ctinfo", "skbmod", "bpf", "simple",
              "ife", "gate", "xt", "ipt")
 
 
@@ -113,7 +116,18 @@ def parse_actions(w, node: Node, key: str, resolve):
             w.next()
             w.value(anode, _cookie, "cookie")
         if w.peek() is not None and matches(w.peek(), "hw_stats"):
-            raise w.error("hw_stats is not supported by nlcodec.tc")
+            w.next()
+            at = w.i
+            s = w.need("hw_stats")
+            # m_action.c hw_stats_items, tried in this order; "disabled": no bit
+            hs = enum("act_hw_stats")
+            for name, bits in (("immediate", hs["immediate"]), ("delayed", hs["delayed"]),
+                               ("disabled", 0)):
+                if matches(s, name):
+                    act["hw_stats"] = {"value": bits, "selector": bits}
+                    break
+            else:
+                raise w.error("hw_stats: value is invalid (immediate, delayed, disabled)", at)
         flag = 0
         af = enum("act_flags")
         if w.peek() == "no_percpu":
@@ -159,7 +173,27 @@ def gact(w, anode, resolve):
         return
     parms.d["action"] = control(w)
     if w.peek() is not None and matches(w.peek(), "random"):
-        raise w.error("gact random is not supported by nlcodec.tc")
+        # m_gact.c: random netrand|determ VERDICT VAL (VAL a u16, at most 10000)
+        w.next()
+        at = w.i
+        t = w.need("random type")
+        pt = enum("gact_prob_type")
+        if matches(t, "netrand"):
+            ptype = pt["netrand"]
+        elif matches(t, "determ"):
+            ptype = pt["determ"]
+        else:
+            raise w.error('Illegal "random type" (netrand, determ)', at)
+        paction = control(w)
+        at = w.i
+        s = w.need("probability")
+        try:
+            pval = get_uint(s, 16, 10)
+        except ValueError:
+            pval = None
+        if pval is None or pval > 10000:
+            raise w.error("Illegal probability val (0..10000)", at)
+        opts.d["prob"] = {"ptype": ptype, "pval": pval, "paction": paction}
     if w.peek() is not None and matches(w.peek(), "index"):
         w.next()
         _index(w, parms)
@@ -628,10 +662,161 @@ def ct(w, anode, resolve):
     opts.d["parms"] = parms.d
 
 
+# -- nat, connmark, mpls ---------------------------------------------------------------
+
+
+def nat(w, anode, resolve):
+    """m_nat.c parse_nat: nat ingress|egress OLD[/LEN] NEW, verdict (ok), index."""
+    from .words import prefix
+    opts = _options(anode)
+    parms = opts.child("parms", _gen(old_addr="0.0.0.0", new_addr="0.0.0.0",
+                                     mask="0.0.0.0", flags=0))
+    p = parms.d
+    ok = 0
+    while w.more() and matches(w.peek(), "nat"):
+        w.next()
+        at = w.i
+        side = w.need("nat direction")
+        if matches(side, "egress"):
+            p["flags"] |= enum("nat_flags")["egress"]
+        elif not matches(side, "ingress"):
+            raise w.error("Illegal nat construct (ingress or egress)", at)
+        at = w.i
+        old = w.need("old address")
+        try:
+            _, b, bits = prefix(old, socket.AF_INET)
+        except ValueError:
+            raise w.error("Illegal nat construct (an IPv4 address)", at) from None
+        p["old_addr"] = socket.inet_ntoa(b)
+        # htonl(~0u << (32 - bitlen)): a shift by 32 is x86's shift by 0
+        p["mask"] = socket.inet_ntoa(((M32 << (32 - bits if bits else 0)) & M32)
+                                     .to_bytes(4, "big"))
+        at = w.i
+        new = w.need("new address")
+        try:
+            _, b, _ = prefix(new, socket.AF_INET)
+        except ValueError:
+            raise w.error("Illegal nat construct (an IPv4 address)", at) from None
+        p["new_addr"] = socket.inet_ntoa(b)
+        ok += 1
+    if not ok:
+        raise w.error("nat needs ingress|egress OLD NEW")
+    p["action"] = control(w, default=_verdict("ok"))
+    if w.more() and matches(w.peek(), "index"):
+        w.next()
+        _index(w, parms)
+
+
+def connmark(w, anode, resolve):
+    """m_connmark.c parse_connmark: connmark [zone N] verdict (pipe) [index N]."""
+    while w.more() and matches(w.peek(), "connmark"):
+        w.next()
+    opts = _options(anode)
+    parms = opts.child("parms", _gen(zone=0))
+    if w.more() and matches(w.peek(), "zone"):
+        w.next()
+        at = w.i
+        s = w.need("zone")
+        try:
+            parms.d["zone"] = get_uint(s, 16, 10)
+        except ValueError:
+            raise w.error('connmark: Illegal "zone"', at) from None
+    parms.d["action"] = control(w, default=_verdict("pipe"))
+    if w.more() and matches(w.peek(), "index"):
+        w.next()
+        _index(w, parms)
+
+
+_MPLS_WORDS = ("pop", "push", "modify", "mac_push", "dec_ttl")     # m_mpls.c, in its order
+
+
+def mpls(w, anode, resolve):
+    """m_mpls.c parse_mpls: pop|push|modify|mac_push|dec_ttl, label, tc, ttl,
+    bos, protocol; verdict (pipe), index."""
+    from .words import eth_proto
+    w.next()                                # "mpls"
+    if not w.more():
+        raise w.error("mpls needs an action")
+    ma = enum("mpls_action")
+    opts = _options(anode)
+    parms = opts.child("parms", _gen(m_action=0))
+    action = 0
+    vals = {}
+    modify = ("push", "mac_push", "modify")
+    fields = (("label", lambda s: _mpls_field(s, 32, 0xFFFFF, "label must be <=0xFFFFF")),
+              ("tc", lambda s: _mpls_field(s, 8, 7, "tc field is 3 bits max")),
+              ("ttl", lambda s: _mpls_ttl(s)),
+              ("bos", lambda s: _mpls_field(s, 8, 1, "bos must be 0 or 1")))
+    while w.more():
+        at = w.i
+        word = w.peek()
+        hit = next((name for name in _MPLS_WORDS if matches(word, name)), None)
+        if hit is not None:
+            if action:
+                raise w.error("mpls: only one action", at)
+            action = ma[hit]
+            w.next()
+            continue
+        f = next(((k, fn) for k, fn in fields if matches(word, k)), None)
+        if f is not None:
+            if action not in (ma[m] for m in modify):
+                raise w.error("only valid for push, mac_push and modify", at)
+            w.next()
+            _later(w, vals, f[0], f[1], f[0])
+            continue
+        if matches(word, "protocol"):
+            if action not in (ma["push"], ma["mac_push"], ma["pop"]):
+                raise w.error("only valid for push, mac_push and pop", at)
+            w.next()
+            vat = w.i
+            s = w.need("protocol")
+            try:
+                vals["proto"] = (vat, eth_proto(s))
+            except ValueError:
+                raise w.error("protocol is invalid", vat) from None
+            continue
+        break
+    if not action:
+        raise w.error("mpls needs pop, push, modify, mac_push or dec_ttl")
+    parms.d["action"] = control(w, default=_verdict("pipe"))
+    if w.more() and matches(w.peek(), "index"):
+        w.next()
+        _index(w, parms)
+    if action == ma["push"] and "label" not in vals:
+        raise w.error("mpls push needs a label")
+    proto = vals.pop("proto", (None, 0))
+    if action in (ma["push"], ma["mac_push"]) and proto[1] and \
+            proto[1] not in (eth_p("mpls_uc"), eth_p("mpls_mc")):
+        raise w.error("invalid push protocol: use mpls_uc or mpls_mc", proto[0])
+    if action == ma["pop"] and not proto[1]:
+        raise w.error("mpls pop needs a protocol")
+    parms.d["m_action"] = action
+    # tc's order: parms, label, proto, tc, ttl, bos
+    _emit(w, opts, vals, ("label",))
+    if proto[1]:
+        opts.d["proto"] = proto[1]
+    _emit(w, opts, vals, ("tc", "ttl", "bos"))
+
+
+def _mpls_field(s, bits, top, why):
+    v = get_uint(s, bits, 0)
+    if v > top:
+        raise ValueError(why)
+    return v
+
+
+def _mpls_ttl(s):
+    v = get_uint(s, 8, 0)
+    if not v:
+        raise ValueError("ttl must be >0 and <=255")
+    return v
+
+
 def _pedit(w, anode, resolve):
     from .pedit import pedit
     pedit(w, anode, resolve)
 
 
 KINDS = {"gact": gact, "mirred": mirred, "vlan": vlan, "skbedit": skbedit, "csum": csum,
-         "sample": sample, "tunnel_key": tunnel_key, "ct": ct, "pedit": _pedit}
+         "sample": sample, "tunnel_key": tunnel_key, "ct": ct, "pedit": _pedit, "nat": nat,
+         "connmark": connmark, "mpls": mpls}
