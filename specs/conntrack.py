@@ -17,10 +17,17 @@ start/stop (ctnetlink_dump_timestamp), not the u64 of conntrack.yaml.
 Names follow the kernel's YNL spec conntrack.yaml where it has the set.
 
 A kernel quirk: the reply to IPCTNL_MSG_EXP_GET_STATS_CPU comes as type
-0x0103 (ctnetlink_exp_stat_fill_info() uses NFNL_SUBSYS_CTNETLINK), which
-is IPCTNL_MSG_CT_GET_CTRZERO; we decode that type as the latter, so those
-replies raise DecodeError (decode them with ``decode_attrs(...,
-"conntrack_exp", "expect_stats_attrs")`` after the 20 header bytes).
+0x0103 (ctnetlink_exp_stat_fill_info() in net/netfilter/nf_conntrack_netlink.c
+uses NFNL_SUBSYS_CTNETLINK), which is IPCTNL_MSG_CT_GET_CTRZERO's number.
+The two differ in their nfgenmsg: the expectation statistics always carry
+nfgen_family AF_UNSPEC (0) and the CPU in res_id, a conntrack entry its
+layer-3 family (ctnetlink_fill_info: nf_ct_l3num(), AF_INET or AF_INET6).
+So ct_get_ctrzero with nfgen_family 0 is decoded (and encoded) with
+expect_stats_attrs (Msg.variants); the type's name stays ct_get_ctrzero.
+A dump request of ct_get_ctrzero for every family (nfgen_family 0) that
+carries filter attributes is therefore read with the statistics' names:
+give it AF_INET or AF_INET6 to filter (the request without attributes is
+the same either way).
 
 Events: join ``conntrack_new``, ``conntrack_update``, ``conntrack_destroy``
 (and ``conntrack_exp_*``): NFNLGRP_* of enum nfnetlink_groups.
@@ -200,6 +207,14 @@ stats_global_attrs = AttrSet("stats_global_attrs", [
     Attr(2, "max_entries", "u32", byte_order="big"),
 ], prefix="CTA_STATS_GLOBAL_", uapi_header=H, nested_flag=True)
 
+# the expectations' per-CPU statistics (ctnetlink_exp_stat_fill_info): in the
+# conntrack family too, as the kernel sends them with its message type 3
+expect_stats_attrs = AttrSet("expect_stats_attrs", [
+    Attr(1, "new", "u32", byte_order="big"),
+    Attr(2, "create", "u32", byte_order="big"),
+    Attr(3, "delete", "u32", byte_order="big"),
+], prefix="CTA_STATS_EXP_", uapi_header=H, nested_flag=True)
+
 # -- expectations (NFNL_SUBSYS_CTNETLINK_EXP) --------------------------------
 
 expect_nat_attrs = AttrSet("expect_nat_attrs", [
@@ -221,11 +236,6 @@ expect_attrs = AttrSet("expect_attrs", [
     Attr(11, "fn", "string"),
 ], prefix="CTA_EXPECT_", uapi_header=H, nested_flag=True)
 
-expect_stats_attrs = AttrSet("expect_stats_attrs", [
-    Attr(1, "new", "u32", byte_order="big"),
-    Attr(2, "create", "u32", byte_order="big"),
-    Attr(3, "delete", "u32", byte_order="big"),
-], prefix="CTA_STATS_EXP_", uapi_header=H, nested_flag=True)
 
 # -- named values --------------------------------------------------------------
 
@@ -275,7 +285,9 @@ FAMILIES = [
                Msg(0, "ct_new", attrs="conntrack_attrs"),
                Msg(1, "ct_get", attrs="conntrack_attrs"),
                Msg(2, "ct_delete", attrs="conntrack_attrs"),
-               Msg(3, "ct_get_ctrzero", attrs="conntrack_attrs"),
+               # nfgen_family 0: the reply to exp_get_stats_cpu (see above)
+               Msg(3, "ct_get_ctrzero", attrs="conntrack_attrs",
+                   variants=("nfgen_family", {0: "expect_stats_attrs"})),
                Msg(4, "ct_get_stats_cpu", attrs="stats_cpu_attrs"),
                Msg(5, "ct_get_stats", attrs="stats_global_attrs"),
                Msg(6, "ct_get_dying", attrs="conntrack_attrs"),
@@ -285,7 +297,7 @@ FAMILIES = [
                      protoinfo_dccp_attrs, protoinfo_sctp_attrs, protoinfo_attrs, counter_attrs,
                      timestamp_attrs, help_attrs, nat_proto_attrs, nat_attrs, seqadj_attrs,
                      secctx_attrs, synproxy_attrs, filter_attrs, conntrack_attrs,
-                     stats_cpu_attrs, stats_global_attrs],
+                     stats_cpu_attrs, stats_global_attrs, expect_stats_attrs],
            enums=[ip_conntrack_status, tcp_conntrack, tcp_flags, nfnetlink_groups, nfnl_subsys],
            doc="ctnetlink: conntrack entries, nfgenmsg header, NFNL_SUBSYS_CTNETLINK"),
     Family("conntrack_exp", "netfilter", header=nfgenmsg, msg_prefix="IPCTNL_MSG_",
@@ -298,7 +310,7 @@ FAMILIES = [
                Msg(2, "exp_delete", attrs="expect_attrs"),
                Msg(3, "exp_get_stats_cpu", attrs="expect_stats_attrs"),
            ],
-           attrsets=[expect_nat_attrs, expect_attrs, expect_stats_attrs],
+           attrsets=[expect_nat_attrs, expect_attrs],
            enums=[nf_ct_expect_flags],
            doc="ctnetlink expectations: NFNL_SUBSYS_CTNETLINK_EXP"),
 ]

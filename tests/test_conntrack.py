@@ -110,21 +110,24 @@ def test_kernel_bytes_decode_and_encode_again(ns, codec):
     count = 0
     dump, ack = nlcodec.NLM_F_DUMP, nlcodec.NLM_F_ACK
     for what, flags in (("ct_get", dump), ("ct_get_stats_cpu", dump), ("ct_get_stats", ack),
-                        ("exp_get", dump)):
-        # (not exp_get_stats_cpu: the kernel answers it with type 0x0103, in
-        # the CTNETLINK subsystem -- ctnetlink_exp_stat_fill_info() -- which
-        # is IPCTNL_MSG_CT_GET_CTRZERO's number; see specs/conntrack.py)
+                        ("exp_get", dump), ("exp_get_stats_cpu", dump)):
+        # the kernel answers exp_get_stats_cpu with type 0x0103, in the
+        # CTNETLINK subsystem (ctnetlink_exp_stat_fill_info()), which is
+        # IPCTNL_MSG_CT_GET_CTRZERO's number; see specs/conntrack.py
         req, raw = _raw(ns, what, flags)
         out = b""
         for m in nlcodec.decode(raw, "netfilter"):
-            assert m.type in ({"ct_get": "ct_new"}.get(what, what), "done", "error"), m.type
+            want = {"ct_get": "ct_new", "exp_get_stats_cpu": "ct_get_ctrzero"}.get(what, what)
+            assert m.type in (want, "done", "error"), m.type
+            if what == "exp_get_stats_cpu" and m.type == want:
+                assert set(m.attrs) == {"new", "create", "delete"}
             enc = m.encode()
             out += enc + b"\0" * ((-len(enc)) & 3)
             count += 1
         assert out[:len(raw)] == raw
         # our request as the kernel parses it: a dump of ct_get answers ct_new
         assert nlcodec.decode(req, "netfilter")[0].encode() == req
-    assert count >= len(ENTRIES) + 3
+    assert count >= len(ENTRIES) + 4
 
 
 def test_stats_are_the_kernels(ns, codec):
