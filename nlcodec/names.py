@@ -222,6 +222,52 @@ class InfoNames(Names):
         self._fail(v, path)
 
 
+class ProbabilityNames(Names):
+    """A fraction of UINT32_MAX as the tree view shows it (``10.0%``, OVS's
+    "%.1f%%"); read as lib/odp-util.c parse_odp_action() reads ``sample=``:
+    floor(UINT32_MAX * (percentage / 100.0) + .5).  The text has one decimal,
+    so the number it gives may differ from the one shown by a few units;
+    ``show`` keeps the number (the named form stays exact)."""
+
+    kind = "probability"
+
+    def choices(self):
+        return ["a percentage such as 10.0%"]
+
+    def parse(self, v, path=""):
+        import math
+        if isinstance(v, int) and not isinstance(v, bool):
+            return v
+        if isinstance(v, str) and v.strip().endswith("%"):
+            try:
+                pct = float(v.strip()[:-1])
+            except ValueError:
+                pct = None
+            if pct is not None and 0.0 <= pct <= 100.0:
+                return min(math.floor(0xFFFFFFFF * (pct / 100.0) + .5), 0xFFFFFFFF)
+        self._fail(v, path)
+
+
+class Be32HexNames(Names):
+    """A __be32 kept in host order, shown as tc shows it (ntohl() in 8 hex
+    digits, ``0a000001``): that text reads back to the same number."""
+
+    kind = "be32_hex"
+
+    def choices(self):
+        return ["8 hex digits (network order), such as 0a000001"]
+
+    def parse(self, v, path=""):
+        if isinstance(v, int) and not isinstance(v, bool):
+            return v
+        if isinstance(v, str):
+            t = v.strip().lower()
+            t = t[2:] if t.startswith("0x") else t
+            if 0 < len(t) <= 8 and all(c in "0123456789abcdef" for c in t):
+                return int.from_bytes(int(t, 16).to_bytes(4, "big"), "little")
+        self._fail(v, path)
+
+
 class EthertypeNames(EnumNames):
     """Ethertypes by iproute2's names (``ip``, ``ipv6``, ``802.1Q``; specs/packet.py)."""
 
@@ -251,12 +297,13 @@ def of_enum(enum) -> Names:
 
 _handles = HandleNames()
 HINTS = {"verdict": VerdictNames(), "handle": _handles, "tc_handle": _handles,
-         "tc_object_handle": _handles, "tc_info": InfoNames()}
+         "tc_object_handle": _handles, "tc_info": InfoNames(),
+         "probability": ProbabilityNames(), "be32_hex": Be32HexNames()}
 
 
 def of_hint(hint) -> Names | None:
     """The names a display hint gives an integer (``verdict``, tc handles,
-    ``tc_info``, ``ethertype``)."""
+    ``tc_info``, ``ethertype``, ``probability``, ``be32_hex``)."""
     if hint == "ethertype":
         n = HINTS.get(hint)
         if n is None:

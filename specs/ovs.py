@@ -150,6 +150,112 @@ user_action_cookie = Struct(
                  default=Bytes(24) * "hex"),
 )
 
+# struct geneve_opt (include/net/geneve.h): its 4-byte head; ``length`` holds
+# the option's data length in 4-byte words in its low 5 bits (``BITS``)
+geneve_opt = Struct("opt_class" / Int16ub, "type" / Int8ul, "length" / Int8ul)
+# the union of struct erspan_metadata (include/net/erspan.h) by version
+erspan_md1 = Struct("index" / Int32ub, "unused" / Bytes(4) * "hex")
+erspan_md2 = Struct("timestamp" / Int32ub, "sgt" / Int16ub, "hwid_upper_ft_p" / Int8ul,
+                    "o_gra_dir_hwid" / Int8ul)
+
+# -- ovs-dpctl's notation (lib/odp-util.c): the display facts of nlcodec/ovs/ --
+#
+# Bit fields inside the header words the keys and actions carry:
+# {word: {field: (shift, width)}}.
+BITS = {
+    # include/linux/if_vlan.h: VLAN_VID_MASK 0x0fff, VLAN_CFI_MASK 0x1000, VLAN_PRIO_SHIFT 13
+    "vlan_tci": {"vid": (0, 12), "cfi": (12, 1), "pcp": (13, 3)},
+    # lib/packets.h IPV6_LABEL_MASK 0x000fffff: the flow label in ovs_key_ipv6.ipv6_label
+    "ipv6_label": {"label": (0, 20)},
+    # lib/packets.h: MPLS_LABEL_SHIFT 12, MPLS_TC_SHIFT 9, MPLS_BOS_SHIFT 8, MPLS_TTL_MASK 0xff
+    "mpls_lse": {"label": (12, 20), "tc": (9, 3), "bos": (8, 1), "ttl": (0, 8)},
+    # include/openvswitch/packet.h: PACKET_TYPE(NS, NS_TYPE) = NS << 16 | NS_TYPE
+    "packet_type": {"ns": (16, 16), "id": (0, 16)},
+    # lib/odp-util.c vxlan_ext_to_attr(): (gbp_flags << 16) | gbp_id
+    "vxlan_gbp": {"id": (0, 16), "flags": (16, 8)},
+    # lib/packets.h: NSH_SPI_SHIFT 8, NSH_SI_MASK 0xff
+    "nsh_path_hdr": {"spi": (8, 24), "si": (0, 8)},
+    # struct geneve_opt: u8 length:5, r3:1, r2:1, r1:1 (little-endian bit fields)
+    "geneve_length": {"length": (0, 5), "flags": (5, 3)},
+    # struct erspan_md2 (little-endian bit fields): hwid_upper:2, ft:5, p:1 / o:1, gra:2,
+    # dir:1, hwid:4; ovs-dpctl's hwid is hwid_upper << 4 | hwid
+    "hwid_upper_ft_p": {"hwid_upper": (0, 2), "ft": (2, 5), "p": (7, 1)},
+    "o_gra_dir_hwid": {"o": (0, 1), "gra": (1, 2), "dir": (3, 1), "hwid": (4, 4)},
+}
+# the names ovs-dpctl gives the key attributes (format_odp_key_attr__(), ovs_key_attr_to_string())
+KEY_TEXT = {
+    "encap": "encap", "priority": "skb_priority", "in_port": "in_port", "ethernet": "eth",
+    "vlan": "vlan", "ethertype": "eth_type", "ipv4": "ipv4", "ipv6": "ipv6", "tcp": "tcp",
+    "udp": "udp", "icmp": "icmp", "icmpv6": "icmpv6", "arp": "arp", "nd": "nd",
+    "skb_mark": "skb_mark", "tunnel": "tunnel", "sctp": "sctp", "tcp_flags": "tcp_flags",
+    "dp_hash": "dp_hash", "recirc_id": "recirc_id", "mpls": "mpls", "ct_state": "ct_state",
+    "ct_zone": "ct_zone", "ct_mark": "ct_mark", "ct_labels": "ct_label",
+    "ct_orig_tuple_ipv4": "ct_tuple4", "ct_orig_tuple_ipv6": "ct_tuple6", "nsh": "nsh",
+    "packet_type": "packet_type", "nd_extensions": "nd_ext",
+}
+# the members of the struct keys as format_odp_key_attr__() prints them, in its
+# order: (member, ovs-dpctl's name, notation); notations: dec (%u), hex (%#x),
+# addr (an address), label (the IPv6 flow label: 20 bits), frag (frag_type by name),
+# always_hex (printed whatever the mask)
+KEY_FIELDS = {
+    "ethernet": [("src", "src", "addr"), ("dst", "dst", "addr")],
+    "ipv4": [("src", "src", "addr"), ("dst", "dst", "addr"), ("proto", "proto", "dec"),
+             ("tos", "tos", "hex"), ("ttl", "ttl", "dec"), ("frag", "frag", "frag")],
+    "ipv6": [("src", "src", "addr"), ("dst", "dst", "addr"), ("label", "label", "label"),
+             ("proto", "proto", "dec"), ("tclass", "tclass", "hex"),
+             ("hlimit", "hlimit", "dec"), ("frag", "frag", "frag")],
+    "tcp": [("src", "src", "dec"), ("dst", "dst", "dec")],
+    "udp": [("src", "src", "dec"), ("dst", "dst", "dec")],
+    "sctp": [("src", "src", "dec"), ("dst", "dst", "dec")],
+    "icmp": [("type", "type", "dec"), ("code", "code", "dec")],
+    "icmpv6": [("type", "type", "dec"), ("code", "code", "dec")],
+    "arp": [("sip", "sip", "addr"), ("tip", "tip", "addr"), ("op", "op", "dec"),
+            ("sha", "sha", "addr"), ("tha", "tha", "addr")],
+    "nd": [("target", "target", "addr"), ("sll", "sll", "addr"), ("tll", "tll", "addr")],
+    "nd_extensions": [("reserved", "nd_reserved", "always_hex"),
+                      ("options_type", "nd_options_type", "dec")],
+    "ct_orig_tuple_ipv4": [("ipv4_src", "src", "addr"), ("ipv4_dst", "dst", "addr"),
+                           ("ipv4_proto", "proto", "dec"), ("src_port", "tp_src", "dec"),
+                           ("dst_port", "tp_dst", "dec")],
+    "ct_orig_tuple_ipv6": [("ipv6_src", "src", "addr"), ("ipv6_dst", "dst", "addr"),
+                           ("ipv6_proto", "proto", "dec"), ("src_port", "src_port", "dec"),
+                           ("dst_port", "dst_port", "dec")],
+}
+# the tunnel key attributes format_odp_tun_attr() prints as name=value
+TUNNEL_FIELDS = {
+    "id": ("tun_id", "hex64"), "ipv4_src": ("src", "addr"), "ipv4_dst": ("dst", "addr"),
+    "ipv6_src": ("ipv6_src", "addr"), "ipv6_dst": ("ipv6_dst", "addr"), "tos": ("tos", "hex"),
+    "ttl": ("ttl", "dec"), "tp_src": ("tp_src", "dec"), "tp_dst": ("tp_dst", "dec"),
+}
+# FLOW_TNL_F_* (lib/packets.h) by bit, and the tunnel attribute that sets each
+# (tun_key_to_attr(): a key "id" is FLOW_TNL_F_KEY)
+TUNNEL_FLAGS = [(1, "oam", "oam"), (2, "df", "dont_fragment"), (4, "csum", "csum"),
+                (8, "key", "id")]
+# the order tun_flags_to_attr() (lib/odp-util.c) puts the flag attributes in
+TUNNEL_FLAG_ATTR_ORDER = ("dont_fragment", "csum", "oam")
+# ovs-dpctl's names of the ct_state bits (lib/odp-util.c ovs_key_attr... odp_ct_state_to_string())
+CT_STATE_TEXT = {"new": "new", "established": "est", "related": "rel", "reply_dir": "rpl",
+                 "invalid": "inv", "tracked": "trk", "src_nat": "snat", "dst_nat": "dnat"}
+# TCP header flags (lib/packets.h TCP_FIN...; packet_tcp_flag_to_string()), 12 bits
+TCP_FLAGS = {"fin": 0x001, "syn": 0x002, "rst": 0x004, "psh": 0x008, "ack": 0x010,
+             "urg": 0x020, "ece": 0x040, "cwr": 0x080, "ns": 0x100, "[200]": 0x200,
+             "[400]": 0x400, "[800]": 0x800}
+TCP_FLAGS_MASK = 0x0FFF
+# lib/packets.c packet_format_tcp_flags(): the dump's ``flags:`` letters, in print order
+TCP_FLAG_CHARS = [("S", 0x002), ("F", 0x001), ("P", 0x008), ("R", 0x004), ("U", 0x020),
+                  (".", 0x010), ("E", 0x040), ("C", 0x080), ("N", 0x100), ("[200]", 0x200),
+                  ("[400]", 0x400), ("[800]", 0x800)]
+# frag_type values as ovs-dpctl names them (ovs_frag_type_to_string())
+FRAG_TEXT = {"none": "no", "first": "first", "later": "later"}
+# struct uuid (include/openvswitch/uuid.h): a UFID as odp_format_ufid() reads it,
+# four host-order words
+ovs_uuid = Struct("parts" / Array(4, Int32un))
+# lib/odp-util.c odp_put_userspace_action(): userdata is padded to at least
+# this many bytes (old kernels wanted 8)
+USERDATA_MIN = 8
+# lib/dpctl.c: the TPID push_vlan leaves out
+ETH_TYPE_VLAN = 0x8100
+
 # -- flow keys ----------------------------------------------------------------
 
 # (id, name, layout): a construct Struct, an int type ("u32", "be16"...),
@@ -267,15 +373,17 @@ masked_nsh_key_attrs = AttrSet("masked_nsh_key_attrs", [
 # -- actions ------------------------------------------------------------------
 
 
-def _actions(kernel=False):
-    """The OVS_ACTION_ATTR_* list; ``kernel`` gives the sw_flow_actions forms."""
+def _actions(kernel=False, last="psample", sfx=""):
+    """The OVS_ACTION_ATTR_* list; ``kernel`` gives the sw_flow_actions forms of
+    a kernel whose newest action is ``last`` (sets named with suffix ``sfx``)."""
+    k = "_kernel" + sfx if kernel else ""
     a = [
         Attr(1, "output", "u32"),
         Attr(2, "userspace", "nest", nested="userspace_attrs"),
         Attr(3, "set", "nest", nested="key_attrs"),
         Attr(4, "push_vlan", "binary", struct=action_push_vlan),
         Attr(5, "pop_vlan", "flag"),
-        Attr(6, "sample", "nest", nested="action_attrs_kernel", header=sample_arg_nla) if kernel
+        Attr(6, "sample", "nest", nested="action_attrs" + k, header=sample_arg_nla) if kernel
         else Attr(6, "sample", "nest", nested="sample_attrs"),
         Attr(7, "recirc", "u32"),
         Attr(8, "hash", "binary", struct=action_hash),
@@ -291,27 +399,60 @@ def _actions(kernel=False):
         Attr(17, "push_nsh", "nest", nested="ovs_nsh_key_attrs"),
         Attr(18, "pop_nsh", "flag"),
         Attr(19, "meter", "u32"),
-        Attr(20, "clone", "nest", nested="clone_attrs_kernel" if kernel else "action_attrs"),
-        Attr(21, "check_pkt_len", "nest",
-             nested="check_pkt_len_attrs_kernel" if kernel else "check_pkt_len_attrs"),
+        Attr(20, "clone", "nest", nested="clone_attrs" + k if kernel else "action_attrs"),
+        Attr(21, "check_pkt_len", "nest", nested="check_pkt_len_attrs" + k),
         Attr(22, "add_mpls", "binary", struct=action_add_mpls),
-        Attr(23, "dec_ttl", "nest", nested="dec_ttl_attrs_kernel" if kernel else "dec_ttl_attrs"),
+        Attr(23, "dec_ttl", "nest", nested="dec_ttl_attrs" + k),
         Attr(24, "drop", "u32"),
         Attr(25, "psample", "nest", nested="psample_attrs"),
     ]
     if kernel:
-        a.append(Attr(27, "set_to_masked", "nest", nested="masked_key_attrs", uapi=""))
+        a = a[:[x.name for x in a].index(last) + 1]
+        # OVS_ACTION_ATTR_SET_TO_MASKED follows __OVS_ACTION_ATTR_MAX (the newest action + 1)
+        a.append(Attr(a[-1].id + 2, "set_to_masked", "nest", nested="masked_key_attrs",
+                      uapi=""))
     return a
+
+
+# The kernel-internal action numbers depend on the kernel: SET_TO_MASKED is
+# __OVS_ACTION_ATTR_MAX + 1 (include/uapi/linux/openvswitch.h, under __KERNEL__),
+# and __OVS_ACTION_ATTR_MAX grows with each new action.  One family of sets per
+# numbering: (suffix, the kernel's newest action, the first release with it).
+# ``kernel=True`` means the newest; nlcodec.ovs picks one by release.
+KERNEL_FORMS = [
+    ("", "psample", (6, 11)),        # OVS_ACTION_ATTR_PSAMPLE: SET_TO_MASKED 27
+    ("_drop", "drop", (6, 6)),       # OVS_ACTION_ATTR_DROP: 26
+    ("_dec_ttl", "dec_ttl", (0, 0)),  # DEC_TTL the newest (Debian 12's 6.1): 25
+]
+
+
+def _kernel_sets(sfx, last):
+    k = "_kernel" + sfx
+    acts = _actions(kernel=True, last=last, sfx=sfx)
+    return [
+        AttrSet("action_attrs" + k, acts, prefix="OVS_ACTION_ATTR_", uapi_header=H),
+        # kernel clone: OVS_CLONE_ATTR_EXEC (u32, type 0) then the actions inline
+        AttrSet("clone_attrs" + k, [Attr(0, "exec", "u32", uapi="")]
+                + _actions(kernel=True, last=last, sfx=sfx),
+                prefix="OVS_ACTION_ATTR_", uapi_header=H),
+        AttrSet("check_pkt_len_attrs" + k, [
+            Attr(1, "pkt_len", "u16"),
+            Attr(2, "actions_if_greater", "nest", nested="action_attrs" + k),
+            Attr(3, "actions_if_less_equal", "nest", nested="action_attrs" + k),
+            # OVS_CHECK_PKT_LEN_ATTR_ARG follows __OVS_CHECK_PKT_LEN_ATTR_MAX (4)
+            Attr(5, "arg", "binary", struct=check_pkt_len_arg, uapi=""),
+        ], prefix="OVS_CHECK_PKT_LEN_ATTR_", uapi_header=H),
+        AttrSet("dec_ttl_attrs" + k, [
+            Attr(1, "action", "nest", nested="action_attrs" + k),
+        ], prefix="OVS_DEC_TTL_ATTR_", uapi_header=H),
+    ]
 
 
 action_attrs = AttrSet("action_attrs", _actions(), prefix="OVS_ACTION_ATTR_", uapi_header=H,
                        kernel_variant="action_attrs_kernel")
-action_attrs_kernel = AttrSet("action_attrs_kernel", _actions(kernel=True),
-                              prefix="OVS_ACTION_ATTR_", uapi_header=H)
-# kernel clone: OVS_CLONE_ATTR_EXEC (u32, type 0) then the actions inline
-clone_attrs_kernel = AttrSet("clone_attrs_kernel",
-                             [Attr(0, "exec", "u32", uapi="")] + _actions(kernel=True),
-                             prefix="OVS_ACTION_ATTR_", uapi_header=H)
+KERNEL_SETS = [st for sfx, last, _ in KERNEL_FORMS for st in _kernel_sets(sfx, last)]
+action_attrs_kernel, clone_attrs_kernel, check_pkt_len_attrs_kernel, dec_ttl_attrs_kernel = \
+    KERNEL_SETS[:4]
 
 sample_attrs = AttrSet("sample_attrs", [
     Attr(1, "probability", "u32", display="probability"),
@@ -331,14 +472,6 @@ check_pkt_len_attrs = AttrSet("check_pkt_len_attrs", [
     Attr(3, "actions_if_less_equal", "nest", nested="action_attrs"),
 ], prefix="OVS_CHECK_PKT_LEN_ATTR_", uapi_header=H,
     kernel_variant="check_pkt_len_attrs_kernel")
-
-check_pkt_len_attrs_kernel = AttrSet("check_pkt_len_attrs_kernel", [
-    Attr(1, "pkt_len", "u16"),
-    Attr(2, "actions_if_greater", "nest", nested="action_attrs_kernel"),
-    Attr(3, "actions_if_less_equal", "nest", nested="action_attrs_kernel"),
-    # OVS_CHECK_PKT_LEN_ATTR_ARG follows __OVS_CHECK_PKT_LEN_ATTR_MAX (4)
-    Attr(5, "arg", "binary", struct=check_pkt_len_arg, uapi=""),
-], prefix="OVS_CHECK_PKT_LEN_ATTR_", uapi_header=H)
 
 ct_attrs = AttrSet("ct_attrs", [
     Attr(1, "commit", "flag"),
@@ -367,10 +500,6 @@ nat_attrs = AttrSet("nat_attrs", [
 dec_ttl_attrs = AttrSet("dec_ttl_attrs", [
     Attr(1, "action", "nest", nested="action_attrs"),
 ], prefix="OVS_DEC_TTL_ATTR_", uapi_header=H, kernel_variant="dec_ttl_attrs_kernel")
-dec_ttl_attrs_kernel = AttrSet("dec_ttl_attrs_kernel", [
-    Attr(1, "action", "nest", nested="action_attrs_kernel"),
-], prefix="OVS_DEC_TTL_ATTR_", uapi_header=H)
-
 psample_attrs = AttrSet("psample_attrs", [
     Attr(1, "group", "u32"),
     Attr(2, "cookie", "binary", display="hex", max_len=16),
@@ -527,9 +656,8 @@ FAMILIES = [
            messages=_cmds(("new", "del", "get", "set"), "flow_attrs"),
            attrsets=[flow_attrs, flow_attrs_kernel, key_attrs, masked_key_attrs, tunnel_key_attrs,
                      vxlan_ext_attrs, ovs_nsh_key_attrs, masked_nsh_key_attrs, action_attrs,
-                     action_attrs_kernel, clone_attrs_kernel, sample_attrs, userspace_attrs,
-                     check_pkt_len_attrs, check_pkt_len_attrs_kernel, ct_attrs, nat_attrs,
-                     dec_ttl_attrs, dec_ttl_attrs_kernel, psample_attrs],
+                     sample_attrs, userspace_attrs, check_pkt_len_attrs, ct_attrs,
+                     nat_attrs, dec_ttl_attrs, psample_attrs] + KERNEL_SETS,
            enums=[ct_state_flags, ufid_flags, frag_type, hash_alg, user_action_cookie_type,
                   slow_path_reason, sample_direction]),
     Family("ovs_packet", "generic", genl=True, version=1, header=ovs_header,

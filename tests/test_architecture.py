@@ -89,3 +89,32 @@ def test_imports_go_down(rel, path):
     up = sorted(d for d in deps - {top(rel)} if LEVEL.get(d, -1) > me)
     assert not up, (f"{rel} ({LAYERS[me][0]}) imports from higher layers: "
                     + ", ".join(f"{d} ({LAYERS[LEVEL[d]][0]})" for d in up))
+
+
+# the OVS text layer's modules, each named for its job (docs/architecture.md lists them)
+OVS_MODULES = {"__init__", "spec", "text", "cookie", "show", "format", "format_key",
+               "format_tunnel", "format_actions", "parse", "parse_key", "parse_tunnel",
+               "parse_actions"}
+
+
+def test_ovs_text_layer_modules_are_listed():
+    have = {rel.split(".", 1)[1] for rel, _ in ALL if rel.startswith("ovs.")}
+    assert have == OVS_MODULES, "nlcodec/ovs/ changed: update OVS_MODULES and the docs"
+    doc = open(os.path.join(ROOT, "docs", "architecture.md")).read()
+    missing = sorted(m for m in OVS_MODULES - {"__init__"} if f"`{m}`" not in doc)
+    assert not missing, f"docs/architecture.md does not name ovs/ modules {missing}"
+
+
+@pytest.mark.parametrize("rel, path", [(r, p) for r, p in ALL if r.startswith("ovs.")],
+                         ids=[r for r, _ in ALL if r.startswith("ovs.")])
+def test_ovs_text_layer_has_no_layouts(rel, path):
+    # the OVS text walks the codec's decoded values and builds the dicts it encodes:
+    # no struct packing, no byte offsets of its own (layouts live in specs/ovs.py)
+    tree = ast.parse(open(path).read(), path)
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Import):
+            assert all(a.name != "struct" for a in n.names), f"{rel} imports struct"
+        if isinstance(n, ast.ImportFrom):
+            assert n.module != "struct", f"{rel} imports from struct"
+        if isinstance(n, ast.Attribute) and n.attr in ("from_bytes", "unpack_from", "pack_into"):
+            pytest.fail(f"{rel}:{n.lineno} reads bytes by hand ({n.attr})")

@@ -358,3 +358,36 @@ def test_real_kernel_messages_reencode_from_names(codec):
                     assert got == raw, (what, d)
                     n += 1
     assert n > 20
+
+
+@gcc
+def test_display_forms_are_input(codec):
+    # what the tree view shows is accepted by encode (issue 14): a tc pedit key's __be32
+    # mask/val as tc prints them (m_pedit.c print_pedit: ntohl() in %08x), and an OVS
+    # sample probability as a percentage (lib/odp-util.c parse_odp_action() "sample=":
+    # floor(UINT32_MAX * (percentage / 100.0) + .5))
+    from nlcodec import show
+    key = c_bytes(["linux/tc_act/tc_pedit.h", "arpa/inet.h"], {"k": (
+        "struct tc_pedit_key x = {.mask = htonl(0xffffff00), .val = htonl(0x0a000001), "
+        ".off = 12}")})["k"]
+    sel = {"index": 0, "capab": 0, "action": 0, "refcnt": 0, "bindcnt": 0, "nkeys": 1,
+           "flags": 0, "keys": [{"mask": "ffffff00", "val": "0a000001", "off": 12, "at": 0,
+                                 "offmask": 0, "shift": 0}]}
+    got = nlcodec.encode_attrs("tc", "act_pedit_attrs", {"parms": sel})
+    assert got[-len(key):] == key
+    d = nlcodec.decode_attrs(got, "tc", "act_pedit_attrs")
+    k = d["parms"]["keys"][0]
+    assert show._hinted("be32_hex", k["mask"]) == "ffffff00"
+    assert show._hinted("be32_hex", k["val"]) == "0a000001"
+    for text, want in (("10.0%", 429496730), ("100.0%", 0xFFFFFFFF), ("0.0%", 0),
+                       ("9.7%", 416611828)):
+        d = {"sample": {"probability": text, "actions": {"output": 3}}}
+        d2 = {"sample": {"probability": want, "actions": {"output": 3}}}
+        assert nlcodec.encode_attrs("ovs_flow", "action_attrs", d) == \
+            nlcodec.encode_attrs("ovs_flow", "action_attrs", d2), text
+    for bad in ("101%", "ten%", "10"):
+        with pytest.raises(EncodeError):
+            nlcodec.encode_attrs("ovs_flow", "sample_attrs", {"probability": bad})
+    with pytest.raises(EncodeError):
+        nlcodec.encode_attrs("tc", "act_pedit_attrs", {"parms": dict(
+            sel, keys=[dict(sel["keys"][0], mask="xyz")])})

@@ -872,3 +872,42 @@ def test_cli_decode_shows_ovs_text(tmp_path):
     assert "    ovs-dpctl: in_port(1),eth_type(0x0800)\n" in out and "    ovs-dpctl: 2\n" in out
     d = json.loads(_cli(*args, "--json"))
     assert d["ovs_text"] == {"key": "in_port(1),eth_type(0x0800)", "actions": "2"}
+
+
+# -- OVS's own corpus (tests/data/ovs_odp_at_corpus.txt) ---------------------------------------
+
+def _odp_corpus():
+    import os
+    path = os.path.join(os.path.dirname(__file__), "data", "ovs_odp_at_corpus.txt")
+    out = []
+    for line in open(path):
+        if line.startswith("#") or not line.strip():
+            continue
+        kind, _, text = line.rstrip("\n").partition(": ")
+        # tnl_push/tnl_pop/lb_output are OVS's userspace datapath's, not the kernel's
+        if not text.startswith(("tnl_push(", "tnl_pop(", "lb_output(")):
+            out.append((kind, text))
+    return out
+
+
+ODP_CORPUS = _odp_corpus()
+
+
+@pytest.mark.parametrize("kind, text", ODP_CORPUS, ids=[t[:50] for _, t in ODP_CORPUS])
+def test_odp_at_strings_print_back_unchanged(kind, text):
+    # tests/odp.at ("OVS datapath wildcarded key parsing and formatting - valid forms",
+    # "OVS datapath actions parsing and formatting - valid forms") expects `ovstest
+    # test-odp parse-wc-keys` / `parse-actions` to print every string back unchanged:
+    # odp_flow_from_string() then odp_flow_format(), odp_actions_from_string() then
+    # format_odp_actions().  (The bytes are ovs-dpctl's: tests/kernel/test_ovs_odp_corpus.py.)
+    if kind == "key":
+        d = ovs.parse_flow(text + ", actions:1")
+        assert ovs.format_key(d["key"], d["mask"]) == text
+        k = nlcodec.encode_attrs("ovs_flow", "key_attrs", d["key"])
+        m = nlcodec.encode_attrs("ovs_flow", "key_attrs", d["mask"])
+        assert ovs.format_key(k, m) == text
+    else:
+        d = ovs.parse_flow("in_port(1), actions:" + text)
+        assert ovs.format_actions(d["actions"]) == text
+        assert ovs.format_actions(
+            nlcodec.encode_attrs("ovs_flow", "action_attrs", d["actions"])) == text

@@ -10,6 +10,7 @@ kernel's u16/u32 and bool come from a small prelude) and compares.
 """
 
 import glob
+import os
 
 import pytest
 
@@ -57,6 +58,12 @@ def _attr(setname, name):
     return ovs_spec.attr_id(setname, name)
 
 
+def _header_release():
+    """The kernel release of the headers compiled (linux-headers-6.1.0-57-common -> 6.1.0-57)."""
+    return os.path.basename(os.path.dirname(_kernel_include())).split("linux-headers-")[1] \
+        .rsplit("-common", 1)[0]
+
+
 def test_kernel_internal_attribute_numbers():
     internal = ovs_spec.module().KERNEL_INTERNAL
     v = _probe(sorted(set(internal.values())) + ["__OVS_ACTION_ATTR_MAX"])
@@ -66,12 +73,39 @@ def test_kernel_internal_attribute_numbers():
         assert _attr(setname, name) == v[kname], f"{setname}.{name} != {kname}"
     # OVS_CHECK_PKT_LEN_ATTR_ARG follows __OVS_CHECK_PKT_LEN_ATTR_MAX: 5, not 4
     assert v["OVS_CHECK_PKT_LEN_ATTR_ARG"] == 5
-    # SET_TO_MASKED follows __OVS_ACTION_ATTR_MAX, which grows with the kernel (psample
-    # came in 6.11): the rule holds in the header, and our number follows the last action
-    # our spec knows, which may be newer than this header
+    # SET_TO_MASKED follows __OVS_ACTION_ATTR_MAX, which grows with the kernel
     assert v["OVS_ACTION_ATTR_SET_TO_MASKED"] == v["__OVS_ACTION_ATTR_MAX"] + 1
-    uapi_ids = [a.id for a in ovs_spec.family().attrsets["action_attrs"].attrs]
-    assert _attr("action_attrs_kernel", "set_to_masked") == max(uapi_ids) + 2
+
+
+def test_kernel_action_numbers_of_this_headers_release():
+    # every action of the set nlcodec picks for the headers' release, SET_TO_MASKED
+    # included, has the number the header compiled with -D__KERNEL__ gives it, and
+    # the set has no action the header lacks
+    setname = ovs_spec.kernel_actions(_header_release())
+    cs = ovs_spec.cset(setname)
+    v = _probe(["__OVS_ACTION_ATTR_MAX"] + [f"OVS_ACTION_ATTR_{a.name.upper()}"
+                                            for a in cs.attrs])
+    for a in cs.attrs:
+        assert a.id == v[f"OVS_ACTION_ATTR_{a.name.upper()}"], (setname, a.name)
+    assert len(cs.attrs) == v["__OVS_ACTION_ATTR_MAX"], setname     # 1.. MAX-1, + SET_TO_MASKED
+    # the nested kernel sets of that numbering point at the same numbering
+    for name in ("sample", "clone", "check_pkt_len", "dec_ttl"):
+        sub = cs.by_name[name].set
+        acts = sub if name in ("sample", "clone") else \
+            sub.by_name["actions_if_greater" if name == "check_pkt_len" else "action"].set
+        assert acts.by_name["set_to_masked"].id == cs.by_name["set_to_masked"].id, name
+
+
+def test_every_kernel_numbering_follows_the_headers_rule():
+    # include/uapi/linux/openvswitch.h: SET_TO_MASKED = __OVS_ACTION_ATTR_MAX (+1 past the
+    # newest action) in each numbering KERNEL_FORMS names; the newest one is kernel=True's
+    uapi_ids = {a.name: a.id for a in ovs_spec.family().attrsets["action_attrs"].attrs}
+    for sfx, last, _ in ovs_spec.module().KERNEL_FORMS:
+        cs = ovs_spec.cset("action_attrs_kernel" + sfx)
+        assert cs.by_name["set_to_masked"].id == uapi_ids[last] + 2
+        assert max(a.id for a in cs.attrs if a.name != "set_to_masked") == uapi_ids[last]
+    assert ovs_spec.kernel_actions() == "action_attrs_kernel"
+    assert _attr("action_attrs_kernel", "set_to_masked") == max(uapi_ids.values()) + 2
 
 
 def test_sample_arg_is_read_where_the_kernel_puts_it():

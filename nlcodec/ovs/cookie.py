@@ -46,8 +46,8 @@ def decode_cookie(data: bytes, path: str = "userdata") -> dict:
         raise DecodeError(f"a user_action_cookie is {cookie_size()} bytes, not {len(data)}",
                           path=path)
     kinds, default, _ = _layouts()
-    ctype = int.from_bytes(data[:2], "little")
-    return kinds.get(ctype, default).decode(data, 0, len(data), path)
+    head = default.decode(data, 0, len(data), path)      # the type selects the union member
+    return kinds.get(head["type"], default).decode(data, 0, len(data), path)
 
 
 def encode_cookie(value: dict) -> bytes:
@@ -82,8 +82,8 @@ def format_cookie(c: dict, port_name=str) -> str | None:
     kinds = spec.enum("user_action_cookie_type").names
     kind, u = kinds.get(c["type"]), c["u"]
     if kind == "sflow":
-        tci = u["vlan_tci"]
-        return ",sFlow(vid=%d,pcp=%d,output=%d)" % (tci & 0xFFF, tci >> 13, u["output"])
+        tci = spec.bits("vlan_tci", u["vlan_tci"])
+        return ",sFlow(vid=%d,pcp=%d,output=%d)" % (tci["vid"], tci["pcp"], u["output"])
     if kind == "slow_path":
         reasons = spec.enum("slow_path_reason").names
         return ",slow_path(%s)" % format_flags(u["reason"], reasons, ",")
