@@ -49,6 +49,13 @@ def lines(n, dev="lo"):
                f"src_mac {mac('e4:11:00', i)} dst_mac {mac('e4:12:00', i)} action drop\n")
 
 
+def u32_lines(n, dev="lo"):
+    """u32 bulk: one IPv4 destination per line (f_u32.c's `match ip dst`)."""
+    for i in range(n):
+        yield (f"filter add dev {dev} ingress prio 1 protocol ip u32 match ip dst "
+               f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32 classid 1:1\n")
+
+
 def request_dict(i, ifindex=1):
     """The request tc sends for line i (tests/test_template.py holds tc's bytes)."""
     return ("newtfilter",
@@ -125,14 +132,14 @@ class NullSocket:
         return res
 
 
-def run_batch(n, sock=None):
+def run_batch(n, sock=None, gen=None):
     """nlcodec tc-batch's work on n tdc lines (streamed, not held), no kernel:
     (user seconds, lines, peak RSS growth in bytes)."""
     from .tc.batch import Batch
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "filters.tc")
         with open(path, "w") as f:          # written before the clock starts, as tc's file
-            f.writelines(lines(n))
+            f.writelines((gen or lines)(n))
         rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t = _utime()
         with open(path, encoding="utf-8", errors="replace") as f:
@@ -142,13 +149,13 @@ def run_batch(n, sock=None):
     return dt, b.sent, grow
 
 
-def run_tc(n):
+def run_tc(n, gen=None):
     """tc -force -b over the same lines: (user seconds, lines, kernel refused?)."""
     from . import netns
     with netns.temporary("nlcbtpl") as ns, tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "filters.tc")
         with open(path, "w") as f:
-            f.writelines(lines(n))
+            f.writelines((gen or lines)(n))
         subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
         subprocess.run(["tc", "-n", ns, "qdisc", "add", "dev", "lo", "clsact"], check=True)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
@@ -187,6 +194,10 @@ def bench_template(backend_names, progress, n=100_000, repeat=3):
             up(1.0)
             results.append(_result("flower", "tc-batch", be, got, max(dt, 1e-6), cpu="user",
                                    rss_growth_mb=round(grow / 2**20, 1)))
+            up = progress.start(f"u32 x{n // 5} tc-batch lines: {be}")
+            dt, got, _ = run_batch(n // 5, gen=u32_lines)
+            up(1.0)
+            results.append(_result("u32", "tc-batch", be, got, max(dt, 1e-6), cpu="user"))
     if os.geteuid() != 0:
         results.append(_error("flower", "template", "tc -b", "needs root (network namespace)"))
         return results
@@ -200,4 +211,12 @@ def bench_template(backend_names, progress, n=100_000, repeat=3):
                                kernel_refused=refused))
     except (OSError, subprocess.CalledProcessError) as e:
         results.append(_error("flower", "template", "tc -b", e))
+    try:
+        # u32 is in this host's kernel: tc's adds are real ones
+        up = progress.start(f"u32 x{n // 5}: tc -b")
+        user, got, _ = run_tc(n // 5, gen=u32_lines)
+        up(1.0)
+        results.append(_result("u32", "tc-batch", "tc -b", got, max(user, 1e-6), cpu="user"))
+    except (OSError, subprocess.CalledProcessError) as e:
+        results.append(_error("u32", "tc-batch", "tc -b", e))
     return results

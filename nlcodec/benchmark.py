@@ -753,6 +753,8 @@ TARGETS = [
      (("flower", "template", "native"), ("flower", "template", "tc -b"))),
     ("tc-batch lines vs tc -b, user CPU", ">=", 1.0,
      (("flower", "tc-batch", "native"), ("flower", "tc-batch", "tc -b"))),
+    ("u32 tc-batch lines vs tc -b, user CPU", ">=", 1.0,
+     (("u32", "tc-batch", "native"), ("u32", "tc-batch", "tc -b"))),
     ("capture to JSON vs tshark", ">=", 3.0,
      (("*", "capture_json_cli", "native"), ("*", "capture_json_cli", "tshark"))),
     ("real tc requests, encode from dict, us (native)", "<=", 8.0,

@@ -355,8 +355,22 @@ def build_parser():
     return p
 
 
+def _alone_parser(argv):
+    """tc-batch's parser alone for `nlcodec tc-batch ...`: the other commands'
+    modules are not imported (start-up is a short batch's cost; in the QEMU
+    tier it is seconds)."""
+    if argv[:1] != ["tc-batch"]:
+        return None
+    from .cli_tcbatch import add_parser
+    p = argparse.ArgumentParser(prog="nlcodec")
+    p.set_defaults(backend=None)
+    add_parser(p.add_subparsers(dest="command", metavar="COMMAND"))
+    return p
+
+
 def main(argv=None):
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = _alone_parser(argv) or build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "fn", None):
         parser.print_help()

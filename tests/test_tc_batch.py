@@ -331,3 +331,14 @@ def test_with_force_every_line_is_sent():
                   on_error=lambda e: failed.append(e.lineno)).run(_flower_lines(1000))
         got = [r.header["handle"] for r in s.kernel.requests if r.type == "newtfilter"]
     assert failed == [300] and got == list(range(1, 1001)) and b.applied_after_stop == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(_IP, _IP.map(lambda a: a + "/24"), _IP.map(lambda a: a + "/32")),
+                min_size=1, max_size=12), st.sampled_from(["/24", "/32", ""]))
+def test_line_fn_reads_u32_addresses_as_parse_does(ips, plen):
+    def fmt(ip):
+        return (f"filter add dev lo ingress prio 1 protocol ip u32 match ip dst {ip} "
+                f"match ip dport 80 0xffff classid 1:1")
+    start = [(f"10.0.0.1{plen}",), (f"10.0.1.1{plen}",)]
+    _run_lines(fmt, start + [(ip,) for ip in ips])

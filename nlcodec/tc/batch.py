@@ -136,6 +136,14 @@ _FAST_RX = {"int": r"([1-9][0-9]{0,8})",
 _ANY_RX = r"([^\s#]\S*)"
 
 
+def _word_rx(kind, word):
+    """The regular expression of a value word's common form; an IPv4
+    network keeps the first line's prefix length (``/24``) literally."""
+    if kind == "ipv4net":
+        return _FAST_RX["ipv4"] + re.escape(word[word.index("/"):] if "/" in word else "")
+    return _FAST_RX[kind]
+
+
 def _fast_bytes(kind, word):
     if kind == "mac":
         return bytes.fromhex(word.replace(":", ""))
@@ -157,6 +165,7 @@ def _compile_line(shape: Shape, flags, second=None):
     vals = {e[0]: (e, j) for j, e in enumerate(shape.entries)}
     rx = []
     ns = {"join": b"".join, "sp": _seqpid.pack, "fromhex": bytes.fromhex,
+          "from_bytes": int.from_bytes,
           "pton": _socket.inet_pton, "AF_INET": _socket.AF_INET}
     body = []
     dyn = {}                        # hole index -> expression of its bytes
@@ -174,7 +183,8 @@ def _compile_line(shape: Shape, flags, second=None):
         h += len(keys)
         fast = getattr(fn, "fast", None)
         kind = None
-        if fast is not None and re.fullmatch(_FAST_RX[fast[0]], word) and fast[1] in keys:
+        wrx = _word_rx(fast[0], word) if fast is not None else None
+        if fast is not None and re.fullmatch(wrx, word) and fast[1] in keys:
             kind, key, limit, post = fast
             try:
                 got = fn(word)
@@ -186,6 +196,13 @@ def _compile_line(shape: Shape, flags, second=None):
                     ok = (isinstance(getattr(conv, "__self__", None), struct.Struct)
                           and list(got) == [key] and
                           conv(got[key]) == conv(x << post[0] | post[1]() if post else x))
+                elif kind == "ipv4net":
+                    addr = word.partition("/")[0]
+                    limit = got["mask"]         # the word's form fixes the mask
+                    ok = (isinstance(getattr(conv, "__self__", None), struct.Struct)
+                          and list(got) == ["val", "mask"] and key == "val" and
+                          conv(got[key]) == conv(int.from_bytes(
+                              _socket.inet_pton(_socket.AF_INET, addr), "big") & limit))
                 else:
                     ok = (holes[k][1] == {"mac": 6, "ipv4": 4}[kind] and
                           conv(got[key]) == _fast_bytes(kind, word))
@@ -206,7 +223,7 @@ def _compile_line(shape: Shape, flags, second=None):
             for k in mine:
                 dyn[k] = f"b{k}"
             continue
-        rx.append(_FAST_RX[kind])
+        rx.append(wrx)
         if kind == "int":
             ns[f"c{k}"] = holes[k][2]
             if limit >= 999999999:
@@ -223,6 +240,9 @@ def _compile_line(shape: Shape, flags, second=None):
                 body.append(f"    b{k} = c{k}({v})")
         elif kind == "mac":
             body.append(f"    b{k} = fromhex({gv}.replace(':', ''))")
+        elif kind == "ipv4net":
+            ns[f"c{k}"] = holes[k][2]
+            body.append(f"    b{k} = c{k}(from_bytes(pton(AF_INET, {gv}), 'big') & {limit})")
         else:
             body.append(f"    b{k} = pton(AF_INET, {gv})")
         dyn[k] = f"b{k}"            # the other keys of the word stay as the template has them
@@ -244,7 +264,7 @@ def _compile_line(shape: Shape, flags, second=None):
            "        return None",
            f"    {''.join(f'g{i}, ' for i in range(g))}= m.groups()" if g else "    pass",
            "    try:"]
-    src += ["    " + x for x in body]
+    src += ["    " + x for x in body] or ["        pass"]
     src.append("    except Exception:     # row() and parse() say what is wrong")
     src.append("        return None")
     src.append(f"    return join(({', '.join(parts)}))")

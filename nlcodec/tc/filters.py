@@ -10,7 +10,7 @@ import socket
 from .actions import parse_actions
 from .consts import enum, eth_p, header_size, ipproto, packet_const, vlan_tpids
 from .consts import field as hdr_field
-from .words import (Node, classid, fast_int, fast_ipv4, fast_mac, get_uint, mac, matches, prefix,
+from .words import (Node, classid, fast_int, fast_ipv4, fast_ipv4net, fast_mac, get_uint, mac, matches, prefix,
                     prefix_mask, strtoul)
 
 # ethertypes and IP protocols by name from specs/packet.py (nlcodec.tc.consts)
@@ -705,7 +705,8 @@ def u32(w, hnode, anode, ctx, resolve):
             v, m = fn(w.w[at])
             if keys[k]["val"] == v and keys[k]["mask"] == m:
                 w.values.append((at, opts.path + ("sel", "keys", k),
-                                 lambda t, fn=fn: dict(zip(("val", "mask"), fn(t))),
+                                 fast_ipv4net(lambda t, fn=fn: dict(zip(("val", "mask"), fn(t))),
+                                              "val"),
                                  ("val", "mask")))
     if flags:
         if flags == _cls("skip_hw") | _cls("skip_sw"):

@@ -287,6 +287,14 @@ def fast_mac(fn, key):
     return fn
 
 
+def fast_ipv4net(fn, key):
+    """Tag: for ``A.B.C.D/LEN`` (or ``A.B.C.D``) with the LEN of the run's
+    first line, ``fn(word) == {key: int(address) & mask, "mask": mask}``
+    with ``mask`` that of LEN (u32's ``match ip src|dst``)."""
+    fn.fast = ("ipv4net", key, None, None)
+    return fn
+
+
 def fast_ipv4(fn, key):
     """Tag: for a dotted quad without a prefix length, ``fn(word)`` sets
     ``key`` to ``inet_pton(AF_INET, word)``'s address (and raises when
