@@ -24,7 +24,7 @@ from __future__ import annotations
 import socket
 import struct
 
-from . import message, registry
+from . import message, nla, registry
 from .errors import DecodeError
 from .hexdump import parse_hex
 from .pcap import LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NETLINK, RecordReader
@@ -69,13 +69,10 @@ def kernel_read_end(data) -> int:
     at a header with nlmsg_len < 16 or past the end, silently.  iproute2
     sends dump requests from a larger zeroed buffer, so nlmon records of
     ``ip addr show`` carry such a tail of zeros after the message."""
-    off, n = 0, len(data)
-    while n - off >= 16:
-        ln = int.from_bytes(data[off:off + 4], "little")
-        if ln < 16 or ln > n - off:
-            break
-        off += (ln + 3) & ~3
-    return min(off, n)
+    walk = nla.Messages(data)
+    for _ in walk:
+        pass
+    return walk.stop
 
 
 def live_genl_ids(timeout: float = 2.0) -> dict[int, str]:
@@ -245,7 +242,7 @@ class CaptureStream:
             for m in msgs:
                 m.direction = _direction(pkttype, m.flags)
                 yield m, data[off:off + m.length]
-                off += (m.length + 3) & ~3
+                off += nla.align(m.length)
                 if proto == GENERIC and m.type_id == registry.GENL_ID_CTRL:
                     changed |= _learn(m, learned)
             if cut:
@@ -296,7 +293,7 @@ def learn_from_record(rec, hdr, learned, ids) -> bool:
             break
         if ln < 16:
             return False
-        off += (ln + 3) & ~3
+        off += nla.align(ln)
     else:
         return False
     body, _cut = record_messages(rec, hdr)
@@ -330,13 +327,7 @@ def _learn(m, learned) -> bool:
 
 def _complete(data: bytes) -> bytes:
     """The whole messages at the start of a record the snap length cut."""
-    off = 0
-    while off + 16 <= len(data):
-        ln = _nlmsghdr.unpack_from(data, off)[0]
-        if ln < 16 or off + ln > len(data):
-            break
-        off += (ln + 3) & ~3
-    return data[:min(off, len(data))]
+    return data[:kernel_read_end(data)]
 
 
 def _types(data: bytes):
@@ -346,7 +337,7 @@ def _types(data: bytes):
         yield ty
         if ln < 16:
             return
-        off += (ln + 3) & ~3
+        off += nla.align(ln)
 
 
 def _family_with_set(family, protocol, attrset):

@@ -15,6 +15,7 @@ import struct
 from . import backends as _backend
 from . import pure, registry
 from .errors import DecodeError, EncodeError
+from .nla import align as _align
 from .tables import CSet
 
 NLMSG_NOOP, NLMSG_ERROR, NLMSG_DONE, NLMSG_OVERRUN = 1, 2, 3, 4
@@ -37,10 +38,6 @@ _i32 = struct.Struct("<i")
 
 # generic netlink ids learned at run time (sockets fill it); nlctrl's is fixed
 GENL_IDS: dict[int, str] = {registry.GENL_ID_CTRL: "nlctrl"}
-
-
-def _align(n):
-    return (n + 3) & ~3
 
 
 _EMPTY_SET = None

@@ -24,6 +24,7 @@ import struct
 from dataclasses import dataclass
 
 from .errors import DecodeError
+from .nla import align
 
 LINKTYPE_NETLINK = 253
 LINKTYPE_LINUX_SLL = 113
@@ -213,7 +214,7 @@ def _options(buf, off, end, bo):
         if code == 0:
             return
         yield code, bytes(buf[off + 4:off + 4 + ln])
-        off += 4 + ((ln + 3) & ~3)
+        off += 4 + align(ln)
 
 
 def _pcapng_records(reader, chunks, n, state):

@@ -31,7 +31,9 @@ from __future__ import annotations
 import struct
 import threading
 
+from . import nla
 from .errors import DecodeError, EncodeError
+from .nla import align as _align
 from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_RECORDS, K_STRING,
                      K_STRUCT, K_SUBMSG, K_TYPEVALUE, NLA_F_NESTED, NLA_TYPE_MASK, CAttr, CSet)
 from .values import TEXT_OF, fit, parse_bytes
@@ -201,7 +203,7 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
         else:
             d[name] = value
         last = name
-        off = (pend + 3) & ~3
+        off = _align(pend)
         # padding that is not zero, or cut short by the end of the set (a nest
         # whose nla_len leaves out its last attribute's padding)
         if off > pend and (off > end or any(buf[pend:off])):
@@ -297,7 +299,7 @@ def _dec_nest(a, cs, header, buf, start, end, path, depth, kernel):
     hsize = header.size
     if end - start < hsize:
         raise DecodeError(f"length {end - start} < header {hsize}", path=p, offset=start - 4)
-    astart = start + ((hsize + 3) & ~3)
+    astart = start + _align(hsize)
     hdr = header.decode(buf, start, start + hsize, p)
     hend = min(astart, end)
     if hend < astart or any(buf[start + hsize:hend]) or pad_dirty(header, buf, start, hend):
@@ -348,8 +350,25 @@ def _elem_odd(e, v, buf, start, end) -> bool:
 def _pad_odd(buf, pend, end) -> bool:
     """Whether the padding after an element (of an array, a type-value nest)
     differs from what encoding writes: zeros up to 4-byte alignment."""
-    nxt = (pend + 3) & ~3
+    nxt = _align(pend)
     return nxt > end or any(buf[pend:nxt])
+
+
+def _elements(buf, off, end, p):
+    """(offset, length, type) of each element attribute of an array or
+    type-value nest, every header checked as decode_set checks its own."""
+    while off < end:
+        if end - off < 4:
+            raise DecodeError(f"{end - off} bytes left, too short for an attribute header",
+                              path=p, offset=off)
+        ln, ty = _unpack_hdr(buf, off)
+        if ln < 4:
+            raise DecodeError(f"attribute length {ln} < 4", path=p, offset=off)
+        if off + ln > end:
+            raise DecodeError(f"attribute length {ln} overruns its container by "
+                              f"{off + ln - end} bytes", path=p, offset=off)
+        yield off, ln, ty
+        off = _align(off + ln)
 
 
 def _dec_indexed(a, buf, start, end, path, depth, kernel):
@@ -364,24 +383,13 @@ def _dec_indexed(a, buf, start, end, path, depth, kernel):
     fl = []
     odd = False
     e = a.elem
-    off = start
-    while off < end:
-        if end - off < 4:
-            raise DecodeError(f"{end - off} bytes left, too short for an attribute header",
-                              path=p, offset=off)
-        ln, ty = _unpack_hdr(buf, off)
-        if ln < 4:
-            raise DecodeError(f"attribute length {ln} < 4", path=p, offset=off)
-        if off + ln > end:
-            raise DecodeError(f"attribute length {ln} overruns its container by "
-                              f"{off + ln - end} bytes", path=p, offset=off)
+    for off, ln, ty in _elements(buf, start, end, p):
         fl.append(ty & 0xC000)
         idx = ty & NLA_TYPE_MASK
         v = _dec_elem(a, e, buf, off + 4, off + ln, f"{p}[{idx}]", depth + 1, kernel)
         items.append((idx, v))
         if not odd:
             odd = _elem_odd(e, v, buf, off + 4, off + ln) or _pad_odd(buf, off + ln, end)
-        off = (off + ln + 3) & ~3
     eflags = a.flags if not fl else fl[0] if fl.count(fl[0]) == len(fl) else fl
     if all(idx == i + 1 for i, (idx, _) in enumerate(items)):
         return [v for _, v in items], eflags, odd
@@ -400,17 +408,7 @@ def _dec_typevalue(a, buf, start, end, path, depth, kernel, level=1):
     out = {}
     n = 0
     odd = False
-    off = start
-    while off < end:
-        if end - off < 4:
-            raise DecodeError(f"{end - off} bytes left, too short for an attribute header",
-                              path=p, offset=off)
-        ln, ty = _unpack_hdr(buf, off)
-        if ln < 4:
-            raise DecodeError(f"attribute length {ln} < 4", path=p, offset=off)
-        if off + ln > end:
-            raise DecodeError(f"attribute length {ln} overruns its container by "
-                              f"{off + ln - end} bytes", path=p, offset=off)
+    for off, ln, ty in _elements(buf, start, end, p):
         key = str(ty & NLA_TYPE_MASK)
         if level < a.levels:
             out[key], sub = _dec_typevalue(a, buf, off + 4, off + ln, f"{p}[{key}]", depth + 1,
@@ -421,7 +419,6 @@ def _dec_typevalue(a, buf, start, end, path, depth, kernel, level=1):
                                  kernel)
         n += 1
         odd = odd or ty & 0xC000 != a.flags or _pad_odd(buf, off + ln, end)
-        off = (off + ln + 3) & ~3
     return out, odd or len(out) != n
 
 
@@ -439,7 +436,7 @@ def _dec_records(a, buf, start, end, path, depth, kernel):
     p = _path(path, a.name)
     header = a.header
     hsize = header.size
-    hal = (hsize + 3) & ~3
+    hal = _align(hsize)
     lname = header.fixed_names[0]
     out = []
     odd = False
@@ -461,7 +458,7 @@ def _dec_records(a, buf, start, end, path, depth, kernel):
             rec.update(decode_set(a.set, buf, off + hal, off + ln, rp, depth + 1, kernel)
                        if a.set is not None else {"_tail": bytes(buf[off + hal:off + ln]).hex()})
         out.append(rec)
-        nxt = (off + ln + 3) & ~3
+        nxt = _align(off + ln)
         odd = odd or pad_dirty(header, buf, off, off + hsize) or \
             any(buf[off + hsize:min(off + hal, off + ln)]) or \
             (any(buf[off + ln:nxt]) if nxt < end else end != off + ln)
@@ -490,25 +487,21 @@ def _scan_selector(by_id, selector, buf, off, end):
     sel = next((x for x in by_id.values() if x.name == selector), None)
     if sel is None:
         return None
-    while off + 4 <= end:
-        ln, ty = _unpack_hdr(buf, off)
-        if ln < 4 or off + ln > end:
-            return None
-        if ty & NLA_TYPE_MASK == sel.id:
+    for at in nla.Attributes(buf, off, end):     # lenient: a bad header ends the scan
+        if at.type == sel.id:
             if sel.kind == K_STRING:
-                return bytes(buf[off + 4:off + ln]).split(b"\0", 1)[0].decode("utf-8", "replace")
+                return at.payload.split(b"\0", 1)[0].decode("utf-8", "replace")
             if sel.kind == K_INT:
                 try:
-                    return _dec_int(sel, buf, off + 4, off + ln, "")
+                    return _dec_int(sel, buf, at.offset + 4, at.offset + at.length, "")
                 except DecodeError:
                     return None
             return None
-        off = (off + ln + 3) & ~3
     return None
 
 
 def _dec_submsg(a, d, repeated, by_id, buf, start, end, set_end, path, depth, kernel, cache):
-    key = find_selector(d, repeated, by_id, a.selector, buf, (end + 3) & ~3, set_end, cache)
+    key = find_selector(d, repeated, by_id, a.selector, buf, _align(end), set_end, cache)
     fmt = a.formats.get(key) if key is not None else None
     if fmt is None:
         return bytes(buf[start:end]).hex()
@@ -809,7 +802,7 @@ def _enc_records(a, v, p, depth=0):
         raise EncodeError(f"{p}: records need a list of dicts")
     _too_deep(p, depth + 1)
     header = a.header
-    hal = (header.size + 3) & ~3
+    hal = _align(header.size)
     lname = header.fixed_names[0]
     parts = []
     for i, rec in enumerate(v):

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import re
 
+from .values import DISPLAY_HINTS, INT_HINTS
+
 __all__ = [
     "Attr", "AttrSet", "Msg", "Family", "Enum", "Flags", "SubMessage", "uapi_name_to_ours",
 ]
@@ -45,10 +47,6 @@ ALL_TYPES = INT_TYPES + (
     "flag", "string", "binary", "nest", "indexed-array", "nest-type-value", "sub-message", "pad",
     "records",
 )
-DISPLAY_HINTS = (None, "mac", "ipv4", "ipv6", "ip", "uuid", "hex",
-                 # shown differently by the tree view (nlcodec/show.py) only; codec: as hex/int
-                 "packet", "ethertype", "probability",
-                 "verdict", "handle")   # integers in tc's words (nlcodec.names)
 
 
 def uapi_name_to_ours(full: str, prefix: str) -> str:
@@ -89,6 +87,9 @@ class Attr:
             raise ValueError(f"attribute {name!r}: unknown type {type!r}")
         if display not in DISPLAY_HINTS:
             raise ValueError(f"attribute {name!r}: unknown display hint {display!r}")
+        if display in INT_HINTS and "binary" in (type, sub_type):
+            raise ValueError(f"attribute {name!r}: display hint {display!r} is for integers, "
+                             f"not bytes")
         if byte_order not in ("host", "big", "little"):
             raise ValueError(f"attribute {name!r}: byte order must be host, big or little")
         if type in ("nest",) and nested is None and header is None:

@@ -31,6 +31,7 @@ import struct
 from . import message as _m
 from . import registry
 from .errors import EncodeError
+from .nla import align as _pad
 from .pure import _enc_int
 from .structs import _encode_scalar
 from .tables import (K_BINARY, K_INDEXED, K_INT, K_NEST, K_STRING, K_STRUCT, K_SUBMSG,
@@ -53,10 +54,6 @@ def _split(path):
     if comps[0] not in ("header", "attrs"):
         comps.insert(0, "attrs")
     return comps
-
-
-def _pad(n):
-    return (n + 3) & ~3
 
 
 class Template:

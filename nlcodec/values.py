@@ -59,6 +59,15 @@ TEXT_OF = {
 }
 
 
+# hints that only say how an integer reads (tc's words, nlcodec.names); the
+# codec shows such an integer as a number
+INT_HINTS = ("verdict", "handle")
+
+# every display hint a spec may name (nlcodec.spec checks): the text forms of
+# bytes above, and the integer-only ones
+DISPLAY_HINTS = tuple(TEXT_OF) + INT_HINTS
+
+
 def parse_bytes(value, hint=None, path="") -> bytes:
     """The inverse of ``TEXT_OF[hint]``; also takes bytes and bytearray."""
     if isinstance(value, (bytes, bytearray, memoryview)):

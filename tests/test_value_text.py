@@ -3,26 +3,45 @@
 hint, every payload length from 0 to 33 bytes, and the text variants people
 type, through both backends: the same text out, the same bytes back in.
 
+The hints probed are values.TEXT_OF's own keys, so a hint added there is
+probed here at once (and fails until the standard library's form for it is
+named below).  Also: every shape of IPv6 zero-run compression and of the
+embedded-IPv4 forms, hints on struct members and array elements, and text
+people type, fuzzed, where the C core's reader must agree with values.py or
+leave the value to it.
+
 The text itself is checked against the standard library's own formatters
 (socket.inet_ntop, uuid.UUID, bytes.hex), not against our code."""
 
 import random
 import socket
+import struct
 import uuid
 
 import pytest
+from construct import Bytes, Int32ub, Struct
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nlcodec import EncodeError, pure
 from nlcodec.registry import compiled
 from nlcodec.spec import Attr, AttrSet, Family
+from nlcodec.values import INT_HINTS, TEXT_OF
 
 native = pytest.importorskip("nlcodec.native")
 NATIVE = native.Backend()
 
-HINTS = ("hex", "mac", "ipv4", "ipv6", "ip", "uuid", "packet")   # packet: hex (show.py summarises)
+HINTS = tuple(h for h in TEXT_OF if h is not None)     # every text form of bytes
+LAYOUT = Struct("mac" / Bytes(6) * "mac", "v4" / Bytes(4) * "ipv4", "v6" / Bytes(16) * "ipv6",
+                "any" / Bytes(16) * "ip", "id" / Bytes(16) * "uuid", "raw" / Bytes(3) * "hex",
+                "be" / Int32ub * "ipv4")
 FAM = Family("hint_probe", "route", attrsets=[AttrSet("probe_attrs", [
     Attr(i + 1, h, "binary", display=h) for i, h in enumerate(HINTS)] + [
-    Attr(10, "u32_ip", "u32", display="ipv4", byte_order="big")])])
+    Attr(100, "u32_ip", "u32", display="ipv4", byte_order="big"),
+    Attr(101, "plain", "binary"),
+    Attr(102, "rec", "binary", struct=LAYOUT)] + [
+    Attr(200 + i, f"arr_{h}", "indexed-array", sub_type="binary", display=h)
+    for i, h in enumerate(HINTS)])])
 CS = compiled(FAM).sets["probe_attrs"]
 ID = {a.name: a.id for a in FAM.attrsets["probe_attrs"].attrs}
 
@@ -34,6 +53,7 @@ def nla(t, payload):
 
 def expected_text(hint, b):
     """What people read, from the standard library's formatters."""
+    assert hint in STDLIB_FORMS, f"display hint {hint!r}: name its standard form here"
     if hint == "mac":
         return b.hex(":")
     if hint in ("ipv4", "ipv6", "ip") and len(b) in (4, 16):
@@ -41,6 +61,11 @@ def expected_text(hint, b):
     if hint == "uuid" and len(b) == 16:
         return str(uuid.UUID(bytes=b))
     return b.hex()
+
+
+# the hints whose text is not plain hex, and the ones that are hex on purpose
+STDLIB_FORMS = {"mac", "ipv4", "ipv6", "ip", "uuid", "hex", None,
+                "packet", "ethertype", "probability"}   # hex here; show.py summarises
 
 
 def payloads():
@@ -69,6 +94,90 @@ def test_decode_text_same_in_both_and_as_stdlib(hint):
     assert checked == 71
 
 
+def test_every_hint_is_probed_and_int_hints_stay_off_bytes():
+    assert set(TYPED) == set(HINTS)
+    assert not set(INT_HINTS) & set(TEXT_OF)
+    with pytest.raises(ValueError, match="for integers"):
+        Attr(1, "x", "binary", display=INT_HINTS[0])
+
+
+def _both(data):
+    """Decode ``data`` with both backends (the C core must do it itself) and
+    encode the result with both: (decoded dict, after checking all agree)."""
+    want = pure.decode_set(CS, data, 0, len(data), CS.name, 0, False)
+    assert NATIVE.status(CS, data)[0] == native.OK
+    assert NATIVE.decode_attrs(CS, data, 0, len(data), CS.name) == want, data.hex()
+    assert NATIVE.encode_set(CS, want) == pure.encode_set(CS, want) == data, data.hex()
+    return want
+
+
+def ipv6_shapes():
+    """Every pattern of zero groups (which run inet_ntop compresses to "::"),
+    and the embedded-IPv4 prefixes (mapped, compatible, NAT64, SIIT)."""
+    for mask in range(256):
+        for v in (1, 0xABCD, 0xFFFF):
+            yield struct.pack(">8H", *[0 if mask >> i & 1 else v for i in range(8)])
+    for pre in (bytes(10) + b"\xff\xff", bytes(12), bytes(10) + b"\xff\xfe",
+                bytes(8) + b"\xff\xff\0\0", b"\0\x64\xff\x9b" + bytes(8), bytes(11) + b"\1"):
+        for tail in (bytes(4), b"\0\0\0\1", b"\0\0\1\0", b"\x0a\0\0\1", b"\xff" * 4):
+            yield pre + tail
+
+
+@pytest.mark.parametrize("hint", ["ipv6", "ip"])
+def test_ipv6_every_compression_shape(hint):
+    n = 0
+    for b in ipv6_shapes():
+        got = _both(nla(ID[hint], b))[hint]
+        assert got == socket.inet_ntop(socket.AF_INET6, b), b.hex()
+        n += 1
+    assert n == 256 * 3 + 30
+
+
+def test_hints_on_struct_members_and_array_elements():
+    rnd = random.Random(3)
+    for _ in range(200):
+        rec = bytes(rnd.randrange(256) for _ in range(LAYOUT.sizeof()))
+        d = _both(nla(ID["rec"], rec))["rec"]
+        off = 0
+        for name, hint, size in (("mac", "mac", 6), ("v4", "ipv4", 4), ("v6", "ipv6", 16),
+                                 ("any", "ip", 16), ("id", "uuid", 16), ("raw", "hex", 3),
+                                 ("be", "ipv4", 4)):
+            assert d[name] == expected_text(hint, rec[off:off + size]), name
+            off += size
+    for hint in HINTS:
+        for n in (0, 4, 6, 16, 5):
+            elems = [bytes(rnd.randrange(256) for _ in range(n)) for _ in range(3)]
+            payload = b"".join(nla(i + 1, e) for i, e in enumerate(elems))
+            got = _both(nla(ID[f"arr_{hint}"], payload))[f"arr_{hint}"]
+            assert got == [expected_text(hint, e) for e in elems], (hint, n)
+
+
+def _typed_texts():
+    """Text like what people type: pieces of addresses, uuids and hex."""
+    piece = st.sampled_from(["0", "1", "a", "F", "ff", "10", "255", "256", "ffff", "db8",
+                             ":", "::", ".", "-", " ", "g", "00", "abcd", "1.2.3.4"])
+    return st.lists(piece, max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(hint=st.sampled_from(HINTS), text=_typed_texts())
+def test_c_text_reader_agrees_or_defers(hint, text):
+    """For any text: the C core reads it to the same bytes as values.py, or
+    leaves it to values.py (FALLBACK); it never accepts what values.py refuses."""
+    try:
+        want = pure.encode_set(CS, {hint: text})
+    except EncodeError:
+        want = None
+    rc, got = NATIVE.encode_status(CS, {hint: text})
+    if rc == native.OK:
+        assert want is not None and got == want, (hint, text, rc)
+    if want is None:
+        with pytest.raises(EncodeError):
+            NATIVE.encode_set(CS, {hint: text})
+    else:
+        assert NATIVE.encode_set(CS, {hint: text}) == want
+
+
 TYPED = {   # text as people type it -> the bytes (stdlib parsers)
     "mac": ["AA:BB:CC:DD:EE:FF", "aa:bb:cc:dd:ee:ff", "aabbccddeeff", " 00:11:22:33:44:55 "],
     "ipv4": ["10.1.2.3", "255.255.255.255", "0.0.0.0"],
@@ -77,6 +186,8 @@ TYPED = {   # text as people type it -> the bytes (stdlib parsers)
     "uuid": ["12345678-9ABC-def0-1234-56789abcdef0", "00000000-0000-0000-0000-000000000000"],
     "hex": ["00ff", "DEADBEEF", "de:ad:be:ef", ""],
     "packet": ["ffffffffffff0200000000010806", ""],
+    "ethertype": ["0800", "86dd"],
+    "probability": ["ffffffff", ""],
 }
 
 
