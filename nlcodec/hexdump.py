@@ -261,34 +261,34 @@ def _read_strace(line):
     return None, bytes(out)
 
 
-def _read_gdb(line):
-    m = _GDB.match(line)
+def _addr_line(rx, line, area, host_order):
+    """(address, bytes) of a dump line that ``rx`` reads as address and data."""
+    m = rx.match(line)
     if not m:
         raise _Bad("")
-    return int(m.group(1), 16), _groups([t[2:] for t in m.group(2).split()], True)
+    return int(m.group(1), 16), _groups(area(m.group(2)), host_order)
+
+
+def _gdb_words(text):
+    return [t[2:] for t in text.split()]        # 0x0000abcd words
+
+
+def _read_gdb(line):
+    return _addr_line(_GDB, line, _gdb_words, True)
 
 
 def _read_tcpdump(line):
-    m = _TCPDUMP.match(line)
-    if not m:
-        raise _Bad("")
-    return int(m.group(1), 16), _groups(_hex_area(m.group(2)), False)
+    return _addr_line(_TCPDUMP, line, _hex_area, False)
 
 
 def _read_xxd(line):
     if line.strip() == "*":
         return None, None
-    m = _XXD.match(line)
-    if not m:
-        raise _Bad("")
-    return int(m.group(1), 16), _groups(_hex_area(m.group(2)), False)
+    return _addr_line(_XXD, line, _hex_area, False)
 
 
 def _read_crash(line):
-    m = _CRASH.match(line)
-    if not m:
-        raise _Bad("")
-    return int(m.group(1), 16), _groups(_hex_area(m.group(2)), True)
+    return _addr_line(_CRASH, line, _hex_area, True)
 
 
 def _read_hexdump_c(line):

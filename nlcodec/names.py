@@ -42,7 +42,18 @@ class Names:
     kind = ""
 
     def parse(self, v, path=""):
-        raise NotImplementedError
+        """An integer as it is, text by ``parse_text``; else EncodeError."""
+        if isinstance(v, int) and not isinstance(v, bool):
+            return v
+        if isinstance(v, str):
+            n = self.parse_text(v, path)
+            if n is not None:
+                return n
+        self._fail(v, path)
+
+    def parse_text(self, s: str, path: str):
+        """The integer text ``s`` names, or None (then ``parse`` fails)."""
+        return None
 
     def show(self, v):
         return v
@@ -79,15 +90,10 @@ class EnumNames(Names):
         return v
 
     def parse(self, v, path=""):
-        if isinstance(v, bool):
-            return int(v)
-        if isinstance(v, int):
-            return v
-        if isinstance(v, str):
-            n = self.lookup(v)
-            if n is not None:
-                return n
-        self._fail(v, path)
+        return int(v) if isinstance(v, bool) else super().parse(v, path)
+
+    def parse_text(self, s, path):
+        return self.lookup(s)
 
     def show(self, v):
         if isinstance(v, int) and not isinstance(v, bool):
@@ -101,19 +107,15 @@ class FlagNames(EnumNames):
     kind = "flags"
 
     def parse(self, v, path=""):
-        if isinstance(v, bool):
-            return int(v)
-        if isinstance(v, int):
-            return v
-        if isinstance(v, str):
-            s = v.strip()
-            if not s:
-                return 0
-            parts = s.replace(",", "|").split("|")
-        elif isinstance(v, (list, tuple, set, frozenset)):
-            parts = list(v)
-        else:
-            self._fail(v, path)
+        if isinstance(v, (list, tuple, set, frozenset)):
+            return self._parts(list(v), path)
+        return super().parse(v, path)
+
+    def parse_text(self, s, path):
+        s = s.strip()
+        return self._parts(s.replace(",", "|").split("|"), path) if s else 0
+
+    def _parts(self, parts, path):
         out = 0
         for p in parts:
             if isinstance(p, int) and not isinstance(p, bool):
@@ -150,20 +152,16 @@ class VerdictNames(Names):
         return ["pass", "drop", "pipe", "stolen", "continue", "reclassify", "trap",
                 "goto chain N", "jump N", "ok", "shot", "unspec", "queued", "repeat", "redirect"]
 
-    def parse(self, v, path=""):
+    def parse_text(self, s, path):
         from .tc import parse_verdict
-        if isinstance(v, int) and not isinstance(v, bool):
-            return v
-        if isinstance(v, str):
-            s = v.strip().lower()
-            if s.startswith("tc_act_"):
-                s = s[7:].replace("_", " ")
-                s = {"goto chain": "goto chain 0"}.get(s, s)
-            try:
-                return parse_verdict(s)
-            except ValueError:
-                pass
-        self._fail(v, path)
+        s = s.strip().lower()
+        if s.startswith("tc_act_"):
+            s = s[7:].replace("_", " ")
+            s = {"goto chain": "goto chain 0"}.get(s, s)
+        try:
+            return parse_verdict(s)
+        except ValueError:
+            return None
 
     def show(self, v):
         from .tc import verdict_name
@@ -181,17 +179,13 @@ class HandleNames(Names):
     def choices(self):
         return ["MAJ:MIN (hex)", "root", "ingress", "clsact", "none"]
 
-    def parse(self, v, path=""):
+    def parse_text(self, s, path):
         from .tc import parse_handle
-        if isinstance(v, int) and not isinstance(v, bool):
-            return v
-        if isinstance(v, str):
-            try:
-                return parse_handle(v)
-            except ValueError as e:
-                raise EncodeError(f"{path}: {e} (a handle is MAJ:MIN in hex, or root, "
-                                  f"ingress, clsact, none)") from None
-        self._fail(v, path)
+        try:
+            return parse_handle(s)
+        except ValueError as e:
+            raise EncodeError(f"{path}: {e} (a handle is MAJ:MIN in hex, or root, "
+                              f"ingress, clsact, none)") from None
 
     def show(self, v):
         from .tc import handle_str
@@ -208,18 +202,15 @@ class InfoNames(Names):
     def choices(self):
         return ["pref N protocol P"]
 
-    def parse(self, v, path=""):
+    def parse_text(self, s, path):
         from .tc import filter_info
-        if isinstance(v, int) and not isinstance(v, bool):
-            return v
-        if isinstance(v, str):
-            w = v.strip().lower().split()
-            if len(w) == 4 and w[0] in ("pref", "prio", "priority") and w[2] == "protocol":
-                try:
-                    return filter_info(int(w[1], 0), w[3])
-                except ValueError:
-                    pass
-        self._fail(v, path)
+        w = s.strip().lower().split()
+        if len(w) == 4 and w[0] in ("pref", "prio", "priority") and w[2] == "protocol":
+            try:
+                return filter_info(int(w[1], 0), w[3])
+            except ValueError:
+                pass
+        return None
 
 
 class ProbabilityNames(Names):
@@ -234,18 +225,18 @@ class ProbabilityNames(Names):
     def choices(self):
         return ["a percentage such as 10.0%"]
 
-    def parse(self, v, path=""):
+    def parse_text(self, s, path):
         import math
-        if isinstance(v, int) and not isinstance(v, bool):
-            return v
-        if isinstance(v, str) and v.strip().endswith("%"):
-            try:
-                pct = float(v.strip()[:-1])
-            except ValueError:
-                pct = None
-            if pct is not None and 0.0 <= pct <= 100.0:
-                return min(math.floor(0xFFFFFFFF * (pct / 100.0) + .5), 0xFFFFFFFF)
-        self._fail(v, path)
+        s = s.strip()
+        if not s.endswith("%"):
+            return None
+        try:
+            pct = float(s[:-1])
+        except ValueError:
+            return None
+        if 0.0 <= pct <= 100.0:
+            return min(math.floor(0xFFFFFFFF * (pct / 100.0) + .5), 0xFFFFFFFF)
+        return None
 
 
 class Be32HexNames(Names):
@@ -257,15 +248,12 @@ class Be32HexNames(Names):
     def choices(self):
         return ["8 hex digits (network order), such as 0a000001"]
 
-    def parse(self, v, path=""):
-        if isinstance(v, int) and not isinstance(v, bool):
-            return v
-        if isinstance(v, str):
-            t = v.strip().lower()
-            t = t[2:] if t.startswith("0x") else t
-            if 0 < len(t) <= 8 and all(c in "0123456789abcdef" for c in t):
-                return int.from_bytes(int(t, 16).to_bytes(4, "big"), "little")
-        self._fail(v, path)
+    def parse_text(self, s, path):
+        t = s.strip().lower()
+        t = t[2:] if t.startswith("0x") else t
+        if 0 < len(t) <= 8 and all(c in "0123456789abcdef" for c in t):
+            return int.from_bytes(int(t, 16).to_bytes(4, "big"), "little")
+        return None
 
 
 class EthertypeNames(EnumNames):

@@ -131,17 +131,9 @@ def _ethertype(w, etype, off, end):
         etype = h["type"]
         if not w.add(layer):
             return
-    name = S.ethertypes.name_of(etype)
-    if name == "ip":
-        _ipv4(w, off, end)
-    elif name == "ipv6":
-        _ipv6(w, off, end)
-    elif name in ("arp", "rarp"):
-        _arp(w, off, end)
-    elif name == "teb":
-        _ether(w, off, end)
-    else:
-        _payload(w, off, end)
+    # the layer an ethertype names (its names: specs/packet.py)
+    after = {"ip": _ipv4, "ipv6": _ipv6, "arp": _arp, "rarp": _arp, "teb": _ether}
+    after.get(S.ethertypes.name_of(etype), _payload)(w, off, end)
 
 
 def _payload(w, off, end):
@@ -304,12 +296,8 @@ def _transport(w, proto, off, end):
                 layer["target"] = t["target"]
                 off += _L["nd"].size
         w.add(layer)
-    elif name == "ipip":
-        _ipv4(w, off, end)
-    elif name == "ipv6":
-        _ipv6(w, off, end)
-    else:
-        _payload(w, off, end)
+    else:       # tunnelled IP, or a payload
+        {"ipip": _ipv4, "ipv6": _ipv6}.get(name, _payload)(w, off, end)
 
 
 def _vxlan(w, off, end):

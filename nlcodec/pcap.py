@@ -172,19 +172,26 @@ def _pcap_header(buf):
     return bo, scale, network & 0x03FFFFFF           # upper bits: FCS length flags
 
 
+def _next_header(buf, size, n, what):
+    """(bytes available, file offset) at the next record or block: 0 bytes at
+    the end of the file; a header cut short raises (record ``n``)."""
+    have = buf.need(size)
+    off = buf.base + buf.pos
+    if 0 < have < size:
+        raise _error(n, off, f"{what} truncated: {have} of {size} bytes")
+    return have, off
+
+
 def _pcap_records(reader, buf, n, state):
     bo, scale, linktype = state
     rec = struct.Struct(bo + "IIII")
     unpack = rec.unpack_from
     need = buf.need
     while True:
-        have = need(16)
-        off = buf.base + buf.pos
+        have, off = _next_header(buf, 16, n + 1, "record header")
         if not have:
             return
         n += 1
-        if have < 16:
-            raise _error(n, off, f"record header truncated: {have} of 16 bytes")
         sec, frac, caplen, orig = unpack(buf.buf, buf.pos)
         if caplen > MAX_CAPLEN:
             raise _error(n, off + 8, f"caplen {caplen} is not believable (limit {MAX_CAPLEN})")
@@ -220,14 +227,10 @@ def _options(buf, off, end, bo):
 def _pcapng_records(reader, chunks, n, state):
     bo, ifaces = state
     ifaces = list(ifaces)               # per section: (linktype, snaplen, num, den)
-    need = chunks.need
     while True:
-        have = need(12)
-        off = chunks.base + chunks.pos
+        have, off = _next_header(chunks, 12, n + 1, "block header")
         if not have:
             return
-        if have < 12:
-            raise _error(n + 1, off, f"block header truncated: {have} bytes left")
         buf, p = chunks.buf, chunks.pos
         btype = struct.unpack_from("<I", buf, p)[0]
         if btype == PCAPNG_SHB:
@@ -245,7 +248,7 @@ def _pcapng_records(reader, chunks, n, state):
         if blen < 12 or blen % 4 or blen > MAX_CAPLEN + 64:
             raise _error(n + 1, off + 4, f"block type {btype:#x}: bad length {blen}")
         if have < blen:
-            have = need(blen)
+            have = chunks.need(blen)
             buf, p = chunks.buf, chunks.pos
             if have < blen:
                 raise _error(n + 1, off, f"block truncated: length {blen}, {have} bytes left")
