@@ -162,15 +162,15 @@ def _member_line(m, indent):
 
 def _find_struct(name):
     """A construct Struct defined under ``name`` in a spec module (tcmsg, tc_mirred)."""
-    import importlib
     import pkgutil
 
     from .registry import _specs_package
+    from .spec_cache import spec_module
     pkg = _specs_package()
     for m in pkgutil.iter_modules(pkg.__path__):
         if m.name.startswith("_"):
             continue
-        mod = importlib.import_module(f"{pkg.__name__}.{m.name}")
+        mod = spec_module(m.name)       # its structs are the registry's (names bound)
         st = getattr(mod, name, None)
         if isinstance(st, C.Struct):
             return st

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import pkgutil
 import sys
 import threading
 
-from . import forksafe, tables
+from . import forksafe, spec_cache, tables
 from .spec import Family
 from .tables import CFamily, CMsg, compile_family
 
@@ -90,9 +89,20 @@ def _load():
         if _loaded:
             return
         specs_pkg = _specs_package()
-        mods = [importlib.import_module(f"{specs_pkg.__name__}.{m.name}")
-                for m in pkgutil.iter_modules(specs_pkg.__path__) if not m.name.startswith("_")]
-        for mod in mods + _extra_modules:
+        spec_dir = list(specs_pkg.__path__)[0]
+        names = spec_cache.module_names(spec_dir)
+        cached = spec_cache.load(spec_dir, names)    # no construct, no spec modules
+        if cached is None:
+            mods = [importlib.import_module(f"{specs_pkg.__name__}.{n}") for n in names]
+            try:
+                spec_cache.save(spec_dir, names, mods)
+            except Exception:           # a cache never stops the specs from loading
+                pass
+            cached = [(n, getattr(m, "FAMILIES", ())) for n, m in zip(names, mods)]
+        for _, fams in cached:
+            for fam in fams:
+                _add(fam)
+        for mod in _extra_modules:
             for fam in getattr(mod, "FAMILIES", ()):
                 _add(fam)
         _loaded = True

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import struct as _struct
 
-import construct as C
-
 from .errors import DecodeError, EncodeError, SpecError
 from .values import TEXT_OF, fit, parse_bytes
 
@@ -52,8 +50,16 @@ class Field:
         return f"Field({self.name!r}, {self.kind}, {self.size})"
 
 
+def _construct():
+    """construct, imported when a spec's struct is first compiled (bundled
+    specs come compiled from ``spec_cache``: start-up needs no construct)."""
+    import construct
+    return construct
+
+
 def _unwrap(sc):
     """Strip Renamed layers, collecting the name and docs (display hint)."""
+    C = _construct()
     name, docs = None, ""
     while isinstance(sc, C.Renamed):
         name = name or sc.name
@@ -71,6 +77,7 @@ def _int_field(name, fmtstr, hint):
 
 
 def _field_of(sc, where):
+    C = _construct()
     name, hint, inner = _unwrap(sc)
     if isinstance(inner, C.FormatField):
         if inner.fmtstr[1] in "fd":
@@ -525,10 +532,15 @@ _cache: dict[int, Layout] = {}
 
 
 def compile_struct(st, name: str = "") -> Layout:
-    """Compile (once) a construct ``Struct`` into a ``Layout``."""
+    """Compile (once) a construct ``Struct`` into a ``Layout``; a
+    ``StructRef`` (a bundled spec's struct, from the spec cache) is
+    compiled already."""
+    if type(st) is StructRef:
+        return st._layout
     lay = _cache.get(id(st))
     if lay is not None and lay._src is st:
         return lay
+    C = _construct()
     if not isinstance(st, C.Struct):
         _, _, inner = _unwrap(st)
         if not isinstance(inner, C.Struct):
@@ -539,3 +551,109 @@ def compile_struct(st, name: str = "") -> Layout:
     lay._src = st
     _cache[id(st)] = lay
     return lay
+
+
+# -- compiled layouts in the spec cache ---------------------------------------------
+
+
+def layout_state(lay: Layout):
+    """A layout as plain data (what the spec cache stores): its name and
+    fields; a field's names are bound per process when its family is
+    compiled (``Layout.bind_names``), so they are not part of it."""
+    return (lay.name, tuple(_field_state(f) for f in lay.fields))
+
+
+def _field_state(f):
+    sub = f.sub
+    if isinstance(sub, Layout):
+        sub = ("L", layout_state(sub))
+    elif isinstance(sub, Field):
+        sub = ("F", _field_state(sub))
+    return (f.name, f.kind, f.size, f.order, f.signed, f.hint, sub, f.count, f.count_field)
+
+
+def layout_from_state(state) -> Layout:
+    name, fields = state
+    lay = Layout([_field_from_state(f) for f in fields], name)
+    lay._src = None
+    return lay
+
+
+def _field_from_state(t):
+    name, kind, size, order, signed, hint, sub, count, count_field = t
+    if sub is not None:
+        sub = layout_from_state(sub[1]) if sub[0] == "L" else _field_from_state(sub[1])
+    return Field(name, kind, size, order=order, signed=signed, hint=hint, sub=sub, count=count,
+                 count_field=count_field)
+
+
+class StructRef:
+    """A bundled spec's construct struct as the spec cache keeps it: its
+    ``Layout`` (what the codecs use; built from its plain-data state when
+    first compiled) and where the struct is defined.  Anything else asked of it (``sizeof()``, ``subcons``,
+    ``isinstance(x, construct.Struct)``) loads the real struct from its spec
+    module first, and from then on ``compile_struct`` of that real struct
+    gives this same layout."""
+
+    __slots__ = ("_ref", "_state", "_lay", "_real")
+
+    def __init__(self, ref, state):
+        self._ref = ref
+        self._state = state
+        self._lay = None
+        self._real = None
+
+    @property
+    def _layout(self) -> Layout:
+        lay = self._lay
+        if lay is None:
+            lay = self._lay = layout_from_state(self._state)
+        return lay
+
+    def _resolve(self):
+        if self._real is None:
+            from .spec_cache import resolve
+            self._adopt(resolve(self._ref))
+        return self._real
+
+    def _adopt(self, real):
+        """``real`` is the construct struct this stands for."""
+        if self._real is None:
+            self._real = real
+            lay = self._layout
+            lay._src = real
+            _cache[id(real)] = lay
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name in StructRef.__slots__:
+            raise AttributeError(name)
+        return getattr(self._resolve(), name)
+
+    def __repr__(self):
+        return f"<struct {self._state[0]} from specs/{self._ref[0]}.py>"
+
+    def __reduce__(self):
+        return (_real_struct, (self._ref,))
+
+    # construct's operators on a struct ("name" / st, st * "doc", st[n])
+    def __rtruediv__(self, other):
+        return other / self._resolve()
+
+    def __mul__(self, other):
+        return self._resolve() * other
+
+    def __rmul__(self, other):
+        return other * self._resolve()
+
+    def __getitem__(self, n):
+        return self._resolve()[n]
+
+
+def real_struct(st):
+    """The construct struct itself, of a ``StructRef`` or a struct."""
+    return st._resolve() if type(st) is StructRef else st
+
+
+def _real_struct(ref):
+    from .spec_cache import resolve
+    return resolve(ref)

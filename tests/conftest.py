@@ -48,6 +48,8 @@ def restore_registry():
     registry._families.update(fams)
     registry._by_protocol.clear()
     registry._by_protocol.update(by_proto)
+    registry._by_name_cache.clear()         # encode's name lookups made meanwhile
+    registry.generation += 1
     message.GENL_IDS.clear()
     message.GENL_IDS.update(ids)
     genl.cache.clear()

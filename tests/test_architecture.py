@@ -14,7 +14,7 @@ PKG = os.path.join(ROOT, "nlcodec")
 # lowest first; a module (or package) belongs to exactly one layer
 LAYERS = [
     ("leaves", {"errors", "spec", "values", "netns", "nla", "forksafe"}),
-    ("compile", {"structs", "tables", "registry"}),
+    ("compile", {"structs", "tables", "registry", "spec_cache"}),
     ("codec", {"pure", "native", "backends", "message", "_native_core"}),
     ("io", {"ack", "request", "genl", "bulk", "socket", "aio", "testing", "template", "pcap", "hexdump", "capture",
             "capture_jobs", "capture_select", "ynl"}),

@@ -27,7 +27,7 @@ from nlcodec import DecodeError, EncodeError, SpecError, backends, registry  # n
 from nlcodec import message as _message  # noqa: E402
 from nlcodec import ynl  # noqa: E402
 from nlcodec.spec import Enum, Flags, SubMessage  # noqa: E402
-from nlcodec.structs import Layout, compile_struct  # noqa: E402
+from nlcodec.structs import Layout, compile_struct, real_struct  # noqa: E402
 from nlcodec.tables import compile_family  # noqa: E402
 from wire import nla  # noqa: E402
 
@@ -463,9 +463,9 @@ def compare_sets(yf, ys, bf, bs, path, out, seen, cover):
                 if isinstance(fa, str) and isinstance(fb, str):
                     compare_sets(yf, yf.attrset(fa), bf, bf.attrset(fb), f"{p}[{k}]", out,
                                  seen, cover)
-                elif not isinstance(fa, type(fb)):
+                elif not isinstance(fa, type(real_struct(fb))):
                     out.append(f"{p}[{k}]: format {type(fa).__name__}, built-in "
-                               f"{type(fb).__name__}")
+                               f"{type(real_struct(fb)).__name__}")
     ids = {a.id for a in ys.attrs}
     for b in bs.attrs:
         if b.id not in ids and b.id != 0:

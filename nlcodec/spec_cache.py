@@ -1,0 +1,232 @@
+"""The bundled specs, kept compiled between runs: start-up without construct.
+
+Importing the spec modules (``specs/*.py``) imports construct and builds
+every family, about 30 ms before a command can decode anything.  The first
+run pickles what they define (the ``Family`` objects, their structs as
+compiled ``Layout``s wrapped in ``structs.StructRef``) into
+``specs/__pycache__/families-<key>.pickle`` (or ``$XDG_CACHE_HOME/nlcodec``
+where that is not writable); later runs load that instead.  The key is a
+hash of every spec file and of the modules whose objects are pickled, so an
+edited spec is read again (as a ``.pyc`` is).  ``NLCODEC_SPEC_CACHE=0``
+turns the cache off.
+
+A struct from the cache keeps its place (module, family, and where in the
+family); asking it for anything but its layout imports its spec module
+(``resolve``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+
+FORMAT = 2
+_PICKLED = ("spec.py", "structs.py", "spec_cache.py")    # the classes in a cache file
+
+
+def enabled() -> bool:
+    return os.environ.get("NLCODEC_SPEC_CACHE", "1") != "0"
+
+
+def module_names(spec_dir: str) -> list[str]:
+    """The spec modules, as ``pkgutil.iter_modules`` lists them."""
+    return sorted(f[:-3] for f in os.listdir(spec_dir)
+                  if f.endswith(".py") and not f.startswith("_") and f[:-3].isidentifier())
+
+
+def key(spec_dir: str, names: list[str]) -> str:
+    h = hashlib.sha256(f"{FORMAT} {sys.version} {pickle.HIGHEST_PROTOCOL}".encode())
+    here = os.path.dirname(os.path.abspath(__file__))
+    for d, files in ((here, _PICKLED), (spec_dir, ["__init__.py"] + [n + ".py" for n in names])):
+        for f in files:
+            with open(os.path.join(d, f), "rb") as fh:
+                data = fh.read()
+            h.update(f"{f} {len(data)}\0".encode())
+            h.update(data)
+    return h.hexdigest()[:24]
+
+
+def _places(spec_dir: str) -> list[str]:
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return [os.path.join(spec_dir, "__pycache__"), os.path.join(xdg, "nlcodec")]
+
+
+def load(spec_dir: str, names: list[str]):
+    """[(module name, [Family])] from the cache, or None (no cache, a stale
+    one, or one that does not load)."""
+    if not enabled():
+        return None
+    k = key(spec_dir, names)
+    for d in _places(spec_dir):
+        path = os.path.join(d, f"families-{k}.pickle")
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            continue
+        try:
+            out = _Unpickler(data).load()
+        except Exception:       # a damaged or foreign file: read the specs instead
+            return None
+        if isinstance(out, list) and [m for m, _ in out] == names:
+            _cached.update(out)
+            return out
+    return None
+
+
+def save(spec_dir: str, names: list[str], modules) -> str | None:
+    """Pickle the families of the spec modules (given in ``names``' order);
+    the path written, or None where no place is writable."""
+    if not enabled():
+        return None
+    data = dumps([(n, list(getattr(m, "FAMILIES", ()))) for n, m in zip(names, modules)])
+    k = key(spec_dir, names)
+    for d in _places(spec_dir):
+        try:
+            os.makedirs(d, exist_ok=True)
+            path = os.path.join(d, f"families-{k}.pickle")
+            tmp = f"{path}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except OSError:
+            continue
+        for old in os.listdir(d):       # earlier keys: stale
+            if old.startswith("families-") and old != os.path.basename(path):
+                try:
+                    os.unlink(os.path.join(d, old))
+                except OSError:
+                    pass
+        return path
+    return None
+
+
+# -- where each struct lives ------------------------------------------------------
+
+
+def _structs_of(fam):
+    """(place in the family, construct struct) of every struct a family holds."""
+    from .spec import SubMessage
+    if fam.header is not None:
+        yield ("header",), fam.header
+    for m in fam.messages:
+        if m.header is not None:
+            yield ("msg", m.name), m.header
+    for s in fam.attrsets.values():
+        for a in s.attrs:
+            if a.struct is not None:
+                yield ("struct", s.name, a.name), a.struct
+            if a.header is not None:
+                yield ("attr_header", s.name, a.name), a.header
+            for k, fmt in (a.formats or {}).items():
+                if isinstance(fmt, SubMessage):
+                    if fmt.header is not None:
+                        yield ("fmt_header", s.name, a.name, k), fmt.header
+                elif fmt is not None and not isinstance(fmt, str):
+                    yield ("fmt", s.name, a.name, k), fmt
+
+
+def _name(fam, place):
+    """The layout's name, as ``tables`` names it when it compiles the struct."""
+    kind = place[0]
+    if kind == "header":
+        return f"{fam.name}.header"
+    if kind == "msg":
+        return f"{fam.name}.{place[1]}.header"
+    if kind == "struct":
+        return f"{place[1]}.{place[2]}"
+    where = f"{fam.name}.{place[1]}.{place[2]}"
+    if kind == "attr_header":
+        return where + ".header"
+    return f"{where}[{place[3]}]" + (".header" if kind == "fmt_header" else "")
+
+
+def _find(fam, place):
+    kind = place[0]
+    if kind == "header":
+        return fam.header
+    if kind == "msg":
+        return next(m.header for m in fam.messages if m.name == place[1])
+    a = next(a for a in fam.attrsets[place[1]].attrs if a.name == place[2])
+    if kind == "struct":
+        return a.struct
+    if kind == "attr_header":
+        return a.header
+    fmt = a.formats[place[3]]
+    return fmt.header if kind == "fmt_header" else fmt
+
+
+def dumps(mods) -> bytes:
+    """The pickle of [(module name, [Family])]: each construct struct is
+    written once as (its first place, its compiled layout)."""
+    from .structs import compile_struct, layout_state
+    refs = {}
+    for mod, fams in mods:
+        for fam in fams:
+            for place, st in _structs_of(fam):
+                if id(st) not in refs:
+                    refs[id(st)] = ((mod, fam.name) + place,
+                                    layout_state(compile_struct(st, _name(fam, place))), st)
+    import io
+    buf = io.BytesIO()
+    p = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def persistent_id(obj):
+        hit = refs.get(id(obj))
+        if hit is not None and hit[2] is obj:
+            return ("struct", hit[0], hit[1])
+        return None
+    p.persistent_id = persistent_id
+    p.dump(mods)
+    return buf.getvalue()
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, data):
+        import io
+        super().__init__(io.BytesIO(data))
+        self._refs = {}
+
+    def persistent_load(self, pid):
+        from .structs import StructRef
+        kind, ref, state = pid
+        if kind != "struct":
+            raise pickle.UnpicklingError(f"unknown persistent id {kind!r}")
+        r = self._refs.get(ref)
+        if r is None:
+            r = self._refs[ref] = StructRef(ref, state)
+        return r
+
+
+_cached: dict = {}      # module name -> its families, as the cache gave them
+
+
+def spec_module(name: str):
+    """A spec module, imported; where its families came from the cache, the
+    cache's structs are from then on its structs (``compile_struct`` of the
+    module's struct gives the layout the registry's family uses)."""
+    import importlib
+    from .registry import _specs_package
+    mod = importlib.import_module(f"{_specs_package().__name__}.{name}")
+    fams = _cached.get(name)
+    if fams:
+        from .structs import StructRef
+        real = {f.name: f for f in getattr(mod, "FAMILIES", ())}
+        for fam in fams:
+            r = real.get(fam.name)
+            if r is None:
+                continue
+            for place, ref in _structs_of(fam):
+                if type(ref) is StructRef and ref._real is None:
+                    ref._adopt(_find(r, place))
+    return mod
+
+
+def resolve(ref):
+    """The construct struct at a place (module, family, ...): imports the
+    spec module."""
+    mod = spec_module(ref[0])
+    fam = next(f for f in mod.FAMILIES if f.name == ref[1])
+    return _find(fam, ref[2:])
