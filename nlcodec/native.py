@@ -401,6 +401,7 @@ class Backend:
         self.tables = Tables()
         self._o = _Out()
         self._streams = {}
+        self._bake = set()      # id(CSet) whose dicts needed _baked(): it runs first
 
     def status(self, cs, buf, start=0, end=None, kernel=False, mode=FULL):
         """The C core's verdict alone (OK, ERR, FALLBACK, NOMEM) and its error
@@ -442,16 +443,39 @@ class Backend:
         sid = self.tables.set_ix.get(id(cs))
         if sid is None:
             sid = self.tables.index(cs)
-        try:
-            m = marshal.dumps(d, 2)
-        except ValueError:          # objects marshal cannot carry
-            return pure.encode_set(cs, d, path)
         o = self._o
-        rc = lib.nlc_encode(self.tables.ptr, sid, m, len(m), o.out, o.len)
-        if rc == OK:
-            return _bytes(o)
-        if rc == NOMEM:
-            raise MemoryError("nlcodec C core: out of memory")
+        baked = None
+        if id(cs) not in self._bake:
+            try:
+                m = marshal.dumps(d, 2)
+            except ValueError:          # objects marshal cannot carry
+                return pure.encode_set(cs, d, path)
+            rc = lib.nlc_encode(self.tables.ptr, sid, m, len(m), o.out, o.len)
+            if rc == OK:
+                return _bytes(o)
+            if rc == NOMEM:
+                raise MemoryError("nlcodec C core: out of memory")
+            # what the C core does not lay out (structs with nested structs or
+            # struct arrays, long hex text) made into the bytes pure makes of
+            # it, and the C core tries again: the rest of the message stays in C
+            baked = _baked(cs, d, path or cs.name, 0)
+            if baked is not None:
+                self._bake.add(id(cs))      # this set's dicts: bake them first
+        else:
+            baked = _baked(cs, d, path or cs.name, 0)
+            if baked is None:
+                baked = d
+        if baked is not None:
+            try:
+                m = marshal.dumps(baked, 2)
+            except ValueError:
+                m = None
+            if m is not None:
+                rc = lib.nlc_encode(self.tables.ptr, sid, m, len(m), o.out, o.len)
+                if rc == OK:
+                    return _bytes(o)
+                if rc == NOMEM:
+                    raise MemoryError("nlcodec C core: out of memory")
         return pure.encode_set(cs, d, path)
 
     def encode_marshal_status(self, cs, m: bytes):
@@ -516,6 +540,130 @@ class Backend:
         st = (defs, arr, n_types, info, gen, fams)
         self._streams[key] = st
         return st
+
+
+_native_layouts: dict = {}     # id(Layout) -> whether the C core lays it out
+
+
+def _c_layout(lay) -> bool:
+    ok = _native_layouts.get(id(lay))
+    if ok is None:
+        ok = _native_layouts[id(lay)] = bool(_layout_fields(lay)[1])
+    return ok
+
+
+class _Keep(Exception):
+    """A value the bake leaves to pure (which raises its precise error)."""
+
+
+_plans: dict = {}      # id(CSet) -> {name: CAttr} that _baked() looks at
+
+
+def _plan(cs) -> dict:
+    """The attributes of ``cs`` whose values may hold what the C encoder
+    gives up on: structs it does not lay out, binaries without a display
+    hint (long hex text: rate tables), and nests that lead to such."""
+    p = _plans.get(id(cs))
+    if p is not None:
+        return p
+    _plans[id(cs)] = p = {}     # a set nested in itself: its plan, being made
+    for a in cs.attrs:
+        k = a.kind
+        if k == K_STRUCT:
+            need = not _c_layout(a.layout)
+        elif k == K_BINARY:
+            need = a.hint in (None, "hex")
+        elif k == K_NEST or (k == K_INDEXED and a.set is not None):
+            need = a.set is not None and a.header is None and (
+                a.set is cs or bool(_plan(a.set)))
+        elif k == K_SUBMSG:
+            need = any((f[0] == "nest" and f[1] is not None and f[2] is None
+                        and (f[1] is cs or bool(_plan(f[1]))))
+                       or (f[0] == "struct" and not _c_layout(f[1]))
+                       for f in a.formats.values())
+        else:
+            need = False
+        if need:
+            for n, x in cs.by_name.items():
+                if x is a:
+                    p[n] = a
+    return p
+
+
+def _baked(cs, d, path, depth):
+    """A copy of attribute dict ``d`` of set ``cs`` in which each payload the
+    C encoder gives up on is replaced by the bytes pure.py makes of it: a
+    struct whose layout the C core does not lay out (nested structs, struct
+    arrays: tc_u32_sel.keys, tc_pedit_sel.keys, tc_police's ratespecs) is
+    its ``Layout.encode()``, long hex text its bytes; both backends take
+    bytes for such an attribute as its payload.  None: nothing to replace
+    (or a value pure must judge)."""
+    if not isinstance(d, dict) or depth > pure.MAX_DEPTH:
+        return None
+    plan = _plans.get(id(cs))
+    if plan is None:
+        plan = _plan(cs)
+    if not plan:
+        return None
+    out = None
+    repeated = d.get("_repeated") or ()
+    try:
+        for key, v in d.items():
+            a = plan.get(key)
+            if a is None:
+                continue
+            if (a.multi or key in repeated) and isinstance(v, list):
+                vals = [_bake(a, x, d, path, depth) for x in v]
+                nv = None if all(x is None for x in vals) else \
+                    [x if b is None else b for x, b in zip(v, vals)]
+            else:
+                nv = _bake(a, v, d, path, depth)
+            if nv is not None:
+                if out is None:
+                    out = dict(d)
+                out[key] = nv
+    except _Keep:
+        return None
+    return out
+
+
+def _bake(a, v, d, path, depth):
+    kind = a.kind
+    try:
+        if kind == K_STRUCT:
+            if isinstance(v, dict) and not _c_layout(a.layout):
+                return a.layout.encode(v, f"{path}.{a.name}")
+            return None
+        if kind == K_BINARY:
+            if isinstance(v, str) and len(v) >= 64:
+                return pure.parse_bytes(v, a.hint, f"{path}.{a.name}")
+            return None
+    except ValueError:          # EncodeError: pure raises it with its own path
+        raise _Keep from None
+    if kind == K_NEST:
+        if a.set is not None and a.header is None:
+            return _baked(a.set, v, f"{path}.{a.name}", depth + 1)
+        return None
+    if kind == K_SUBMSG:
+        key = d.get(a.selector)
+        fmt = a.formats.get(key) if isinstance(key, (str, int)) and not isinstance(key, bool) \
+            else None
+        if fmt is None or not isinstance(v, dict):
+            return None
+        if fmt[0] == "nest" and fmt[1] is not None and fmt[2] is None:
+            return _baked(fmt[1], v, f"{path}.{a.name}", depth + 1)
+        if fmt[0] == "struct" and not _c_layout(fmt[1]):
+            try:
+                return fmt[1].encode(v, f"{path}.{a.name}")
+            except ValueError:
+                raise _Keep from None
+        return None
+    if kind == K_INDEXED and a.set is not None and isinstance(v, list):
+        vals = [_baked(a.set, x, f"{path}.{a.name}", depth + 1) for x in v]
+        if all(x is None for x in vals):
+            return None
+        return [x if b is None else b for x, b in zip(v, vals)]
+    return None
 
 
 def _missed(proto, ids, items, fams):

@@ -203,30 +203,68 @@ class _Unpickler(pickle.Unpickler):
 _cached: dict = {}      # module name -> its families, as the cache gave them
 
 
+_adopted: set = set()    # spec modules whose objects are the cache's
+
+
 def spec_module(name: str):
-    """A spec module, imported; where its families came from the cache, the
-    cache's structs are from then on its structs (``compile_struct`` of the
-    module's struct gives the layout the registry's family uses)."""
+    """A spec module, imported.  Where the registry's families came from
+    the cache, the module's families, attribute sets, messages and enums are
+    rebound to the registry's (so ``module.key_attrs is`` the set the codec
+    decoded with), and its structs stand for the cache's layouts
+    (``compile_struct`` of them gives the registry's, names bound)."""
     import importlib
     from .registry import _specs_package
-    mod = importlib.import_module(f"{_specs_package().__name__}.{name}")
-    fams = _cached.get(name)
-    if fams:
-        from .structs import StructRef
-        real = {f.name: f for f in getattr(mod, "FAMILIES", ())}
-        for fam in fams:
+    pkg = _specs_package().__name__
+    mod = importlib.import_module(f"{pkg}.{name}")
+    if _cached:
+        loaded = {n for n in _cached if f"{pkg}.{n}" in sys.modules}
+        if not loaded <= _adopted:
+            _adopt(pkg, loaded)
+    return mod
+
+
+def _adopt(pkg, loaded):
+    """Make the imported spec modules' objects the cache's ones."""
+    from .structs import StructRef
+    same = {}           # id(module object) -> the cache's object
+    for n in loaded:
+        real = {f.name: f for f in getattr(sys.modules[f"{pkg}.{n}"], "FAMILIES", ())}
+        for fam in _cached[n]:
             r = real.get(fam.name)
             if r is None:
                 continue
+            same[id(r)] = fam
+            for k, s in fam.attrsets.items():
+                if k in r.attrsets:
+                    same[id(r.attrsets[k])] = s
+            for k, e in fam.enums.items():
+                if k in r.enums:
+                    same[id(r.enums[k])] = e
+            for m, rm in zip(fam.messages, r.messages):
+                same[id(rm)] = m
             for place, ref in _structs_of(fam):
                 if type(ref) is StructRef and ref._real is None:
                     ref._adopt(_find(r, place))
-    return mod
+    for n in loaded:
+        mod = sys.modules[f"{pkg}.{n}"]
+        for k, v in list(vars(mod).items()):
+            hit = same.get(id(v))
+            if hit is not None:
+                setattr(mod, k, hit)
+            elif k == "FAMILIES" and isinstance(v, (list, tuple)) and all(
+                    id(f) in same for f in v):
+                setattr(mod, k, type(v)(same[id(f)] for f in v))
+    _adopted.update(loaded)
 
 
 def resolve(ref):
     """The construct struct at a place (module, family, ...): imports the
     spec module."""
-    mod = spec_module(ref[0])
+    import importlib
+    from .registry import _specs_package
+    mod = importlib.import_module(f"{_specs_package().__name__}.{ref[0]}")
+    spec_module(ref[0])
     fam = next(f for f in mod.FAMILIES if f.name == ref[1])
-    return _find(fam, ref[2:])
+    st = _find(fam, ref[2:])
+    from .structs import real_struct
+    return real_struct(st)

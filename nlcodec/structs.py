@@ -293,7 +293,16 @@ class Layout:
             raise EncodeError(f"{_join(path, k)}: no such member (the members are "
                               f"{', '.join(self.names)})")
         value = self._counted(value, path)
-        out = self._encode_general(self.fixed_fields, value, path)
+        out = None
+        if self.flat and value.keys() >= self._fixed_set:
+            # every fixed member given (tc_u32_sel before its keys): packed at once
+            try:
+                out = self.st.pack(*(value[n] if fn is None else fn(value[n], f"{path}.{n}")
+                                     for n, fn in self._enc_plan))
+            except (_struct.error, EncodeError):
+                out = None      # _encode_general names the member and what is wrong
+        if out is None:
+            out = self._encode_general(self.fixed_fields, value, path)
         if self.variable:
             out += self._encode_variable(value, path)
         size = value.get("_size")

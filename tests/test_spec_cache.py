@@ -115,3 +115,17 @@ def test_start_up_reads_the_cache_not_construct():
     assert cached[0] == plain[0] and "'ifname': 'lo'" in cached[0]
     assert cached[1] == "False []"               # no construct, no spec module
     assert plain[1].startswith("True")
+
+
+def test_a_spec_module_imported_later_holds_the_registrys_objects():
+    """The OVS text layer knows its sets by identity with specs/ovs.py's
+    objects: after a start-up from the cache they are the registry's."""
+    code = ("import sys, nlcodec\n"
+            "from nlcodec import registry, spec_cache\n"
+            "fam = registry.family('ovs_flow')\n"
+            "m = spec_cache.spec_module('ovs')\n"
+            "print(m.key_attrs is fam.attrset('key_attrs'), fam in m.FAMILIES,\n"
+            "      registry.compiled(fam).sets['key_attrs'].spec is m.key_attrs)\n")
+    _run(code)
+    assert _run(code).split() == ["True", "True", "True"]
+    assert _run(code, NLCODEC_SPEC_CACHE="0").split() == ["True", "True", "True"]

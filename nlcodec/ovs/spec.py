@@ -5,14 +5,14 @@ names) that are spec data but not attribute sets."""
 from __future__ import annotations
 
 import functools
-import importlib
 
 
 @functools.lru_cache(maxsize=None)
 def module():
-    """``nlcodec.specs.ovs`` (the checkout's own specs/ovs.py)."""
-    from .. import registry
-    return importlib.import_module(registry._specs_package().__name__ + ".ovs")
+    """``nlcodec.specs.ovs`` (the checkout's own specs/ovs.py), its sets the
+    registry's (``spec_cache.spec_module``)."""
+    from ..spec_cache import spec_module
+    return spec_module("ovs")
 
 
 def family(name: str = "ovs_flow"):
