@@ -15,7 +15,6 @@ Scenarios:
   bulk      do_many with an unencodable request and truncated datagrams
             (private netns, root): every request accounted for, no hang
   lossless  decode then encode == input over mutated real messages, both backends
-  lossless  decode then encode == input over mutated real messages, both backends
   ynl       hostile YNL specs: only SpecError naming the spec
   deep      deeply nested encode: EncodeError, and never bytes decode refuses
 
@@ -492,8 +491,9 @@ def scenario_ynl(deadline, seed=17):
 def lossless_corpus():
     """Real messages: (protocol, {genl id: family}, bytes of one message).
     The bench fixtures (this machine's link and route dumps, the tc filter
-    requests iproute2 sends) and the bench samples (flower, OVS flow with
-    actions, psample)."""
+    requests iproute2 sends), the kernel's nlctrl family and policy dumps
+    (tests/data/genl_ctrl_dump.bin) and the bench samples (flower, OVS flow
+    with actions, psample)."""
     import struct
 
     import nlcodec
@@ -511,6 +511,19 @@ def lossless_corpus():
             if n < 16 or off + n > len(raw):
                 break
             out.append((proto, {}, raw[off:off + n]))
+            off += (n + 3) & ~3
+    # the kernel's generic netlink controller replies (tests/data/
+    # make_genl_ctrl_dump.py): indexed arrays and two-level type-value nests
+    path = os.path.join(ROOT, "tests", "data", "genl_ctrl_dump.bin")
+    if os.path.exists(path):
+        raw = open(path, "rb").read()
+        off = 0
+        while off + 16 <= len(raw):
+            n, ty = struct.unpack_from("<IH", raw, off)
+            if n < 16 or off + n > len(raw):
+                break
+            if ty >= 16:            # not NLMSG_DONE
+                out.append(("generic", {16: "nlctrl"}, raw[off:off + n]))
             off += (n + 3) & ~3
     ids = {}
     for i, (name, (proto, ty, msg, fid, _)) in enumerate(benchmark.SAMPLES.items()):
