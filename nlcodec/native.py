@@ -21,6 +21,7 @@ from . import forksafe, pure
 from .structs import Field, Layout
 from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_STRING, K_STRUCT,
                      K_SUBMSG, K_TYPEVALUE, CAttr, CSet)
+from .values import INT_IP_HINTS
 
 from ._native_core import ffi, lib   # ImportError when the extension was not built
 
@@ -171,7 +172,7 @@ class Tables:
     def _attr(self, a: CAttr, owner: CSet, pending) -> int:
         row = {
             "kind": a.kind, "size": a.size, "is_signed": int(a.signed), "big": int(a.big),
-            "hint": (lib.NLC_T_IP if a.hint in ("ipv4", "ip") else 0) if a.kind == K_INT
+            "hint": (lib.NLC_T_IP if a.hint in INT_IP_HINTS else 0) if a.kind == K_INT
             else _text_code(a.hint),
             "flags": a.flags, "multi": int(a.multi), "levels": a.levels,
             "set": self._set_index(a.set, pending) if a.set is not None else -1,
@@ -198,7 +199,7 @@ class Tables:
             kind = lib.NLC_SEL_PY          # pure gives a list here (no format) or a scan value
         elif sel.kind == K_STRING:
             kind = lib.NLC_SEL_STRING
-        elif sel.kind == K_INT and sel.hint not in ("ipv4", "ip"):
+        elif sel.kind == K_INT and sel.hint not in INT_IP_HINTS:
             kind = lib.NLC_SEL_INT
         elif sel.kind in (K_INDEXED, K_TYPEVALUE, K_STRUCT, K_PAD) or (
                 sel.kind == K_NEST and (sel.set is not None or sel.header is not None)):
@@ -334,7 +335,7 @@ def _layout_fields(lay: Layout):
         row = {"kind": 0, "size": f.size, "big": int(f.order == ">"), "is_signed": int(f.signed),
                "hint": _text_code(f.hint), "ip": 0, "end": end, "name": f.name}
         if f.kind == "int":
-            row["ip"] = int(f.hint in ("ipv4", "ip") and f.size == 4)
+            row["ip"] = int(f.hint in INT_IP_HINTS and f.size == 4)
         elif f.kind == "bytes":
             row["kind"] = 1
         elif f.kind == "pad":

@@ -36,7 +36,7 @@ from .errors import DecodeError, EncodeError
 from .nla import align as _align
 from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_RECORDS, K_STRING,
                      K_STRUCT, K_SUBMSG, K_TYPEVALUE, NLA_F_NESTED, NLA_TYPE_MASK, CAttr, CSet)
-from .values import TEXT_OF, fit, parse_bytes
+from .values import INT_IP_HINTS, TEXT_OF, fit, parse_bytes
 
 MAX_DEPTH = 32          # nests deeper than this are refused (nesting bombs)
 
@@ -285,7 +285,7 @@ def _dec_int(a: CAttr, buf, start, end, path):
     elif n != size:
         raise DecodeError(f"length {n} != {size}", path=_path(path, a.name), offset=start - 4)
     v = _INT_FMT[(size, a.big, a.signed)].unpack_from(buf, start)[0]
-    if a.hint in ("ipv4", "ip") and size == 4:
+    if a.hint in INT_IP_HINTS and size == 4:
         return TEXT_OF["ipv4"](bytes(buf[start:end]) if a.big else v.to_bytes(4, "big"))
     return v
 
@@ -709,7 +709,7 @@ _END = object()
 
 
 def _enc_int(a, v, p):
-    if isinstance(v, str) and a.hint in ("ipv4", "ip"):
+    if isinstance(v, str) and a.hint in INT_IP_HINTS:
         b = parse_bytes(v, "ipv4", p)
         return b if a.big else b[::-1]
     if isinstance(v, bool):

@@ -16,7 +16,7 @@ from . import backends as _backends
 from . import message as _m
 from .errors import EncodeError
 from .tables import K_BINARY, K_INT, K_STRING, K_SUBMSG
-from .values import parse_bytes
+from .values import INT_IP_HINTS, parse_bytes
 
 __all__ = ["Template", "Sequence", "fast_encoders", "pack_header", "NLMSGHDR"]
 
@@ -156,7 +156,7 @@ def fast_encoders(cs):
     for a in cs.attrs:
         if a.multi or a.flags:
             continue
-        if a.kind == K_INT and a.size and not (a.hint in ("ip", "ipv4")):
+        if a.kind == K_INT and a.size and a.hint not in INT_IP_HINTS:
             out[a.name] = _int_encoder(a, _nla)
         elif a.kind == K_STRING:
             out[a.name] = _str_encoder(a.id, _nla)

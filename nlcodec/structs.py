@@ -22,7 +22,7 @@ from __future__ import annotations
 import struct as _struct
 
 from .errors import DecodeError, EncodeError, SpecError
-from .values import TEXT_OF, fit, parse_bytes
+from .values import INT_IP_HINTS, TEXT_OF, fit, parse_bytes
 
 _INT_CHARS = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
@@ -173,12 +173,12 @@ class Layout:
             elif mixed and f.order != self.order and f.size > 1:
                 # one struct.Struct has one byte order: read the odd ones as bytes
                 fmt.append(f"{f.size}s")
-                ip = f.hint in ("ipv4", "ip") and f.size == 4   # the raw bytes are the address
+                ip = f.hint in INT_IP_HINTS and f.size == 4   # the raw bytes are the address
                 conv.append((f.name, TEXT_OF["ipv4"] if ip else _from_bytes(f)))
             else:
                 ch = _INT_CHARS[f.size]
                 fmt.append(ch.lower() if f.signed else ch)
-                if f.hint in ("ipv4", "ip") and f.size == 4:
+                if f.hint in INT_IP_HINTS and f.size == 4:
                     conv.append((f.name, _int_ip(f)))
         self.boundaries = {0}
         acc = 0
@@ -383,7 +383,7 @@ class Layout:
                 yield f.name, _bytes_encoder(f)
             elif f.kind == "int" and self.flat:
                 mixed = f.order != self.order and f.size > 1
-                if mixed or (f.hint in ("ipv4", "ip") and f.size == 4) or f.names is not None:
+                if mixed or (f.hint in INT_IP_HINTS and f.size == 4) or f.names is not None:
                     yield f.name, _int_encoder(f, as_bytes=mixed)
 
     def _encode_general(self, fields, value, path):
@@ -448,7 +448,7 @@ def _int_encoder(f, as_bytes):
     order = "big" if f.order == ">" else "little"
 
     def enc(v, p):
-        if isinstance(v, str) and f.hint in ("ipv4", "ip"):
+        if isinstance(v, str) and f.hint in INT_IP_HINTS:
             b = parse_bytes(v, "ipv4", p)
             v = int.from_bytes(b, order)
         elif f.names is not None and type(v) is not int:
@@ -470,7 +470,7 @@ def _scalar(f, buf, pos):
     if f.kind == "int":
         v = int.from_bytes(buf[pos:pos + f.size], "big" if f.order == ">" else "little",
                            signed=f.signed)
-        if f.hint in ("ipv4", "ip") and f.size == 4:
+        if f.hint in INT_IP_HINTS and f.size == 4:
             return TEXT_OF["ipv4"](v.to_bytes(4, "big" if f.order == ">" else "little"))
         return v
     if f.kind == "bool":
@@ -480,7 +480,7 @@ def _scalar(f, buf, pos):
 
 def _encode_scalar(f, v, p):
     if f.kind == "int":
-        if isinstance(v, str) and f.hint in ("ipv4", "ip"):
+        if isinstance(v, str) and f.hint in INT_IP_HINTS:
             v = int.from_bytes(parse_bytes(v, "ipv4", p), "big" if f.order == ">" else "little")
         elif f.names is not None and type(v) is not int:
             v = fit(f.names.parse(v, p), f.size, f.signed)

@@ -36,7 +36,7 @@ from .pure import _enc_int
 from .structs import _encode_scalar
 from .tables import (K_BINARY, K_INDEXED, K_INT, K_NEST, K_STRING, K_STRUCT, K_SUBMSG,
                      NLA_TYPE_MASK)
-from .values import parse_bytes
+from .values import INT_IP_HINTS, parse_bytes
 
 __all__ = ["Template", "Rows"]
 
@@ -167,7 +167,7 @@ class Template:
             if f.name == comps[0]:
                 if f.kind not in ("int", "bytes", "bool"):
                     raise EncodeError(f"hole {where}: member of kind {f.kind} is not a value leaf")
-                if f.kind == "int" and f.size in (1, 2, 4, 8) and f.hint not in ("ip", "ipv4"):
+                if f.kind == "int" and f.size in (1, 2, 4, 8) and f.hint not in INT_IP_HINTS:
                     ch = {1: "B", 2: "H", 4: "I", 8: "Q"}[f.size]
                     # plain ints: struct packs them (a str, bool or range error
                     # falls back to the dict path, which converts or raises)
@@ -248,7 +248,7 @@ class Template:
     def _leaf(a, where):
         kind = a.kind
         if kind == K_INT:
-            if a.size and a.hint not in ("ip", "ipv4"):
+            if a.size and a.hint not in INT_IP_HINTS:
                 ch = {1: "B", 2: "H", 4: "I", 8: "Q"}[a.size]
                 return struct.Struct((">" if a.big else "<") +
                                      (ch.lower() if a.signed else ch)).pack

@@ -59,6 +59,10 @@ TEXT_OF = {
 }
 
 
+# hints under which a 4-byte integer reads as a dotted quad ("10.0.0.1", the
+# address in network order), in every layer and in the C core (native.py)
+INT_IP_HINTS = frozenset(("ipv4", "ip"))
+
 # hints that only say how an integer reads (tc's words, nlcodec.names); the
 # codec shows such an integer as a number
 INT_HINTS = ("verdict", "handle")

@@ -13,9 +13,11 @@ leave the value to it.
 The text itself is checked against the standard library's own formatters
 (socket.inet_ntop, uuid.UUID, bytes.hex), not against our code."""
 
+import ipaddress
 import random
 import socket
 import struct
+import sys
 import uuid
 
 import pytest
@@ -26,7 +28,7 @@ from hypothesis import strategies as st
 from nlcodec import EncodeError, pure
 from nlcodec.registry import compiled
 from nlcodec.spec import Attr, AttrSet, Family
-from nlcodec.values import INT_HINTS, TEXT_OF
+from nlcodec.values import INT_HINTS, INT_IP_HINTS, TEXT_OF
 
 native = pytest.importorskip("nlcodec.native")
 NATIVE = native.Backend()
@@ -38,6 +40,8 @@ LAYOUT = Struct("mac" / Bytes(6) * "mac", "v4" / Bytes(4) * "ipv4", "v6" / Bytes
 FAM = Family("hint_probe", "route", attrsets=[AttrSet("probe_attrs", [
     Attr(i + 1, h, "binary", display=h) for i, h in enumerate(HINTS)] + [
     Attr(100, "u32_ip", "u32", display="ipv4", byte_order="big"),
+    Attr(103, "u32_any", "u32", display="ip", byte_order="big"),
+    Attr(104, "u32_host", "u32", display="ipv4"),
     Attr(101, "plain", "binary"),
     Attr(102, "rec", "binary", struct=LAYOUT)] + [
     Attr(200 + i, f"arr_{h}", "indexed-array", sub_type="binary", display=h)
@@ -221,11 +225,15 @@ def test_bad_text_raises_encode_error_in_both(text):
                           if "-" in text else {"ipv6": text})
 
 
-def test_int_with_ip_hint():
-    """A be32 with an ip hint reads and writes as a dotted quad in both."""
-    for b in (bytes(4), bytes([10, 0, 0, 1]), b"\xff" * 4):
-        data = nla(ID["u32_ip"], b)
-        want = pure.decode_set(CS, data, 0, len(data), CS.name, 0, False)
-        assert want == NATIVE.decode_attrs(CS, data, 0, len(data), CS.name)
-        assert want["u32_ip"] == socket.inet_ntop(socket.AF_INET, b)
-        assert NATIVE.encode_set(CS, want) == pure.encode_set(CS, want) == data
+@pytest.mark.parametrize("name, order", [("u32_ip", "big"), ("u32_any", "big"),
+                                         ("u32_host", sys.byteorder)])
+def test_int_with_ip_hint(name, order):
+    """A u32 with an ip hint (values.INT_IP_HINTS) reads and writes as a dotted
+    quad in both backends: the kernel's YNL library's form, the address of the
+    integer's value (tools/net/ynl/pyynl/lib/ynl.py, _formatted_string:
+    ``format(ipaddress.ip_address(raw))`` of the decoded integer)."""
+    assert {a.hint for a in CS.attrs if a.name.startswith("u32_")} == set(INT_IP_HINTS)
+    for b in (bytes(4), bytes([10, 0, 0, 1]), b"\xff" * 4, bytes([192, 168, 1, 2])):
+        data = nla(ID[name], b)
+        want = _both(data)
+        assert want[name] == str(ipaddress.ip_address(int.from_bytes(b, order)))
