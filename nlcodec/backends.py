@@ -9,14 +9,17 @@ or a lazy object with ``load()``/``get(cattr, default)``) and
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
 
 from . import forksafe, pure
 
-log = logging.getLogger("nlcodec")
+
+def _log():
+    import logging              # only to say the C core is missing: start-up does without it
+    return logging.getLogger("nlcodec")
+
 
 _active = None
 _name = None
@@ -55,7 +58,7 @@ def select(name: str | None = None):
             raise ImportError(f"nlcodec native backend unavailable: {e}") from e
         global _warned
         if not _warned:
-            log.warning("nlcodec: C core unavailable (%s); using the pure-Python backend", e)
+            _log().warning("nlcodec: C core unavailable (%s); using the pure-Python backend", e)
             _warned = True
         _active, _name = _Pure, "pure"
     return _name

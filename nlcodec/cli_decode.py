@@ -19,9 +19,8 @@ import stat
 import sys
 import time
 
-from .capture import CaptureDecoder, CaptureStream
-from .capture_select import DIRECTIONS, Selection
-from .pcap import MAGICS
+from .capture_select import DIRECTIONS
+# the capture reader loads when a capture is decoded (a hex message never needs it)
 
 # files above this are decoded on every core by default
 JOBS_MIN_BYTES = 8 << 20
@@ -66,6 +65,7 @@ def capture_source(args):
     """The capture to decode (a path or stdin's binary stream) when the input
     is a pcap/pcapng and not forced to be a hex dump or raw bytes; else None.
     Nothing but the first 4 bytes is looked at."""
+    from .pcap import MAGICS
     if args.hex:
         return None
     if args.file == "-":
@@ -120,6 +120,8 @@ def _cores():
 
 def decode_capture(args, source, families=None) -> int:
     """``nlcodec decode`` of a capture: the messages, or with ``--count`` a table."""
+    from .capture import CaptureDecoder
+    from .capture_select import Selection
     sel = Selection(protocols=[args.protocol] if args.protocol else (),
                     families=[args.family] if args.family else (), types=args.type,
                     direction=args.direction, matches=args.match)
@@ -167,6 +169,7 @@ def _flushing(out):
 
 
 def _serial(source, decoder, sel, render, first, last, counting, limit, write, progress):
+    from .capture import CaptureStream
     stream = CaptureStream(decoder, source, first=first, last=last, protocols=sel.protocols,
                            lazy=counting and not sel.matches)
     counts = collections.Counter() if counting else None

@@ -428,9 +428,14 @@ def _spec_error(msg):
     return SpecError(msg)
 
 
+_K_INT = []
+
+
 def _k_int():
-    from .tables import K_INT
-    return K_INT
+    if not _K_INT:                  # (an import statement per attribute bound was 10% of start-up)
+        from .tables import K_INT
+        _K_INT.append(K_INT)
+    return _K_INT[0]
 
 
 def _enum(cf, name):

@@ -4,10 +4,11 @@ Importing the spec modules (``specs/*.py``) imports construct and builds
 every family, about 30 ms before a command can decode anything.  The first
 run pickles what they define (the ``Family`` objects, their structs as
 compiled ``Layout``s wrapped in ``structs.StructRef``) into
-``specs/__pycache__/families-<key>.pickle`` (or ``$XDG_CACHE_HOME/nlcodec``
-where that is not writable); later runs load that instead.  The key is a
-hash of every spec file and of the modules whose objects are pickled, so an
-edited spec is read again (as a ``.pyc`` is).  ``NLCODEC_SPEC_CACHE=0``
+``specs/__pycache__/nlcodec-families.pickle`` (or ``$XDG_CACHE_HOME/nlcodec``
+where that is not writable); later runs load that instead.  The file starts
+with the size and time of change of every spec file and of the modules
+whose objects are pickled, so an edited spec is read again (as a ``.pyc``
+is).  ``NLCODEC_SPEC_CACHE=0``
 turns the cache off.
 
 A struct from the cache keeps its place (module, family, and where in the
@@ -17,12 +18,12 @@ family); asking it for anything but its layout imports its spec module
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import sys
 
 FORMAT = 2
+_FILE = "nlcodec-families.pickle"
 _PICKLED = ("spec.py", "structs.py", "spec_cache.py")    # the classes in a cache file
 
 
@@ -37,15 +38,16 @@ def module_names(spec_dir: str) -> list[str]:
 
 
 def key(spec_dir: str, names: list[str]) -> str:
-    h = hashlib.sha256(f"{FORMAT} {sys.version} {pickle.HIGHEST_PROTOCOL}".encode())
+    """What the cache file must have been made from: the size and time of
+    change of every spec file and of the modules whose objects it holds (as
+    a ``.pyc`` is checked against its source), the format and Python."""
     here = os.path.dirname(os.path.abspath(__file__))
+    parts = [f"{FORMAT} {sys.version} {pickle.HIGHEST_PROTOCOL}"]
     for d, files in ((here, _PICKLED), (spec_dir, ["__init__.py"] + [n + ".py" for n in names])):
         for f in files:
-            with open(os.path.join(d, f), "rb") as fh:
-                data = fh.read()
-            h.update(f"{f} {len(data)}\0".encode())
-            h.update(data)
-    return h.hexdigest()[:24]
+            st = os.stat(os.path.join(d, f))
+            parts.append(f"{f} {st.st_size} {st.st_mtime_ns}")
+    return "\n".join(parts)
 
 
 def _places(spec_dir: str) -> list[str]:
@@ -58,17 +60,20 @@ def load(spec_dir: str, names: list[str]):
     one, or one that does not load)."""
     if not enabled():
         return None
-    k = key(spec_dir, names)
+    k = key(spec_dir, names).encode()
     for d in _places(spec_dir):
-        path = os.path.join(d, f"families-{k}.pickle")
+        path = os.path.join(d, _FILE)
         try:
             with open(path, "rb") as f:
                 data = f.read()
         except OSError:
             continue
+        head, _, body = data.partition(b"\0")
+        if head != k:
+            continue            # made from other spec files: stale
         try:
-            out = _Unpickler(data).load()
-        except Exception:       # a damaged or foreign file: read the specs instead
+            out = _Unpickler(body).load()
+        except Exception:       # a damaged file: read the specs instead
             return None
         if isinstance(out, list) and [m for m, _ in out] == names:
             _cached.update(out)
@@ -82,23 +87,17 @@ def save(spec_dir: str, names: list[str], modules) -> str | None:
     if not enabled():
         return None
     data = dumps([(n, list(getattr(m, "FAMILIES", ()))) for n, m in zip(names, modules)])
-    k = key(spec_dir, names)
+    data = key(spec_dir, names).encode() + b"\0" + data
     for d in _places(spec_dir):
         try:
             os.makedirs(d, exist_ok=True)
-            path = os.path.join(d, f"families-{k}.pickle")
+            path = os.path.join(d, _FILE)
             tmp = f"{path}.{os.getpid()}.tmp"
             with open(tmp, "wb") as f:
                 f.write(data)
-            os.replace(tmp, path)
+            os.replace(tmp, path)       # readers see the old file or the new, whole
         except OSError:
             continue
-        for old in os.listdir(d):       # earlier keys: stale
-            if old.startswith("families-") and old != os.path.basename(path):
-                try:
-                    os.unlink(os.path.join(d, old))
-                except OSError:
-                    pass
         return path
     return None
 

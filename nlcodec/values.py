@@ -9,7 +9,6 @@ plain ``bytes``.  A value whose length does not suit its hint (a 5-byte
 from __future__ import annotations
 
 import socket
-import uuid as _uuid
 
 from .errors import EncodeError
 
@@ -32,7 +31,8 @@ def ip_text(b: bytes) -> str:
 
 def uuid_text(b: bytes) -> str:
     if len(b) == 16:
-        return str(_uuid.UUID(bytes=bytes(b)))
+        import uuid             # on first use: start-up does without it
+        return str(uuid.UUID(bytes=bytes(b)))
     return b.hex()
 
 
@@ -89,7 +89,8 @@ def parse_bytes(value, hint=None, path="") -> bytes:
             if hint in ("ipv6", "ip", "ipv4") and ":" in s:
                 return socket.inet_pton(AF_INET6, s)
             if hint == "uuid" and "-" in s:
-                return _uuid.UUID(s).bytes
+                import uuid
+                return uuid.UUID(s).bytes
         return bytes.fromhex(s.replace(":", "").replace(" ", ""))
     except (ValueError, OSError) as e:
         raise EncodeError(f"{path}: cannot read {value!r} as {hint or 'hex'}: {e}") from None
