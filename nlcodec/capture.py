@@ -21,7 +21,6 @@ system's (``live=True``: an nlctrl dump), the user's ``families`` map.
 
 from __future__ import annotations
 
-import socket
 import struct
 
 from . import message, nla, registry
@@ -77,24 +76,11 @@ def kernel_read_end(data) -> int:
 
 def live_genl_ids(timeout: float = 2.0) -> dict[int, str]:
     """This system's generic netlink families (id -> name), by an nlctrl dump."""
-    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, GENERIC)
-    try:
-        s.settimeout(timeout)
-        s.bind((0, 0))
-        req = message.encode("nlctrl", "getfamily", flags=message.NLM_F_REQUEST |
-                             message.NLM_F_DUMP, seq=1, family_id=registry.GENL_ID_CTRL)
-        s.send(req)
-        ids = {}
-        while True:
-            data = s.recv(1 << 16)
-            for m in message.decode(data, "generic", families={registry.GENL_ID_CTRL: "nlctrl"}):
-                if m.type_id in (message.NLMSG_DONE, message.NLMSG_ERROR):
-                    return ids
-                fid, name = m.get("family_id"), m.get("family_name")
-                if fid is not None and name:
-                    ids[fid] = name
-    finally:
-        s.close()
+    from .socket import Socket
+    with Socket("generic", timeout=timeout) as s:
+        return {m.get("family_id"): m.get("family_name")
+                for m in s.dump("getfamily", family="nlctrl")
+                if m.get("family_id") is not None and m.get("family_name")}
 
 
 class CaptureDecoder:

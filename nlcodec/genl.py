@@ -12,7 +12,7 @@ from . import message as _m
 from . import registry
 from .ack import FamilyNotFound, NetlinkNotFoundError
 
-__all__ = ["GenlFamily", "resolve_family", "forget", "cache", "MODULE_HINTS"]
+__all__ = ["GenlFamily", "lookup", "forget", "cache", "MODULE_HINTS"]
 
 # kernel modules that provide generic netlink families (for the error hint)
 MODULE_HINTS = {
@@ -49,39 +49,31 @@ def _spec_name(kernel_name):
         return None
 
 
-def resolve_family(name: str, sock=None) -> GenlFamily:
-    """Look a generic netlink family up through nlctrl (cached per process:
-    family ids are global to the kernel, not per namespace)."""
+def lookup(name: str, s) -> GenlFamily:
+    """Look a generic netlink family up through nlctrl on generic netlink
+    socket ``s`` (cached per process: family ids are global to the kernel,
+    not per namespace)."""
     hit = cache.get(name)
     if hit is not None:
         return hit
-    own = sock is None
-    if own:
-        from .socket import Socket
-        sock = Socket("generic")
-    s = sock
-    try:
-        reply = None
-        # kernel names mostly keep underscores ("mptcp_pm"), a few use "-"
-        for kname in dict.fromkeys((name, name.replace("_", "-"))):
-            if len(kname.encode()) >= 16:       # GENL_NAMSIZ: no family has such a name
-                continue
-            try:
-                reply = s.do("getfamily", attrs={"family_name": kname}, family="nlctrl")
-                break
-            except NetlinkNotFoundError:
-                pass
-        if reply is None:
-            mod = MODULE_HINTS.get(name)
-            hint = ""
-            if mod:
-                hint = (f"; it needs {mod[1:-1]} in the kernel" if mod.startswith("(")
-                        else f"; load its module: modprobe {mod}")
-            raise FamilyNotFound(_errno.ENOENT, f"generic netlink family {name!r} is not "
-                                                f"available in this kernel{hint}")
-    finally:
-        if own:
-            s.close()
+    reply = None
+    # kernel names mostly keep underscores ("mptcp_pm"), a few use "-"
+    for kname in dict.fromkeys((name, name.replace("_", "-"))):
+        if len(kname.encode()) >= 16:       # GENL_NAMSIZ: no family has such a name
+            continue
+        try:
+            reply = s.do("getfamily", attrs={"family_name": kname}, family="nlctrl")
+            break
+        except NetlinkNotFoundError:
+            pass
+    if reply is None:
+        mod = MODULE_HINTS.get(name)
+        hint = ""
+        if mod:
+            hint = (f"; it needs {mod[1:-1]} in the kernel" if mod.startswith("(")
+                    else f"; load its module: modprobe {mod}")
+        raise FamilyNotFound(_errno.ENOENT, f"generic netlink family {name!r} is not "
+                                            f"available in this kernel{hint}")
     m = reply[0]
     groups = {g["name"]: g["id"] for g in (m.get("mcast_groups") or []) if "name" in g}
     ops = {o.get("id"): o.get("flags", 0) for o in (m.get("ops") or [])}

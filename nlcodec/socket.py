@@ -59,7 +59,8 @@ from .ack import (DumpInterrupted, FamilyNotFound, NetlinkBusyError, NetlinkErro
                   error_for, make_error)
 from .bulk import BulkResult, Window, rcvbuf_for
 from .errors import DecodeError, EncodeError
-from .genl import MODULE_HINTS, GenlFamily, resolve_family  # noqa: F401
+from . import genl
+from .genl import MODULE_HINTS, GenlFamily  # noqa: F401
 from .request import Sequence, Template
 
 # the public names, wherever they live now (errors: nlcodec.ack; requests:
@@ -609,6 +610,15 @@ class Socket:
             if group or not self._pktinfo:
                 self._note(msgs, nsid)
             # else: a stray unicast reply (an earlier request's): not an event
+
+
+def resolve_family(name: str, sock: Socket | None = None) -> GenlFamily:
+    """A generic netlink family by name, through nlctrl on ``sock`` or on a
+    socket of its own (``nlcodec.genl.lookup``; cached per process)."""
+    if sock is not None or name in genl.cache:
+        return genl.lookup(name, sock)
+    with Socket("generic") as s:
+        return genl.lookup(name, s)
 
 
 def connect(target="route", *, netns=None, groups=(), rcvbuf=None, strict=True,

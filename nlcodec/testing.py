@@ -292,7 +292,7 @@ def connect(handler: Callable | None = None, target: str = "route", *,
     s.kernel = k
     if fam is not None:
         cached = fam in genl.cache
-        s.family = genl.resolve_family(fam, s)
+        s.family = genl.lookup(fam, s)
         if not cached:          # a fake id must not answer for the real kernel later
             genl.forget(fam)
     if groups:
