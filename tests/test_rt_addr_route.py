@@ -227,9 +227,11 @@ def test_multipath_record_with_unaligned_length(codec):
     rec = struct.pack("<HBBi", 8 + 7, 0, 0, 3) + gw
     data = nlmsg(24, rtmsg(AF_INET, 0, 0, 0, 254, 3, 0, 1, 0)
                  + struct.pack("<HH", 4 + len(rec), 9) + rec + b"\0")
-    m = one(data)
-    assert m.attrs["multipath"] == [{"_header": {"len": 15, "flags": 0, "hops": 0,
-                                                 "ifindex": 3}, "newdst": "010203"}]
+    m = one(data)       # re-encodes to the same bytes
+    rec = dict(m.attrs["multipath"][0])
+    assert rec.pop("_pad", None) in (None, {"0": ""})   # the cut padding, said by _pad too
+    assert rec == {"_header": {"len": 15, "flags": 0, "hops": 0, "ifindex": 3},
+                   "newdst": "010203"}
 
 
 @pytest.mark.parametrize("records, why", [
