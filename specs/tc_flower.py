@@ -9,7 +9,7 @@ but vlan ids, MPLS labels, ct_* and the hash are host order.
 from construct import Array, Int8ul, Int16sn, Int16ub, Int16un, Int32sn, Int32ub, Int32un, \
     Int64un, GreedyRange, Padding, Struct, this
 
-from nlcodec.spec import Attr, AttrSet, Flags
+from nlcodec.spec import Attr, AttrSet, Enum, Flags
 
 from .tc_actions import bpf_ops
 
@@ -318,4 +318,13 @@ ATTRSETS = [
     flower_key_cfm_attrs, u32_attrs, matchall_attrs, bpf_attrs, ematch_attrs, basic_attrs,
     fw_attrs, route_attrs, cgroup_attrs,
 ]
-ENUMS = [cls_flags, flower_key_ct_flags, flower_key_flags]
+# PPP protocols by iproute2's names (lib/ppp_proto.c ppp_proto_names, read with
+# strcasecmp; flower's ppp_proto); vjc_comp/vjc_uncomp are not in the UAPI headers
+ppp_protocols = Enum("ppp_protocols", {
+    "ip": 0x21, "at": 0x29, "ipx": 0x2b, "mp": 0x3d, "ipv6": 0x57, "compfrag": 0xfb,
+    "comp": 0xfd, "mpls_uc": 0x281, "mpls_mc": 0x283, "ipcp": 0x8021, "atcp": 0x8029,
+    "ipxcp": 0x802b, "ipv6cp": 0x8057, "ccpfrag": 0x80fb, "ccp": 0x80fd, "mplscp": 0x80fd,
+    "lcp": 0xc021, "pap": 0xc023, "lqr": 0xc025, "chap": 0xc223, "cbcp": 0xc029,
+}, prefix="PPP_", uapi_header="linux/ppp_defs.h")
+
+ENUMS = [cls_flags, flower_key_ct_flags, flower_key_flags, ppp_protocols]

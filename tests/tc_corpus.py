@@ -134,7 +134,8 @@ OTHER = ["filter del dev {d} ingress prio 1", "filter delete dev {d} ingress pri
          "qdisc add dev {d} ingress_block 5 egress_block 6 clsact",
          "qdisc add dev {d} ingress_block 7 clsact"]
 
-# issue 19's additions: gact random, hw_stats, nat, connmark, mpls (actions)
+# issue 19's additions: gact random, hw_stats, nat, connmark, mpls (actions); flower
+# mpls lse lists and pppoe
 MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 action drop random determ pass 100 index 5",
         "filter add dev {d} ingress prio 61 matchall action gact pass random netrand drop 10000 cookie aa",
         "filter add dev {d} ingress prio 62 protocol ip flower action drop hw_stats delayed",
@@ -150,7 +151,17 @@ MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 a
         "filter add dev {d} ingress prio 72 protocol mpls_uc flower action mpls modify label 0x20 ttl 9",
         "filter add dev {d} ingress prio 73 protocol mpls_uc flower action mpls dec_ttl pipe index 4",
         "filter add dev {d} ingress prio 74 matchall action mpls mac_push label 5 bos 0 action drop",
-        "filter add dev {d} ingress prio 75 protocol ip flower skip_hw action nat ingress 10.1.0.0/16 10.2.0.0 action mpls push label 7 action connmark zone 1"]
+        "filter add dev {d} ingress prio 75 protocol ip flower skip_hw action nat ingress 10.1.0.0/16 10.2.0.0 action mpls push label 7 action connmark zone 1",
+        # flower mpls lse lists, pppoe
+        "filter add dev {d} ingress prio 76 protocol mpls_uc flower mpls lse depth 1 label 100 action drop",
+        "filter add dev {d} ingress prio 77 protocol mpls_uc flower mpls lse depth 1 label 100 tc 3 bos 0 ttl 64 lse depth 2 ttl 9 bos 1 action drop",
+        "filter add dev {d} ingress prio 78 protocol mpls_mc flower skip_hw mpls lse label 5 depth 3 action pass",
+        "filter add dev {d} ingress prio 79 protocol ppp_ses flower pppoe_sid 1234 action drop",
+        "filter add dev {d} ingress prio 80 protocol ppp_ses flower pppoe_sid 7 ppp_proto ip dst_ip 10.0.0.1 action drop",
+        "filter add dev {d} ingress prio 81 protocol ppp_ses flower ppp_proto ipv6 src_ip 2001:db8::1 action drop",
+        "filter add dev {d} ingress prio 82 protocol ppp_ses flower ppp_proto 0xc021 action drop",
+        "filter add dev {d} ingress prio 83 protocol ppp_ses flower ppp_proto LCP action drop",
+        "filter add dev {d} ingress prio 84 protocol ppp_ses flower ppp_proto mpls_uc mpls_label 5 action drop"]
 
 
 def lines(dev="lo"):

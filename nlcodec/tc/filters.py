@@ -16,6 +16,7 @@ from .words import (Node, classid, fast_int, fast_ipv4, fast_ipv4net, fast_mac, 
 # ethertypes and IP protocols by name from specs/packet.py (nlcodec.tc.consts)
 ETH_P_IP, ETH_P_IPV6, ETH_P_ARP, ETH_P_RARP = (eth_p(n) for n in ("ip", "ipv6", "arp", "rarp"))
 ETH_P_MPLS_UC, ETH_P_MPLS_MC, ETH_P_ALL = (eth_p(n) for n in ("mpls_uc", "mpls_mc", "all"))
+ETH_P_PPP_SES = eth_p("ppp_ses")
 VLAN_TPIDS = vlan_tpids()
 IPPROTO = {n: ipproto(n) for n in ("tcp", "udp", "sctp", "icmp", "icmpv6")}
 IPPROTO_ICMP, IPPROTO_ICMPV6 = IPPROTO["icmp"], IPPROTO["icmpv6"]
@@ -329,11 +330,18 @@ def flower(w, hnode, anode, ctx, resolve):
             o["key_cvlan_eth_type"] = v
             st["eth_type"] = v
         elif matches(word, "mpls"):
-            raise w.error("mpls lse lists are not supported by nlcodec.tc (use mpls_label ...)",
-                          at)
+            _need(w, w.more(), at, "mpls needs lse ...")
+            _need(w, et in (ETH_P_MPLS_UC, ETH_P_MPLS_MC), at,
+                  "Can't set mpls if ethertype isn't MPLS")
+            _need(w, st["mpls"] != "old", at,
+                  "Can't set mpls if mpls_label, mpls_tc, mpls_bos or mpls_ttl is set")
+            st["mpls"] = "new"
+            _mpls_lses(w, opts)
         elif any(matches(word, k) for k in ("mpls_label", "mpls_tc", "mpls_bos", "mpls_ttl")):
             _need(w, et in (ETH_P_MPLS_UC, ETH_P_MPLS_MC), at,
                   f"{word} needs protocol mpls_uc or mpls_mc")
+            _need(w, st["mpls"] != "new", at, f"Can't set {word} if mpls is set")
+            st["mpls"] = "old"
             k = next(k for k in ("mpls_label", "mpls_tc", "mpls_bos", "mpls_ttl")
                      if matches(word, k))
             bits = {"mpls_label": 20, "mpls_tc": 3, "mpls_bos": 1, "mpls_ttl": 8}[k]
@@ -402,6 +410,23 @@ def flower(w, hnode, anode, ctx, resolve):
         elif matches(word, "arp_tha") or matches(word, "arp_sha"):
             side = "t" if matches(word, "arp_tha") else "s"
             w.value(opts, _eth_addr(f"key_arp_{side}ha", f"key_arp_{side}ha_mask"), word)
+        elif word == "pppoe_sid":
+            _need(w, w.more(), at, "pppoe_sid needs a value")
+            _need(w, et == ETH_P_PPP_SES, at,
+                  "Can't set pppoe_sid if ethertype isn't PPPoE session")
+            w.value(opts, fast_int(lambda s: {"key_pppoe_sid": get_uint(s, 16, 10)},
+                                   "key_pppoe_sid", 0xFFFF), "pppoe_sid")
+        elif word == "ppp_proto":
+            _need(w, w.more(), at, "ppp_proto needs a value")
+            _need(w, et == ETH_P_PPP_SES, at,
+                  "Can't set ppp_proto if ethertype isn't PPPoE session")
+            v = _shape(w, _ppp_proto, "ppp_proto")
+            o["key_ppp_proto"] = v
+            # the ethertype the keys after it see (f_flower.c)
+            ppp = enum("ppp_protocols")
+            st["eth_type"] = {ppp["ip"]: ETH_P_IP, ppp["ipv6"]: ETH_P_IPV6,
+                              ppp["mpls_uc"]: ETH_P_MPLS_UC,
+                              ppp["mpls_mc"]: ETH_P_MPLS_MC}.get(v, et)
         elif matches(word, "enc_dst_ip") or matches(word, "enc_src_ip"):
             side = "dst" if matches(word, "enc_dst_ip") else "src"
             w.value(opts, _ip_addr((f"key_enc_ipv4_{side}", f"key_enc_ipv4_{side}_mask"),
@@ -420,6 +445,55 @@ def flower(w, hnode, anode, ctx, resolve):
         else:
             raise w.error("unknown flower key (see tc filter add flower help)", at)
     return _flower_done(o, st, tc_proto)
+
+
+def _ppp_proto(s):
+    """ppp_proto_a2n: a name of lib/ppp_proto.c (any case) or a number (base 0)."""
+    for name, v in enum("ppp_protocols").items():
+        if name == s.lower():
+            return v
+    return get_uint(s, 16, 0)
+
+
+# f_flower.c flower_parse_mpls_lse: each word's value (base 10) and its bound
+_LSE = (("depth", "lse_depth", 8, 0xFF), ("label", "lse_label", 32, 0xFFFFF),
+        ("tc", "lse_tc", 8, 7), ("bos", "lse_bos", 8, 1), ("ttl", "lse_ttl", 8, 0xFF))
+
+
+def _lse_value(key, bits, top):
+    def fn(s):
+        v = get_uint(s, bits, 10)
+        if v > top or (key == "lse_depth" and not v):
+            raise ValueError(f"Illegal {key[4:]}")
+        return {key: v}
+    return fast_int(fn, key, top)
+
+
+def _mpls_lses(w, opts):
+    """mpls lse depth D [label L] [tc T] [bos B] [ttl T] [lse ...]: one nest per
+    lse, its attributes in the order of the words (flower_parse_mpls)."""
+    lses = []
+    node = opts.child("key_mpls_opts").child("lse", lses)
+    while w.more() and matches(w.peek(), "lse"):
+        at = w.i
+        w.next()
+        if not w.more():
+            raise w.error("lse needs depth ...")
+        lse = {}
+        lses.append(lse)
+        ln = node.child(len(lses) - 1, lse)
+        while w.more():
+            word = w.peek()
+            hit = next((x for x in _LSE if matches(word, x[0])), None)
+            if hit is None:
+                break
+            _, key, bits, top = hit
+            if key in lse:
+                raise w.error(f"duplicate {hit[0]} (nlcodec keeps one of each)", w.i)
+            w.next()
+            w.value(ln, _lse_value(key, bits, top), hit[0])
+        if "lse_depth" not in lse:
+            raise w.error("lse needs a depth", at)
 
 
 def _flower_done(o, st, tc_proto):
