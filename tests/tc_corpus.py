@@ -161,7 +161,24 @@ MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 a
         "filter add dev {d} ingress prio 81 protocol ppp_ses flower ppp_proto ipv6 src_ip 2001:db8::1 action drop",
         "filter add dev {d} ingress prio 82 protocol ppp_ses flower ppp_proto 0xc021 action drop",
         "filter add dev {d} ingress prio 83 protocol ppp_ses flower ppp_proto LCP action drop",
-        "filter add dev {d} ingress prio 84 protocol ppp_ses flower ppp_proto mpls_uc mpls_label 5 action drop"]
+        "filter add dev {d} ingress prio 84 protocol ppp_ses flower ppp_proto mpls_uc mpls_label 5 action drop",
+        # u32: at offsets, ip6, tcp, udp
+        "filter add dev {d} ingress prio 85 protocol ip u32 match u32 0x0a000001 0xffffffff at 16 classid 1:1",
+        "filter add dev {d} ingress prio 86 protocol ip u32 match u16 0x50 0xffff at nexthdr+2 classid 1:1",
+        "filter add dev {d} ingress prio 87 protocol ip u32 match u8 6 0xff at 9 match u16 22 0xffff at nexthdr+ 0 classid 1:1",
+        "filter add dev {d} ingress prio 88 protocol ip u32 match u16 0x1 0xffff at 1 classid 1:1",
+        "filter add dev {d} ingress prio 89 protocol ip u32 match ip dst 10.0.0.0/8 at 12 classid 1:1",
+        "filter add dev {d} ingress prio 90 protocol ip u32 match ip protocol 17 0xff at 9 classid 1:1",
+        "filter add dev {d} ingress prio 91 protocol ipv6 u32 match ip6 dst 2001:db8::1/128 classid 1:1",
+        "filter add dev {d} ingress prio 92 protocol ipv6 u32 match ip6 src 2001:db8::/36 match ip6 protocol 6 0xff classid 1:1",
+        "filter add dev {d} ingress prio 93 protocol ipv6 u32 match ip6 dport 443 0xffff match ip6 sport 1 0xffff classid 1:1",
+        "filter add dev {d} ingress prio 94 protocol ipv6 u32 match ip6 icmp_type 128 0xff match ip6 icmp_code 0 0xff classid 1:1",
+        "filter add dev {d} ingress prio 95 protocol ipv6 u32 match ip6 flowlabel 0x12345 0xfffff classid 1:1",
+        "filter add dev {d} ingress prio 96 protocol ip u32 match ip protocol 6 0xff match tcp dst 80 0xffff classid 1:1",
+        "filter add dev {d} ingress prio 97 protocol ip u32 match ip protocol 17 0xff match udp src 53 0xffff match udp dst 5353 0xffff action drop",
+        "filter add dev {d} ingress prio 98 protocol ip u32 match u32 0 0 at -4 classid 1:1",
+        "filter add dev {d} ingress prio 99 protocol ip u32 match u8 1 0xff at 0x13 classid 1:1",
+        "filter add dev {d} ingress prio 100 protocol ipv6 u32 match ip6 dst 2001:db8::/0 classid 1:1"]
 
 
 def lines(dev="lo"):

@@ -17,6 +17,7 @@ from .words import (Node, classid, fast_int, fast_ipv4, fast_ipv4net, fast_mac, 
 ETH_P_IP, ETH_P_IPV6, ETH_P_ARP, ETH_P_RARP = (eth_p(n) for n in ("ip", "ipv6", "arp", "rarp"))
 ETH_P_MPLS_UC, ETH_P_MPLS_MC, ETH_P_ALL = (eth_p(n) for n in ("mpls_uc", "mpls_mc", "all"))
 ETH_P_PPP_SES = eth_p("ppp_ses")
+M32 = 0xFFFFFFFF
 VLAN_TPIDS = vlan_tpids()
 IPPROTO = {n: ipproto(n) for n in ("tcp", "udp", "sctp", "icmp", "icmpv6")}
 IPPROTO_ICMP, IPPROTO_ICMPV6 = IPPROTO["icmp"], IPPROTO["icmpv6"]
@@ -625,11 +626,32 @@ def _pack(keys, val, mask, off, offmask=0):
     keys.append({"mask": mask, "val": val, "off": off, "offmask": offmask})
 
 
-def _pack_n(keys, val, mask, off, nbytes):
+def _pack_n(keys, val, mask, off, nbytes, offmask=0):
+    """pack_key32/16/8 (f_u32.c): a u16 at off & 3 == 0 goes to the word's
+    high half, else its low half, as tc puts it."""
     if val >> (8 * nbytes) or mask >> (8 * nbytes):
         raise ValueError("value too large")
-    shift = 8 * (4 - nbytes - (off & 3)) if nbytes < 4 else 0
-    _pack(keys, val << shift, mask << shift, off & ~3)
+    if nbytes == 2:
+        shift = 16 if off & 3 == 0 else 0
+    elif nbytes == 1:
+        shift = 8 * (3 - (off & 3))
+    else:
+        shift = 0
+    _pack(keys, val << shift, mask << shift, off & ~3 if nbytes < 4 else off, offmask)
+
+
+def _get_integer(s):
+    """get_integer(base 0): a C int, the whole word."""
+    import re
+    m = re.fullmatch(r"([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)", s)
+    if not m:
+        raise ValueError("not a number")
+    v = int(m.group(2), 16 if m.group(2)[:2].lower() == "0x" else
+            8 if m.group(2).startswith("0") and len(m.group(2)) > 1 else 10)
+    v = -v if m.group(1) == "-" else v
+    if not -(1 << 31) <= v < (1 << 31):
+        raise ValueError("out of range")
+    return v
 
 
 def _u32_ip(s, want_mask=None):
@@ -658,6 +680,8 @@ def _ip_off(name):
 
 
 def _u32_match(w, keys, cands):
+    """parse_selector: u32|u16|u8 VAL MASK [at [nexthdr+]OFF], ip ..., ip6 ...,
+    tcp|udp src|dst VAL MASK (at the next header: offmask -1)."""
     at = w.i
     what = w.need("match")
 
@@ -669,15 +693,33 @@ def _u32_match(w, keys, cands):
         except ValueError:
             raise w.error(f"bad {label}", a) from None
 
-    def at_off(off):
-        if w.peek() == "at":
-            raise w.error("'at' offsets are not supported by nlcodec.tc")
-        return off
+    def at_off(off, offmask=0):
+        """parse_at after the value: at OFF, at nexthdr+OFF, at nexthdr+ OFF."""
+        if w.peek() != "at":
+            return off, offmask
+        w.next()
+        a = w.i
+        s = w.need("at")
+        if len(s) > 8 and s.startswith("nexthdr+"):
+            offmask, s = -1, s[8:]
+        elif matches(s, "nexthdr+"):
+            offmask = -1
+            a = w.i
+            s = w.need("at nexthdr+")
+        try:
+            return _get_integer(s), offmask
+        except ValueError:
+            raise w.error("bad at offset", a) from None
+
+    def vm(n, off, offmask=0):
+        v, m = num(0), num(16, "mask")
+        if n == 1 and (v > 0xFF or m > 0xFF):
+            raise ValueError("value too large")
+        o, om = at_off(off, offmask)
+        _pack_n(keys, v, m, o, n, om)
     try:
         if matches(what, "u32") or matches(what, "u16") or matches(what, "u8"):
-            n = 4 if matches(what, "u32") else 2 if matches(what, "u16") else 1
-            v, m = num(0), num(16, "mask")
-            _pack_n(keys, v, m, at_off(0), n)
+            vm(4 if matches(what, "u32") else 2 if matches(what, "u16") else 1, 0)
         elif matches(what, "ip"):
             a = w.i
             field = w.need("ip match")
@@ -689,17 +731,15 @@ def _u32_match(w, keys, cands):
                 except ValueError:
                     raise w.error(f"bad {field} address", a2) from None
                 n = len(keys)
-                _pack(keys, val, mask, at_off(_ip_off(field)))
+                o, om = at_off(_ip_off(field))
+                _pack(keys, val, mask, o, om)
                 if len(keys) > n:       # a key of its own: the address is a value
                     cands.append((a2, n, lambda t, bits=mask: _u32_ip(t, bits)))
             elif field in ("tos", "ihl", "protocol", "icmp_type", "icmp_code") or \
                     matches(field, "dsfield") or matches(field, "precedence"):
-                off = _ip_off(field)
-                v, m = num(0), num(16, "mask")
-                _pack_n(keys, v, m, at_off(off), 1)
+                vm(1, _ip_off(field))
             elif field in ("sport", "dport"):
-                v, m = num(0), num(16, "mask")
-                _pack_n(keys, v, m, at_off(_ip_off(field)), 2)
+                vm(2, _ip_off(field))
             elif field in ("nofrag", "firstfrag", "df", "mf"):
                 mf, df = packet_const("IP_MF"), packet_const("IP_DF")
                 frag = mf | packet_const("IP_OFFSET")
@@ -708,10 +748,59 @@ def _u32_match(w, keys, cands):
                 _pack_n(keys, v, m, _ip_off(field), 2)
             else:
                 raise w.error("unknown ip match", a)
+        elif matches(what, "ip6"):
+            a = w.i
+            field = w.need("ip6 match")
+            if field in ("src", "dst"):
+                a2 = w.i
+                s = w.need(field)
+                try:
+                    _, b, plen = prefix(s, socket.AF_INET6)
+                except ValueError:
+                    raise w.error(f"bad {field} address", a2) from None
+                o, om = at_off(_ip6_off(field))
+                for i in range(0, plen, 32):        # parse_ip6_addr: a key per word
+                    bits = min(32, plen - i)
+                    mask = (M32 << (32 - bits)) & M32
+                    _pack(keys, int.from_bytes(b[i // 8:i // 8 + 4], "big") & mask, mask,
+                          o + i // 8, om)
+            elif field in ("protocol", "icmp_type", "icmp_code"):
+                # tc reads ip6 icmp_code with offmask 1 (parse_ip6)
+                vm(1, _ip6_off(field), 1 if field == "icmp_code" else 0)
+            elif field in ("sport", "dport"):
+                vm(2, _ip6_off(field))
+            elif field == "flowlabel":
+                vm(4, _ip6_off(field))
+            elif field == "priority":
+                raise w.error("match ip6 priority is not supported by nlcodec.tc", a)
+            else:
+                raise w.error("unknown ip6 match", a)
+        elif matches(what, "udp") or matches(what, "tcp"):
+            hdr = "udp" if matches(what, "udp") else "tcp"
+            a = w.i
+            field = w.need(f"{hdr} match")
+            if field not in ("src", "dst"):
+                raise w.error(f"unknown {hdr} match (src, dst)", a)
+            # at the transport header: offmask -1 (the kernel adds the IP header's length)
+            vm(2, hdr_field(hdr, "source" if field == "src" else "dest"), -1)
         else:
-            raise w.error("unknown u32 match (nlcodec reads u32, u16, u8, ip)", at + 1)
+            raise w.error("unknown u32 match (nlcodec reads u32, u16, u8, ip, ip6, tcp, udp)",
+                          at + 1)
     except ValueError as e:
         raise w.error(f"bad match: {e}", at) from None
+
+
+_IP6_FIELDS = {"src": ("ipv6", "saddr"), "dst": ("ipv6", "daddr"),
+               "protocol": ("ipv6", "nexthdr"), "flowlabel": ("ipv6", "version_flow"),
+               "sport": ("tcp", "source"), "dport": ("tcp", "dest"),
+               "icmp_type": ("icmpv6", "type"), "icmp_code": ("icmpv6", "code")}
+
+
+def _ip6_off(name):
+    """parse_ip6's offsets: the IPv6 header's members, and the transport's
+    after a 40-byte IPv6 header (no extension headers), as tc assumes."""
+    hdr, member = _IP6_FIELDS[name]
+    return hdr_field(hdr, member) + (header_size("ipv6") if hdr != "ipv6" else 0)
 
 
 def u32(w, hnode, anode, ctx, resolve):
