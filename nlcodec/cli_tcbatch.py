@@ -19,8 +19,10 @@ def add_parser(sub):
                     "'qdisc add dev eth0 clsact') to the kernel.  Lines that differ from "
                     "the one before only in values (handle, prio, MACs, addresses, ports, "
                     "indexes) are sent through one template, many per send.  Reads "
-                    "flower, matchall, u32 (match u32/u16/u8/ip), actions gact, mirred, "
-                    "vlan, skbedit, csum, sample, tunnel_key, ct, pedit (munge eth|ip|ip6|tcp|udp); "
+                    "flower (incl. mpls lse lists, pppoe), matchall, u32 (match u32/u16/u8/ip/ip6/"
+                    "tcp/udp, at offsets), actions gact (random), mirred, vlan, skbedit, csum, "
+                    "sample, tunnel_key, ct, nat, connmark, mpls, pedit (munge "
+                    "eth|ip|ip6|tcp|udp), hw_stats; "
                     "qdiscs ingress and clsact.",
         epilog="Errors are printed per line as tc -b does (the kernel's message and "
                "'Command failed FILE:LINE').  Without -force the batch stops at the first "

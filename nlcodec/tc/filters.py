@@ -590,7 +590,8 @@ def _strtol0(s):
 KINDS = {"flower": flower, "matchall": matchall}
 
 
-# -- u32 (tc/f_u32.c u32_parse_opt): match u32/u16/u8/ip, classid, ht, link, divisor ------
+# -- u32 (tc/f_u32.c u32_parse_opt): match u32/u16/u8/ip/ip6/tcp/udp [at], classid, ht, link,
+# divisor --------------------------------------------------------------------------------
 
 def _u32_handle(s):
     """get_u32_handle: HTID:HASH:NODE (hex) or a 0x number."""
