@@ -178,7 +178,14 @@ MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 a
         "filter add dev {d} ingress prio 97 protocol ip u32 match ip protocol 17 0xff match udp src 53 0xffff match udp dst 5353 0xffff action drop",
         "filter add dev {d} ingress prio 98 protocol ip u32 match u32 0 0 at -4 classid 1:1",
         "filter add dev {d} ingress prio 99 protocol ip u32 match u8 1 0xff at 0x13 classid 1:1",
-        "filter add dev {d} ingress prio 100 protocol ipv6 u32 match ip6 dst 2001:db8::/0 classid 1:1"]
+        "filter add dev {d} ingress prio 100 protocol ipv6 u32 match ip6 dst 2001:db8::/0 classid 1:1",
+        # flower tunnel options
+        "filter add dev {d} ingress prio 101 protocol ip flower enc_dst_ip 10.0.0.1 enc_key_id 5 vxlan_opts 0x800 action drop",
+        "filter add dev {d} ingress prio 102 protocol ip flower vxlan_opts 0x800/0xff00 enc_dst_port 4789 action drop",
+        "filter add dev {d} ingress prio 103 protocol ip flower erspan_opts 1:12:0:0 action drop",
+        "filter add dev {d} ingress prio 104 protocol ip flower erspan_opts 2:0:1:7/2:0:0xff:0xff action drop",
+        "filter add dev {d} ingress prio 105 protocol ip flower erspan_opts 2::1:7 action drop",
+        "filter add dev {d} ingress prio 106 protocol ip flower erspan_opts 1:0x100 enc_key_id 1 action drop"]
 
 
 def lines(dev="lo"):

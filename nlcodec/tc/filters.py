@@ -411,6 +411,14 @@ def flower(w, hnode, anode, ctx, resolve):
         elif matches(word, "arp_tha") or matches(word, "arp_sha"):
             side = "t" if matches(word, "arp_tha") else "s"
             w.value(opts, _eth_addr(f"key_arp_{side}ha", f"key_arp_{side}ha_mask"), word)
+        elif matches(word, "vxlan_opts") or matches(word, "erspan_opts"):
+            kind = "vxlan" if matches(word, "vxlan_opts") else "erspan"
+            v = _shape(w, _vxlan_opts if kind == "vxlan" else _erspan_opts, word)
+            o["key_enc_opts"] = {kind: v[0]}
+            o["key_enc_opts_mask"] = {kind: v[1]}
+        elif matches(word, "geneve_opts") or word == "gtp_opts":
+            raise w.error(f"{word} is not supported by nlcodec.tc (vxlan_opts, erspan_opts are)",
+                          at)
         elif word == "pppoe_sid":
             _need(w, w.more(), at, "pppoe_sid needs a value")
             _need(w, et == ETH_P_PPP_SES, at,
@@ -446,6 +454,34 @@ def flower(w, hnode, anode, ctx, resolve):
         else:
             raise w.error("unknown flower key (see tc filter add flower help)", at)
     return _flower_done(o, st, tc_proto)
+
+
+def _vxlan_opts(s):
+    """flower_parse_enc_opts_vxlan: GBP[/MASK] (get_u32 base 0; mask 0xffffffff)."""
+    v, m = _split_mask(s)
+    return {"gbp": get_uint(v, 32, 0)}, {"gbp": get_uint(m if m is not None else "0xffffffff",
+                                                         32, 0)}
+
+
+def _erspan_opt(s):
+    """flower_parse_erspan_opt: VER:INDEX:DIR:HWID, empty parts left out."""
+    parts = s.split(":")
+    if len(parts) > 4:
+        raise ValueError("at most ver:index:dir:hwid")
+    out = {}
+    for (key, bits), tok in zip((("ver", 8), ("index", 32), ("dir", 8), ("hwid", 8)), parts):
+        if tok:
+            out[key] = get_uint(tok, bits, 0)
+    return out
+
+
+def _erspan_opts(s):
+    v, m = _split_mask(s)
+    if m is None:
+        if ":" not in v:
+            raise ValueError("ver:index:dir:hwid")
+        m = v[:v.index(":")] + ":0xffffffff:0xff:0xff"   # the key's own version
+    return _erspan_opt(v), _erspan_opt(m)
 
 
 def _ppp_proto(s):
