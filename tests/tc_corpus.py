@@ -135,21 +135,23 @@ OTHER = ["filter del dev {d} ingress prio 1", "filter delete dev {d} ingress pri
          "qdisc add dev {d} ingress_block 7 clsact"]
 
 # issue 19's additions: gact random, hw_stats, nat, connmark, mpls (actions); flower
-# mpls lse lists and pppoe
-MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 action drop random determ pass 100 index 5",
+# mpls lse lists, pppoe, tunnel options; u32 at, ip6, tcp, udp.  Explicit action
+# indexes are far above those the kernel picks for the corpus's other actions (an
+# index in use binds the line to that action, whatever the line says)
+MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 action drop random determ pass 100 index 5005",
         "filter add dev {d} ingress prio 61 matchall action gact pass random netrand drop 10000 cookie aa",
         "filter add dev {d} ingress prio 62 protocol ip flower action drop hw_stats delayed",
         "filter add dev {d} ingress prio 63 matchall action pass hw_stats disabled no_percpu",
         "filter add dev {d} ingress prio 64 matchall action drop hw_stats imm skip_sw",
         "filter add dev {d} ingress prio 65 protocol ip flower action nat ingress 10.0.0.1 192.168.0.1",
-        "filter add dev {d} ingress prio 66 protocol ip flower action nat egress 10.0.0.0/8 192.168.0.0 pipe index 3",
+        "filter add dev {d} ingress prio 66 protocol ip flower action nat egress 10.0.0.0/8 192.168.0.0 pipe index 5003",
         "filter add dev {d} ingress prio 67 protocol ip flower action nat egress 0.0.0.0/0 1.2.3.4",
         "filter add dev {d} ingress prio 68 matchall action connmark",
-        "filter add dev {d} ingress prio 69 matchall action connmark zone 7 continue index 2",
+        "filter add dev {d} ingress prio 69 matchall action connmark zone 7 continue index 5002",
         "filter add dev {d} ingress prio 70 matchall action mpls pop protocol ip",
         "filter add dev {d} ingress prio 71 protocol ip flower action mpls push protocol mpls_uc label 100 tc 3 ttl 64 bos 1",
         "filter add dev {d} ingress prio 72 protocol mpls_uc flower action mpls modify label 0x20 ttl 9",
-        "filter add dev {d} ingress prio 73 protocol mpls_uc flower action mpls dec_ttl pipe index 4",
+        "filter add dev {d} ingress prio 73 protocol mpls_uc flower action mpls dec_ttl pipe index 5004",
         "filter add dev {d} ingress prio 74 matchall action mpls mac_push label 5 bos 0 action drop",
         "filter add dev {d} ingress prio 75 protocol ip flower skip_hw action nat ingress 10.1.0.0/16 10.2.0.0 action mpls push label 7 action connmark zone 1",
         # flower mpls lse lists, pppoe
