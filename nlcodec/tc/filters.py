@@ -10,7 +10,7 @@ import socket
 from .actions import parse_actions
 from .consts import enum, eth_p, header_size, ipproto, packet_const, vlan_tpids
 from .consts import field as hdr_field
-from .words import (Node, classid, fast_int, fast_ipv4, fast_ipv4net, fast_mac, get_uint, mac, matches, prefix,
+from .words import (classid, fast_int, fast_ipv4, fast_ipv4net, fast_mac, get_uint, mac, matches, prefix,
                     prefix_mask, strtoul)
 
 # ethertypes and IP protocols by name from specs/packet.py (nlcodec.tc.consts)
@@ -748,6 +748,15 @@ def _u32_match(w, keys, cands):
         except ValueError:
             raise w.error("bad at offset", a) from None
 
+    def address(field, fn):
+        """The address word after src|dst: (its index, fn(word))."""
+        a2 = w.i
+        s = w.need(field)
+        try:
+            return a2, fn(s)
+        except ValueError:
+            raise w.error(f"bad {field} address", a2) from None
+
     def vm(n, off, offmask=0):
         v, m = num(0), num(16, "mask")
         if n == 1 and (v > 0xFF or m > 0xFF):
@@ -761,12 +770,7 @@ def _u32_match(w, keys, cands):
             a = w.i
             field = w.need("ip match")
             if field in ("src", "dst"):
-                a2 = w.i
-                s = w.need(field)
-                try:
-                    val, mask = _u32_ip(s)
-                except ValueError:
-                    raise w.error(f"bad {field} address", a2) from None
+                a2, (val, mask) = address(field, _u32_ip)
                 n = len(keys)
                 o, om = at_off(_ip_off(field))
                 _pack(keys, val, mask, o, om)
@@ -789,12 +793,7 @@ def _u32_match(w, keys, cands):
             a = w.i
             field = w.need("ip6 match")
             if field in ("src", "dst"):
-                a2 = w.i
-                s = w.need(field)
-                try:
-                    _, b, plen = prefix(s, socket.AF_INET6)
-                except ValueError:
-                    raise w.error(f"bad {field} address", a2) from None
+                _, (_, b, plen) = address(field, lambda s: prefix(s, socket.AF_INET6))
                 o, om = at_off(_ip6_off(field))
                 for i in range(0, plen, 32):        # parse_ip6_addr: a key per word
                     bits = min(32, plen - i)
