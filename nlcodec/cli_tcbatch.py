@@ -21,7 +21,7 @@ def add_parser(sub):
                     "indexes) are sent through one template, many per send.  Reads "
                     "flower (incl. mpls lse lists, pppoe), matchall, u32 (match u32/u16/u8/ip/ip6/"
                     "tcp/udp, at offsets), actions gact (random), mirred, vlan, skbedit, csum, "
-                    "sample, tunnel_key, ct, nat, connmark, mpls, pedit (munge "
+                    "sample, tunnel_key, ct, nat, connmark, mpls, police, pedit (munge "
                     "eth|ip|ip6|tcp|udp), hw_stats; "
                     "qdiscs ingress and clsact.",
         epilog="Errors are printed per line as tc -b does (the kernel's message and "

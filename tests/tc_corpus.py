@@ -134,7 +134,7 @@ OTHER = ["filter del dev {d} ingress prio 1", "filter delete dev {d} ingress pri
          "qdisc add dev {d} ingress_block 5 egress_block 6 clsact",
          "qdisc add dev {d} ingress_block 7 clsact"]
 
-# issue 19's additions: gact random, hw_stats, nat, connmark, mpls (actions); flower
+# issue 19's additions: gact random, hw_stats, nat, connmark, mpls, police (actions); flower
 # mpls lse lists, pppoe, tunnel options; u32 at, ip6, tcp, udp.  Explicit action
 # indexes are far above those the kernel picks for the corpus's other actions (an
 # index in use binds the line to that action, whatever the line says)
@@ -187,7 +187,17 @@ MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 a
         "filter add dev {d} ingress prio 103 protocol ip flower erspan_opts 1:12:0:0 action drop",
         "filter add dev {d} ingress prio 104 protocol ip flower erspan_opts 2:0:1:7/2:0:0xff:0xff action drop",
         "filter add dev {d} ingress prio 105 protocol ip flower erspan_opts 2::1:7 action drop",
-        "filter add dev {d} ingress prio 106 protocol ip flower erspan_opts 1:0x100 enc_key_id 1 action drop"]
+        "filter add dev {d} ingress prio 106 protocol ip flower erspan_opts 1:0x100 enc_key_id 1 action drop",
+        # police
+        "filter add dev {d} ingress prio 107 protocol ip flower action police rate 1mbit burst 10k",
+        "filter add dev {d} ingress prio 108 matchall action police rate 100mbit burst 64k mtu 2k drop index 5007",
+        "filter add dev {d} ingress prio 109 matchall action police rate 1gbit burst 1m conform-exceed drop/pipe action drop",
+        "filter add dev {d} ingress prio 110 matchall action police rate 10kbit burst 2000 mtu 1500 peakrate 20kbit",
+        "filter add dev {d} ingress prio 111 matchall action police avrate 1mbit drop",
+        "filter add dev {d} ingress prio 112 matchall action police pkts_rate 1000 pkts_burst 100",
+        "filter add dev {d} ingress prio 113 matchall action police rate 50gbit burst 1m",
+        "filter add dev {d} ingress prio 114 matchall action police rate 1.5mbit burst 10k/64 mpu 64 overhead 4 continue",
+        "filter add dev {d} ingress prio 115 matchall action police mtu 1500 pass"]
 
 
 def lines(dev="lo"):

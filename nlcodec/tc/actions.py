@@ -21,7 +21,7 @@ _A2N = (("continue", "unspec"), ("drop", "shot"), ("shot", "shot"), ("pass", "ok
 M32 = 0xFFFFFFFF
 _NEW_CMDS = ("change", "replace", "delete", "get", "add")   # m_action.c new_cmd()
 # actions tc has (tc/m_*.c) that nlcodec.tc does not read
-_TC_KINDS = ("police", "ctinfo", "skbmod", "bpf", "simple",
+_TC_KINDS = ("ctinfo", "skbmod", "bpf", "simple",
              "ife", "gate", "xt", "ipt")
 
 
@@ -812,6 +812,11 @@ def _mpls_ttl(s):
     return v
 
 
+def _police(w, anode, resolve):
+    from .police import police
+    police(w, anode, resolve)
+
+
 def _pedit(w, anode, resolve):
     from .pedit import pedit
     pedit(w, anode, resolve)
@@ -819,4 +824,4 @@ def _pedit(w, anode, resolve):
 
 KINDS = {"gact": gact, "mirred": mirred, "vlan": vlan, "skbedit": skbedit, "csum": csum,
          "sample": sample, "tunnel_key": tunnel_key, "ct": ct, "pedit": _pedit, "nat": nat,
-         "connmark": connmark, "mpls": mpls}
+         "connmark": connmark, "mpls": mpls, "police": _police}
