@@ -404,7 +404,8 @@ def _actions(kernel=False, last="psample", sfx=""):
         Attr(22, "add_mpls", "binary", struct=action_add_mpls),
         Attr(23, "dec_ttl", "nest", nested="dec_ttl_attrs" + k),
         Attr(24, "drop", "u32"),
-        Attr(25, "psample", "nest", nested="psample_attrs"),
+        # OVS puts it with NLA_F_NESTED (odp_put_psample_action(): nl_msg_start_nested_with_flag)
+        Attr(25, "psample", "nest", nested="psample_attrs", nested_flag=True),
     ]
     if kernel:
         a = a[:[x.name for x in a].index(last) + 1]

@@ -911,3 +911,57 @@ def test_odp_at_strings_print_back_unchanged(kind, text):
         assert ovs.format_actions(d["actions"]) == text
         assert ovs.format_actions(
             nlcodec.encode_attrs("ovs_flow", "action_attrs", d["actions"])) == text
+
+
+# -- psample (OVS_ACTION_ATTR_PSAMPLE, Linux 6.11) -------------------------------------------
+
+PSAMPLE_H = __import__("os").path.join(__import__("os").path.dirname(__file__), "data",
+                                       "ovs_psample_actions.h")
+
+
+def test_psample_strings_give_ovs_bytes():
+    # odp.at's psample strings cannot go through the kernel tier: Debian 12's ovs-dpctl is
+    # older than them and its 6.1 kernel has no OVS_ACTION_ATTR_PSAMPLE (the tier reads the
+    # kernel's own enum: tests/kernel/test_ovs_kernel_forms.py).  The bytes come from OVS's
+    # odp_put_psample_action() (lib/odp-util.c: a nest started with NLA_F_NESTED, the group
+    # as u32, the cookie when given), the numbers from OVS's include/linux/openvswitch.h
+    # (tests/data/ovs_psample_actions.h) compiled by gcc.
+    from cprobe import c_values
+    import shutil
+    if shutil.which("gcc") is None:
+        pytest.skip("needs gcc")
+    v = c_values([PSAMPLE_H], ["OVS_ACTION_ATTR_PSAMPLE", "OVS_PSAMPLE_ATTR_GROUP",
+                               "OVS_PSAMPLE_ATTR_COOKIE", "OVS_PSAMPLE_COOKIE_MAX_SIZE",
+                               "OVS_ACTION_ATTR_SAMPLE", "OVS_ACTION_ATTR_USERSPACE"])
+    k = c_values([PSAMPLE_H], ["OVS_ACTION_ATTR_SET_TO_MASKED"], defines=["__KERNEL__"])
+    assert k["OVS_ACTION_ATTR_SET_TO_MASKED"] == \
+        ovs.spec.cattr("action_attrs_kernel", "set_to_masked").id
+    assert v["OVS_PSAMPLE_COOKIE_MAX_SIZE"] == ovs.spec.cattr("psample_attrs", "cookie").max_len
+
+    def psample(group, cookie=b""):
+        inner = nla(v["OVS_PSAMPLE_ATTR_GROUP"], u32(group))
+        if cookie:
+            inner += nla(v["OVS_PSAMPLE_ATTR_COOKIE"], cookie)
+        return nla(v["OVS_ACTION_ATTR_PSAMPLE"] | 0x8000, inner)      # NLA_F_NESTED
+    cookie16 = bytes.fromhex("f1020304050607080910111213141516")
+    cases = {
+        "psample(group=12,cookie=0xf1020304050607080910111213141516)": psample(12, cookie16),
+        "psample(group=12)": psample(12),
+    }
+    for text, want in cases.items():
+        acts = ovs.parse_flow("in_port(1), actions:" + text)["actions"]
+        got = nlcodec.encode_attrs("ovs_flow", "action_attrs", acts)
+        assert got == want, text
+        assert ovs.format_actions(got) == text
+        # the kernel dumps it without the flag (ovs_nla_put_actions() copies the type):
+        # both read the same, and each re-encodes to its own bytes
+        plain = nla(v["OVS_ACTION_ATTR_PSAMPLE"], want[4:])
+        assert ovs.format_actions(plain) == text
+        d = nlcodec.decode_attrs(plain, "ovs_flow", "action_attrs")
+        assert nlcodec.encode_attrs("ovs_flow", "action_attrs", d) == plain
+    # odp.at "OVS datapath actions parsing and formatting - invalid forms": all refused
+    for bad in ("psample(group_id=12,cookie=0x0102030405060708090a0b0c0d0e0f0f0f)",
+                "psample(cookie=0x010203)", "psample(group=12,cookie=0x010203,group=12)",
+                "psample(group=abc)", "psample(group=12,cookie=wrong)", "psample()"):
+        with pytest.raises(ValueError, match=r"psample\("):
+            ovs.parse_flow("in_port(1), actions:" + bad)

@@ -153,3 +153,33 @@ def test_the_codec_reads_kernel_forms_with_these_numbers():
                                          "exec_for_lesser_equal": 1}
     from nlcodec import ovs
     assert ovs.format_actions(cpl, kernel=True) == "check_pkt_len(size=200,gt(4),le(5))"
+
+
+def test_set_to_masked_of_this_headers_release_formats():
+    # flow_netlink.c validate_set(): a set of a non-tunnel key is kept as
+    # OVS_ACTION_ATTR_SET_TO_MASKED, the key followed by an all-ones mask; the number is
+    # the header's (-D__KERNEL__), the ipv4 key packed as struct ovs_key_ipv4 by gcc
+    import struct
+    from cprobe import c_bytes
+    from nlcodec import ovs
+    v = _probe(["OVS_ACTION_ATTR_SET_TO_MASKED", "OVS_KEY_ATTR_IPV4", "OVS_ACTION_ATTR_OUTPUT"])
+    key = c_bytes(["linux/openvswitch.h", "arpa/inet.h"], {"k": (
+        "struct ovs_key_ipv4 x = {.ipv4_src = htonl(0x0a000001), .ipv4_dst = htonl(0x0a000002),"
+        " .ipv4_proto = 17, .ipv4_ttl = 64}")})["k"]
+
+    def nla(t, p):
+        n = 4 + len(p)
+        return struct.pack("<HH", n, t) + p + bytes(-n & 3)
+    acts = nla(v["OVS_ACTION_ATTR_SET_TO_MASKED"], nla(v["OVS_KEY_ATTR_IPV4"],
+                                                       key + b"\xff" * len(key))) \
+        + nla(v["OVS_ACTION_ATTR_OUTPUT"], struct.pack("<I", 2))
+    text = "set(ipv4(src=10.0.0.1,dst=10.0.0.2,proto=17,tos=0,ttl=64,frag=no)),2"
+    assert ovs.format_actions(acts, kernel=_header_release()) == text
+    assert ovs.format_actions(acts, kernel=ovs_spec.kernel_actions(_header_release())) == text
+    # read with another kernel's numbering the same bytes are something else, or refused
+    try:
+        assert ovs.format_actions(acts, kernel=True) != text
+    except nlcodec.DecodeError:
+        pass
+    with pytest.raises(ValueError, match="kernel release"):
+        ovs.format_actions(acts, kernel="linux")

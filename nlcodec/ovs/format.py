@@ -42,6 +42,9 @@ def action_set(kernel) -> str:
     that kernel's numbering, see ``spec.kernel_actions``)."""
     if not kernel:
         return "action_attrs"
+    if isinstance(kernel, str) and kernel.startswith("action_attrs_kernel"):
+        spec.cset(kernel)                       # a set of specs/ovs.py KERNEL_SETS, by name
+        return kernel
     return spec.kernel_actions(None if kernel is True else kernel)
 
 

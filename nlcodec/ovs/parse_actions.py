@@ -272,15 +272,33 @@ def _action(item):
     if name == "dec_ttl":
         return "dec_ttl", {"action": actions_parse(call(body)[1])}
     if name == "psample":
-        f = fields(body)
-        out = {"group": checked_int(f["group"], _size("psample_attrs", "group"), "group")}
-        if "cookie" in f:
-            c = f["cookie"]
-            c = c[2:] if c.startswith("0x") else c
-            out["cookie"] = "0" * (len(c) % 2) + c
-            bytes.fromhex(out["cookie"])
-        return "psample", out
+        return "psample", _psample(body)
     raise ValueError(f"cannot parse action {item!r}")
+
+
+def _psample(body):
+    """parse_odp_psample_action(): group=N once (required), cookie=0x<hex> once."""
+    out = {}
+    for part in split(body or ""):
+        k, eq, v = part.partition("=")
+        if not eq or k not in ("group", "cookie") or k in out:
+            raise ValueError(f"psample: cannot read {part!r} (group=N and cookie=0xHEX, "
+                             "each once)")
+        if k == "group":
+            out["group"] = checked_int(v, _size("psample_attrs", "group"), "group")
+        else:
+            if not v.lower().startswith("0x"):
+                raise ValueError(f"psample: cookie={v}: hex with 0x")
+            h = v[2:]
+            h = "0" * (len(h) % 2) + h
+            b = bytes.fromhex(h)
+            most = spec.cattr("psample_attrs", "cookie").max_len
+            if not b or len(b) > most:
+                raise ValueError(f"psample: cookie={v}: 1 to {most} bytes")
+            out["cookie"] = b.hex()
+    if "group" not in out:
+        raise ValueError("psample: group=N is required")
+    return {k: out[k] for k in ("group", "cookie") if k in out}
 
 
 def actions_parse(text: str) -> dict:

@@ -21,7 +21,7 @@ def _kind(cs):
         return "key"
     if s is m.action_attrs:
         return "actions"
-    if s is m.action_attrs_kernel:
+    if any(s is k for k in m.KERNEL_SETS) and s.name.startswith("action_attrs_kernel"):
         return "actions_kernel"
     return None
 
@@ -37,7 +37,7 @@ def text(cs, value, mask=None) -> str | None:
     try:
         if kind == "key":
             return format_key(value, mask if isinstance(mask, dict) else None)
-        return format_actions(value, kernel=kind == "actions_kernel")
+        return format_actions(value, kernel=cs.name if kind == "actions_kernel" else False)
     except ValueError as e:             # DecodeError, EncodeError
         return f"(cannot show as ovs-dpctl text: {e})"
 

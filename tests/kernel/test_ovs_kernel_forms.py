@@ -101,3 +101,46 @@ def test_set_to_masked_of_the_running_kernel_formats(enums):
     text = ("set(ipv4(src=10.0.0.1,dst=10.0.0.2,proto=17,tos=0,ttl=64,frag=no)),2")
     assert ovs.format_actions(acts, kernel="running") == text
     assert ovs.format_actions(acts, kernel=os.uname().release) == text
+
+
+# odp.at's psample strings (tests/data/ovs_odp_at_corpus.txt), which this OVS's ovs-dpctl
+# cannot parse: put by nlcodec, in the order OVS puts them (odp_put_psample_action())
+PSAMPLE = ["psample(group=12,cookie=0xf1020304050607080910111213141516)", "psample(group=12)",
+           "sample(sample=50.0%,actions(psample(group=12,cookie=0xf1020304)))",
+           "sample(sample=50.0%,actions(userspace(pid=42,userdata(0102030400000000)),"
+           "psample(group=12)))"]
+KEY = ("in_port(1),eth(src=02:00:00:00:00:01,dst=02:00:00:00:00:02),eth_type(0x0800),"
+       "ipv4(src=10.0.0.1,dst=10.0.0.2,proto=17,tos=0,ttl=64,frag=no),udp(src={},dst=53)")
+
+
+def test_psample_actions_against_the_running_kernel(enums, netns):
+    # a kernel with OVS_ACTION_ATTR_PSAMPLE (6.11+) takes them and dumps them back as
+    # OVS prints them; one without it refuses them: __ovs_nla_copy_actions() in
+    # net/openvswitch/flow_netlink.c, "Unknown Action type" -> EINVAL
+    import errno
+    import json
+    import nlcodec
+    from ktutil import sh
+    has = "OVS_ACTION_ATTR_PSAMPLE" in enums
+    print(f"\n{os.uname().release}: OVS_ACTION_ATTR_PSAMPLE "
+          f"{'= %d' % enums['OVS_ACTION_ATTR_PSAMPLE'] if has else 'absent'}")
+    sh("ovs-dpctl", "add-dp", "kdp", ns=netns)
+    sh("ovs-dpctl", "add-if", "kdp", "kp1,type=internal", ns=netns)
+    idx = json.loads(sh("ip", "-n", netns, "-j", "link", "show", "kdp"))[0]["ifindex"]
+    with nlcodec.connect("ovs_flow", netns=netns) as s:
+        for i, text in enumerate(PSAMPLE):
+            f = ovs.parse_flow(f"{KEY.format(3000 + i)}, actions:{text}")
+            attrs = {"key": f["key"], "mask": f["mask"], "actions": f["actions"]}
+            if not has:
+                with pytest.raises(OSError) as e:
+                    s.do("new", header={"dp_ifindex": idx}, flags=nlcodec.NLM_F_CREATE,
+                         attrs=attrs)
+                assert e.value.errno == errno.EINVAL, e.value
+                continue
+            s.do("new", header={"dp_ifindex": idx}, flags=nlcodec.NLM_F_CREATE, attrs=attrs)
+        dumped = list(s.dump("get", header={"dp_ifindex": idx}))
+    if has:
+        got = sorted(ovs.format_flow(m).split("actions:")[1] for m in dumped)
+        assert got == sorted(PSAMPLE)
+    else:
+        assert dumped == []
