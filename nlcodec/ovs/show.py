@@ -21,7 +21,8 @@ def _kind(cs):
         return "key"
     if s is m.action_attrs:
         return "actions"
-    if any(s is k for k in m.KERNEL_SETS) and s.name.startswith("action_attrs_kernel"):
+    # the kernel-internal action sets, one per numbering (KERNEL_FORMS), as the registry has them
+    if any(s is spec.cset("action_attrs_kernel" + sfx).spec for sfx, _, _ in m.KERNEL_FORMS):
         return "actions_kernel"
     return None
 
