@@ -187,35 +187,38 @@ def cmd_monitor(args):
     with _connect(target, args, groups=groups, rcvbuf=args.rcvbuf) as s:
         if args.family and s.protocol == "generic":
             s.subscribe(*groups)
-        n = 0
-        for ev in s.events(overrun="yield"):
-            if isinstance(ev, Overrun):     # reported, then on (as ip monitor does)
-                lost = "an unknown number of" if ev.lost is None else str(ev.lost)
-                print(f"nlcodec monitor: receive buffer overrun (ENOBUFS): {lost} events "
-                      f"lost; continuing", file=sys.stderr)
-                sys.stderr.flush()
-                continue
+        def shown():
+            for ev in s.events(overrun="yield"):
+                if isinstance(ev, Overrun):     # reported, then on (as ip monitor does)
+                    lost = "an unknown number of" if ev.lost is None else str(ev.lost)
+                    print(f"nlcodec monitor: receive buffer overrun (ENOBUFS): {lost} events "
+                          f"lost; continuing", file=sys.stderr)
+                    sys.stderr.flush()
+                else:
+                    yield ev
+        for ev in _first(shown(), args.count):
             _out(args, ev)
             sys.stdout.flush()
-            n += 1
-            if args.count and n >= args.count:
-                break
     return 0
+
+
+def _first(events, count):
+    """``events``, stopping after ``count`` of them (0 or None: never)."""
+    for n, ev in enumerate(events, 1):
+        yield ev
+        if count and n >= count:
+            return
 
 
 def cmd_psample(args):
     from .cli_psample import sample_json, sample_text
     with _connect("psample", args) as s:
         s.subscribe("packets")
-        n = 0
-        for ev in s.events():
-            if args.group is not None and ev.get("sample_group") != args.group:
-                continue
+        mine = (ev for ev in s.events()
+                if args.group is None or ev.get("sample_group") == args.group)
+        for ev in _first(mine, args.count):
             print(json.dumps(sample_json(ev)) if args.json else sample_text(ev))
             sys.stdout.flush()
-            n += 1
-            if args.count and n >= args.count:
-                break
     return 0
 
 
