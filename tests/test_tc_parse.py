@@ -90,6 +90,19 @@ BAD = [
     ("filter add dev lo ingress prio 1 protocol ip flower action vlan push priority 2", None),
     ("filter add dev lo ingress prio 1 protocol ip nosuchkind", "nosuchkind"),
     ("filter frob dev lo", "frob"),
+    # issue 19's grammar: values tc refuses too
+    ("filter add dev lo ingress prio 1 matchall action gact pass random netrand drop 10001", "10001"),
+    ("filter add dev lo ingress prio 1 matchall action mpls push label 1048576", "1048576"),
+    ("filter add dev lo ingress prio 1 matchall action mpls push label 16 protocol ip", "ip"),
+    ("filter add dev lo ingress prio 1 protocol mpls_uc flower mpls lse depth 0 action drop", "0"),
+    ("filter add dev lo ingress prio 1 protocol mpls_uc flower mpls lse depth 1 label 1048576",
+     "1048576"),
+    ("filter add dev lo ingress prio 1 protocol ip flower pppoe_sid 5", "pppoe_sid"),
+    ("filter add dev lo ingress prio 1 matchall action nat ingress 10.0.0.300 10.0.0.1", "10.0.0.300"),
+    ("filter add dev lo ingress prio 1 matchall action police rate 1mbit", None),
+    ("filter add dev lo ingress prio 1 matchall action police rate 1zbit burst 1k", "1zbit"),
+    ("filter add dev lo ingress prio 1 protocol ip u32 match u32 1 0xffffffff at 0x1g", "0x1g"),
+    ("filter add dev lo ingress prio 1 protocol ipv6 u32 match ip6 dst 10.0.0.1", "10.0.0.1"),
 ]
 
 

@@ -10,8 +10,8 @@ import socket
 from .actions import parse_actions
 from .consts import enum, eth_p, header_size, ipproto, packet_const, vlan_tpids
 from .consts import field as hdr_field
-from .words import (classid, fast_int, fast_ipv4, fast_ipv4net, fast_mac, get_uint, mac, matches,
-                    prefix, prefix_mask, strtoul)
+from .words import (TcSyntaxError, classid, fast_int, fast_ipv4, fast_ipv4net, fast_mac,
+                    get_uint, mac, matches, prefix, prefix_mask, strtoul)
 
 # ethertypes and IP protocols by name from specs/packet.py (nlcodec.tc.consts)
 ETH_P_IP, ETH_P_IPV6, ETH_P_ARP, ETH_P_RARP = (eth_p(n) for n in ("ip", "ipv6", "arp", "rarp"))
@@ -822,6 +822,8 @@ def _u32_match(w, keys, cands):
         else:
             raise w.error("unknown u32 match (nlcodec reads u32, u16, u8, ip, ip6, tcp, udp)",
                           at + 1)
+    except TcSyntaxError:
+        raise                       # it names its own word
     except ValueError as e:
         raise w.error(f"bad match: {e}", at) from None
 
