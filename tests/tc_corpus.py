@@ -197,7 +197,11 @@ MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 a
         "filter add dev {d} ingress prio 112 matchall action police pkts_rate 1000 pkts_burst 100",
         "filter add dev {d} ingress prio 113 matchall action police rate 50gbit burst 1m",
         "filter add dev {d} ingress prio 114 matchall action police rate 1.5mbit burst 10k/64 mpu 64 overhead 4 continue",
-        "filter add dev {d} ingress prio 115 matchall action police mtu 1500 pass"]
+        "filter add dev {d} ingress prio 115 matchall action police mtu 1500 pass",
+        # geneve options
+        "filter add dev {d} ingress prio 116 protocol ip flower enc_dst_ip 10.0.0.1 geneve_opts 0102:80:1020304050607080 action drop",
+        "filter add dev {d} ingress prio 117 protocol ip flower geneve_opts 0102:80:11223344/ffff:ff:ffff0000,ffff:1:aabb action drop",
+        "filter add dev {d} ingress prio 118 protocol ip flower geneve_opts 1:2:abcd/::ffff action drop"]
 
 
 def lines(dev="lo"):

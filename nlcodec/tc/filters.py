@@ -416,9 +416,14 @@ def flower(w, hnode, anode, ctx, resolve):
             v = _shape(w, _vxlan_opts if kind == "vxlan" else _erspan_opts, word)
             o["key_enc_opts"] = {kind: v[0]}
             o["key_enc_opts_mask"] = {kind: v[1]}
-        elif matches(word, "geneve_opts") or word == "gtp_opts":
-            raise w.error(f"{word} is not supported by nlcodec.tc (vxlan_opts, erspan_opts are)",
-                          at)
+        elif matches(word, "geneve_opts"):
+            key, mask = _shape(w, _geneve_opts, "geneve_opts")
+            o["key_enc_opts"] = {"geneve": key}
+            o["key_enc_opts_mask"] = {"geneve": mask}
+            # tc nests these two without NLA_F_NESTED (flower_parse_enc_opts_geneve)
+            o.setdefault("_flags", {}).update({"key_enc_opts": 0, "key_enc_opts_mask": 0})
+        elif word == "gtp_opts":
+            raise w.error("gtp_opts is not supported by nlcodec.tc", at)
         elif word == "pppoe_sid":
             _need(w, w.more(), at, "pppoe_sid needs a value")
             _need(w, et == ETH_P_PPP_SES, at,
@@ -482,6 +487,38 @@ def _erspan_opts(s):
             raise ValueError("ver:index:dir:hwid")
         m = v[:v.index(":")] + ":0xffffffff:0xff:0xff"   # the key's own version
     return _erspan_opt(v), _erspan_opt(m)
+
+
+def _geneve_opt(tok):
+    """flower_parse_geneve_opt: CLASS:TYPE:DATA (hex; empty parts left out)."""
+    parts = tok.split(":")
+    if len(parts) > 3:
+        raise ValueError("CLASS:TYPE:DATA")
+    out = {}
+    if parts[0]:
+        out["class"] = get_uint(parts[0], 16, 16)
+    if len(parts) > 1 and parts[1]:
+        out["type"] = get_uint(parts[1], 8, 16)
+    if len(parts) > 2 and parts[2]:
+        data = parts[2][:len(parts[2]) // 2 * 2]
+        if not _HEX.issuperset(data):
+            raise ValueError("data must be hex")
+        out["data"] = data.lower()
+    return out
+
+
+def _geneve_opts(s):
+    """flower_parse_enc_opts_geneve: OPT[,OPT...], each CLASS:TYPE:DATA[/MASK];
+    a missing mask is ffff:ff:ff... (the data's length)."""
+    keys, masks = [], []
+    for tok in s.split(","):
+        k, slash, m = tok.partition("/")
+        parts = k.split(":")
+        if len(parts) != 3 or not all(parts):
+            raise ValueError("CLASS:TYPE:DATA")
+        keys.append(_geneve_opt(k))
+        masks.append(_geneve_opt(m if slash else "ffff:ff:" + "f" * len(parts[2])))
+    return keys, masks
 
 
 def _ppp_proto(s):
