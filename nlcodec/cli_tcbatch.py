@@ -19,8 +19,9 @@ def add_parser(sub):
                     "'qdisc add dev eth0 clsact') to the kernel.  Lines that differ from "
                     "the one before only in values (handle, prio, MACs, addresses, ports, "
                     "indexes) are sent through one template, many per send.  Reads "
-                    "flower (incl. mpls lse lists, pppoe, geneve|vxlan|erspan_opts), matchall, u32 (match u32/u16/u8/ip/ip6/"
-                    "tcp/udp, at offsets), actions gact (random), mirred, vlan, skbedit, csum, "
+                    "flower (incl. mpls lse lists, pppoe, geneve|vxlan|erspan_opts), "
+                    "matchall, u32 (match u32/u16/u8/ip/ip6/tcp/udp, at offsets), "
+                    "actions gact (random), mirred, vlan, skbedit, csum, "
                     "sample, tunnel_key, ct, nat, connmark, mpls, police, pedit (munge "
                     "eth|ip|ip6|tcp|udp), hw_stats; "
                     "qdiscs ingress and clsact.",
