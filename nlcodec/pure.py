@@ -457,6 +457,15 @@ def _dec_records(a, buf, start, end, path, depth, kernel):
         if off + hal < off + ln:
             rec.update(decode_set(a.set, buf, off + hal, off + ln, rp, depth + 1, kernel)
                        if a.set is not None else {"_tail": bytes(buf[off + hal:off + ln]).hex()})
+            pad = rec.get("_pad")
+            if pad and ln & 3:
+                # the record's length (kept in its header) already cuts the last
+                # attribute's padding short: _pad keeps only bytes that are not zero
+                last = max(pad, key=int)
+                if not any(bytes.fromhex(pad[last])):
+                    del pad[last]
+                    if not pad:
+                        del rec["_pad"]
         out.append(rec)
         nxt = _align(off + ln)
         odd = odd or pad_dirty(header, buf, off, off + hsize) or \
