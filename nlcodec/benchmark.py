@@ -707,7 +707,8 @@ def bench_cli(progress, repeat=7):
     ``tshark -r`` on a one-record pcap of the same message), a link dump
     (``nlcodec dump link --json`` beside ``ip -j link``), and a bare
     interpreter start as the floor.  One "message" per run: us_per_message
-    is the time of one whole run."""
+    is the time of one whole run: wall time (``cli_wall``) and the process's
+    user + system CPU time (``cli_cpu``), medians of the same runs."""
     results = []
     msg = split_messages(live_dump(_RTM_GETLINK))[0]
     with tempfile.TemporaryDirectory() as tmp:
@@ -725,12 +726,27 @@ def bench_cli(progress, repeat=7):
         for input, who, cmd in runs:
             try:
                 _timed_run(cmd)                                  # warm the page cache
-                t = _once(lambda: _timed_run(cmd)[0], repeat,
+                cpu = []
+                t = _once(lambda: _cpu_timed_run(cmd, cpu), repeat,
                           progress.start(f"cli: {input} ({who})"))
                 results.append(_result(input, "cli_wall", who, 1, t))
+                # user + system CPU of the same runs: what a loaded machine's
+                # waiting does not inflate
+                results.append(_result(input, "cli_cpu", who, 1,
+                                      max(statistics.median(cpu), 1e-6)))
             except Exception as e:
                 results.append(_error(input, "cli_wall", who, e))
     return results
+
+
+def _cpu_timed_run(cmd, cpu):
+    """Wall seconds of one run; its user + system CPU seconds go to ``cpu``."""
+    import resource
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = _timed_run(cmd)[0]
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+    return t
 
 
 # -- the run ------------------------------------------------------------------------

@@ -101,5 +101,18 @@ def test_cli_kind_whole_processes():
     got = {(r["input"], r["backend"]) for r in rep["results"] if "error" not in r}
     assert {("python_start", "python"), ("hex_message", "nlcodec"), ("hex_message", "tshark"),
             ("dump_link", "nlcodec"), ("dump_link", "ip -j")} <= got, rep["results"]
-    assert all(r["bench"] == "cli_wall" and r["seconds"] > 0
+    assert all(r["bench"] in ("cli_wall", "cli_cpu") and r["seconds"] > 0
                for r in rep["results"] if "error" not in r)
+    # each run's wall time and, from the same runs, its CPU time
+    rows = [r for r in rep["results"] if "error" not in r]
+    assert {(r["input"], r["backend"]) for r in rows if r["bench"] == "cli_cpu"} \
+        == {(r["input"], r["backend"]) for r in rows if r["bench"] == "cli_wall"}
+
+
+def test_cli_runs_report_their_cpu_time():
+    """bench cli's cli_cpu rows: the child's own user + system time, read from
+    the kernel's accounting of the reaped child (getrusage RUSAGE_CHILDREN)."""
+    from nlcodec.benchmark import _cpu_timed_run
+    cpu = []
+    wall = _cpu_timed_run([sys.executable, "-c", "sum(range(3 * 10**6))"], cpu)
+    assert len(cpu) == 1 and 0 < cpu[0] and 0 < wall
