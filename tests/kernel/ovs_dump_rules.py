@@ -28,39 +28,10 @@ TUNNEL_ORDER = ("id", "ipv4_info_bridge", "ipv4_src", "ipv4_dst", "ipv6_src", "i
                 "geneve_opts", "vxlan_opts", "erspan_opts")
 
 
-def _pairs(d):
-    """(name, value) of a decoded dict in wire order (the codec's _order/_repeated)."""
-    order = d.get("_order")
-    rep = set(d.get("_repeated") or ())
-    out, seen = [], {}
-    for k in (order or [k for k in d if not k.startswith("_")]):
-        v = d[k]
-        if k in rep:
-            if order:
-                i = seen.get(k, 0)
-                seen[k] = i + 1
-                out.append((k, v[i]))
-            else:
-                out.extend((k, x) for x in v)
-        else:
-            out.append((k, v))
-    return out
-
-
-def _dict(pairs):
-    d, order, rep = {}, [], []
-    for k, v in pairs:
-        order.append(k)
-        if k in d:
-            if k not in rep:
-                rep.append(k)
-                d[k] = [d[k]]
-            d[k].append(v)
-        else:
-            d[k] = v
-    if rep:
-        d["_repeated"], d["_order"] = rep, order
-    return d
+# the codec's dict form both ways (wire-order walk, repeated names): nlcodec.ovs's helpers;
+# what is checked is the bytes the codec encodes from them
+from nlcodec.ovs.parse_actions import from_items as _dict  # noqa: E402
+from nlcodec.ovs.text import items as _pairs  # noqa: E402
 
 
 def _ordered(d, order):
