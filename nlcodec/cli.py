@@ -287,6 +287,11 @@ def build_parser():
     d.add_argument("--kernel", action="store_true",
                    help="only the kernel-internal forms (OVS sw_flow_actions); by default "
                         "both forms are tried and the one used is named")
+    d.add_argument("--kernel-release", metavar="RELEASE",
+                   help="the kernel the memory dump comes from (e.g. 6.1, 6.1.0-57-amd64, "
+                        "'running'): its numbers for the kernel-internal OVS actions "
+                        "(OVS_ACTION_ATTR_SET_TO_MASKED follows the newest action, so it "
+                        "differs by release); implies --kernel. Default: the newest numbering")
     d.add_argument("--genl-id", action="append", metavar="ID=FAMILY",
                    help="generic netlink id of a family when the capture does not say")
     d.add_argument("--spec", metavar="YAML", help="load a kernel YNL spec first")

@@ -63,8 +63,10 @@ def run(args, data: bytes, families) -> int:
         # an nlmon cooked header (ARPHRD_NETLINK, big-endian) then the message
         protocol = int.from_bytes(raw[14:16], "big")
         raw = raw[16:]
+    release = getattr(args, "kernel_release", None)
+    kernel = release if release else (True if args.kernel else None)
     d = dumps.decode_dump(raw, kind, protocol=protocol, family=args.family, attrs=args.attrs,
-                          kernel=True if args.kernel else None, families=families or None)
+                          kernel=kernel, families=families or None)
     _print(args, d)
     for n in d.notes:
         print(f"nlcodec decode: note: {n}", file=sys.stderr)

@@ -114,7 +114,12 @@ def _decode_prefix(data, family, attrset, kernel):
 
 
 def decode_attr_stream(data, family, attrset, *, kernel=None, kind=None) -> Dump:
-    """A bare attribute stream; ``kernel=None`` tries both OVS forms."""
+    """A bare attribute stream; ``kernel=None`` tries both OVS forms; a kernel
+    release ("6.1") reads OVS action lists with that kernel's internal numbers."""
+    release = None
+    if isinstance(kernel, str):
+        # the release's own set (its nested sets are that numbering's too)
+        release, attrset, kernel = kernel, _release_set(family, attrset, kernel), False
     forms = (False, True) if kernel is None else (bool(kernel),)
     tried = []
     for k in forms:
@@ -145,8 +150,25 @@ def decode_attr_stream(data, family, attrset, *, kernel=None, kind=None) -> Dump
         notes.append(_left_over(len(rest), rest, "attribute"))
         if err is not None and any(rest):
             notes.append(f"(the next bytes do not read: {err})")
+    if release is not None:
+        form, k = f"kernel-internal form of kernel {release}", release
     return Dump(kind or attrset, d, form=form, family=family, attrset=attrset, notes=notes,
                 kernel=k, data=data[:used])
+
+
+def _release_set(family, attrset, release):
+    """The set that reads ``attrset`` as kernel ``release`` keeps it in memory:
+    OVS action lists are numbered by release (ovs.spec.kernel_actions); other
+    sets have one kernel-internal form."""
+    if _kernel_variant(family, attrset) == "action_attrs_kernel":
+        from .ovs import spec as ovs_spec
+        return ovs_spec.kernel_actions(release)
+    raise ValueError(f"--kernel-release applies to OVS action lists, not to {attrset}")
+
+
+def _kernel_variant(family, attrset):
+    s = registry.family(family).attrsets.get(attrset)
+    return getattr(s, "kernel_variant", None) if s is not None else None
 
 
 # -- messages -------------------------------------------------------------------

@@ -155,13 +155,12 @@ def test_the_codec_reads_kernel_forms_with_these_numbers():
     assert ovs.format_actions(cpl, kernel=True) == "check_pkt_len(size=200,gt(4),le(5))"
 
 
-def test_set_to_masked_of_this_headers_release_formats():
+def _set_to_masked_actions():
     # flow_netlink.c validate_set(): a set of a non-tunnel key is kept as
     # OVS_ACTION_ATTR_SET_TO_MASKED, the key followed by an all-ones mask; the number is
     # the header's (-D__KERNEL__), the ipv4 key packed as struct ovs_key_ipv4 by gcc
     import struct
     from cprobe import c_bytes
-    from nlcodec import ovs
     v = _probe(["OVS_ACTION_ATTR_SET_TO_MASKED", "OVS_KEY_ATTR_IPV4", "OVS_ACTION_ATTR_OUTPUT"])
     key = c_bytes(["linux/openvswitch.h", "arpa/inet.h"], {"k": (
         "struct ovs_key_ipv4 x = {.ipv4_src = htonl(0x0a000001), .ipv4_dst = htonl(0x0a000002),"
@@ -173,7 +172,12 @@ def test_set_to_masked_of_this_headers_release_formats():
     acts = nla(v["OVS_ACTION_ATTR_SET_TO_MASKED"], nla(v["OVS_KEY_ATTR_IPV4"],
                                                        key + b"\xff" * len(key))) \
         + nla(v["OVS_ACTION_ATTR_OUTPUT"], struct.pack("<I", 2))
-    text = "set(ipv4(src=10.0.0.1,dst=10.0.0.2,proto=17,tos=0,ttl=64,frag=no)),2"
+    return acts, "set(ipv4(src=10.0.0.1,dst=10.0.0.2,proto=17,tos=0,ttl=64,frag=no)),2"
+
+
+def test_set_to_masked_of_this_headers_release_formats():
+    from nlcodec import ovs
+    acts, text = _set_to_masked_actions()
     assert ovs.format_actions(acts, kernel=_header_release()) == text
     assert ovs.format_actions(acts, kernel=ovs_spec.kernel_actions(_header_release())) == text
     # read with another kernel's numbering the same bytes are something else, or refused
@@ -183,3 +187,28 @@ def test_set_to_masked_of_this_headers_release_formats():
         pass
     with pytest.raises(ValueError, match="kernel release"):
         ovs.format_actions(acts, kernel="linux")
+
+
+def test_decode_cli_reads_a_dump_of_this_headers_release(tmp_path):
+    # `nlcodec decode --as ovs-actions --kernel-release R`: a sw_flow_actions memory dump
+    # of kernel R read with R's numbers (the same bytes read as the newest kernel's are
+    # another action); the text as the library gives it for that release
+    import json
+    import subprocess
+    from command import NLCODEC
+    acts, text = _set_to_masked_actions()
+    (tmp_path / "acts.hex").write_text(acts.hex())
+
+    def run(*args):
+        r = subprocess.run(NLCODEC + ["decode", "--as", "ovs-actions", *args,
+                                      str(tmp_path / "acts.hex")], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+    out = run("--kernel-release", _header_release())
+    assert "ovs-dpctl: actions:" + text in out.splitlines()
+    assert f"kernel-internal form of kernel {_header_release()}" in out.splitlines()[0]
+    assert json.loads(run("--kernel-release", _header_release(), "--json"))["_ovs_text"] == text
+    assert "ovs-dpctl: actions:" + text not in run("--kernel").splitlines()
+    r = subprocess.run(NLCODEC + ["decode", "--as", "ovs-key", "--kernel-release", "6.1",
+                                  str(tmp_path / "acts.hex")], capture_output=True, text=True)
+    assert r.returncode != 0 and "OVS action lists" in r.stderr
