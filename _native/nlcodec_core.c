@@ -2019,9 +2019,30 @@ static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth)
     if (rc)
         return rc;
     size_t end = items_n;
+    /* "_flags": {name: NLA_F_* bits} where an attribute's bits are not the
+     * spec's (a decoded request re-sent as it came); ints only, one per
+     * attribute (per-occurrence lists, "name[]" element bits: pure.py) */
+    size_t fbase = 0, fend = 0;
+    const mobj *fp = dict_get(base, end, "_flags", 6);
+    if (fp) {
+        mobj fl = *fp;
+        if (fl.t != '{')
+            rc = FB;
+        else if ((rc = dict_items(&fl, &fbase)) == NLC_OK) {
+            fend = items_n;
+            for (size_t i = fbase; i < fend && rc == NLC_OK; i++) {
+                const mobj *fk = &items_stack[i].key, *fv = &items_stack[i].val;
+                if (fk->t != 'u' || fv->t != 'i' || (fv->n & ~(int64_t)0xC000) ||
+                    (fk->n >= 2 && fk->s[fk->n - 1] == ']'))
+                    rc = FB;
+            }
+        }
+    }
     for (size_t i = base; i < end && rc == NLC_OK; i++) {
         const mobj *k = &items_stack[i].key;
         const mobj *v = &items_stack[i].val;
+        if (fp && k->t == 'u' && k->n == 6 && memcmp(k->s, "_flags", 6) == 0)
+            continue;
         if (k->t != 'u' || k->n == 0 || k->s[0] == '_') {
             rc = FB;                 /* bookkeeping keys and odd keys: pure.py */
             break;
@@ -2033,6 +2054,11 @@ static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth)
         }
         const nlc_attr *a = &t->attrs[ai];
         uint16_t type = (uint16_t)(a->id | a->flags);
+        if (fp) {
+            const mobj *f = dict_get(fbase, fend, (const char *)k->s, (size_t)k->n);
+            if (f)
+                type = (uint16_t)(a->id | (uint16_t)f->n);
+        }
         if (a->kind == NLC_K_FLAG) {
             int yes;
             if (a->multi || (rc = truthy(v, &yes)))
