@@ -610,10 +610,14 @@ def lossless_run(seed: int, n: int, backend: str, deadline=None) -> dict:
 
 def scenario_lossless(deadline, seed=17):
     """CI runs the first NLCODEC_STRESS_LOSSLESS inputs of the seeded sequence
-    (default 3,000 per backend: deterministic); 0 means until the deadline (a
-    long run: 509,643 inputs in 400 s found 5 inputs not yet lossless: flags
-    differing between indexed-array elements, a nest length that leaves out
-    its last attribute's padding)."""
+    (default 3,000 per backend: deterministic); 0 means until the deadline.
+    Long runs: before the last lossless fixes, 680,545 inputs (seed 17) had
+    15 that did not re-encode (flags differing between indexed-array
+    elements, a uint in 8 bytes holding a value that fits in 4); after them
+    588,059 inputs (seed 17: 322,476 native, 265,583 pure; 991,153 decodes)
+    and, with the nlctrl replies in the corpus, 1,255,096 more (seed 2026:
+    83,719 native, 1,171,377 pure; 2,084,431 decodes) re-encoded byte for
+    byte, none failed."""
     cap = int(os.environ.get("NLCODEC_STRESS_LOSSLESS", "3000")) or 10 ** 9
     fails, n, msgs = [], 0, []
     for backend in ("native", "pure"):
