@@ -420,6 +420,10 @@ def _actions(kernel=False, last="psample", sfx=""):
 # and __OVS_ACTION_ATTR_MAX grows with each new action.  One family of sets per
 # numbering: (suffix, the kernel's newest action, the first release with it).
 # ``kernel=True`` means the newest; nlcodec.ovs picks one by release.
+# The releases: torvalds/linux aae0b82b46cb "net: openvswitch: add psample action"
+# (net-next, July 2024: the 6.11 merge window); e7bc7db9ba46 "net: openvswitch:
+# add explicit drop action" (in the net-next pull Linus merged on 2023-08-29,
+# bd6c11bc43c4: the 6.6 merge window).
 KERNEL_FORMS = [
     ("", "psample", (6, 11)),        # OVS_ACTION_ATTR_PSAMPLE: SET_TO_MASKED 27
     ("_drop", "drop", (6, 6)),       # OVS_ACTION_ATTR_DROP: 26
