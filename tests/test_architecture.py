@@ -8,8 +8,12 @@ import os
 
 import pytest
 
+import nlcodec
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PKG = os.path.join(ROOT, "nlcodec")
+# the package imported: the checkout's, or the installed one when the sdist's
+# tests run without the sources beside them (scripts/install-check.sh)
+PKG = os.path.dirname(os.path.abspath(nlcodec.__file__))
 
 # lowest first; a module (or package) belongs to exactly one layer
 LAYERS = [
@@ -28,7 +32,9 @@ TOOLS = len(LAYERS) - 1
 
 
 def modules():
-    for dirpath, _, files in os.walk(PKG):
+    for dirpath, dirs, files in os.walk(PKG):
+        if dirpath == PKG and "specs" in dirs:
+            dirs.remove("specs")             # installed, nlcodec.specs is spec data, no layer
         for f in files:
             if f.endswith(".py"):
                 path = os.path.join(dirpath, f)
