@@ -170,16 +170,21 @@ def dumps(mods) -> bytes:
                                     layout_state(compile_struct(st, _name(fam, place))), st)
     import io
     buf = io.BytesIO()
-    p = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    _Pickler(buf, refs).dump(mods)
+    return buf.getvalue()
 
-    def persistent_id(obj):
-        hit = refs.get(id(obj))
+
+class _Pickler(pickle.Pickler):
+    # a method of a subclass: Python 3.13 made an instance's persistent_id read-only
+    def __init__(self, buf, refs):
+        super().__init__(buf, protocol=pickle.HIGHEST_PROTOCOL)
+        self._refs = refs
+
+    def persistent_id(self, obj):
+        hit = self._refs.get(id(obj))
         if hit is not None and hit[2] is obj:
             return ("struct", hit[0], hit[1])
         return None
-    p.persistent_id = persistent_id
-    p.dump(mods)
-    return buf.getvalue()
 
 
 class _Unpickler(pickle.Unpickler):
