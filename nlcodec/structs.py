@@ -339,8 +339,9 @@ class Layout:
             if f.kind != "pad":
                 ends[f.name] = acc
         bounds = {0, *ends.values()}
+        # an empty payload (_size 0) is a boundary of every struct, a variable one too
         if not isinstance(size, int) or isinstance(size, bool) or size not in bounds or \
-                self.variable:
+                (self.variable and size != 0):
             raise EncodeError(f"{_join(path, '_size')}: {size!r} is not a member boundary of "
                               f"{self.name} (one of {', '.join(map(str, sorted(bounds)))})")
         beyond = [n for n, e in ends.items() if e > size and n in value]

@@ -57,6 +57,9 @@ ATTRS = {
     # IFLA_MAP (struct rtnl_link_ifmap) with its 4 trailing pad bytes not zero
     "struct pad not zero": ("rt_link", "link_attrs",
                             "24000e00" + "00" * 28 + "80000000"),
+    # TCA_PEDIT_PARMS_EX (struct tc_pedit_sel, then its keys) with an empty
+    # payload: decoded as _size 0, refused on encode (found by fuzz.sh's replay)
+    "empty variable struct": ("tc", "act_pedit_attrs", "04000400"),
 }
 
 
