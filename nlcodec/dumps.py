@@ -348,8 +348,7 @@ def _attr_family(family, protocol, attrset):
 
 
 def _has_kernel_variant(family, attrset) -> bool:
-    s = registry.family(family).attrsets.get(attrset)
-    return s is not None and getattr(s, "kernel_variant", None) is not None
+    return _kernel_variant(family, attrset) is not None
 
 
 def suggest(data, exclude=None) -> str:
