@@ -108,8 +108,14 @@ skbedit_flags = Flags("skbedit_flags", {
 }, prefix="SKBEDIT_F_", uapi_header="linux/tc_act/tc_skbedit.h")
 skbmod_flags = Flags("skbmod_flags", {"dmac": 1, "smac": 2, "etype": 4, "swapmac": 8, "ecn": 16},
                      prefix="SKBMOD_F_", uapi_header="linux/tc_act/tc_skbmod.h")
+# a rate table's link layer (tc_ratespec.linklayer, the lower 4 bits) and the ATM
+# cell sizes tc's rate tables align to for linklayer atm (tc/tc_core.c tc_align_to_atm)
+tc_linklayer = Enum("tc_linklayer", {"unaware": 0, "ethernet": 1, "atm": 2},
+                    prefix="TC_LINKLAYER_", uapi_header="linux/pkt_sched.h")
+atm_cell = Enum("atm_cell", {"size": 53, "payload": 48}, prefix="ATM_CELL_",
+                uapi_header="linux/atm.h")
 
-ENUMS = [verdict, act_flags, act_hw_stats, act_root_flags, gact_prob_type, nat_flags, mirred_eaction,
+ENUMS = [verdict, tc_linklayer, atm_cell, act_flags, act_hw_stats, act_root_flags, gact_prob_type, nat_flags, mirred_eaction,
          vlan_action,
          mpls_action, tunnel_key_action, pedit_header_type, pedit_cmd, csum_update_flags,
          ct_action, skbedit_flags, skbmod_flags]

@@ -23,6 +23,35 @@ from nlcodec.tc_capture import run_batch
 TC_TYPES = set(range(36, 52)) | {100, 101, 102}
 
 
+# linux/rtnetlink.h TCA_OPTIONS; linux/pkt_cls.h TCA_U32_MARK
+TCA_OPTIONS, TCA_U32_MARK = 2, 10
+NLMSG_HDRLEN, TCMSG_LEN = 16, 20
+
+
+def _attrs(b, start, end):
+    while start + 4 <= end:
+        ln, typ = struct.unpack_from("<HH", b, start)
+        if ln < 4:
+            return
+        yield typ & 0x3FFF, start + 4, start + ln
+        start += (ln + 3) & ~3
+
+
+def defined(raw: bytes) -> bytes:
+    """tc's request with the bytes tc leaves uninitialised zeroed: the
+    ``success`` member of a u32 filter's TCA_U32_MARK (tc/f_u32.c parse_mark
+    fills val and mask of a ``struct tc_u32_mark`` on the stack and sends its
+    third member unset; the kernel's cls_u32.c reads val and mask only).
+    Found by walking the netlink attributes, not by nlcodec."""
+    b = bytearray(raw)
+    for typ, s, e in _attrs(b, NLMSG_HDRLEN + TCMSG_LEN, len(b)):
+        if typ == TCA_OPTIONS:
+            for t2, s2, e2 in _attrs(b, s, e):
+                if t2 == TCA_U32_MARK and e2 - s2 == 12:
+                    b[s2 + 8:s2 + 12] = bytes(4)
+    return bytes(b)
+
+
 def available() -> bool:
     return bool(shutil.which("tc") and shutil.which("strace") and os.geteuid() == 0)
 

@@ -201,7 +201,35 @@ MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 a
         # geneve options
         "filter add dev {d} ingress prio 116 protocol ip flower enc_dst_ip 10.0.0.1 geneve_opts 0102:80:1020304050607080 action drop",
         "filter add dev {d} ingress prio 117 protocol ip flower geneve_opts 0102:80:11223344/ffff:ff:ffff0000,ffff:1:aabb action drop",
-        "filter add dev {d} ingress prio 118 protocol ip flower geneve_opts 1:2:abcd/::ffff action drop"]
+        "filter add dev {d} ingress prio 118 protocol ip flower geneve_opts 1:2:abcd/::ffff action drop",
+        # gtp options (f_flower.c flower_parse_enc_opts_gtp)
+        "filter add dev {d} ingress prio 119 protocol ip flower enc_dst_ip 10.0.0.1 gtp_opts 1:8 action drop",
+        "filter add dev {d} ingress prio 120 protocol ip flower gtp_opts 0x2:0x3f/ff:0f action drop",
+        "filter add dev {d} ingress prio 121 protocol ip flower gtp_opts :5 action drop",
+        # u32 match ip6 priority, icmp, mark, ether (f_u32.c parse_selector)
+        "filter add dev {d} ingress prio 122 protocol ipv6 u32 match ip6 priority 0x10 0xff classid 1:1",
+        "filter add dev {d} ingress prio 123 protocol ipv6 u32 match ip6 priority 0xb8 0xfc match ip6 flowlabel 0x12345 0xfffff classid 1:1",
+        "filter add dev {d} ingress prio 124 protocol ip u32 match ip protocol 1 0xff match icmp type 8 0xff match icmp code 0 0xff classid 1:1",
+        "filter add dev {d} ingress prio 125 protocol ip u32 match mark 0x10 0xff classid 1:1",
+        "filter add dev {d} ingress prio 126 protocol ip u32 classid 1:2 match ip dst 10.0.0.1/32 match mark 5 0xffff action drop",
+        "filter add dev {d} ingress prio 127 protocol ip u32 match ether src 02:00:00:00:00:01 classid 1:1",
+        "filter add dev {d} ingress prio 128 protocol ip u32 match ether dst 02:00:00:00:00:02 match ether src 02:00:00:00:00:01 classid 1:1",
+        "filter add dev {d} ingress prio 129 protocol ip u32 match ether dst 0a:0b:0c:0d:0e:0f at -14 classid 1:1",
+        # police linklayer (rate tables in ATM cells: tc_core.c tc_align_to_atm), conform-exceed A / B
+        "filter add dev {d} ingress prio 130 matchall action police rate 1mbit burst 10k linklayer atm",
+        "filter add dev {d} ingress prio 131 matchall action police rate 2mbit burst 20k mtu 1500 peakrate 3mbit linklayer adsl overhead 10 mpu 64",
+        "filter add dev {d} ingress prio 132 matchall action police rate 1mbit burst 10k linklayer ethernet drop",
+        "filter add dev {d} ingress prio 133 matchall action police rate 1mbit burst 10k/8 linklayer atm",
+        "filter add dev {d} ingress prio 134 matchall action police rate 1mbit burst 10k conform-exceed drop / pipe",
+        "filter add dev {d} ingress prio 135 matchall action police rate 1mbit burst 10k conform-exceed pass",
+        "filter add dev {d} ingress prio 136 matchall action police rate 1mbit burst 10k conform-exceed goto chain 3 / drop action pass",
+        "filter add dev {d} ingress prio 137 matchall action police rate 1mbit burst 10k conform-exceed 2 / 3",
+        # nat and flower addresses with a dotted netmask, a base-0 length, default (get_prefix_1)
+        "filter add dev {d} ingress prio 138 protocol ip flower action nat ingress 10.0.0.0/255.0.0.0 192.168.0.1",
+        "filter add dev {d} ingress prio 139 protocol ip flower action nat egress default 1.2.3.4",
+        "filter add dev {d} ingress prio 140 protocol ip flower action nat ingress 172.16.0.0/0xc 10.0.0.0",
+        "filter add dev {d} ingress prio 141 protocol ip flower dst_ip 10.1.0.0/255.255.0.0 action drop",
+        "filter add dev {d} ingress prio 142 protocol ip flower src_ip default action drop"]
 
 
 def lines(dev="lo"):

@@ -7,6 +7,7 @@ flags), in tc's attribute order."""
 
 from __future__ import annotations
 
+import re
 import socket
 
 from .consts import enum, eth_p, vlan_tpids
@@ -37,12 +38,20 @@ def _gen(index=0, action=0, **more):
     return {"index": index, "capab": 0, "action": action, "refcnt": 0, "bindcnt": 0, **more}
 
 
-def control(w, *, default=None):
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
+
+
+def control(w, *, default=None, allow_num=False):
     """parse_action_control: a verdict (``goto chain N``, ``jump N``) -> its
     value; with ``default`` a word that is no verdict is left and the default
-    returned (parse_action_control_dflt)."""
+    returned (parse_action_control_dflt); with ``allow_num`` a decimal int is
+    a verdict too (action_a2n's sscanf "%d%c")."""
     word = w.peek()
     v = a2n(word) if word is not None else None
+    if v is None and allow_num and word is not None and _DECIMAL.fullmatch(word) \
+            and -(1 << 31) <= int(word) < (1 << 31):
+        w.next()
+        return int(word)
     if v is None:
         if default is not None:
             return default

@@ -423,7 +423,9 @@ def flower(w, hnode, anode, ctx, resolve):
             # tc nests these two without NLA_F_NESTED (flower_parse_enc_opts_geneve)
             o.setdefault("_flags", {}).update({"key_enc_opts": 0, "key_enc_opts_mask": 0})
         elif word == "gtp_opts":
-            raise w.error("gtp_opts is not supported by nlcodec.tc", at)
+            key, mask = _shape(w, _gtp_opts, "gtp_opts")
+            o["key_enc_opts"] = {"gtp": key}
+            o["key_enc_opts_mask"] = {"gtp": mask}
         elif word == "pppoe_sid":
             _need(w, w.more(), at, "pppoe_sid needs a value")
             _need(w, et == ETH_P_PPP_SES, at,
@@ -487,6 +489,22 @@ def _erspan_opts(s):
             raise ValueError("ver:index:dir:hwid")
         m = v[:v.index(":")] + ":0xffffffff:0xff:0xff"   # the key's own version
     return _erspan_opt(v), _erspan_opt(m)
+
+
+def _gtp_opt(s):
+    """flower_parse_gtp_opt: PDU_TYPE:QFI (get_u8 base 16; an empty part left
+    out).  tc reads exactly two parts (it crashes on one and ignores a third):
+    nlcodec refuses both."""
+    parts = s.split(":")
+    if len(parts) != 2:
+        raise ValueError("PDU_TYPE:QFI")
+    return {k: get_uint(t, 8, 16) for k, t in zip(("pdu_type", "qfi"), parts) if t}
+
+
+def _gtp_opts(s):
+    """flower_parse_enc_opts_gtp: PDU_TYPE:QFI[/MASK], the mask ff:ff by default."""
+    v, m = _split_mask(s)
+    return _gtp_opt(v), _gtp_opt("ff:ff" if m is None else m)
 
 
 def _geneve_opt(tok):
@@ -753,9 +771,18 @@ def _ip_off(name):
     return hdr_field(hdr, member) + (header_size("ipv4") if hdr != "ipv4" else 0)
 
 
-def _u32_match(w, keys, cands):
+def _u32_mac(s):
+    """parse_ether_addr's sscanf("%hhx:...") in its plain form: six hex bytes."""
+    b = mac(s)
+    if len(b) != 6:
+        raise ValueError("not a MAC address")
+    return b
+
+
+def _u32_match(w, keys, cands, o):
     """parse_selector: u32|u16|u8 VAL MASK [at [nexthdr+]OFF], ip ..., ip6 ...,
-    tcp|udp src|dst VAL MASK (at the next header: offmask -1)."""
+    tcp|udp src|dst VAL MASK, icmp type|code VAL MASK (at the next header:
+    offmask -1), mark VAL MASK, ether src|dst MAC [at ...]."""
     at = w.i
     what = w.need("match")
 
@@ -845,7 +872,13 @@ def _u32_match(w, keys, cands):
             elif field == "flowlabel":
                 vm(4, _ip6_off(field))
             elif field == "priority":
-                raise w.error("match ip6 priority is not supported by nlcodec.tc", a)
+                # parse_ip6_class: the traffic class, shifted into the first word (no at)
+                a = w.i
+                v, m = num(0), num(16, "mask")
+                if v > 0xFF or m > 0xFF:
+                    raise w.error("ip6 priority: value or mask above 0xff", a)
+                shift = packet_const("IPV6_TCLASS_SHIFT")
+                _pack(keys, v << shift, m << shift, _ip6_off("flowlabel"))
             else:
                 raise w.error("unknown ip6 match", a)
         elif matches(what, "udp") or matches(what, "tcp"):
@@ -856,9 +889,35 @@ def _u32_match(w, keys, cands):
                 raise w.error(f"unknown {hdr} match (src, dst)", a)
             # at the transport header: offmask -1 (the kernel adds the IP header's length)
             vm(2, hdr_field(hdr, "source" if field == "src" else "dest"), -1)
+        elif matches(what, "icmp"):
+            a = w.i
+            field = w.need("icmp match")
+            if field not in ("type", "code"):
+                raise w.error("unknown icmp match (type, code)", a)
+            # parse_icmp: at the next header (offmask -1)
+            vm(1, hdr_field("icmp", field), -1)
+        elif matches(what, "mark"):
+            # parse_mark: VAL MASK (both get_u32 base 0) into TCA_U32_MARK, as met
+            if "mark" in o:
+                raise w.error("match mark twice (tc sends two TCA_U32_MARK; nlcodec keeps "
+                              "one)", at)
+            v, m = num(0), num(0, "mask")
+            if v & m != v:
+                raise w.error('Illegal "mark" (impossible combination)', at)
+            o["mark"] = {"val": v, "mask": m, "success": 0}
+        elif matches(what, "ether"):
+            a = w.i
+            field = w.need("ether match")
+            if field not in ("src", "dst"):
+                raise w.error("Unknown match: ether (src, dst)", a)
+            # parse_ether_addr: a byte key each, before the network header
+            _, b = address(field, _u32_mac)
+            o_, om = at_off(hdr_field("eth", field) - header_size("eth"))
+            for i, x in enumerate(b):
+                _pack_n(keys, x, 0xFF, o_ + i, 1, om)
         else:
-            raise w.error("unknown u32 match (nlcodec reads u32, u16, u8, ip, ip6, tcp, udp)",
-                          at + 1)
+            raise w.error("unknown u32 match (nlcodec reads u32, u16, u8, ip, ip6, tcp, udp, "
+                          "icmp, mark, ether)", at + 1)
     except TcSyntaxError:
         raise                       # it names its own word
     except ValueError as e:
@@ -900,7 +959,7 @@ def u32(w, hnode, anode, ctx, resolve):
         at = w.i
         word = w.next()
         if matches(word, "match"):
-            _u32_match(w, keys, cands)
+            _u32_match(w, keys, cands, o)
             sel_ok = True
         elif matches(word, "classid") or word == "flowid":
             w.value(opts, lambda s: {"classid": classid(s)}, "classid")

@@ -2,7 +2,8 @@
 (tc/m_police.c act_parse_police; sizes and rates as lib/utils_math.c
 get_size/get_rate64 read them; the rate table and burst time as
 tc/tc_core.c computes them, with the tick length from /proc/net/psched as
-tc_core_init reads it).  Link layer ethernet only."""
+tc_core_init reads it; linklayer atm|adsl as tc_adjust_size aligns sizes to
+ATM cells)."""
 
 from __future__ import annotations
 
@@ -95,15 +96,26 @@ def xmittime(rate, size):
     return _u32(_u32(TIME_UNITS_PER_SEC * (size / rate)) * tick_in_usec())
 
 
-def _rtable(rate, cell_log, mtu, mpu):
-    """tc_calc_rtable_64 for link layer ethernet: (cell_log, 256 times)."""
+def _adjust_size(sz, mpu, linklayer):
+    """tc_adjust_size: at least mpu; for ATM whole 53-byte cells of 48 bytes
+    of payload each (tc_align_to_atm)."""
+    sz = max(sz, mpu)
+    if linklayer == enum("tc_linklayer")["atm"]:
+        cell = enum("atm_cell")
+        return -(-sz // cell["payload"]) * cell["size"]
+    return sz
+
+
+def _rtable(rate, cell_log, mtu, mpu, linklayer):
+    """tc_calc_rtable_64: (cell_log, 256 times)."""
     if mtu == 0:
         mtu = 2047
     if cell_log < 0:
         cell_log = 0
         while (mtu >> cell_log) > 255:
             cell_log += 1
-    return cell_log, [xmittime(rate, max((i + 1) << cell_log, mpu)) for i in range(256)]
+    return cell_log, [xmittime(rate, _adjust_size((i + 1) << cell_log, mpu, linklayer))
+                      for i in range(256)]
 
 
 def _spec(rate=0, mpu=0, overhead=0, cell_log=0, linklayer=0, cell_align=0):
@@ -127,6 +139,7 @@ def police(w, anode, resolve):
     cells = {"buffer": -1, "mtu": -1}
     presult = 0
     ok = 0
+    linklayer = enum("tc_linklayer")["ethernet"]       # m_police.c: "Assume ethernet"
 
     def value(what, fn):
         w.next()
@@ -164,21 +177,31 @@ def police(w, anode, resolve):
         elif word == "conform-exceed":
             w.next()
             at = w.i
-            s = w.need("conform-exceed")
-            first, slash, second = s.partition("/")
-            if not slash:
-                raise w.error("conform-exceed: EXCEEDACT/NOTEXCEEDACT (nlcodec reads the "
-                              "slash form)", at)
-            r1, r2 = _verdict_num(first, a2n), _verdict_num(second, a2n)
-            if r1 is None or r2 is None:
-                raise w.error("conform-exceed: bad verdict", at)
-            p["action"], presult = r1, r2
+            if not w.more():
+                raise w.error("conform-exceed needs a value")
+            first, slash, second = w.peek().partition("/")
+            if slash:               # parse_action_control_slash: A/B in one word
+                r1, r2 = _verdict_num(first, a2n), _verdict_num(second, a2n)
+                if r1 is None or r2 is None:
+                    raise w.error("conform-exceed: bad verdict", at)
+                w.next()
+                p["action"], presult = r1, r2
+            else:
+                # parse_action_control_slash_spaces: A [/ B], each a whole verdict
+                # (goto chain N, jump N; numbers allowed); without "/ B" the
+                # result is left as it was
+                p["action"] = control(w, allow_num=True)
+                if w.peek() == "/":
+                    w.next()
+                    if not w.more():
+                        raise w.error("conform-exceed: a verdict after '/'")
+                    presult = control(w, allow_num=True)
             ok += 1
             continue
         elif matches(word, "overhead"):
             got["overhead"] = value("overhead", lambda s: get_uint(s, 16, 10))
         elif matches(word, "linklayer"):
-            value("linklayer", _linklayer)
+            linklayer = value("linklayer", _linklayer)
         elif matches(word, "pkts_rate"):
             got["pkts_rate"] = once("pkts_rate", "pkts_rate", lambda s: get_uint(s, 64, 10))
         elif matches(word, "pkts_burst"):
@@ -205,17 +228,16 @@ def police(w, anode, resolve):
     if prate and not got["mtu"]:
         raise w.error("'mtu' is required, if 'peakrate' is requested")
     mtu, mpu, overhead = got["mtu"], got["mpu"], got["overhead"]
-    ether = 1                           # LINKLAYER_ETHERNET (tc_core.h), & TC_LINKLAYER_MASK
     opts = _options(anode).d
     tables = {}
     if rate:
-        cl, tables["rate"] = _rtable(rate, cells["buffer"], mtu, mpu)
-        p["rate"] = _spec(min(rate, U32), mpu, overhead, cl, ether, -1)
+        cl, tables["rate"] = _rtable(rate, cells["buffer"], mtu, mpu, linklayer)
+        p["rate"] = _spec(min(rate, U32), mpu, overhead, cl, linklayer, -1)
         p["burst"] = xmittime(rate, got["buffer"])
     p["mtu"] = mtu
     if prate:
-        cl, tables["peakrate"] = _rtable(prate, cells["mtu"], mtu, mpu)
-        p["peakrate"] = _spec(min(prate, U32), mpu, overhead, cl, ether, -1)
+        cl, tables["peakrate"] = _rtable(prate, cells["mtu"], mtu, mpu, linklayer)
+        p["peakrate"] = _spec(min(prate, U32), mpu, overhead, cl, linklayer, -1)
     # m_police.c's attribute order
     opts["tbf"] = p
     if rate:
@@ -244,11 +266,13 @@ def _rate32(s):
 
 
 def _linklayer(s):
+    """get_linklayer (tc/tc_util.c): ethernet, atm or adsl (ATM), prefixes allowed."""
+    ll = enum("tc_linklayer")
     if matches(s, "ethernet"):
-        return 1
+        return ll["ethernet"]
     if matches(s, "atm") or matches(s, "adsl"):
-        raise ValueError("linklayer atm is not supported by nlcodec.tc")
-    raise ValueError("unknown linklayer")
+        return ll["atm"]
+    raise ValueError("unknown linklayer (ethernet, atm, adsl)")
 
 
 def _verdict_num(s, a2n):

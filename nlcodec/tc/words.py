@@ -236,8 +236,18 @@ def mac(s: str) -> bytes:
 
 
 def prefix(s: str, family=0):
-    """get_prefix: ADDR[/LEN] -> (family, address bytes, prefix length)."""
+    """get_prefix_1 (lib/utils.c): ADDR[/LEN] -> (family, address bytes,
+    prefix length); LEN a number (get_unsigned base 0) or a dotted netmask
+    (get_netmask); ``default`` is the zero address of ``family`` with length
+    0.  ADDR in inet_pton's form (tc also reads "10", "10.1", octal parts:
+    refused here); "all"/"any" (an address of no bytes) are refused."""
     addr, slash, ln = s.partition("/")
+    if addr == "default":
+        if not family or slash:
+            raise ValueError("default needs ip or ipv6 and no prefix length")
+        return family, bytes(4 if family == socket.AF_INET else 16), 0
+    if addr in ("all", "any"):
+        raise ValueError(f"{addr} is not supported by nlcodec.tc")
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     if family and fam != family:
         raise ValueError("wrong address family")
@@ -247,11 +257,28 @@ def prefix(s: str, family=0):
         raise ValueError("not an address") from None
     bits = len(b) * 8
     if slash:
-        n = strtoul(ln, 10) if ln.isdigit() else -1
+        n = _netmask(ln)
         if not 0 <= n <= bits:
             raise ValueError("bad prefix length")
         bits = n
     return fam, b, bits
+
+
+def _netmask(s: str) -> int:
+    """get_netmask: a number (base 0), else a dotted IPv4 netmask (2^n - 1 of
+    host bits) as its length; -1 when neither."""
+    try:
+        return get_uint(s, 32, 0)
+    except ValueError:
+        pass
+    try:
+        m = int.from_bytes(socket.inet_pton(socket.AF_INET, s), "big")
+    except OSError:
+        return -1
+    host = ~m & 0xFFFFFFFF
+    if host & (host + 1):
+        return -1
+    return 32 - host.bit_length()
 
 
 def prefix_mask(nbytes: int, bits: int) -> bytes:
