@@ -25,7 +25,6 @@ encoded again from the dict; a bad value raises ``EncodeError`` as
 from __future__ import annotations
 
 import copy
-import socket as _socket
 import struct
 
 from . import message as _m
@@ -36,7 +35,7 @@ from .pure import _enc_int
 from .structs import _encode_scalar
 from .tables import (K_BINARY, K_INDEXED, K_INT, K_NEST, K_STRING, K_STRUCT, K_SUBMSG,
                      NLA_TYPE_MASK)
-from .values import INT_IP_HINTS, parse_bytes
+from .values import INT_IP_HINTS, ipv4_bytes, parse_bytes
 
 __all__ = ["Template", "Rows"]
 
@@ -266,12 +265,10 @@ class Template:
                     return parse_bytes(v, hint, where)
                 return mac
             if hint in ("ip", "ipv4", "ipv6"):
-                pton = _socket.inet_pton
-
                 def ip(v):
                     if v.__class__ is str and v[:1].isdigit():
                         if "." in v and ":" not in v:
-                            return pton(_socket.AF_INET, v)
+                            return ipv4_bytes(v)
                     return parse_bytes(v, hint, where)
                 return ip
             return lambda v: parse_bytes(v, hint, where)

@@ -237,3 +237,23 @@ def test_int_with_ip_hint(name, order):
         data = nla(ID[name], b)
         want = _both(data)
         assert want[name] == str(ipaddress.ip_address(int.from_bytes(b, order)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.binary(min_size=4, max_size=4), st.binary(min_size=16, max_size=16)))
+def test_ip_bytes_reads_what_ip_text_writes(b):
+    # the expected address: the standard library's ipaddress, not values.py
+    from nlcodec.values import ip_bytes, ip_text, ipv4_bytes, ipv6_bytes
+    text = str(ipaddress.ip_address(b))
+    assert ip_bytes(text) == b == ip_bytes(ip_text(b))
+    fam = socket.AF_INET if len(b) == 4 else socket.AF_INET6
+    assert ip_bytes(text, fam) == (ipv4_bytes if len(b) == 4 else ipv6_bytes)(text) == b
+    with pytest.raises(ValueError):
+        ip_bytes(text, socket.AF_INET6 if fam == socket.AF_INET else socket.AF_INET)
+
+
+@pytest.mark.parametrize("text", ["10.0.0.256", "10.0.0", "010.0.0.1", "1::2::3", "", "x"])
+def test_ip_bytes_refuses_what_inet_pton_refuses(text):
+    from nlcodec.values import ip_bytes
+    with pytest.raises(ValueError):
+        ip_bytes(text)

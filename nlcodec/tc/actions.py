@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import socket
 
+from ..values import ip_bytes, ip_text, mac_text
 from .consts import enum, eth_p, vlan_tpids
 from .notation import TC_ACT_EXT_VAL_MASK
 from .words import Node, fast_int, get_uint, matches, mac
@@ -78,6 +79,42 @@ def _ext(w, what):
     if not 0 <= n <= TC_ACT_EXT_VAL_MASK:
         raise w.error(f"illegal {what}", at)
     return n
+
+
+def _verdict_index(w, parms: Node, default: str):
+    """The tail most m_*.c parsers share: a verdict (parse_action_control_dflt,
+    ``default`` when the word is none), then ``index N``; whether an index
+    was read."""
+    parms.d["action"] = control(w, default=_verdict(default))
+    if w.more() and matches(w.peek(), "index"):
+        w.next()
+        _index(w, parms)
+        return True
+    return False
+
+
+def _start(w, anode, kind, needs, **members):
+    """The start the m_*.c parsers share: the kind's word, then something
+    more needed (``needs`` names it); (options node, parms node: tc_gen and
+    ``members``)."""
+    w.next()                                # the kind
+    if not w.more():
+        raise w.error(f"{kind} needs {needs}")
+    opts = _options(anode)
+    return opts, opts.child("parms", _gen(**members))
+
+
+def _verb(w, words, numbers, action, why):
+    """An action verb of ``words`` (tc's order: the first the word
+    abbreviates) -> its number in ``numbers``, else 0; a second verb is an
+    error."""
+    hit = next((name for name in words if matches(w.peek(), name)), None)
+    if hit is None:
+        return 0
+    if action:
+        raise w.error(why)
+    w.next()
+    return numbers[hit]
 
 
 def _index(w, parms: Node):
@@ -218,6 +255,11 @@ def _verdict(name):
     return enum("verdict")[name]
 
 
+# m_mirred.c: mirror|redirect -> the eaction egress/ingress and the verdict it sets
+_MIRRED = (("mirror", "egress_mirror", "ingress_mirror", "pipe"),
+           ("redirect", "egress_redir", "ingress_redir", "stolen"))
+
+
 def mirred(w, anode, resolve):
     w.next()                                # "mirred"
     first = w.peek()
@@ -228,7 +270,8 @@ def mirred(w, anode, resolve):
     parms = opts.child("parms", _gen(eaction=0, ifindex=0))
     p = parms.d
     ok = iok = 0
-    egress = ingress = mirror = redir = False
+    egress = ingress = False
+    how = None                              # "mirror" or "redirect" once read
     while w.more():
         at = w.i
         word = w.peek()
@@ -253,23 +296,16 @@ def mirred(w, anode, resolve):
                 break
         elif not ok:
             raise w.error("was expecting egress or ingress", at)
-        elif not mirror and matches(word, "mirror"):
-            if redir:
+        elif (hit := next((x for x in _MIRRED if matches(word, x[0]) and how != x[0]),
+                          None)) is not None:
+            if how is not None:
                 raise w.error("can't have both mirror and redirect", at)
-            mirror = True
-            p["eaction"] = _eaction("egress_mirror" if egress else "ingress_mirror")
-            p["action"] = _verdict("pipe")
+            how, eg, ing, verdict = hit
+            p["eaction"] = _eaction(eg if egress else ing)
+            p["action"] = _verdict(verdict)
             ok += 1
             w.next()
-        elif not redir and matches(word, "redirect"):
-            if mirror:
-                raise w.error("can't have both mirror and redirect", at)
-            redir = True
-            p["eaction"] = _eaction("egress_redir" if egress else "ingress_redir")
-            p["action"] = _verdict("stolen")
-            ok += 1
-            w.next()
-        elif (redir or mirror) and matches(word, "dev"):
+        elif how is not None and matches(word, "dev"):
             w.next()
             w.value(parms, lambda s: {"ifindex": resolve(s)}, "dev")
             break
@@ -277,7 +313,7 @@ def mirred(w, anode, resolve):
             raise w.error("mirred: unexpected word", at)
         if not w.more():
             raise w.error("mirred: incomplete")
-    if mirror:
+    if how == "mirror":
         p["action"] = control(w, default=_verdict("pipe"))
     if w.more() and matches(w.peek(), "index"):
         if iok:
@@ -293,24 +329,14 @@ _VLAN_WORDS = ("pop", "push", "modify", "pop_eth", "push_eth")     # m_vlan.c, i
 
 def vlan(w, anode, resolve):
     from .words import eth_proto
-    w.next()                                # "vlan"
-    if not w.more():
-        raise w.error("vlan needs an action")
+    opts, parms = _start(w, anode, "vlan", "an action", v_action=0)
     va = enum("vlan_action")
-    opts = _options(anode)
-    parms = opts.child("parms", _gen(v_action=0))
     action = 0
     extra = {}
     while w.more():
-        at = w.i
-        word = w.peek()
-        hit = next((enum("vlan_action")[name] for name in _VLAN_WORDS if matches(word, name)),
-                   None)
-        if hit is not None:
-            if action:
-                raise w.error("vlan: unexpected", at)
+        at, word = w.i, w.peek()
+        if (hit := _verb(w, _VLAN_WORDS, va, action, "vlan: unexpected")):
             action = hit
-            w.next()
             continue
         if matches(word, "id") or matches(word, "protocol") or matches(word, "priority"):
             if action not in (va["push"], va["modify"]):
@@ -329,14 +355,11 @@ def vlan(w, anode, resolve):
             if action != va["push_eth"]:
                 raise w.error("only valid for push_eth", at)
             w.next()
-            extra["push_eth_" + word[:3]] = (w.i, lambda s: mac(s).hex(":"), word)
+            extra["push_eth_" + word[:3]] = (w.i, lambda s: mac_text(mac(s)), word)
             w.need(word)
             continue
         break
-    parms.d["action"] = control(w, default=_verdict("pipe"))
-    if w.more() and matches(w.peek(), "index"):
-        w.next()
-        _index(w, parms)
+    _verdict_index(w, parms, "pipe")
     if action in (va["push"], va["modify"]) and "push_vlan_id" not in extra:
         raise w.error("vlan push/modify needs an id")
     if action == va["push_eth"] and not ("push_eth_dst" in extra and "push_eth_src" in extra):
@@ -386,11 +409,7 @@ def _emit(w, opts, extra, order):
 
 def skbedit(w, anode, resolve):
     from .words import classid
-    w.next()                                # "skbedit"
-    if not w.more():
-        raise w.error("skbedit needs options")
-    opts = _options(anode)
-    parms = opts.child("parms", _gen())
+    opts, parms = _start(w, anode, "skbedit", "options")
     extra = {}
     flags = 0
     ok = 0
@@ -419,11 +438,7 @@ def skbedit(w, anode, resolve):
         else:
             break
         ok += 1
-    parms.d["action"] = control(w, default=_verdict("pipe"))
-    if w.more() and matches(w.peek(), "index"):
-        w.next()
-        _index(w, parms)
-        ok += 1
+    ok += _verdict_index(w, parms, "pipe")
     if not ok:
         raise w.error("skbedit needs an option")
     _emit(w, opts, extra, ("queue_mapping", "priority", "mark", "mask", "ptype"))
@@ -464,18 +479,11 @@ def csum(w, anode, resolve):
         ok += 1
     if not ok or not parms.d["update_flags"]:
         raise w.error("csum needs what to update (iph, icmp, igmp, tcp, udp, udplite, sctp)")
-    parms.d["action"] = control(w, default=_verdict("ok"))
-    if w.more() and matches(w.peek(), "index"):
-        w.next()
-        _index(w, parms)
+    _verdict_index(w, parms, "ok")
 
 
 def sample(w, anode, resolve):
-    w.next()                                # "sample"
-    if not w.more():
-        raise w.error("sample needs options")
-    opts = _options(anode)
-    parms = opts.child("parms", _gen())
+    opts, parms = _start(w, anode, "sample", "options")
     extra = {}
     while w.more():
         word = w.peek()
@@ -485,10 +493,7 @@ def sample(w, anode, resolve):
             break
         w.next()
         _later(w, extra, key, lambda s: get_uint(s, 32, 10), word)
-    parms.d["action"] = control(w, default=_verdict("pipe"))
-    if w.more() and matches(w.peek(), "index"):
-        w.next()
-        _index(w, parms)
+    _verdict_index(w, parms, "pipe")
     if not parms.d["index"] and not ("psample_group" in extra and "rate" in extra):
         raise w.error("sample needs rate and group (or an index)")
     _emit(w, opts, extra, ("rate", "psample_group", "trunc_size"))
@@ -499,14 +504,8 @@ def sample(w, anode, resolve):
 
 def _tk_addr(side):
     def fn(s):
-        import socket as _s
-        fam = _s.AF_INET6 if ":" in s else _s.AF_INET
-        try:
-            b = _s.inet_pton(fam, s)
-        except OSError:
-            raise ValueError("not an address") from None
-        v = "ipv6" if fam == _s.AF_INET6 else "ipv4"
-        return {f"enc_{v}_{side}": _s.inet_ntop(fam, b)}
+        b = ip_bytes(s)
+        return {f"enc_{'ipv6' if len(b) == 16 else 'ipv4'}_{side}": ip_text(b)}
     return fn
 
 
@@ -568,10 +567,7 @@ def tunnel_key(w, anode, resolve):
         else:
             break
     opts.d["no_csum"] = int(not csum)
-    parms.d["action"] = control(w, default=_verdict("pipe"))
-    if w.more() and matches(w.peek(), "index"):
-        w.next()
-        _index(w, parms)
+    _verdict_index(w, parms, "pipe")
     if action == tka["set"] and have != {"src", "dst"}:
         raise w.error("tunnel_key set needs src_ip and dst_ip")
     parms.d["t_action"] = action
@@ -582,14 +578,13 @@ def tunnel_key(w, anode, resolve):
 
 
 def _ct_addrs(s):
-    import socket as _s
     lo, dash, hi = s.partition("-")
-    fam = _s.AF_INET6 if ":" in lo else _s.AF_INET
-    v = "ipv6" if fam == _s.AF_INET6 else "ipv4"
+    fam = socket.AF_INET6 if ":" in lo else socket.AF_INET
+    v = "ipv6" if fam == socket.AF_INET6 else "ipv4"
     try:
-        a = _s.inet_ntop(fam, _s.inet_pton(fam, lo))
-        b = _s.inet_ntop(fam, _s.inet_pton(fam, hi)) if dash else a
-    except OSError:
+        a = ip_text(ip_bytes(lo, fam))
+        b = ip_text(ip_bytes(hi, fam)) if dash else a
+    except ValueError:
         raise ValueError("not an address range") from None
     return {f"nat_{v}_min": a, f"nat_{v}_max": b}
 
@@ -674,9 +669,20 @@ def ct(w, anode, resolve):
 # -- nat, connmark, mpls ---------------------------------------------------------------
 
 
+def _nat_addr(w, what):
+    """parse_nat_args: an IPv4 prefix (get_prefix_1) -> (address bytes, length)."""
+    from .words import prefix
+    at = w.i
+    s = w.need(f"{what} address")
+    try:
+        _, b, bits = prefix(s, socket.AF_INET)
+    except ValueError:
+        raise w.error("Illegal nat construct (an IPv4 address)", at) from None
+    return b, bits
+
+
 def nat(w, anode, resolve):
     """m_nat.c parse_nat: nat ingress|egress OLD[/LEN] NEW, verdict (ok), index."""
-    from .words import prefix
     opts = _options(anode)
     parms = opts.child("parms", _gen(old_addr="0.0.0.0", new_addr="0.0.0.0",
                                      mask="0.0.0.0", flags=0))
@@ -690,30 +696,15 @@ def nat(w, anode, resolve):
             p["flags"] |= enum("nat_flags")["egress"]
         elif not matches(side, "ingress"):
             raise w.error("Illegal nat construct (ingress or egress)", at)
-        at = w.i
-        old = w.need("old address")
-        try:
-            _, b, bits = prefix(old, socket.AF_INET)
-        except ValueError:
-            raise w.error("Illegal nat construct (an IPv4 address)", at) from None
-        p["old_addr"] = socket.inet_ntoa(b)
+        (old, bits), (new, _) = (_nat_addr(w, what) for what in ("old", "new"))
+        p["old_addr"] = ip_text(old)
         # htonl(~0u << (32 - bitlen)): a shift by 32 is x86's shift by 0
-        p["mask"] = socket.inet_ntoa(((M32 << (32 - bits if bits else 0)) & M32)
-                                     .to_bytes(4, "big"))
-        at = w.i
-        new = w.need("new address")
-        try:
-            _, b, _ = prefix(new, socket.AF_INET)
-        except ValueError:
-            raise w.error("Illegal nat construct (an IPv4 address)", at) from None
-        p["new_addr"] = socket.inet_ntoa(b)
+        p["mask"] = ip_text(((M32 << (32 - bits if bits else 0)) & M32).to_bytes(4, "big"))
+        p["new_addr"] = ip_text(new)
         ok += 1
     if not ok:
         raise w.error("nat needs ingress|egress OLD NEW")
-    p["action"] = control(w, default=_verdict("ok"))
-    if w.more() and matches(w.peek(), "index"):
-        w.next()
-        _index(w, parms)
+    _verdict_index(w, parms, "ok")
 
 
 def connmark(w, anode, resolve):
@@ -730,10 +721,7 @@ def connmark(w, anode, resolve):
             parms.d["zone"] = get_uint(s, 16, 10)
         except ValueError:
             raise w.error('connmark: Illegal "zone"', at) from None
-    parms.d["action"] = control(w, default=_verdict("pipe"))
-    if w.more() and matches(w.peek(), "index"):
-        w.next()
-        _index(w, parms)
+    _verdict_index(w, parms, "pipe")
 
 
 _MPLS_WORDS = ("pop", "push", "modify", "mac_push", "dec_ttl")     # m_mpls.c, in its order
@@ -743,12 +731,8 @@ def mpls(w, anode, resolve):
     """m_mpls.c parse_mpls: pop|push|modify|mac_push|dec_ttl, label, tc, ttl,
     bos, protocol; verdict (pipe), index."""
     from .words import eth_proto
-    w.next()                                # "mpls"
-    if not w.more():
-        raise w.error("mpls needs an action")
+    opts, parms = _start(w, anode, "mpls", "an action", m_action=0)
     ma = enum("mpls_action")
-    opts = _options(anode)
-    parms = opts.child("parms", _gen(m_action=0))
     action = 0
     vals = {}
     modify = ("push", "mac_push", "modify")
@@ -757,14 +741,9 @@ def mpls(w, anode, resolve):
               ("ttl", lambda s: _mpls_ttl(s)),
               ("bos", lambda s: _mpls_field(s, 8, 1, "bos must be 0 or 1")))
     while w.more():
-        at = w.i
-        word = w.peek()
-        hit = next((name for name in _MPLS_WORDS if matches(word, name)), None)
-        if hit is not None:
-            if action:
-                raise w.error("mpls: only one action", at)
-            action = ma[hit]
-            w.next()
+        at, word = w.i, w.peek()
+        if (hit := _verb(w, _MPLS_WORDS, ma, action, "mpls: only one action")):
+            action = hit
             continue
         f = next(((k, fn) for k, fn in fields if matches(word, k)), None)
         if f is not None:
@@ -787,10 +766,7 @@ def mpls(w, anode, resolve):
         break
     if not action:
         raise w.error("mpls needs pop, push, modify, mac_push or dec_ttl")
-    parms.d["action"] = control(w, default=_verdict("pipe"))
-    if w.more() and matches(w.peek(), "index"):
-        w.next()
-        _index(w, parms)
+    _verdict_index(w, parms, "pipe")
     if action == ma["push"] and "label" not in vals:
         raise w.error("mpls push needs a label")
     proto = vals.pop("proto", (None, 0))

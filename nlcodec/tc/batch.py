@@ -30,12 +30,12 @@ from __future__ import annotations
 import bisect
 import operator
 import re
-import socket as _socket
 import struct
 import time
 
 from ..errors import EncodeError
 from ..template import Template, _seqpid
+from ..values import ipv4_bytes
 from .parse import NLM_F_ACK, Request, parse
 from .words import TcSyntaxError
 
@@ -147,7 +147,7 @@ def _word_rx(kind, word):
 def _fast_bytes(kind, word):
     if kind == "mac":
         return bytes.fromhex(word.replace(":", ""))
-    return _socket.inet_pton(_socket.AF_INET, word)
+    return ipv4_bytes(word)
 
 
 def _compile_line(shape: Shape, flags, second=None):
@@ -166,7 +166,7 @@ def _compile_line(shape: Shape, flags, second=None):
     rx = []
     ns = {"join": b"".join, "sp": _seqpid.pack, "fromhex": bytes.fromhex,
           "from_bytes": int.from_bytes,
-          "pton": _socket.inet_pton, "AF_INET": _socket.AF_INET}
+          "pton4": ipv4_bytes}
     body = []
     dyn = {}                        # hole index -> expression of its bytes
     h = 0                           # first hole of the entry
@@ -202,7 +202,7 @@ def _compile_line(shape: Shape, flags, second=None):
                     ok = (isinstance(getattr(conv, "__self__", None), struct.Struct)
                           and list(got) == ["val", "mask"] and key == "val" and
                           conv(got[key]) == conv(int.from_bytes(
-                              _socket.inet_pton(_socket.AF_INET, addr), "big") & limit))
+                              ipv4_bytes(addr), "big") & limit))
                 else:
                     ok = (holes[k][1] == {"mac": 6, "ipv4": 4}[kind] and
                           conv(got[key]) == _fast_bytes(kind, word))
@@ -242,9 +242,9 @@ def _compile_line(shape: Shape, flags, second=None):
             body.append(f"    b{k} = fromhex({gv}.replace(':', ''))")
         elif kind == "ipv4net":
             ns[f"c{k}"] = holes[k][2]
-            body.append(f"    b{k} = c{k}(from_bytes(pton(AF_INET, {gv}), 'big') & {limit})")
+            body.append(f"    b{k} = c{k}(from_bytes(pton4({gv}), 'big') & {limit})")
         else:
-            body.append(f"    b{k} = pton(AF_INET, {gv})")
+            body.append(f"    b{k} = pton4({gv})")
         dyn[k] = f"b{k}"            # the other keys of the word stay as the template has them
     buf = t.bytes
     order = sorted(dyn, key=lambda k: holes[k][0])

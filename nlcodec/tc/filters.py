@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 
+from ..values import ip_text, mac_text
 from .actions import parse_actions
 from .consts import enum, eth_p, header_size, ipproto, packet_const, vlan_tpids
 from .consts import field as hdr_field
@@ -42,15 +43,20 @@ def _u32_word(s):
     return get_uint(s, 32, 0)
 
 
-def _handle32(w, hnode, ctx):
-    """flower: get_u32(handle, 0) into tcm_handle."""
+def _handle(w, hnode, ctx, fn):
+    """The filter's handle word (read before the kind, at ctx["handle"]) into
+    tcm_handle by the kind's reader ``fn``."""
     at = ctx["handle"]
     if at is None:
         return
     save = w.i
     w.i = at
-    w.value(hnode, fast_int(lambda s: {"handle": _u32_word(s)}, "handle", 0xFFFFFFFF), "handle")
+    w.value(hnode, fn, "handle")
     w.i = save
+
+
+# flower: get_u32(handle, 0)
+_FLOWER_HANDLE = fast_int(lambda s: {"handle": _u32_word(s)}, "handle", 0xFFFFFFFF)
 
 
 def _split_mask(s):
@@ -69,16 +75,16 @@ def _eth_addr(key, mkey):
         if len(s) == 17 and s[2::3] == ":::::" and _HEX.issuperset(s[0::3] + s[1::3]):
             return {key: s.lower(), mkey: _ALL_ONES_MAC}     # the common case, fast
         v, m = _split_mask(s)
-        out = {key: mac(v).hex(":")}
+        out = {key: mac_text(mac(v))}
         if m is None:
             out[mkey] = "ff:ff:ff:ff:ff:ff"
         elif m.isdigit():
             bits = strtoul(m, 10)
             if bits > 48:
                 raise ValueError("mask too long")
-            out[mkey] = prefix_mask(6, bits).hex(":")
+            out[mkey] = mac_text(prefix_mask(6, bits))
         else:
-            out[mkey] = mac(m).hex(":")
+            out[mkey] = mac_text(mac(m))
         return out
     return fast_mac(fn, key)
 
@@ -89,8 +95,7 @@ def _ip_addr(keys4, keys6, family):
         k, mk = keys4 if fam == socket.AF_INET else keys6
         if k is None:
             raise ValueError("not an IPv4 address")
-        return {k: socket.inet_ntop(fam, b),
-                mk: socket.inet_ntop(fam, prefix_mask(len(b), bits))}
+        return {k: ip_text(b), mk: ip_text(prefix_mask(len(b), bits))}
     if keys4[0] is not None and family != socket.AF_INET6:
         fast_ipv4(fn, keys4[0])
     return fn
@@ -247,8 +252,24 @@ def _eth_type(s):
 # -- flower ------------------------------------------------------------------------------
 
 
+# flower keys that are one value word each, in f_flower.c's order (an abbreviation
+# means the first one it abbreviates): the ct_* keys and indev, the enc_* scalars
+_CT_KEYS = (("ct_state", _ct_state), ("ct_zone", _u16_masked("key_ct_zone", "key_ct_zone_mask")),
+            ("ct_mark", _u32_masked("key_ct_mark", "key_ct_mark_mask")),
+            ("ct_label", _ct_labels), ("indev", lambda s: {"indev": _ifname(s)}))
+_ENC_KEYS = (("enc_key_id", _key_id), ("enc_dst_port", _enc_port),
+             ("enc_tos", _tos_ttl("key_enc_ip_tos", "key_enc_ip_tos_mask")),
+             ("enc_ttl", _tos_ttl("key_enc_ip_ttl", "key_enc_ip_ttl_mask")))
+
+
+def _keyword(word, table):
+    """The first (keyword, converter) of ``table`` that ``word`` abbreviates
+    (tc's chain of matches() in its order), or None."""
+    return next((x for x in table if matches(word, x[0])), None)
+
+
 def flower(w, hnode, anode, ctx, resolve):
-    _handle32(w, hnode, ctx)
+    _handle(w, hnode, ctx, _FLOWER_HANDLE)
     tc_proto = ctx["protocol"]
     opts = anode.child("options")
     o = opts.d
@@ -284,16 +305,8 @@ def flower(w, hnode, anode, ctx, resolve):
             st["flags"] |= _cls("skip_hw")
         elif matches(word, "skip_sw"):
             st["flags"] |= _cls("skip_sw")
-        elif matches(word, "ct_state"):
-            w.value(opts, _ct_state, "ct_state")
-        elif matches(word, "ct_zone"):
-            w.value(opts, _u16_masked("key_ct_zone", "key_ct_zone_mask"), "ct_zone")
-        elif matches(word, "ct_mark"):
-            w.value(opts, _u32_masked("key_ct_mark", "key_ct_mark_mask"), "ct_mark")
-        elif matches(word, "ct_label"):
-            w.value(opts, _ct_labels, "ct_label")
-        elif matches(word, "indev"):
-            w.value(opts, lambda s: {"indev": _ifname(s)}, "indev")
+        elif (hit := _keyword(word, _CT_KEYS)) is not None:
+            w.value(opts, hit[1], hit[0])
         elif word == "num_of_vlans":
             got = w.value(opts, lambda s: {"key_num_of_vlans": get_uint(s, 8, 10)},
                           "num_of_vlans")
@@ -448,14 +461,8 @@ def flower(w, hnode, anode, ctx, resolve):
             w.value(opts, _ip_addr((f"key_enc_ipv4_{side}", f"key_enc_ipv4_{side}_mask"),
                                    (f"key_enc_ipv6_{side}", f"key_enc_ipv6_{side}_mask"), 0),
                     word)
-        elif matches(word, "enc_key_id"):
-            w.value(opts, _key_id, "enc_key_id")
-        elif matches(word, "enc_dst_port"):
-            w.value(opts, _enc_port, "enc_dst_port")
-        elif matches(word, "enc_tos"):
-            w.value(opts, _tos_ttl("key_enc_ip_tos", "key_enc_ip_tos_mask"), "enc_tos")
-        elif matches(word, "enc_ttl"):
-            w.value(opts, _tos_ttl("key_enc_ip_ttl", "key_enc_ip_ttl_mask"), "enc_ttl")
+        elif (hit := _keyword(word, _ENC_KEYS)) is not None:
+            w.value(opts, hit[1], hit[0])
         elif matches(word, "action"):
             parse_actions(w, opts, "act", resolve)
         else:
@@ -637,12 +644,8 @@ def _ip_family(w, et, at):
 
 
 def matchall(w, hnode, anode, ctx, resolve):
-    at = ctx["handle"]
-    if at is not None:                   # strtol(handle, NULL, 0): no error checks
-        save = w.i
-        w.i = at
-        w.value(hnode, lambda s: {"handle": _strtol0(s)}, "handle")
-        w.i = save
+    # strtol(handle, NULL, 0): no error checks
+    _handle(w, hnode, ctx, lambda s: {"handle": _strtol0(s)})
     if not w.more():
         return
     opts = anode.child("options")
@@ -938,12 +941,7 @@ def _ip6_off(name):
 
 
 def u32(w, hnode, anode, ctx, resolve):
-    at = ctx["handle"]
-    if at is not None:
-        save = w.i
-        w.i = at
-        w.value(hnode, lambda s: {"handle": _u32_handle(s)}, "handle")
-        w.i = save
+    _handle(w, hnode, ctx, lambda s: {"handle": _u32_handle(s)})
     if not w.more():
         return
     opts = anode.child("options")

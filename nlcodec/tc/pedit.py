@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import socket
 
+from ..values import ip_bytes
 from .consts import enum, header_size
 from .consts import field as hdr_field
 from .words import Node, get_uint, mac, matches
@@ -149,12 +150,12 @@ def _cmd(w, sel, key, length, vtype, retain, flags):
             if vtype == TU32:
                 val = get_uint(s, 32, 0)
             elif vtype == TIPV4:
-                raw = socket.inet_pton(socket.AF_INET, s.partition("/")[0])
+                raw = ip_bytes(s.partition("/")[0], socket.AF_INET)
             elif vtype == TIPV6:
-                raw = socket.inet_pton(socket.AF_INET6, s.partition("/")[0])
+                raw = ip_bytes(s.partition("/")[0], socket.AF_INET6)
             else:
                 raw = mac(s)
-        except (ValueError, OSError):
+        except ValueError:
             raise w.error(f"bad {vtype} value", vat) from None
     elif matches(word, "decrement"):
         if not flags & DEC:
@@ -248,7 +249,7 @@ def _munge(w, sel):
 
 
 def pedit(w, anode, resolve):
-    from .actions import _gen, _index, _options, _verdict, control
+    from .actions import _gen, _options, _verdict_index
     sel = None
     ok = 0
     while w.more():
@@ -275,10 +276,7 @@ def pedit(w, anode, resolve):
             break
     opts = _options(anode)
     parms = Node(_gen(nkeys=0, flags=0, keys=[]), opts.path + ("parms",))
-    parms.d["action"] = control(w, default=_verdict("ok"))
-    if w.more() and matches(w.peek(), "index"):
-        w.next()
-        _index(w, parms)
+    _verdict_index(w, parms, "ok")
     parms.d["keys"] = sel.keys
     parms.d["nkeys"] = len(sel.keys)
     if sel.extended:

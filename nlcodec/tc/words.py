@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import socket
 
+from ..values import ip_bytes
+
 
 _WORD = re.compile(r"\S+")
 
@@ -248,13 +250,8 @@ def prefix(s: str, family=0):
         return family, bytes(4 if family == socket.AF_INET else 16), 0
     if addr in ("all", "any"):
         raise ValueError(f"{addr} is not supported by nlcodec.tc")
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-    if family and fam != family:
-        raise ValueError("wrong address family")
-    try:
-        b = socket.inet_pton(fam, addr)
-    except OSError:
-        raise ValueError("not an address") from None
+    b = ip_bytes(addr, family)
+    fam = socket.AF_INET6 if len(b) == 16 else socket.AF_INET
     bits = len(b) * 8
     if slash:
         n = _netmask(ln)
@@ -272,8 +269,8 @@ def _netmask(s: str) -> int:
     except ValueError:
         pass
     try:
-        m = int.from_bytes(socket.inet_pton(socket.AF_INET, s), "big")
-    except OSError:
+        m = int.from_bytes(ip_bytes(s, socket.AF_INET), "big")
+    except ValueError:
         return -1
     host = ~m & 0xFFFFFFFF
     if host & (host + 1):
