@@ -39,6 +39,39 @@ def align(n: int) -> int:
     return (n + 3) & ~3
 
 
+# what a walker reads in place of a header when fewer than NLA_HDRLEN bytes
+# are left: a length that fails the check below, so one test covers all three
+SHORT = (0, 0)
+
+
+def header_error(buf, off: int, end: int, path: str = "") -> DecodeError:
+    """Why the attribute header at ``off`` does not fit in ``buf[off:end]``.
+
+    Every walker tests a header the same way (``ln < NLA_HDRLEN or off + ln >
+    end``, with ``SHORT`` read where fewer than four bytes are left) and asks
+    this for the error: the strict walkers of pure.py raise it, ``Attributes``
+    keeps it."""
+    if end - off < NLA_HDRLEN:
+        return DecodeError(f"{end - off} bytes left, too short for an attribute header",
+                           path=path, offset=off)
+    ln = _nla.unpack_from(buf, off)[0]
+    if ln < NLA_HDRLEN:
+        return DecodeError(f"attribute length {ln} < {NLA_HDRLEN}", path=path, offset=off)
+    return DecodeError(f"attribute length {ln} overruns its container by {off + ln - end} "
+                       f"bytes", path=path, offset=off)
+
+
+def _getter(fmt: str, doc: str):
+    """A typed getter of ``Attribute``: the payload as one ``fmt`` value, its
+    length checked."""
+    st = struct.Struct(fmt)
+
+    def get(self) -> int:
+        return self._int(st)
+    get.__doc__ = doc
+    return get
+
+
 class Attribute:
     """The attribute an ``Attributes`` iterator stands on."""
 
@@ -63,32 +96,19 @@ class Attribute:
     def payload(self) -> bytes:
         return bytes(self.buf[self.offset + NLA_HDRLEN:self.offset + self.length])
 
-    def _int(self, fmt, size):
-        if self.length - NLA_HDRLEN != size:
+    def _int(self, st: struct.Struct) -> int:
+        if self.length - NLA_HDRLEN != st.size:
             raise DecodeError(f"attribute {self.type}: length {self.length - NLA_HDRLEN} "
-                              f"!= {size}", offset=self.offset)
-        return struct.unpack_from(fmt, self.buf, self.offset + NLA_HDRLEN)[0]
+                              f"!= {st.size}", offset=self.offset)
+        return st.unpack_from(self.buf, self.offset + NLA_HDRLEN)[0]
 
-    def u8(self):
-        return self._int("<B", 1)
-
-    def u16(self):
-        return self._int("<H", 2)
-
-    def u32(self):
-        return self._int("<I", 4)
-
-    def u64(self):
-        return self._int("<Q", 8)
-
-    def s32(self):
-        return self._int("<i", 4)
-
-    def be16(self):
-        return self._int(">H", 2)
-
-    def be32(self):
-        return self._int(">I", 4)
+    u8 = _getter("<B", "NLA_U8")
+    u16 = _getter("<H", "NLA_U16")
+    u32 = _getter("<I", "NLA_U32")
+    u64 = _getter("<Q", "NLA_U64")
+    s32 = _getter("<i", "NLA_S32")
+    be16 = _getter(">H", "NLA_BE16 (network byte order)")
+    be32 = _getter(">I", "NLA_BE32 (network byte order)")
 
     def string(self) -> str:
         """A NUL-terminated string (the NUL and anything after it dropped)."""
@@ -116,12 +136,8 @@ class Attributes:
         self.err = None
         while off + NLA_HDRLEN <= end:
             ln, ty = _nla.unpack_from(buf, off)
-            if ln < NLA_HDRLEN:
-                self.err = DecodeError(f"attribute length {ln} < {NLA_HDRLEN}", offset=off)
-                break
-            if off + ln > end:
-                self.err = DecodeError(f"attribute length {ln} overruns the buffer by "
-                                       f"{off + ln - end} bytes", offset=off)
+            if ln < NLA_HDRLEN or off + ln > end:
+                self.err = header_error(buf, off, end)
                 break
             self.stop = off
             yield Attribute(buf, off, ln, ty)

@@ -33,7 +33,7 @@ import threading
 
 from . import nla
 from .errors import DecodeError, EncodeError
-from .nla import align as _align
+from .nla import SHORT as _SHORT, align as _align, header_error as _header_error
 from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_RECORDS, K_STRING,
                      K_STRUCT, K_SUBMSG, K_TYPEVALUE, NLA_F_NESTED, NLA_TYPE_MASK, CAttr, CSet)
 from .values import INT_IP_HINTS, TEXT_OF, fit, parse_bytes
@@ -78,16 +78,12 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
     interleaved = False
     last = None
     while off < end:
-        if end - off < 4:
-            raise DecodeError(f"{end - off} bytes left, too short for an attribute header",
-                              path=path, offset=off)
-        nla_len, nla_type = _unpack_hdr(buf, off)
-        if nla_len < 4:
-            raise DecodeError(f"attribute length {nla_len} < 4", path=path, offset=off)
+        # the header test _elements makes, inline: a generator here costs this
+        # loop about 18% (measured); the error's wording is nla.header_error's
+        nla_len, nla_type = _unpack_hdr(buf, off) if end - off >= 4 else _SHORT
         pend = off + nla_len
-        if pend > end:
-            raise DecodeError(f"attribute length {nla_len} overruns its container by "
-                              f"{pend - end} bytes", path=path, offset=off)
+        if nla_len < 4 or pend > end:
+            raise _header_error(buf, off, end, path)
         t = nla_type & NLA_TYPE_MASK
         a = by_id.get(t)
         if a is None:
@@ -358,15 +354,9 @@ def _elements(buf, off, end, p):
     """(offset, length, type) of each element attribute of an array or
     type-value nest, every header checked as decode_set checks its own."""
     while off < end:
-        if end - off < 4:
-            raise DecodeError(f"{end - off} bytes left, too short for an attribute header",
-                              path=p, offset=off)
-        ln, ty = _unpack_hdr(buf, off)
-        if ln < 4:
-            raise DecodeError(f"attribute length {ln} < 4", path=p, offset=off)
-        if off + ln > end:
-            raise DecodeError(f"attribute length {ln} overruns its container by "
-                              f"{off + ln - end} bytes", path=p, offset=off)
+        ln, ty = _unpack_hdr(buf, off) if end - off >= 4 else _SHORT
+        if ln < 4 or off + ln > end:
+            raise _header_error(buf, off, end, p)
         yield off, ln, ty
         off = _align(off + ln)
 

@@ -18,6 +18,7 @@ from wire import nla, u32
 K = cprobe.c_values(["linux/rtnetlink.h", "linux/if_link.h"], [
     "RTM_GETLINK", "RTM_NEWLINK", "NLMSG_DONE", "IFLA_IFNAME", "IFLA_MTU", "IFLA_LINKINFO",
     "IFLA_INFO_KIND", "sizeof(struct ifinfomsg)", "NLM_F_REQUEST", "NLM_F_DUMP"])
+G = cprobe.c_values(["linux/genetlink.h"], ["CTRL_ATTR_VERSION", "CTRL_ATTR_OPS"])
 
 
 @pytest.mark.live
@@ -92,3 +93,31 @@ def test_benchmark_split_uses_it():
     from nlcodec.benchmark import split_messages
     a = struct.pack("<IHHII", 17, 18, 1, 1, 0) + b"\1"
     assert split_messages(a + b"\0" * 3 + a) == [a + b"\0" * 3, a]
+
+
+@pytest.mark.parametrize("bad", [
+    struct.pack("<HH", 2, 5),                   # nla_len < NLA_HDRLEN
+    struct.pack("<HH", 40, 2) + b"abcd",        # past the end of its container
+])
+@pytest.mark.parametrize("backend", ["pure", "native"])
+def test_one_wording_of_a_bad_header(bad, backend):
+    """The lenient walker and the codec, in an attribute set and among an
+    indexed array's elements (CTRL_ATTR_OPS), say the same of the same bad
+    header: all ask nla.header_error."""
+    top = nla(G["CTRL_ATTR_VERSION"], u32(2)) + bad
+    elems = nla(1) + bad                        # an empty op, then the bad one
+    try:
+        nlcodec.use_backend(backend)
+    except ImportError as e:
+        pytest.skip(str(e))
+    try:
+        for buf, where, path in ((top, 0, "ctrl_attrs"), (elems, 4, "ctrl_attrs.ops")):
+            ad = Attributes(buf)
+            list(ad)
+            with pytest.raises(DecodeError) as e:
+                nlcodec.decode_attrs(buf if where == 0 else nla(G["CTRL_ATTR_OPS"], buf),
+                                     "nlctrl", "ctrl_attrs")
+            assert (e.value.reason, e.value.offset - where) == (ad.err.reason, ad.err.offset)
+            assert e.value.path == path
+    finally:
+        nlcodec.use_backend(None)
