@@ -46,6 +46,10 @@ def ip_protocol_name(value: int) -> str | None:
     return _spec().ip_protocols.name_of(value)
 
 
+class _Cut(Exception):
+    """A header did not fit: the walk ends there (the cut is in ``truncated``)."""
+
+
 class _Walk:
     def __init__(self, data: bytes):
         self.data = data
@@ -53,8 +57,17 @@ class _Walk:
         self.truncated = None
 
     def header(self, name, off, end, proto=None):
-        """The decoded header ``name`` at ``off``, or None (and the cut noted)
-        when fewer bytes than its size are left before ``end``."""
+        """The decoded header ``name`` at ``off``; when fewer bytes than its
+        size are left before ``end`` the cut is noted and the walk ends
+        (``_Cut``, caught by ``dissect``: nothing after a cut header is known)."""
+        h = self.try_header(name, off, end, proto)
+        if h is None:
+            raise _Cut
+        return h
+
+    def try_header(self, name, off, end, proto=None):
+        """``header``, but None where it is cut (for what a layer may lack:
+        ARP's addresses, an ND target, an ICMP header cut after its type)."""
         lay = _L[name]
         have = max(0, end - off)
         if have >= lay.size:
@@ -86,7 +99,10 @@ def dissect(data) -> dict:
     data = bytes(data)
     _spec()
     w = _Walk(data)
-    _ether(w, 0, len(data))
+    try:
+        _ether(w, 0, len(data))
+    except _Cut:
+        pass
     return {"len": len(data), "layers": w.layers, "truncated": w.truncated}
 
 
@@ -100,8 +116,6 @@ def _named(d, key, enum: Enum, value):
 def _ether(w, off, end):
     S = _S
     h = w.header("eth", off, end)
-    if h is None:
-        return
     layer = {"proto": "eth", "src": h["src"], "dst": h["dst"]}
     off += _L["eth"].size
     etype = h["type"]
@@ -120,8 +134,6 @@ def _ethertype(w, etype, off, end):
     S = _S
     while S.ethertypes.name_of(etype) in S.VLAN_TPIDS:
         h = w.header("vlan", off, end, "vlan")
-        if h is None:
-            return
         tci = h["tci"]
         layer = {"proto": "vlan", "tpid": etype, "tpid_name": S.ethertypes.name_of(etype),
                  "vid": tci & S.VLAN_VID_MASK, "pcp": tci >> S.VLAN_PRIO_SHIFT,
@@ -144,14 +156,12 @@ def _payload(w, off, end):
 def _arp(w, off, end):
     S = _S
     h = w.header("arp", off, end)
-    if h is None:
-        return
     layer = {"proto": "arp", "hrd": h["hrd"], "pro": h["pro"]}
     _named(layer, "op", S.arp_ops, h["op"])
     off += _L["arp"].size
     if (h["hrd"] == S.ARPHRD_ETHER and S.ethertypes.name_of(h["pro"]) == "ip"
             and h["hln"] == 6 and h["pln"] == 4):
-        a = w.header("arp_eth_ipv4", off, end, "arp")
+        a = w.try_header("arp_eth_ipv4", off, end, "arp")
         if a is not None:
             layer.update(sha=a["sha"], sip=a["sip"], tha=a["tha"], tip=a["tip"])
             off += _L["arp_eth_ipv4"].size
@@ -161,8 +171,6 @@ def _arp(w, off, end):
 def _ipv4(w, off, end):
     S = _S
     h = w.header("ipv4", off, end)
-    if h is None:
-        return
     ihl = (h["version_ihl"] & S.IPV4_IHL_MASK) * 4
     fo = h["frag_off"]
     flags = [n for n, bit in (("DF", S.IP_DF), ("MF", S.IP_MF)) if fo & bit]
@@ -190,8 +198,6 @@ def _ipv4(w, off, end):
 def _ipv6(w, off, end):
     S = _S
     h = w.header("ipv6", off, end)
-    if h is None:
-        return
     vf = h["version_flow"]
     layer = {"proto": "ipv6", "version": vf >> S.IPV6_VERSION_SHIFT, "src": h["saddr"], "dst": h["daddr"],
              "tclass": (vf >> S.IPV6_TCLASS_SHIFT) & S.IPV6_TCLASS_MASK,
@@ -208,8 +214,6 @@ def _ipv6(w, off, end):
         name = S.ip_protocols.name_of(nh)
         if name in S.IPV6_OPT_HEADERS or name == "ah":
             o = w.header("ipv6_opt", off, end, name)
-            if o is None:
-                return
             size = (o["hdrlen"] + 2) * 4 if name == "ah" else (o["hdrlen"] + 1) * 8
             ext = {"proto": "ipv6_ext", "type": name, "len": size}
             _named(ext, "nexthdr", S.ip_protocols, o["nexthdr"])
@@ -222,8 +226,6 @@ def _ipv6(w, off, end):
             nh = o["nexthdr"]
         elif name == "fragment":
             f = w.header("ipv6_frag", off, end, name)
-            if f is None:
-                return
             ext = {"proto": "ipv6_frag", "offset": f["frag_off"] & S.IP6_OFFSET,
                    "more": int(bool(f["frag_off"] & S.IP6_MF)), "id": f["identification"]}
             _named(ext, "nexthdr", S.ip_protocols, f["nexthdr"])
@@ -244,8 +246,6 @@ def _transport(w, proto, off, end):
     name = S.ip_protocols.name_of(proto)
     if name == "tcp":
         h = w.header("tcp", off, end)
-        if h is None:
-            return
         df = h["doff_flags"]
         bits = df & S.TCP_FLAGS_MASK
         layer = {"proto": "tcp", "sport": h["source"], "dport": h["dest"], "seq": h["seq"],
@@ -260,8 +260,6 @@ def _transport(w, proto, off, end):
         _payload(w, off + max(hl, _L["tcp"].size), end)
     elif name in ("udp", "udplite"):
         h = w.header("udp", off, end, name)
-        if h is None:
-            return
         layer = {"proto": name, "sport": h["source"], "dport": h["dest"], "len": h["len"]}
         if not w.add(layer):
             return
@@ -275,7 +273,7 @@ def _transport(w, proto, off, end):
             _payload(w, off, end)
     elif name in ("icmp", "icmpv6"):
         types = S.icmp_types if name == "icmp" else S.icmpv6_types
-        h = w.header("icmp", off, end, name)
+        h = w.try_header("icmp", off, end, name)
         if h is None:
             if end - off >= 2:               # type and code are there: say them
                 w.truncated = None
@@ -291,7 +289,7 @@ def _transport(w, proto, off, end):
             layer.update(id=h["id"], seq=h["sequence"])
         off += 4
         if name == "icmpv6" and tname in S.ICMPV6_ND_TYPES:
-            t = w.header("nd", off, end, "icmpv6 nd")
+            t = w.try_header("nd", off, end, "icmpv6 nd")
             if t is not None:
                 layer["target"] = t["target"]
                 off += _L["nd"].size
@@ -303,8 +301,6 @@ def _transport(w, proto, off, end):
 def _vxlan(w, off, end):
     S = _S
     h = w.header("vxlan", off, end)
-    if h is None:
-        return
     layer = {"proto": "vxlan", "flags": h["flags"] >> 24, "vni": h["vni"] >> S.VXLAN_VNI_SHIFT}
     if w.add(layer):
         _ether(w, off + _L["vxlan"].size, end)
@@ -313,8 +309,6 @@ def _vxlan(w, off, end):
 def _geneve(w, off, end):
     S = _S
     h = w.header("geneve", off, end)
-    if h is None:
-        return
     optlen = (h["ver_opt_len"] & S.GENEVE_OPTLEN_MASK) * 4
     layer = {"proto": "geneve", "version": h["ver_opt_len"] >> 6, "opt_len": optlen,
              "vni": h["vni"] >> S.GENEVE_VNI_SHIFT}
