@@ -39,9 +39,16 @@ HOST_LITTLE = sys.byteorder == "little"
 _PROMPT = re.compile(r"^\s*(\(gdb\)|crash>|[$#]\s|>>>)")
 _TCPDUMP_SUMMARY = re.compile(r"^(\d\d:\d\d:\d\d\.\d+|\d{9,}\.\d+)\s|^(listening on|tcpdump: )|"
                               r"^\d+ packets? (captured|received|dropped)")
-_DMESG_TS = re.compile(r"^\s*(?:\w{3}\s+\d+\s+\d\d:\d\d:\d\d\s+\S+\s+kernel:\s*)?"
-                       r"(?:<\d>)?\[\s*\d+\.\d+\]\s?")
-_JOURNAL = re.compile(r"^\s*\w{3}\s+\d+\s+\d\d:\d\d:\d\d\s+\S+\s+kernel:\s?")
+# pieces that several line formats share
+_SYSLOG = r"\w{3}\s+\d+\s+\d\d:\d\d:\d\d\s+\S+\s+kernel:"      # "Dec  5 12:00:01 host kernel:"
+_GROUP = "[0-9a-fA-F]{2,16}"                  # a group of 1, 2, 4 or 8 bytes
+_GROUP_ROW = f"{_GROUP}(?: {_GROUP})*(?: {{2,}}.*)?"      # groups, then maybe the ASCII column
+_KADDR = "[0-9a-fA-F]{16}|[0-9a-fA-F]{8}"     # an address (16 digits) or an offset (8 digits)
+_OD_CHARS = re.compile(r"\s+>.*<$")           # od -z's characters
+_HEX_RUN = re.compile("[0-9a-fA-F]+")
+
+_DMESG_TS = re.compile(rf"^\s*(?:{_SYSLOG}\s*)?(?:<\d>)?\[\s*\d+\.\d+\]\s?")
+_JOURNAL = re.compile(rf"^\s*{_SYSLOG}\s?")
 _STRACE = re.compile(r"\\x[0-9a-fA-F]{2}|[\"'](?:[^\"'\\]|\\.)*\\[0-7]")   # \x.. or octal
 _GDB = re.compile(r"^\s*0x([0-9a-fA-F]+)(?:\s+<[^>]*>)?:\s+(0x[0-9a-fA-F]+(?:\s+0x[0-9a-fA-F]+)*)"
                   r"\s*$")
@@ -51,18 +58,16 @@ _CRASH = re.compile(r"^([0-9a-fA-F]{8,16}):  (.*)$")
 _XXD = re.compile(r"^([0-9a-fA-F]+): (.*)$")
 _HEXDUMP_C = re.compile(r"^([0-9a-fA-F]+)(?:  (.*?))?\s*$")
 _OD = re.compile(r"^([0-9a-fA-F]{6,})(?: (.*?))?\s*$")
-_GROUPS = re.compile(r"^[0-9a-fA-F]{2,16}(?: [0-9a-fA-F]{2,16})*(?: {2,}.*)?$")
-_DMESG_ADDR = re.compile(r"^(.*?)\b([0-9a-fA-F]{8}|[0-9a-fA-F]{16}): (.*)$")
+_GROUPS = re.compile(f"^{_GROUP_ROW}$")
+_DMESG_ADDR = re.compile(rf"^(.*?)\b({_KADDR}): (.*)$")
 _QUOTED = re.compile(r"""(b?)(["'])((?:\\.|(?!\2).)*)\2(\.\.\.)?""")
 _ESC = re.compile(r"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.S)
 _ESCAPES = {"n": 10, "t": 9, "r": 13, "v": 11, "f": 12, "a": 7, "b": 8, "e": 27}
 _HEXTOK = re.compile(r"^(?:0[xX])?([0-9a-fA-F]+)$")
 # print_hex_dump lines without the dmesg timestamp: a prefix string and/or a
 # 16-digit address (DUMP_PREFIX_ADDRESS) or 8-digit offset, one space, the groups
-_PHD = re.compile(r"^(?P<pre>[^\s:][^:]*?:?\s)?(?P<addr>[0-9a-fA-F]{16}|[0-9a-fA-F]{8}): "
-                  r"(?P<rest>[0-9a-fA-F].*)$")
-_PHD_NONE = re.compile(r"^[A-Za-z_][\w.-]*:?\s(?P<rest>[0-9a-fA-F]{2,16}(?: [0-9a-fA-F]{2,16})*"
-                       r"(?: {2,}.*)?)$")
+_PHD = re.compile(rf"^(?P<pre>[^\s:][^:]*?:?\s)?(?P<addr>{_KADDR}): (?P<rest>[0-9a-fA-F].*)$")
+_PHD_NONE = re.compile(rf"^[A-Za-z_][\w.-]*:?\s(?P<rest>{_GROUP_ROW})$")
 _GDB_STRUCT = re.compile(r"^\s*(?:\$\d+\s*=\s*)?\{(?P<body>[^{}]*)\}\s*$")
 
 FORMATS = ("strace", "gdb", "gdb-struct", "tcpdump", "dmesg", "crash", "xxd", "hexdump-C", "od",
@@ -122,10 +127,10 @@ def _classify(line: str) -> str:
         return "hexdump-C"
     # od/hexdump rows: the first one starts at offset 0 (6 or 7 digits), which
     # tells them from plain hex whose first group happens to be long
-    m = _OD.match(re.sub(r"\s+>.*<$", "", s))
+    m = _OD.match(_OD_CHARS.sub("", s))
     if m and len(m.group(1)) in (6, 7) and not int(m.group(1), 16) and m.group(2):
         toks = m.group(2).split()
-        if all(re.fullmatch(r"[0-9a-fA-F]+", t) for t in toks) and len(set(map(len, toks))) == 1:
+        if all(_HEX_RUN.fullmatch(t) for t in toks) and len(set(map(len, toks))) == 1:
             return "od"
     return "plain"
 
@@ -189,7 +194,7 @@ def _assemble(rows) -> bytes:
 def _groups(tokens, host_order: bool) -> bytes:
     out = bytearray()
     for t in tokens:
-        if len(t) % 2 or not re.fullmatch(r"[0-9a-fA-F]+", t):
+        if len(t) % 2 or not _HEX_RUN.fullmatch(t):
             raise _Bad(f"{t!r} is not a hex group")
         b = bytes.fromhex(t)
         out += b[::-1] if host_order and HOST_LITTLE and len(b) > 1 else b
@@ -307,7 +312,7 @@ def _read_od(line):
     s = line.rstrip()
     if s == "*":
         return None, None
-    s = re.sub(r"\s+>.*<$", "", s)         # od -z's characters
+    s = _OD_CHARS.sub("", s)
     m = _OD.match(s)
     if not m:
         raise _Bad("")
