@@ -171,10 +171,7 @@ def bench_template(backend_names, progress, n=100_000, repeat=3):
     import statistics
     results = []
     with nlcodec.connect("route") as sock:
-        for be, err in _backends(backend_names):
-            if err:
-                results.append(_error("flower", "template", be, err))
-                continue
+        for be in _backends(backend_names, results, "flower", "template"):
             for bench, fn in (("dicts+window", run_dicts), ("template", run_template)):
                 up = progress.start(f"flower x{n} {bench}: {be}")
                 times = []
@@ -186,9 +183,7 @@ def bench_template(backend_names, progress, n=100_000, repeat=3):
                 # getrusage counts in ticks: a tiny run can read 0
                 results.append(_result("flower", bench, be, n,
                                        max(statistics.median(times), 1e-6), cpu="user"))
-        for be, err in _backends(backend_names):
-            if err:
-                continue
+        for be in _backends(backend_names, [], "flower", "tc-batch"):     # said above
             up = progress.start(f"flower x{n} tc-batch lines: {be}")
             dt, got, grow = run_batch(n)
             up(1.0)

@@ -313,16 +313,17 @@ def _error(input, bench, backend, e):
     return {"input": input, "bench": bench, "backend": backend, "error": text}
 
 
-def _backends(names):
-    """Yield each backend name with that backend active, or an error."""
+def _backends(names, results, input, bench):
+    """Yield each backend name with that backend active; one that does not
+    load gets an error row in ``results`` instead."""
     for be in names:
         try:
             nlcodec.use_backend(be)
         except ImportError as e:
-            yield be, e
+            results.append(_error(input, bench, be, e))
             continue
         try:
-            yield be, None
+            yield be
         finally:
             nlcodec.use_backend(None)
 
@@ -364,10 +365,7 @@ def construct_decoder():
 
 def bench_decode(name, data, protocol, families, get, backend_names, progress, min_time):
     results = []
-    for be, err in _backends(backend_names):
-        if err:
-            results.append(_error(name, "decode_full", be, err))
-            continue
+    for be in _backends(backend_names, results, name, "decode_full"):
         try:
             msgs = nlcodec.decode(data, protocol, families=families)
         except Exception as e:
@@ -402,10 +400,7 @@ def bench_decode(name, data, protocol, families, get, backend_names, progress, m
 
 def bench_encode(name, data, protocol, families, backend_names, progress, min_time):
     results = []
-    for be, err in _backends(backend_names):
-        if err:
-            results.append(_error(name, "encode", be, err))
-            continue
+    for be in _backends(backend_names, results, name, "encode"):
         try:
             if name in SAMPLES:
                 fn = sample_encoder(name)
@@ -497,10 +492,7 @@ def bench_socket(backend_names, progress, n_routes=10000, n_veths=200, repeat=3)
     with netns.temporary("nlcbench") as ns:
         # -- route add ---------------------------------------------------------
         reqs = route_requests(n_routes)
-        for be, err in _backends(backend_names):
-            if err:
-                results.append(_error("routes", "route_add", be, err))
-                continue
+        for be in _backends(backend_names, results, "routes", "route_add"):
             try:
                 with nlcodec.connect("route", netns=ns) as s:
                     s.do_many(reqs[:10])    # first use: tables compiled, buffers sized
@@ -548,10 +540,7 @@ def bench_socket(backend_names, progress, n_routes=10000, n_veths=200, repeat=3)
 def _bench_dump(ns, input, bench, msg, header, ip_args, backend_names, progress, repeat):
     results = []
     expect = None
-    for be, err in _backends(backend_names):
-        if err:
-            results.append(_error(input, bench, be, err))
-            continue
+    for be in _backends(backend_names, results, input, bench):
         try:
             with nlcodec.connect("route", netns=ns) as s:
                 def run():
@@ -671,10 +660,7 @@ def bench_capture(pcap_path, backend_names, progress, min_time, repeat=3):
     from .pcap import read_records
     n_rec = sum(1 for _ in read_records(pcap_path))
     n = None
-    for be, err in _backends(backend_names):
-        if err:
-            results.append(_error(name, "capture_json", be, err))
-            continue
+    for be in _backends(backend_names, results, name, "capture_json"):
         try:
             n = capture_to_json(pcap_path)
             t = _timeit(lambda: capture_to_json(pcap_path), min_time,

@@ -13,6 +13,8 @@ the ``DecodeError`` says which kinds the bytes do decode as.
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY, dataclass, field
+
 from . import message, nla, registry
 from .errors import DecodeError
 
@@ -43,23 +45,23 @@ def kinds_help() -> str:
     return "; ".join(f"{k}: {v[2]}" for k, v in KINDS.items())
 
 
+@dataclass(eq=False, repr=False)
 class Dump:
     """What ``decode_dump`` read: ``kind``, ``form`` (text or None),
     ``value`` (a list of ``Message``, an attribute dict, or a packet dict),
     ``family``/``attrset`` for attribute streams, ``notes`` (strings),
     ``header_only`` (for a dump that is one bare nlmsghdr: its fields)."""
 
-    def __init__(self, kind, value, *, form=None, family=None, attrset=None, notes=(),
-                 kernel=False, data=b""):
-        self.kind = kind
-        self.value = value
-        self.form = form
-        self.family = family
-        self.attrset = attrset
-        self.notes = list(notes)
-        self.kernel = kernel
-        self.data = data
-        self.header_only = None
+    kind: str
+    value: object
+    _: KW_ONLY
+    form: str | None = None
+    family: str | None = None
+    attrset: str | None = None
+    notes: list = field(default_factory=list)
+    kernel: object = False          # True, or the kernel release whose layout read it
+    data: bytes = b""
+    header_only: dict | None = field(default=None, init=False)
 
     def __repr__(self):
         return f"Dump({self.kind!r}, form={self.form!r}, notes={self.notes!r})"
