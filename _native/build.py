@@ -16,6 +16,9 @@ def _cdef():
     with open(os.path.join(HERE, "nlcodec_core.h")) as f:
         text = f.read()
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    # the encoder's way back to pure.py for one nest (nlcodec/native.py)
+    text += ('extern "Python" int nlc_py_fallback(int32_t, int32_t, int32_t, const uint8_t *, '
+             'size_t, const uint8_t *, size_t, int32_t);\n')
     return text
 
 

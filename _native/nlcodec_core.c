@@ -447,7 +447,7 @@ static int dec_layout_x(ctx *c, int32_t li, size_t start, size_t end, int braces
     const nlc_field *F = &c->t->fields[L->first_field];
     wbuf *w = &c->w;
     size_t avail = end - start;
-    if (!L->native)
+    if (!L->native || L->native == 3)
         return NLC_FALLBACK;
     /* padding that is not zero: pure keeps the bytes raw (_raw) */
     for (int i = 0; i < L->nfields; i++)
@@ -1709,6 +1709,7 @@ static int text_bytes(const mobj *v, int hint, uint8_t *tmp, size_t cap, size_t 
 }
 
 static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth);
+static int is_int(const mobj *v);
 
 /* a struct payload from a dict with every member (layout kinds 0..5) */
 static int enc_layout(const nlc_tables *t, int32_t li, const mobj *d)
@@ -1716,6 +1717,9 @@ static int enc_layout(const nlc_tables *t, int32_t li, const mobj *d)
     const nlc_layout *L = &t->layouts[li];
     if (!L->native || d->t != '{')
         return FB;
+    /* mobjs are copied out of items_stack: a nested dict_items may move it */
+    mobj dcopy = *d;
+    d = &dcopy;
     size_t base;
     int rc = dict_items(d, &base);
     if (rc)
@@ -1732,11 +1736,13 @@ static int enc_layout(const nlc_tables *t, int32_t li, const mobj *d)
                 eput(z, span - k < sizeof z ? span - k : sizeof z);
             continue;
         }
-        const mobj *v = dict_get(base, end, f->name, f->name_len);
-        if (!v) {
+        const mobj *vp = dict_get(base, end, f->name, f->name_len);
+        if (!vp) {
             rc = FB;                 /* partial dicts: pure.py's rules */
             break;
         }
+        mobj vcopy = *vp;
+        const mobj *v = &vcopy;
         used++;
         if (f->kind == 0) {
             if (v->t == 'u' && f->ip) {
@@ -1770,20 +1776,32 @@ static int enc_layout(const nlc_tables *t, int32_t li, const mobj *d)
                 eput(v->t == 'T' ? "\1" : "\0", 1);
             else
                 rc = FB;
-        } else {            /* 4: fixed int array, 5: greedy int array */
+        } else if (f->kind == 6) {
+            rc = enc_layout(t, f->sub, v);
+        } else {            /* lists: 4 fixed int array, 5 int array to the end,
+                               7 and 8 struct arrays (tc_u32_sel.keys, tc_pedit_sel.keys) */
             size_t span = f->kind == 4 ? f->end - (i ? t->fields[L->first_field + i - 1].end : 0)
                                        : 0;
             if (v->t != '[' || (f->kind == 4 && (size_t)v->n * f->size != span)) {
                 rc = FB;
                 break;
             }
+            if (f->kind == 7) {     /* its count member is given and equals its length */
+                const nlc_field *cf = &t->fields[L->first_field + f->hint];
+                const mobj *c = dict_get(base, end, cf->name, cf->name_len);
+                if (!c || c->t != 'i' || c->n != v->n) {
+                    rc = FB;
+                    break;
+                }
+            }
             const uint8_t *q = v->s;
             for (int64_t k = 0; k < v->n && rc == NLC_OK; k++) {
                 mobj x;
                 mread(q, v->next, &x);
                 q = x.next;
-                if ((x.t == 'i' || x.t == 'l' || x.t == 'm' || x.t == 'U') &&
-                    fits(&x, f->size, f->is_signed))
+                if (f->kind >= 7)
+                    rc = enc_layout(t, f->sub, &x);
+                else if (is_int(&x) && fits(&x, f->size, f->is_signed))
                     eint((uint64_t)x.n, f->size, f->big);
                 else
                     rc = FB;
@@ -2009,7 +2027,57 @@ static int truthy(const mobj *v, int *yes)
     return FB;
 }
 
-static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth)
+/* the way back to pure.py (nlc_encode_fb), and how often it was taken */
+static nlc_fallback_fn fallback_fn;
+static __thread int fb_on, fb_count;
+
+void nlc_set_fallback(nlc_fallback_fn fn)
+{
+    fallback_fn = fn;
+}
+
+void nlc_put(const uint8_t *p, size_t n)
+{
+    eput(p, n);
+}
+
+int32_t nlc_encode_fallbacks(void)
+{
+    return fb_count;
+}
+
+/* hand one part to pure.py: the bytes written for it so far are dropped */
+static int fallback(int kind, int32_t set, int32_t attr, const mobj *d, const uint8_t *v,
+                    const uint8_t *vend, int depth, size_t at)
+{
+    ebuf.len = at;
+    int rc = fallback_fn(kind, set, attr, d->s - 1, (size_t)(d->next - (d->s - 1)), v,
+                         (size_t)(vend - v), depth);
+    if (rc == NLC_OK) {
+        fb_count++;
+        if (ebuf.oom)
+            return NLC_NOMEM;
+    }
+    return rc == NLC_OK || rc == NLC_ERR ? rc : FB;
+}
+
+static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth);
+
+/* a nest's attributes: in C, or (nlc_encode_fb) what C gives up on in one
+ * nest by pure.py for that nest alone; the message itself (depth 0) is the
+ * caller's */
+static int enc_set(const nlc_tables *t, int32_t set, const mobj *dp, int depth)
+{
+    mobj dcopy = *dp;       /* out of items_stack: a nested dict_items may move it */
+    const mobj *d = &dcopy;
+    size_t at = ebuf.len;
+    int rc = enc_set_c(t, set, d, depth);
+    if (rc == FB && fb_on && depth > 0 && d->t == '{' && set >= 0 && set < t->n_sets)
+        rc = fallback(NLC_FB_SET, set, -1, d, NULL, NULL, depth, at);
+    return rc;
+}
+
+static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth)
 {
     if (d->t != '{' || depth > t->max_depth || set < 0 || set >= t->n_sets)
         return FB;
@@ -2039,8 +2107,8 @@ static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth)
         }
     }
     for (size_t i = base; i < end && rc == NLC_OK; i++) {
-        const mobj *k = &items_stack[i].key;
-        const mobj *v = &items_stack[i].val;
+        mobj kcopy = items_stack[i].key, vcopy = items_stack[i].val;
+        const mobj *k = &kcopy, *v = &vcopy;
         if (fp && k->t == 'u' && k->n == 6 && memcmp(k->s, "_flags", 6) == 0)
             continue;
         if (k->t != 'u' || k->n == 0 || k->s[0] == '_') {
@@ -2075,7 +2143,7 @@ static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth)
             sel = si >= 0 ? &t->attrs[si] : NULL;
         }
         int n = 1;
-        const uint8_t *q = NULL;
+        const uint8_t *q = NULL, *vstart = k->next;
         if (a->multi) {
             if (v->t != '[') {
                 rc = FB;
@@ -2088,6 +2156,7 @@ static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth)
             mobj x;
             const mobj *val = v;
             if (a->multi) {
+                vstart = q;
                 mread(q, v->next, &x);
                 q = x.next;
                 val = &x;
@@ -2095,6 +2164,8 @@ static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth)
             size_t at = open_attr(type);
             rc = a->kind == NLC_K_SUBMSG ? enc_submsg(t, a, sel, val, base, end, depth)
                                          : enc_payload(t, a, val, depth);
+            if (rc == FB && fb_on)      /* this payload alone by pure.py */
+                rc = fallback(NLC_FB_PAYLOAD, set, ai, d, vstart, val->next, depth, at + 4);
             if (rc == NLC_OK)
                 rc = close_attr(at);
         }
@@ -2103,10 +2174,9 @@ static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth)
     return rc;
 }
 
-int nlc_encode(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
-               uint8_t **out, size_t *outlen)
+/* the thread's encoder made ready for marshal data m; d: its object */
+static int begin(const uint8_t *m, size_t mlen, mobj *d)
 {
-    mobj d;
     if (thread_enter())
         return NLC_NOMEM;
     ebuf.len = 0;
@@ -2115,11 +2185,14 @@ int nlc_encode(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
     items_n = 0;
     if (memo_reset(m, mlen))
         return NLC_NOMEM;
-    int rc = mread(m, m + mlen, &d);
-    if (rc == NLC_OK && d.next != m + mlen)
+    int rc = mread(m, m + mlen, d);
+    if (rc == NLC_OK && d->next != m + mlen)
         rc = FB;
-    if (rc == NLC_OK)
-        rc = enc_set(t, set, &d, 0);
+    return rc;
+}
+
+static int finish(int rc, uint8_t **out, size_t *outlen)
+{
     if (rc == NLC_OK && ebuf.oom)
         rc = NLC_NOMEM;
     if (rc != NLC_OK) {
@@ -2130,6 +2203,58 @@ int nlc_encode(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
     *out = ebuf.p;
     *outlen = ebuf.len;
     return NLC_OK;
+}
+
+int nlc_encode(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
+               uint8_t **out, size_t *outlen)
+{
+    mobj d;
+    if (fb_on)              /* called from a fallback: the thread's encoder is busy */
+        return FB;
+    int rc = begin(m, mlen, &d);
+    if (rc == NLC_OK)
+        rc = enc_set(t, set, &d, 0);
+    return finish(rc, out, outlen);
+}
+
+int nlc_encode_fb(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
+                  uint8_t **out, size_t *outlen)
+{
+    mobj d;
+    if (fb_on || !fallback_fn)
+        return FB;
+    int rc = begin(m, mlen, &d);
+    fb_on = 1;
+    fb_count = 0;
+    if (rc == NLC_OK)
+        rc = enc_set(t, set, &d, 0);
+    fb_on = 0;
+    return finish(rc, out, outlen);
+}
+
+int nlc_encode_body(const nlc_tables *t, int32_t layout, int32_t set, const uint8_t *m,
+                    size_t mlen, uint8_t **out, size_t *outlen)
+{
+    static const uint8_t zero[4];
+    mobj d, h, attrs;
+    if (fb_on || !fallback_fn)
+        return FB;
+    int rc = begin(m, mlen, &d);
+    if (rc == NLC_OK && (d.t != '[' || d.n != 2))
+        rc = FB;
+    if (rc != NLC_OK)
+        return finish(rc, out, outlen);
+    mread(d.s, d.next, &h);
+    mread(h.next, d.next, &attrs);
+    fb_on = 1;
+    fb_count = 0;
+    rc = enc_layout(t, layout, &h);
+    if (rc == NLC_OK) {
+        eput(zero, (-ebuf.len) & 3);
+        rc = enc_set(t, set, &attrs, 0);
+    }
+    fb_on = 0;
+    return finish(rc, out, outlen);
 }
 
 /* ------------------------------------------------------ per-thread memory */

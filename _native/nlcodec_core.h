@@ -81,15 +81,20 @@ typedef struct {
 
 typedef struct {
     int32_t first_field, nfields, size;
-    int32_t native;       /* 0: a layout the C core leaves to pure (arrays, nested structs) */
+    int32_t native;       /* 0: a layout the C core leaves to pure (arrays, nested structs);
+                             1 flat, 2 strict; 3: the encoder's only (nested structs and
+                             struct arrays of such), the decoder leaves it to pure */
 } nlc_layout;
 
 typedef struct {
-    int32_t kind;         /* 0 int, 1 bytes, 2 pad, 3 bool */
+    int32_t kind;         /* 0 int, 1 bytes, 2 pad, 3 bool, 4 fixed int array, 5 int array
+                             to the end; encoder only: 6 nested struct, 7 struct array
+                             counted by the member at index `hint`, 8 struct array to the end */
     int32_t size, big, is_signed, hint, ip;
-    int32_t end;          /* offset just past this member */
+    int32_t end;          /* offset just past this member (-1: variable) */
     int32_t name_len;
     const char *name;
+    int32_t sub;          /* 6, 7, 8: the (element's) layout */
 } nlc_field;
 
 typedef struct {
@@ -120,6 +125,31 @@ void nlc_release(void);
  * the precise EncodeError. */
 int nlc_encode(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
                uint8_t **out, size_t *outlen);
+
+/* The encoder's way back to pure.py for one nest.  With nlc_encode_fb, what
+ * the C encoder gives up on is handed to `fn` for that part alone, not for
+ * the whole message: NLC_FB_PAYLOAD, the payload of attribute `attr` of set
+ * `set` (value v, its dict d: the marshal bytes of each); NLC_FB_SET, all
+ * the attributes of dict d in set `set` at nesting depth `depth` (a nest
+ * with bookkeeping keys or names the C core does not read).  fn appends the
+ * bytes with nlc_put and returns NLC_OK; NLC_FALLBACK: leave it to the
+ * enclosing nest; NLC_ERR: stop (the caller runs pure.py on the whole
+ * message, which raises the precise error).  nlc_encode never calls it. */
+#define NLC_FB_PAYLOAD 0
+#define NLC_FB_SET 1
+typedef int (*nlc_fallback_fn)(int32_t kind, int32_t set, int32_t attr, const uint8_t *d,
+                               size_t dlen, const uint8_t *v, size_t vlen, int32_t depth);
+void nlc_set_fallback(nlc_fallback_fn fn);
+int nlc_encode_fb(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
+                  uint8_t **out, size_t *outlen);
+void nlc_put(const uint8_t *p, size_t n);
+/* A message body as nlc_encode_fb, from the marshal of a 2-tuple (header,
+ * attrs): the fixed header laid out with `layout` (every member given),
+ * padded to 4 bytes, then the attributes of set `set`. */
+int nlc_encode_body(const nlc_tables *t, int32_t layout, int32_t set, const uint8_t *m,
+                    size_t mlen, uint8_t **out, size_t *outlen);
+/* how many parts the last nlc_encode_fb of this thread handed to fn */
+int32_t nlc_encode_fallbacks(void);
 
 /* A message type the stream decoder knows.  Plain protocols: by_type[type]
  * -> index of {genl=0, header, set}.  Generic netlink: by_type[family id]

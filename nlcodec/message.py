@@ -480,11 +480,20 @@ def _encode(cf, cm, type_id, header, attrs, flags, seq, pid, payload=None, hlen=
     elif cm is not None:
         if cm.spec.prefixes and attrs:
             header, attrs = _prefixes(cm, header, attrs)
-        if cm.header is not None:
-            body += _header_bytes(cm.header, header, hlen, f"{cm.name}.header")
-        cs = cm.set if cm.variants is None else cm.set_for(header)
-        if cs is not None and attrs:
-            body = _aligned(body) + be.encode_set(cs, attrs, cs.name)
+        fast = None
+        if cm.header is not None and attrs and hlen is None and type(header) is dict and \
+                be.name == "native":
+            cs = cm.set if cm.variants is None else cm.set_for(header)
+            if cs is not None:      # the header and the attributes in one C call
+                fast = be.encode_body(cm.header, header, cs, attrs)
+        if fast is not None:
+            body = fast
+        else:
+            if cm.header is not None:
+                body += _header_bytes(cm.header, header, hlen, f"{cm.name}.header")
+            cs = cm.set if cm.variants is None else cm.set_for(header)
+            if cs is not None and attrs:
+                body = _aligned(body) + be.encode_set(cs, attrs, cs.name)
     if payload and type_id >= NLMSG_MIN_TYPE:
         body = _aligned(body) + bytes.fromhex(payload)
     # nlmsg_len leaves out the padding after a header that ends the message

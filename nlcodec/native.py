@@ -9,7 +9,8 @@ Anything the C core rejects (malformed input) or leaves aside (rare valid
 cases: non-UTF-8 strings, struct layouts with nested structs) is decoded by
 ``pure`` instead, so errors carry pure's path and offset and the two
 backends agree by construction; ``tests/test_differential.py`` checks the
-rest.  Encoding uses the pure encoder.
+rest.  Encoding is the C core's, from the dict's marshal form; the
+parts it gives up on go to pure.py one nest at a time (``nlc_py_fallback``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import threading
 
 from . import forksafe, pure
 from .structs import Field, Layout
-from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_STRING, K_STRUCT,
+from .tables import (K_INDEXED, K_INT, K_NEST, K_PAD, K_STRING, K_STRUCT,
                      K_SUBMSG, K_TYPEVALUE, CAttr, CSet)
 from .values import INT_IP_HINTS
 
@@ -162,6 +163,8 @@ class Tables:
         if ix is not None:
             return ix
         fields, native = _layout_fields(lay)
+        for f in fields:                # nested layouts first (the encoder's kinds 6-8)
+            f["sub"] = self._layout(f["sub"]) if f["sub"] is not None else -1
         ix = len(self._layouts)
         self._lix[id(lay)] = ix
         self._layouts.append((len(self._fields), len(fields), lay.size, native))
@@ -268,7 +271,7 @@ class Tables:
         c["layouts"].extend(self._layouts[c["layouts"].n:])
         new = self._fields[c["fields"].n:]
         nm = names([f["name"] or "" for f in new])
-        c["fields"].extend([tuple(f[k] for k in _FIELD_KEYS) + (ln, p)
+        c["fields"].extend([tuple(f[k] for k in _FIELD_KEYS) + (ln, p, f["sub"])
                             for f, (p, ln) in zip(new, nm)])
         t = ffi.new("nlc_tables *")
         t.attrs, t.sets, t.fmts = c["attrs"].arr, c["sets"].arr, c["fmts"].arr
@@ -325,7 +328,8 @@ def _len_bound(n):
 
 def _layout_fields(lay: Layout):
     """nlc_field rows for a layout, and whether the C core can decode it
-    (0 no, 1 flat: short payloads decode whole members, 2 strict)."""
+    (0 no, 1 flat: short payloads decode whole members, 2 strict) or only
+    encode it (3: nested structs, struct arrays; "sub" is their Layout)."""
     rows = []
     native = 1 if lay.flat else 2
     end = 0
@@ -333,7 +337,7 @@ def _layout_fields(lay: Layout):
         size = Layout._fixed_size(f)
         end += size
         row = {"kind": 0, "size": f.size, "big": int(f.order == ">"), "is_signed": int(f.signed),
-               "hint": _text_code(f.hint), "ip": 0, "end": end, "name": f.name}
+               "hint": _text_code(f.hint), "ip": 0, "end": end, "name": f.name, "sub": None}
         if f.kind == "int":
             row["ip"] = int(f.hint in INT_IP_HINTS and f.size == 4)
         elif f.kind == "bytes":
@@ -345,15 +349,28 @@ def _layout_fields(lay: Layout):
         elif f.kind == "array" and _plain_int(f.sub):
             row.update(kind=4, size=f.sub.size, big=int(f.sub.order == ">"),
                        is_signed=int(f.sub.signed))
+        elif f.kind == "struct" and isinstance(f.sub, Layout) and _layout_fields(f.sub)[1]:
+            row.update(kind=6, size=f.sub.size, hint=0, sub=f.sub)
+            native = 3
         else:
             return [], 0
         rows.append(row)
+    names = [f.name for f in lay.fixed_fields]
     for f in lay.variable:
-        if f.kind != "greedy" or not _plain_int(f.sub):
+        if f.kind == "greedy" and _plain_int(f.sub):
+            rows.append({"kind": 5, "size": f.sub.size, "big": int(f.sub.order == ">"),
+                         "is_signed": int(f.sub.signed), "hint": 0, "ip": 0, "end": -1,
+                         "name": f.name, "sub": None})
+        elif f.kind in ("greedy", "vararray") and isinstance(f.sub, Layout) and \
+                _layout_fields(f.sub)[1] in (1, 2) and \
+                (f.kind == "greedy" or f.count_field in names):
+            counted = f.kind == "vararray"
+            rows.append({"kind": 7 if counted else 8, "size": f.sub.size, "big": 0,
+                         "is_signed": 0, "hint": names.index(f.count_field) if counted else 0,
+                         "ip": 0, "end": -1, "name": f.name, "sub": f.sub})
+            native = 3
+        else:
             return [], 0
-        rows.append({"kind": 5, "size": f.sub.size, "big": int(f.sub.order == ">"),
-                     "is_signed": int(f.sub.signed), "hint": 0, "ip": 0, "end": -1,
-                     "name": f.name})
     return rows, native
 
 
@@ -437,47 +454,62 @@ class Backend:
         return self._run(cs, buf, start, end, path, kernel, FULL)
 
     def encode_set(self, cs, d, path=""):
-        """Encode in C from the dict's marshal form; the cases the C core
-        leaves aside (and every error) go to the pure encoder."""
+        """Encode in C from the dict's marshal form.  What the C core gives
+        up on goes to pure.py for that one part (``nlc_py_fallback``: an
+        attribute's payload, or one nest with bookkeeping it does not read);
+        the message itself, and every error, to pure.py whole (which raises
+        the precise EncodeError)."""
         if pure.encoding_kernel():      # kernel variants at any depth: pure knows them
             return pure.encode_set(cs, d, path)
         sid = self.tables.set_ix.get(id(cs))
         if sid is None:
             sid = self.tables.index(cs)
+        try:
+            m = marshal.dumps(d, 2)
+        except ValueError:              # objects marshal cannot carry
+            return pure.encode_set(cs, d, path)
         o = self._o
-        baked = None
-        if id(cs) not in self._bake:
-            try:
-                m = marshal.dumps(d, 2)
-            except ValueError:          # objects marshal cannot carry
-                return pure.encode_set(cs, d, path)
-            rc = lib.nlc_encode(self.tables.ptr, sid, m, len(m), o.out, o.len)
-            if rc == OK:
-                return _bytes(o)
-            if rc == NOMEM:
-                raise MemoryError("nlcodec C core: out of memory")
-            # what the C core does not lay out (structs with nested structs or
-            # struct arrays, long hex text) made into the bytes pure makes of
-            # it, and the C core tries again: the rest of the message stays in C
-            baked = _baked(cs, d, path or cs.name, 0)
-            if baked is not None:
-                self._bake.add(id(cs))      # this set's dicts: bake them first
-        else:
-            baked = _baked(cs, d, path or cs.name, 0)
-            if baked is None:
-                baked = d
-        if baked is not None:
-            try:
-                m = marshal.dumps(baked, 2)
-            except ValueError:
-                m = None
-            if m is not None:
-                rc = lib.nlc_encode(self.tables.ptr, sid, m, len(m), o.out, o.len)
-                if rc == OK:
-                    return _bytes(o)
-                if rc == NOMEM:
-                    raise MemoryError("nlcodec C core: out of memory")
+        _fb.tables = self.tables
+        rc = lib.nlc_encode_fb(self.tables.ptr, sid, m, len(m), o.out, o.len)
+        if rc == OK:
+            return _bytes(o)
+        if rc == NOMEM:
+            raise MemoryError("nlcodec C core: out of memory")
+        exc = _fb.exc
+        if exc is not None:             # KeyboardInterrupt & co. inside a fallback
+            _fb.exc = None
+            raise exc
         return pure.encode_set(cs, d, path)
+
+    def encode_body(self, layout, header, cs, attrs):
+        """A message's fixed header (every member given, as ``to_dict()``
+        gives it) and its attributes in one C call; None: the header is not
+        the C core's to lay out, the caller encodes the two apart."""
+        if type(header) is not dict or pure.encoding_kernel() or \
+                header.keys() != getattr(layout, "_fixed_set", None):
+            return None
+        lix = self.tables._layout_ix.get(id(layout))
+        if lix is None:
+            lix = self.tables.layout_index(layout)
+        sid = self.tables.set_ix.get(id(cs))
+        if sid is None:
+            sid = self.tables.index(cs)
+        try:
+            m = marshal.dumps((header, attrs), 2)
+        except ValueError:
+            return None
+        o = self._o
+        _fb.tables = self.tables
+        rc = lib.nlc_encode_body(self.tables.ptr, lix, sid, m, len(m), o.out, o.len)
+        if rc == OK:
+            return _bytes(o)
+        if rc == NOMEM:
+            raise MemoryError("nlcodec C core: out of memory")
+        exc = _fb.exc
+        if exc is not None:
+            _fb.exc = None
+            raise exc
+        return None
 
     def encode_marshal_status(self, cs, m: bytes):
         """The C encoder on raw marshal bytes (fuzz regression inputs)."""
@@ -485,13 +517,19 @@ class Backend:
         rc = lib.nlc_encode(self.tables.ptr, self.tables.index(cs), m, len(m), o.out, o.len)
         return rc, (_bytes(o) if rc == OK else None)
 
-    def encode_status(self, cs, d):
-        """The C encoder's verdict and bytes (for the differential tests)."""
+    def encode_status(self, cs, d, fallback=False):
+        """The C encoder's verdict and bytes (for the differential tests):
+        without ``fallback`` the C core's alone, with it also how many parts
+        went to pure.py (rc, bytes, parts)."""
         sid = self.tables.index(cs)
         m = marshal.dumps(d, 2)
         o = self._o
-        rc = lib.nlc_encode(self.tables.ptr, sid, m, len(m), o.out, o.len)
-        return rc, (_bytes(o) if rc == OK else None)
+        if not fallback:
+            rc = lib.nlc_encode(self.tables.ptr, sid, m, len(m), o.out, o.len)
+            return rc, (_bytes(o) if rc == OK else None)
+        _fb.tables = self.tables
+        rc = lib.nlc_encode_fb(self.tables.ptr, sid, m, len(m), o.out, o.len)
+        return rc, (_bytes(o) if rc == OK else None), lib.nlc_encode_fallbacks()
 
     def decode_lazy(self, cs, buf, start, end, path="", kernel=False):
         """Validate now, decode attributes on demand (``Message.get``)."""
@@ -543,128 +581,44 @@ class Backend:
         return st
 
 
-_native_layouts: dict = {}     # id(Layout) -> whether the C core lays it out
+class _Fallback(threading.local):
+    tables = None       # the Tables of the C encode running in this thread
+    exc = None          # a BaseException a fallback met (raised after the C call)
 
 
-def _c_layout(lay) -> bool:
-    ok = _native_layouts.get(id(lay))
-    if ok is None:
-        ok = _native_layouts[id(lay)] = bool(_layout_fields(lay)[1])
-    return ok
+_fb = _Fallback()
 
 
-class _Keep(Exception):
-    """A value the bake leaves to pure (which raises its precise error)."""
-
-
-_plans: dict = {}      # id(CSet) -> {name: CAttr} that _baked() looks at
-
-
-def _plan(cs) -> dict:
-    """The attributes of ``cs`` whose values may hold what the C encoder
-    gives up on: structs it does not lay out, binaries without a display
-    hint (long hex text: rate tables), and nests that lead to such."""
-    p = _plans.get(id(cs))
-    if p is not None:
-        return p
-    _plans[id(cs)] = p = {}     # a set nested in itself: its plan, being made
-    for a in cs.attrs:
-        k = a.kind
-        if k == K_STRUCT:
-            need = not _c_layout(a.layout)
-        elif k == K_BINARY:
-            need = a.hint in (None, "hex")
-        elif k == K_NEST or (k == K_INDEXED and a.set is not None):
-            need = a.set is not None and a.header is None and (
-                a.set is cs or bool(_plan(a.set)))
-        elif k == K_SUBMSG:
-            need = any((f[0] == "nest" and f[1] is not None and f[2] is None
-                        and (f[1] is cs or bool(_plan(f[1]))))
-                       or (f[0] == "struct" and not _c_layout(f[1]))
-                       for f in a.formats.values())
+@ffi.def_extern()
+def nlc_py_fallback(kind, six, ai, dp, dn, vp, vn, depth):
+    """The C encoder gave up on one part: pure.py encodes it, the bytes go
+    into the C core's output (nlc_put).  An error stops the C encode
+    (NLC_ERR); the caller then runs pure.py on the whole message, which
+    raises it with the message's path."""
+    try:
+        t = _fb.tables
+        cs = t._sets[six]
+        if kind == lib.NLC_FB_SET:
+            b = pure.encode_set(cs, marshal.loads(ffi.buffer(dp, dn)), cs.name, depth)
         else:
-            need = False
-        if need:
-            for n, x in cs.by_name.items():
-                if x is a:
-                    p[n] = a
-    return p
+            name = t._attrs[ai]["name"]
+            if name in cs.masks:        # "10.7.0.0/24": pure splits it within the set
+                return FALLBACK
+            a = cs.by_name[name]
+            # the dict only where the payload reads its siblings (selector, "name[]" bits)
+            d = marshal.loads(ffi.buffer(dp, dn)) if a.kind in (K_SUBMSG, K_INDEXED) else {}
+            b = pure._enc_value(a, marshal.loads(ffi.buffer(vp, vn)), d, cs, cs.name,
+                                d.get("_flags") or {}, depth)
+    except Exception:
+        return ERR
+    except BaseException as e:
+        _fb.exc = e
+        return ERR
+    lib.nlc_put(b, len(b))
+    return OK
 
 
-def _baked(cs, d, path, depth):
-    """A copy of attribute dict ``d`` of set ``cs`` in which each payload the
-    C encoder gives up on is replaced by the bytes pure.py makes of it: a
-    struct whose layout the C core does not lay out (nested structs, struct
-    arrays: tc_u32_sel.keys, tc_pedit_sel.keys, tc_police's ratespecs) is
-    its ``Layout.encode()``, long hex text its bytes; both backends take
-    bytes for such an attribute as its payload.  None: nothing to replace
-    (or a value pure must judge)."""
-    if not isinstance(d, dict) or depth > pure.MAX_DEPTH:
-        return None
-    plan = _plans.get(id(cs))
-    if plan is None:
-        plan = _plan(cs)
-    if not plan:
-        return None
-    out = None
-    repeated = d.get("_repeated") or ()
-    try:
-        for key, v in d.items():
-            a = plan.get(key)
-            if a is None:
-                continue
-            if (a.multi or key in repeated) and isinstance(v, list):
-                vals = [_bake(a, x, d, path, depth) for x in v]
-                nv = None if all(x is None for x in vals) else \
-                    [x if b is None else b for x, b in zip(v, vals)]
-            else:
-                nv = _bake(a, v, d, path, depth)
-            if nv is not None:
-                if out is None:
-                    out = dict(d)
-                out[key] = nv
-    except _Keep:
-        return None
-    return out
-
-
-def _bake(a, v, d, path, depth):
-    kind = a.kind
-    try:
-        if kind == K_STRUCT:
-            if isinstance(v, dict) and not _c_layout(a.layout):
-                return a.layout.encode(v, f"{path}.{a.name}")
-            return None
-        if kind == K_BINARY:
-            if isinstance(v, str) and len(v) >= 64:
-                return pure.parse_bytes(v, a.hint, f"{path}.{a.name}")
-            return None
-    except ValueError:          # EncodeError: pure raises it with its own path
-        raise _Keep from None
-    if kind == K_NEST:
-        if a.set is not None and a.header is None:
-            return _baked(a.set, v, f"{path}.{a.name}", depth + 1)
-        return None
-    if kind == K_SUBMSG:
-        key = d.get(a.selector)
-        fmt = a.formats.get(key) if isinstance(key, (str, int)) and not isinstance(key, bool) \
-            else None
-        if fmt is None or not isinstance(v, dict):
-            return None
-        if fmt[0] == "nest" and fmt[1] is not None and fmt[2] is None:
-            return _baked(fmt[1], v, f"{path}.{a.name}", depth + 1)
-        if fmt[0] == "struct" and not _c_layout(fmt[1]):
-            try:
-                return fmt[1].encode(v, f"{path}.{a.name}")
-            except ValueError:
-                raise _Keep from None
-        return None
-    if kind == K_INDEXED and a.set is not None and isinstance(v, list):
-        vals = [_baked(a.set, x, f"{path}.{a.name}", depth + 1) for x in v]
-        if all(x is None for x in vals):
-            return None
-        return [x if b is None else b for x, b in zip(v, vals)]
-    return None
+lib.nlc_set_fallback(lib.nlc_py_fallback)
 
 
 def _missed(proto, ids, items, fams):
@@ -791,7 +745,7 @@ def c_tables_source(tables: Tables, name: str = "fuzz_tables") -> str:
                                                                           else "  {0}") + "\n};")
     fk = ("kind", "size", "big", "is_signed", "hint", "ip", "end")
     fl = [", ".join(str(f[k]) for k in fk) + f", {len((f['name'] or '').encode())}, "
-          f"{q(f['name'] or '')}" for f in tables._fields]
+          f"{q(f['name'] or '')}, {f['sub']}" for f in tables._fields]
     out.append("static const nlc_field FL[] = {\n" + ",\n".join(f"  {{{r}}}" for r in fl)
                + ("" if fl else "  {0}") + "\n};")
     out.append(f"const nlc_tables {name} = {{A, S, F, L, FL, {len(tables._attrs)}, "

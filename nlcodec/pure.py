@@ -600,9 +600,9 @@ def encode_set(cs: CSet, d, path: str = "", depth: int = 0) -> bytes:
             k = occ.get(key, 0)
             occ[key] = k + 1
             if r is not None and not many and isinstance(r, str):
-                payload = bytes.fromhex(r)
+                payload = _raw_bytes(r, path, key)
             elif many and isinstance(r, list) and k < len(r) and r[k] is not None:
-                payload = bytes.fromhex(r[k])
+                payload = _raw_bytes(r[k], path, key)
             elif a.kind == K_FLAG:
                 if not v:
                     continue
@@ -614,6 +614,13 @@ def encode_set(cs: CSet, d, path: str = "", depth: int = 0) -> bytes:
     if pad:
         _apply_pad(out, pad, path)
     return b"".join(out)
+
+
+def _raw_bytes(hx, path, key):
+    try:
+        return bytes.fromhex(hx)
+    except (TypeError, ValueError):
+        raise EncodeError(f"{_path(path, '_raw')}[{key!r}]: wants hex, got {hx!r}") from None
 
 
 def _occ_flags(fr, k, default):

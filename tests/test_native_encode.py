@@ -3,8 +3,8 @@ in tests/data/tc_corpus_requests.txt (captured with strace, tests/tc_capture.py;
 flower, u32 with its tc_u32_sel.keys, pedit with tc_pedit_sel.keys, police
 with its ratespecs and rate tables, ...), taken as ``to_dict()`` gives it,
 encodes to the bytes tc sent, with the native backend and with pure, and the
-C core encodes the whole message (structs it does not lay out go in as the
-bytes ``Layout.encode`` makes of them, ``native._baked``), not pure.py.
+C core encodes the whole message (struct arrays and nested structs included),
+no part of it handed back to pure.py.
 """
 
 import os
@@ -48,7 +48,7 @@ def test_police_as_tc_sends_it(be):
     cs = m._set
     got = be.encode_set(cs, d["attrs"], cs.name)
     assert got == pure.encode_set(cs, d["attrs"], cs.name) and raw.endswith(got)
-    rc, c_bytes = be.encode_status(cs, native._baked(cs, d["attrs"], cs.name, 0))
+    rc, c_bytes = be.encode_status(cs, d["attrs"])
     assert rc == native.OK and c_bytes == got
 
 
@@ -65,8 +65,7 @@ def test_native_encodes_every_tc_request_as_tc_sent_it(be):
         cs = m._set
         got = be.encode_set(cs, d["attrs"], cs.name)
         assert got == pure.encode_set(cs, d["attrs"], cs.name), line
-        rc, c_bytes = be.encode_status(cs, native._baked(cs, d["attrs"], cs.name, 0)
-                                       or d["attrs"])
+        rc, c_bytes = be.encode_status(cs, d["attrs"])
         if rc == native.OK:
             assert c_bytes == got, line
             in_c += 1
