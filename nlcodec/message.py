@@ -61,7 +61,7 @@ class Message:
 
     __slots__ = ("type", "type_id", "family", "protocol", "flags", "seq", "pid", "length",
                  "direction", "_header", "_attrs", "_lazy", "_set", "_cf", "_cmd", "_payload",
-                 "_raw", "_hlen", "_kernel")
+                 "_raw", "_hlen", "_kernel", "_pad")
 
     def __init__(self):
         self.direction = None       # "to-kernel"/"from-kernel" when a capture says
@@ -73,6 +73,7 @@ class Message:
         self._cmd = None
         self._hlen = None           # bytes of a fixed header shorter than its struct
         self._kernel = False        # decoded with kernel=True: encode likewise
+        self._pad = None            # hex: the NLMSG_ALIGN padding after it, when not zero
 
     # -- access ---------------------------------------------------------------
 
@@ -152,14 +153,20 @@ class Message:
              "pid": self.pid, "header": header, "attrs": attrs}
         if self._payload is not None:
             d["payload"] = self._payload
+        if self._pad is not None:
+            d["_pad"] = self._pad
         return d
 
     def encode(self) -> bytes:
-        """Encode again from the decoded values (equal to the input bytes)."""
+        """Encode again from the decoded values (equal to the input bytes):
+        ``nlmsg_len`` bytes, then the padding after them when it was not zero
+        (``_pad``; ``encode_stream`` puts zeros there otherwise)."""
         if self._kernel:            # the kernel's internal forms (kernel_variant sets)
             with pure.kernel_encoding():
-                return self._encode()
-        return self._encode()
+                b = self._encode()
+        else:
+            b = self._encode()
+        return b if self._pad is None else b + _pad_bytes(self._pad, len(b))
 
     def _encode(self) -> bytes:
         if self._cf is None and self.protocol == "generic" and self.type_id >= NLMSG_MIN_TYPE:
@@ -256,7 +263,10 @@ def iter_decode(data, protocol="route", *, families=None, kernel=False, lazy=Fal
         genl = proto == "generic"
         for moff, ln, ty, fl, seq, pid, hdr, attrs in items:
             if attrs is None:
-                yield decode_one(buf, moff, ln, ty, fl, seq, pid, proto, ids, kernel)
+                m = decode_one(buf, moff, ln, ty, fl, seq, pid, proto, ids, kernel)
+                if ln & 3:
+                    m._pad = _pad_after(buf, moff + ln, n)
+                yield m
                 continue
             cf, cm, fam = info[(ty, hdr["cmd"]) if genl else ty]
             m = Message()
@@ -269,6 +279,8 @@ def iter_decode(data, protocol="route", *, families=None, kernel=False, lazy=Fal
             if lay is not None and ln - (20 if genl else 16) < lay.size:
                 m._hlen = max(ln - (20 if genl else 16), 0)
                 hdr.pop("_size", None)      # a short header: said by _hlen
+            if ln & 3:
+                m._pad = _pad_after(buf, moff + ln, n)
             yield m
     while off < n:
         if n - off < 16:
@@ -280,8 +292,21 @@ def iter_decode(data, protocol="route", *, families=None, kernel=False, lazy=Fal
         if off + ln > n:
             raise DecodeError(f"nlmsg_len {ln} overruns the buffer by {off + ln - n} bytes",
                               path="nlmsghdr", offset=off)
-        yield decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel, lazy)
+        m = decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel, lazy)
+        if ln & 3:
+            m._pad = _pad_after(buf, off + ln, n)
+        yield m
         off += _align(ln)
+
+
+def _pad_after(buf, end, n):
+    """The padding after a message that ends at ``end`` (up to its 4-byte
+    boundary, NLMSG_ALIGN, or the end of the stream), as hex when it is not
+    all zero: the kernel's netlink_rcv_skb() skips it unread, so a sender
+    may leave anything there; None when it is zero (``encode_stream`` writes
+    zeros)."""
+    pad = buf[end:min(_align(end), n)]
+    return pad.hex() if any(pad) else None
 
 
 def decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel, lazy=False):
@@ -501,6 +526,34 @@ def _encode(cf, cm, type_id, header, attrs, flags, seq, pid, payload=None, hlen=
     return _nlmsghdr.pack(16 + len(body), type_id, flags, seq, pid) + body
 
 
+def _pad_bytes(pad, length) -> bytes:
+    """A message's ``_pad`` (hex) as bytes, checked to fit its padding."""
+    try:
+        b = bytes.fromhex(pad)
+    except (TypeError, ValueError):
+        raise EncodeError(f"_pad: hex of the padding after the message, got {pad!r}") from None
+    if len(b) > -length % 4:
+        raise EncodeError(f"_pad: {len(b)} bytes, but a message of {length} bytes has "
+                          f"{-length % 4} bytes of padding (NLMSG_ALIGN)")
+    return b
+
+
+def encode_stream(messages) -> bytes:
+    """Messages (``Message``, or bytes as ``encode`` gives them) back to back,
+    each at a 4-byte boundary as the kernel reads them (NLMSG_ALIGN): the
+    padding after a message is zero unless it kept its own (``_pad``); after
+    the last one there is only what it kept.  ``encode_stream(decode(data))
+    == data`` for every stream that decodes, but for zero padding after its
+    last message (the same stream to the kernel, which skips it unread)."""
+    out = []
+    for m in messages:
+        b = m if isinstance(m, (bytes, bytearray)) else m.encode()
+        if out and len(out[-1]) % 4:
+            out.append(bytes(-len(out[-1]) % 4))
+        out.append(bytes(b))
+    return b"".join(out)
+
+
 def _prefixes(cm, header, attrs):
     """An address given as a prefix (``"dst": "10.7.0.0/24"``) sets the header's
     prefix length member (``Msg.prefixes``) and, when the header leaves it out,
@@ -557,15 +610,23 @@ def _encode_control(type_id, header, attrs, flags, payload):
 
 
 def encode(protocol, type, *, header=None, attrs=None, flags=0, seq=0, pid=0,
-           family_id=None, family=None, payload=None) -> bytes:
+           family_id=None, family=None, payload=None, _pad=None) -> bytes:
     """Encode one message.
 
     ``protocol`` is a netlink protocol (``"route"``) or a generic netlink
     family name (``"ovs_flow"``); ``type`` a message name (``"newlink"``,
     ``"RTM_NEWLINK"``, a genl command such as ``"new"``) or number.  For genl
     families other than nlctrl pass ``family_id`` (sockets resolve it).
-    ``header``/``attrs`` take what ``Message.to_dict()`` gives, or natural values.
+    ``header``/``attrs``/``payload``/``_pad`` take what ``Message.to_dict()``
+    gives, or natural values.
     """
+    b = _encode_message(protocol, type, header, attrs, flags, seq, pid, family_id, family,
+                        payload)
+    return b if _pad is None else b + _pad_bytes(_pad, len(b))
+
+
+def _encode_message(protocol, type, header, attrs, flags, seq, pid, family_id, family,
+                    payload) -> bytes:
     if isinstance(type, str) and type in CONTROL_IDS:
         return _encode(None, None, CONTROL_IDS[type], header, attrs, flags, seq, pid, payload)
     if isinstance(type, int) and type < NLMSG_MIN_TYPE:
