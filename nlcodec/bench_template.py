@@ -35,12 +35,14 @@ import tempfile
 
 import nlcodec
 from .bulk import Window
+from .values import mac_text
 
 INGRESS = 0xFFFFFFF2
 
 
 def mac(prefix, i):
-    return f"{prefix}:{i >> 16 & 255:02x}:{i >> 8 & 255:02x}:{i & 255:02x}"
+    """The MAC of ``prefix`` (three bytes, "e4:11:00") and the low 24 bits of ``i``."""
+    return mac_text(bytes.fromhex(prefix.replace(":", "")) + (i & 0xFFFFFF).to_bytes(3, "big"))
 
 
 def lines(n, dev="lo"):

@@ -41,6 +41,7 @@ import time
 import nlcodec
 
 from . import nla
+from .values import ip_text
 
 _RTM_GETLINK, _RTM_GETROUTE = 18, 26
 NLM_F_CREATE_EXCL = 0x400 | 0x200
@@ -442,19 +443,24 @@ def _encode_from_dicts(name, data, be, progress, min_time):
 # -- sockets (a private network namespace) -----------------------------------------
 
 
-def route_requests(n, oif=1, base=(10 << 24) | (1 << 16)):
+ROUTE_BASE = (10 << 24) | (1 << 16)         # 10.1.0.0: the first of the benchmark's routes
+
+
+def route_dsts(n, base=ROUTE_BASE):
+    """The addresses of ``n`` consecutive /32 routes from ``base``, as text."""
+    return [ip_text((base + i).to_bytes(4, "big")) for i in range(n)]
+
+
+def route_requests(n, oif=1, base=ROUTE_BASE):
     """``n`` /32 routes via ``oif`` as do_many requests (natural dicts)."""
     hdr = {"family": socket.AF_INET, "dst_len": 32, "table": 254, "protocol": 4,
            "scope": 253, "type": 1}           # main, static, link, unicast
-    ntoa = socket.inet_ntoa
-    return [("newroute", hdr, {"dst": ntoa(struct.pack(">I", base + i)), "oif": oif},
-             NLM_F_CREATE_EXCL) for i in range(n)]
+    return [("newroute", hdr, {"dst": d, "oif": oif}, NLM_F_CREATE_EXCL)
+            for d in route_dsts(n, base)]
 
 
-def ip_batch_routes(n, dev="lo", base=(10 << 24) | (1 << 16)) -> str:
-    ntoa = socket.inet_ntoa
-    return "".join(f"route add {ntoa(struct.pack('>I', base + i))}/32 dev {dev} proto static\n"
-                   for i in range(n))
+def ip_batch_routes(n, dev="lo", base=ROUTE_BASE) -> str:
+    return "".join(f"route add {d}/32 dev {dev} proto static\n" for d in route_dsts(n, base))
 
 
 def ip(ns, *args, input=None, check=True):
@@ -600,9 +606,7 @@ def _pyroute2_route_add(ns, n, progress):
         with netns.enter(ns):
             ipr = IPRoute()
         try:
-            ntoa = socket.inet_ntoa
-            base = (10 << 24) | (1 << 16)
-            dsts = [ntoa(struct.pack(">I", base + i)) + "/32" for i in range(n)]
+            dsts = [d + "/32" for d in route_dsts(n)]
             upd = progress.start(f"route add x{n}: pyroute2")
             t = time.perf_counter()
             for i, d in enumerate(dsts):

@@ -60,10 +60,6 @@ def _hex(b: bytes) -> str:
     return b.hex()
 
 
-def _mac(b: bytes) -> str:
-    return b.hex(":") if b else ""
-
-
 # display hint -> bytes-to-text function (decode side)
 TEXT_OF = {
     None: _hex,
@@ -71,7 +67,7 @@ TEXT_OF = {
     "packet": _hex,          # a network frame: hex here, summarised by nlcodec/show.py
     "ethertype": _hex,       # ints shown by name / as percent by the tree view only
     "probability": _hex,
-    "mac": _mac,
+    "mac": mac_text,
     "ipv4": ip_text,
     "ipv6": ip_text,
     "ip": ip_text,

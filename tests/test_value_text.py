@@ -21,13 +21,14 @@ import sys
 import uuid
 
 import pytest
-from construct import Bytes, Int32ub, Struct
+from construct import Bytes, Int32sl, Int32ub, Int32ul, Struct
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nlcodec import EncodeError, pure
 from nlcodec.registry import compiled
 from nlcodec.spec import Attr, AttrSet, Family
+from nlcodec.tables import K_BINARY, K_INT
 from nlcodec.values import INT_HINTS, INT_IP_HINTS, TEXT_OF
 
 native = pytest.importorskip("nlcodec.native")
@@ -37,13 +38,20 @@ HINTS = tuple(h for h in TEXT_OF if h is not None)     # every text form of byte
 LAYOUT = Struct("mac" / Bytes(6) * "mac", "v4" / Bytes(4) * "ipv4", "v6" / Bytes(16) * "ipv6",
                 "any" / Bytes(16) * "ip", "id" / Bytes(16) * "uuid", "raw" / Bytes(3) * "hex",
                 "be" / Int32ub * "ipv4")
+# both byte orders in one struct (as struct tc_nat: its addresses __be32, the
+# rest host order): the C core and structs.py read the odd members apart
+MIXED = Struct("flags" / Int32ul, "old" / Int32ub * "ipv4", "any" / Int32ub * "ip",
+               "action" / Int32sl)
 FAM = Family("hint_probe", "route", attrsets=[AttrSet("probe_attrs", [
     Attr(i + 1, h, "binary", display=h) for i, h in enumerate(HINTS)] + [
     Attr(100, "u32_ip", "u32", display="ipv4", byte_order="big"),
     Attr(103, "u32_any", "u32", display="ip", byte_order="big"),
     Attr(104, "u32_host", "u32", display="ipv4"),
     Attr(101, "plain", "binary"),
-    Attr(102, "rec", "binary", struct=LAYOUT)] + [
+    Attr(102, "rec", "binary", struct=LAYOUT),
+    Attr(105, "mixed", "binary", struct=MIXED),
+    Attr(106, "arr_u32_ip", "indexed-array", sub_type="u32", byte_order="big", display="ipv4"),
+    Attr(107, "arr_u32_host", "indexed-array", sub_type="u32", display="ipv4")] + [
     Attr(200 + i, f"arr_{h}", "indexed-array", sub_type="binary", display=h)
     for i, h in enumerate(HINTS)])])
 CS = compiled(FAM).sets["probe_attrs"]
@@ -257,3 +265,75 @@ def test_ip_bytes_refuses_what_inet_pton_refuses(text):
     from nlcodec.values import ip_bytes
     with pytest.raises(ValueError):
         ip_bytes(text)
+
+
+def test_ints_with_ip_hints_in_structs_and_arrays():
+    """A u32 with an ip hint as a struct member (both byte orders in the
+    struct) and as an indexed array's element: the same dotted quad from
+    both backends, YNL's (ip_address of the integer's value, as in
+    test_int_with_ip_hint)."""
+    rnd = random.Random(5)
+    for _ in range(200):
+        rec = bytes(rnd.randrange(256) for _ in range(MIXED.sizeof()))
+        d = _both(nla(ID["mixed"], rec))["mixed"]
+        assert d["flags"] == int.from_bytes(rec[:4], "little")
+        assert d["old"] == str(ipaddress.ip_address(int.from_bytes(rec[4:8], "big")))
+        assert d["any"] == str(ipaddress.ip_address(int.from_bytes(rec[8:12], "big")))
+        assert d["action"] == int.from_bytes(rec[12:], "little", signed=True)
+        for name, order in (("arr_u32_ip", "big"), ("arr_u32_host", sys.byteorder)):
+            elems = [bytes(rnd.randrange(256) for _ in range(4)) for _ in range(3)]
+            got = _both(nla(ID[name], b"".join(nla(i + 1, e) for i, e in enumerate(elems))))
+            assert got[name] == [str(ipaddress.ip_address(int.from_bytes(e, order)))
+                                 for e in elems]
+
+
+def _hint_uses(sets, headers=()):
+    """Where and how the attribute sets ``sets`` (compiled) and the fixed
+    headers ``headers`` use a display hint that changes what the codec shows:
+    a text form of bytes (values.TEXT_OF), an integer read as an address
+    (values.INT_IP_HINTS).  A set of (place, hint, size, byte order, both
+    orders in the struct)."""
+    out, seen = set(), set()
+
+    def layout(lay):
+        if lay is None or id(lay) in seen or not hasattr(lay, "fixed_fields"):
+            return
+        seen.add(id(lay))
+        orders = {f.order for f in lay.fixed_fields if f.kind == "int" and f.size > 1}
+        for f in lay.fields:
+            if f.kind == "bytes" and f.hint in TEXT_OF:
+                out.add(("member", f.hint, 0, "", False))
+            elif f.kind == "int" and f.hint in INT_IP_HINTS:
+                out.add(("member", f.hint, f.size, f.order, len(orders) > 1))
+            layout(f.sub)
+
+    for cs in sets:
+        for a in cs.attrs:
+            for place, x in (("attr", a), ("elem", a.elem)):
+                if x is None:
+                    continue
+                if x.kind == K_INT and x.hint in INT_IP_HINTS:
+                    out.add((place, x.hint, x.size, ">" if x.big else "<", False))
+                elif x.kind == K_BINARY and x.hint in TEXT_OF:
+                    out.add((place, x.hint, 0, "", False))
+                layout(x.layout)
+            layout(a.header)
+            for fmt in (a.formats or {}).values():
+                layout(fmt[1] if fmt[0] == "struct" else fmt[2] if fmt[0] == "nest" else None)
+    for h in headers:
+        layout(h)
+    return out
+
+
+def test_probe_covers_every_hint_use_in_the_specs():
+    """Every way the bundled specs use a display hint (attribute, array
+    element, struct member; integer size and byte order) has its twin in this
+    file's probe family, so the differential tests above cover it: a spec
+    that uses a hint a new way fails here until the probe has it too."""
+    from nlcodec import registry
+    cfs = [registry.compiled(name) for name in registry.families()]
+    used = _hint_uses([cf.set(s) for cf in cfs for s in cf.spec.attrsets],
+                      [cf.header for cf in cfs] + [m.header for cf in cfs for m in cf.msgs.values()])
+    probed = _hint_uses([CS])
+    assert used - probed == set()
+    assert {u[1] for u in used} >= {"mac", "ipv4", "ipv6", "ip", "uuid", "hex", "packet"}

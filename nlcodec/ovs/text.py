@@ -6,9 +6,8 @@ notations of lib/odp-util.c (``%#x``, ds_put_hex(), format_flags(), C's
 from __future__ import annotations
 
 import contextvars
-import ipaddress
 
-from ..values import parse_bytes
+from ..values import ip_bytes, ip_text, mac_text, parse_bytes
 from .cookie import format_flags  # noqa: F401  (re-exported: format_flags())
 
 # the ``ports`` map of the call in progress: ({number: name}, {name: number})
@@ -131,12 +130,11 @@ def zero_like(v):
         return [zero_like(x) for x in v]
     if isinstance(v, str):
         try:
-            a = ipaddress.ip_address(v)
-            return "0.0.0.0" if a.version == 4 else "::"
+            return ip_text(bytes(len(ip_bytes(v))))
         except ValueError:
             pass
         if len(v) == 17 and v.count(":") == 5:
-            return "00:00:00:00:00:00"
+            return mac_text(bytes(6))
         return "00" * len(raw(v))
     return v
 
