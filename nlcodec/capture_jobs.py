@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 
 from .capture import GENERIC, CaptureStream, cooked_header, learn_from_record, no_netlink_error
@@ -97,7 +98,7 @@ class Done:
 
 
 def _work(task: Task, out_path: str) -> Done:
-    path, decoder, sel, render, first, last, counting, limit, encoding, errors = _STATE
+    path, decoder, sel, render, first, last, counting, limit, encoding, errors, stop = _STATE
     stream = CaptureStream(decoder, path, start=task.start, count=task.count,
                            learned=task.learned, first=first, last=last,
                            protocols=sel.protocols, check=False,
@@ -113,6 +114,8 @@ def _work(task: Task, out_path: str) -> Done:
         write = out.write
         try:
             for m, _raw in stream:
+                if stop.value:
+                    break               # the parent stopped early: this range is not read
                 messages += 1
                 if not sel(m):
                     continue
@@ -167,6 +170,11 @@ def _spool_dir():
     return tempfile.mkdtemp(prefix="nlcodec-jobs-", dir=base)
 
 
+# how long a shutdown waits for the ranges in flight, which stop at their next
+# message once told to (``_STOP``), before it terminates the workers after all
+SHUTDOWN_WAIT = 60.0
+
+
 def run(path, decoder, sel, render, *, jobs, out, first=1, last=None, counting=False,
         limit=None, encoding="utf-8", errors="strict", range_bytes=RANGE_BYTES,
         progress=None):
@@ -175,7 +183,8 @@ def run(path, decoder, sel, render, *, jobs, out, first=1, last=None, counting=F
     None); raises the DecodeError a serial run would raise, after the output
     before it."""
     ctx = multiprocessing.get_context("fork")
-    state = (path, decoder, sel, render, first, last, counting, limit, encoding, errors)
+    stop = ctx.RawValue("b", 0)         # set: the ranges in flight end at their next message
+    state = (path, decoder, sel, render, first, last, counting, limit, encoding, errors, stop)
     counts = collections.Counter() if counting else None
     shown = decoded = 0
     netlink, other = False, None
@@ -186,45 +195,94 @@ def run(path, decoder, sel, render, *, jobs, out, first=1, last=None, counting=F
         fd = out.fileno()
     except (OSError, AttributeError, ValueError):
         fd = None                       # not a file: copied through memory
-    try:
-        with ctx.Pool(jobs, initializer=_init, initargs=(state,)) as pool:
-            pending = collections.deque()
+    pending = collections.deque()
 
-            def take():
-                nonlocal shown, decoded, netlink, other
-                task, fut = pending.popleft()
-                d = fut.get()
-                nbytes = None
-                if limit and shown + d.shown > limit:
-                    nbytes = d.ends[limit - shown - 1]
-                    d.shown = limit - shown
-                _copy(d.out, nbytes, fd, out.write)
-                os.unlink(d.out)
-                shown += d.shown
-                decoded += d.messages
-                netlink |= d.netlink
-                other = d.other if d.other is not None else other
-                if d.counts:
-                    counts.update(d.counts)
-                if progress is not None and task.end >= 0:
-                    progress.update(task.end, decoded)
-                if d.error is not None:
-                    reason, where, offset = d.error
-                    raise DecodeError(reason, path=where, offset=offset)
-                return bool(limit and shown >= limit)
+    def take():
+        nonlocal shown, decoded, netlink, other
+        task, fut = pending.popleft()
+        d = fut.get()
+        nbytes = None
+        if limit and shown + d.shown > limit:
+            nbytes = d.ends[limit - shown - 1]
+            d.shown = limit - shown
+        _copy(d.out, nbytes, fd, out.write)
+        os.unlink(d.out)
+        shown += d.shown
+        decoded += d.messages
+        netlink |= d.netlink
+        other = d.other if d.other is not None else other
+        if d.counts:
+            counts.update(d.counts)
+        if progress is not None and task.end >= 0:
+            progress.update(task.end, decoded)
+        if d.error is not None:
+            reason, where, offset = d.error
+            raise DecodeError(reason, path=where, offset=offset)
+        return bool(limit and shown >= limit)
 
-            plans = plan(path, decoder, range_bytes=range_bytes, first=first, last=last)
-            for i, task in enumerate(plans):
-                where = os.path.join(spool, f"{i}.out")
-                pending.append((task, pool.apply_async(_work, (task, where))))
-                while len(pending) >= window:
-                    if take():
-                        return shown, counts
-            while pending:
+    def decode():
+        plans = plan(path, decoder, range_bytes=range_bytes, first=first, last=last)
+        for i, task in enumerate(plans):
+            where = os.path.join(spool, f"{i}.out")
+            pending.append((task, pool.apply_async(_work, (task, where))))
+            while len(pending) >= window:
                 if take():
-                    return shown, counts
+                    return True
+        while pending:
+            if take():
+                return True
+        return False
+
+    pool = ctx.Pool(jobs, initializer=_init, initargs=(state,))
+    try:
+        try:
+            stopped = decode()
+        except Exception:               # an error in the capture, a closed output
+            _shutdown(pool, pending, stop)
+            raise
+        except BaseException:           # Ctrl-C, exit
+            _shutdown(pool, pending, stop, interrupted=True)
+            raise
+        _shutdown(pool, pending, stop)
     finally:
         shutil.rmtree(spool, ignore_errors=True)
-    if not netlink and other is not None:
+    if not stopped and not netlink and other is not None:
         raise no_netlink_error(other)
     return shown, counts
+
+
+def _shutdown(pool, pending, stop, interrupted=False):
+    """Stop the pool and wait for every worker to exit, whatever was in
+    flight.  Workers are not killed while they run a range: Pool.terminate()
+    (what leaving ``with Pool()`` calls) sends SIGTERM at any point, also to
+    a worker inside the result queue's lock, and then waits for that lock
+    and for the workers: an early stop (``-c N``, an error, a closed pipe)
+    while ranges were being decoded could hang.  Here the ranges in flight
+    are told to end at their next message, the pool gets no more tasks
+    (close), their results are awaited and discarded, and the workers exit
+    by themselves (join).  Only a Ctrl-C (its SIGINT reached the workers
+    too) or a worker that does not answer within SHUTDOWN_WAIT is
+    terminated."""
+    stop.value = 1
+    try:
+        if not interrupted:
+            pool.close()
+            deadline = time.monotonic() + SHUTDOWN_WAIT
+            while pending:
+                _task, fut = pending.popleft()
+                fut.wait(max(0.0, deadline - time.monotonic()))
+                if not fut.ready():
+                    interrupted = True
+                    break
+                if fut.successful():
+                    try:
+                        os.unlink(fut.get().out)
+                    except OSError:
+                        pass
+    except BaseException:
+        interrupted = True
+        raise
+    finally:
+        if interrupted:
+            pool.terminate()
+        pool.join()

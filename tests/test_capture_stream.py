@@ -226,3 +226,55 @@ def test_jobs_stop_at_the_same_error(tmp_path):
     two = cli("--json", *JOBS, "--records", "52-", str(p))
     assert one.returncode == 1 and b"truncated" in one.stderr
     assert (two.returncode, two.stdout, two.stderr) == (1, one.stdout, one.stderr)
+
+
+# an early stop (-c N), a broken record and a closed output, 10 times each, in a
+# process that records every Pool.terminate() and the workers still alive after
+# each run (bounded by the subprocess timeout)
+_EARLY_STOP = r"""
+import io, multiprocessing, multiprocessing.pool, sys
+from nlcodec import capture_jobs
+from nlcodec.capture import CaptureDecoder
+from nlcodec.capture_select import Selection
+calls = []
+real = multiprocessing.pool.Pool.terminate
+def terminate(self):
+    calls.append(1)
+    return real(self)
+multiprocessing.pool.Pool.terminate = terminate
+class Closed(io.RawIOBase):
+    def writable(self): return True
+    def write(self, b): raise BrokenPipeError(32, "Broken pipe")
+path, broken = sys.argv[1], sys.argv[2]
+render = lambda m: repr(m.to_dict()) + "\n"
+alive = []
+for i in range(10):
+    for p, limit, out in ((path, 30, io.BytesIO()), (broken, None, io.BytesIO()),
+                          (path, None, Closed())):
+        try:
+            capture_jobs.run(p, CaptureDecoder(), Selection(), render, jobs=2, out=out,
+                             limit=limit, range_bytes=3000)
+        except Exception as e:
+            assert type(e).__name__ in ("DecodeError", "BrokenPipeError"), e
+        alive.append(len(multiprocessing.active_children()))
+print(len(calls), max(alive))
+"""
+
+
+def test_jobs_early_stop_ends_its_workers_without_terminate(tmp_path):
+    """Leaving the pool early (``-c 30``, an error in the capture, a closed
+    output) while ranges are being decoded: the pool is closed and joined,
+    the workers exit by themselves, never Pool.terminate() (SIGTERM at any
+    point, a worker may die inside the result queue's lock; the serial/jobs
+    test once timed out after 600 s under load).  Before: the early return
+    inside ``with Pool()`` terminated it in every one of these runs."""
+    recs = sample_records() * 40
+    p, broken = tmp_path / "many.pcap", tmp_path / "broken.pcap"
+    write_pcap(p, recs)
+    data = bytearray(p.read_bytes())
+    struct.pack_into("<I", data, 24 + 16 + 16, 0x7FFF)    # record 1's nlmsg_len, by hand
+    broken.write_bytes(bytes(data))
+    r = subprocess.run([sys.executable, "-c", _EARLY_STOP, str(p), str(broken)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["0", "0"]
