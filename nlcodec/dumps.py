@@ -14,6 +14,7 @@ the ``DecodeError`` says which kinds the bytes do decode as.
 from __future__ import annotations
 
 from dataclasses import KW_ONLY, dataclass, field
+from typing import Any
 
 from . import message, nla, registry
 from .errors import DecodeError
@@ -53,13 +54,13 @@ class Dump:
     ``header_only`` (for a dump that is one bare nlmsghdr: its fields)."""
 
     kind: str
-    value: object
+    value: Any
     _: KW_ONLY
     form: str | None = None
     family: str | None = None
     attrset: str | None = None
     notes: list = field(default_factory=list)
-    kernel: object = False          # True, or the kernel release whose layout read it
+    kernel: bool | str = False      # True, or the kernel release whose layout read it
     data: bytes = b""
     header_only: dict | None = field(default=None, init=False)
 
@@ -153,9 +154,9 @@ def decode_attr_stream(data, family, attrset, *, kernel=None, kind=None) -> Dump
         if err is not None and any(rest):
             notes.append(f"(the next bytes do not read: {err})")
     if release is not None:
-        form, k = f"kernel-internal form of kernel {release}", release
+        form = f"kernel-internal form of kernel {release}"
     return Dump(kind or attrset, d, form=form, family=family, attrset=attrset, notes=notes,
-                kernel=k, data=data[:used])
+                kernel=k if release is None else release, data=data[:used])
 
 
 def _release_set(family, attrset, release):

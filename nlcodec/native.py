@@ -22,15 +22,14 @@ from . import forksafe, pure
 from .structs import Field, Layout
 from .tables import (K_INDEXED, K_INT, K_NEST, K_PAD, K_STRING, K_STRUCT,
                      K_SUBMSG, K_TYPEVALUE, CAttr, CSet)
-from .values import INT_IP_HINTS
+from .values import C_TEXT, INT_IP_HINTS
 
 from ._native_core import ffi, lib   # ImportError when the extension was not built
 
 OK, ERR, FALLBACK, NOMEM = lib.NLC_OK, lib.NLC_ERR, lib.NLC_FALLBACK, lib.NLC_NOMEM
 FULL, VALIDATE, ONLY = lib.NLC_FULL, lib.NLC_VALIDATE, lib.NLC_ONLY
 
-_TEXT_CODE = {"mac": lib.NLC_T_MAC, "ipv4": lib.NLC_T_IP, "ipv6": lib.NLC_T_IPV6,
-              "ip": lib.NLC_T_IP, "uuid": lib.NLC_T_UUID}
+_TEXT_CODE = {hint: getattr(lib, code) for hint, code in C_TEXT.items()}
 
 
 def _text_code(hint):

@@ -17,10 +17,12 @@ bytes]``); nothing here raises on any input.  Layouts and numbers come from
 
 from __future__ import annotations
 
+from typing import Any
+
 from .spec import Enum
 from .structs import compile_struct
 
-_S = None       # the specs module, loaded on first use
+_S: Any = None  # the specs module, loaded on first use
 _L: dict = {}   # name -> compiled Layout
 
 MAX_LAYERS = 32          # bounds the walk on crafted input (nested tunnels, ext headers)

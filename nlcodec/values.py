@@ -75,6 +75,14 @@ TEXT_OF = {
 }
 
 
+# the C core's twin of each text form above that is not hex: its NLC_T_* code
+# (_native/nlcodec_core.h; native.py builds its tables from this).  A hint not
+# named here is hex in the C core, and tests/test_value_text.py fails until
+# TEXT_OF shows it as hex too or the C core has its twin.
+C_TEXT = {"mac": "NLC_T_MAC", "ipv4": "NLC_T_IP", "ipv6": "NLC_T_IPV6", "ip": "NLC_T_IP",
+          "uuid": "NLC_T_UUID"}
+
+
 # hints under which a 4-byte integer reads as a dotted quad ("10.0.0.1", the
 # address in network order), in every layer and in the C core (native.py)
 INT_IP_HINTS = frozenset(("ipv4", "ip"))

@@ -29,7 +29,7 @@ from nlcodec import EncodeError, pure
 from nlcodec.registry import compiled
 from nlcodec.spec import Attr, AttrSet, Family
 from nlcodec.tables import K_BINARY, K_INT
-from nlcodec.values import INT_HINTS, INT_IP_HINTS, TEXT_OF
+from nlcodec.values import C_TEXT, INT_HINTS, INT_IP_HINTS, TEXT_OF
 
 native = pytest.importorskip("nlcodec.native")
 NATIVE = native.Backend()
@@ -111,6 +111,15 @@ def test_every_hint_is_probed_and_int_hints_stay_off_bytes():
     assert not set(INT_HINTS) & set(TEXT_OF)
     with pytest.raises(ValueError, match="for integers"):
         Attr(1, "x", "binary", display=INT_HINTS[0])
+
+
+def test_c_twins_are_named_in_values():
+    """values.C_TEXT names the C core's code of every hint whose text is not
+    hex (the C core shows any other hint as hex), and each code exists in
+    _native/nlcodec_core.h."""
+    for hint in HINTS:
+        assert hint in C_TEXT or TEXT_OF[hint](b"\x01\xab") == "01ab", hint
+    assert all(isinstance(getattr(native.lib, code), int) for code in C_TEXT.values())
 
 
 def _both(data):
