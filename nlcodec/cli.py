@@ -8,7 +8,6 @@ per line for scripts.  Errors are one line on stderr with a non-zero exit:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -123,6 +122,7 @@ def _ifindex(dev, netns):
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise CliError(f"no device {dev!r}" + (f" in netns {netns}" if netns else ""))
+    import json
     return json.loads(r.stdout)[0]["ifindex"]
 
 
@@ -211,6 +211,8 @@ def _first(events, count):
 
 
 def cmd_psample(args):
+    import json
+
     from .cli_psample import sample_json, sample_text
     with _connect("psample", args) as s:
         s.subscribe("packets")
@@ -234,6 +236,8 @@ def cmd_spec(args):
 
 
 def cmd_bench(args):
+    import json
+
     from . import benchmark
     if args.compare:
         print(benchmark.compare(*args.compare))
@@ -252,7 +256,7 @@ def cmd_bench(args):
 # -- main -------------------------------------------------------------------
 
 
-def build_parser():
+def _main_parser():
     p = argparse.ArgumentParser(
         prog="nlcodec",
         description="Decode, dump and watch netlink traffic (rtnetlink, TC, OVS, psample...).",
@@ -266,8 +270,10 @@ def build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--backend", choices=("native", "pure"),
                    help="codec backend (default: native when built; env NLCODEC_BACKEND)")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    return p, p.add_subparsers(dest="command", metavar="COMMAND")
 
+
+def _add_decode(sub):
     d = sub.add_parser("decode", help="decode a capture, hex dump or raw netlink bytes",
                        description="Decode netlink messages from a pcap/pcapng (nlmon), a hex "
                                    "dump (auto-detected format) or raw bytes. FILE '-' reads "
@@ -300,6 +306,8 @@ def build_parser():
     add_arguments(d)
     d.set_defaults(fn=cmd_decode)
 
+
+def _add_dump(sub):
     u = sub.add_parser("dump", help="dump kernel objects (links, routes, qdiscs, OVS flows...)")
     u.add_argument("what", choices=sorted(DUMPS), help="what to dump: " + ", ".join(sorted(DUMPS)))
     u.add_argument("--netns", help="network namespace: name, path or pid:N")
@@ -310,6 +318,8 @@ def build_parser():
     u.add_argument("--json", action="store_true", help="one JSON object per message")
     u.set_defaults(fn=cmd_dump)
 
+
+def _add_monitor(sub):
     m = sub.add_parser("monitor", help="print rtnetlink or genl multicast events live")
     m.add_argument("groups", nargs="*", metavar="GROUP",
                    help="rtnetlink groups (link, ipv4_route, tc, ...) or genl groups with --family")
@@ -323,6 +333,8 @@ def build_parser():
     m.add_argument("--json", action="store_true", help="one JSON object per event")
     m.set_defaults(fn=cmd_monitor)
 
+
+def _add_psample(sub):
     s = sub.add_parser("psample", help="print psample packet samples live")
     s.add_argument("--group", type=int, help="only this sample group")
     s.add_argument("--netns", help="network namespace: name, path or pid:N")
@@ -330,6 +342,8 @@ def build_parser():
     s.add_argument("--json", action="store_true", help="one JSON object per sample")
     s.set_defaults(fn=cmd_psample)
 
+
+def _add_spec(sub):
     c = sub.add_parser("spec", help="browse families, messages, attribute sets, structs, enums",
                        description="Show what the specs say: families; a family's messages "
                                    "and sets; an attribute set with types, enum names, struct "
@@ -344,9 +358,13 @@ def build_parser():
     c.add_argument("--json", action="store_true", help="the same as one JSON object")
     c.set_defaults(fn=cmd_spec)
 
-    from . import cli_tcbatch
-    cli_tcbatch.add_parser(sub)
 
+def _add_tc_batch(sub):
+    from .cli_tcbatch import add_parser
+    add_parser(sub)
+
+
+def _add_bench(sub):
     b = sub.add_parser("bench", help="measure encode/decode/socket throughput on this machine")
     b.add_argument("what", nargs="?", default="decode",
                    choices=("decode", "encode", "socket", "capture", "cli", "template", "all"),
@@ -360,25 +378,37 @@ def build_parser():
     b.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two saved runs")
     b.add_argument("--json", action="store_true", help="the report as JSON")
     b.set_defaults(fn=cmd_bench)
+
+
+# the commands, in the order `nlcodec --help` lists them
+COMMANDS = {"decode": _add_decode, "dump": _add_dump, "monitor": _add_monitor,
+            "psample": _add_psample, "spec": _add_spec, "tc-batch": _add_tc_batch,
+            "bench": _add_bench}
+
+
+def build_parser(only: str | None = None):
+    """The parser of every command, or the same parser with command ``only``
+    alone: start-up builds (and imports) only what the command line names."""
+    p, sub = _main_parser()
+    for name, add in COMMANDS.items():
+        if only is None or name == only:
+            add(sub)
     return p
 
 
-def _alone_parser(argv):
-    """tc-batch's parser alone for `nlcodec tc-batch ...`: the other commands'
-    modules are not imported (start-up is a short batch's cost; in the QEMU
-    tier it is seconds)."""
-    if argv[:1] != ["tc-batch"]:
-        return None
-    from .cli_tcbatch import add_parser
-    p = argparse.ArgumentParser(prog="nlcodec")
-    p.set_defaults(backend=None)
-    add_parser(p.add_subparsers(dest="command", metavar="COMMAND"))
-    return p
+def _command_named(argv):
+    """The command ``argv`` names when nothing but ``--backend`` comes before
+    it, else None (then every command's parser is built: ``--help``, a
+    mistyped command, an abbreviated option)."""
+    i = 2 if argv[:1] == ["--backend"] else 1 if argv[:1] and argv[0].startswith(
+        "--backend=") else 0
+    name = argv[i] if len(argv) > i else None
+    return name if name in COMMANDS else None
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = _alone_parser(argv) or build_parser()
+    parser = build_parser(_command_named(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "fn", None):
         parser.print_help()
@@ -404,5 +434,30 @@ def main(argv=None):
         raise
 
 
+def run():
+    """The ``nlcodec`` command (console script, ``python -m nlcodec``): ``main()``,
+    then, its output flushed and exit handlers run, the process ends without
+    the interpreter's tear-down, which frees the compiled specs object by object
+    (a sixth of a one-message decode).  Where a flush fails or other threads
+    still run, the interpreter ends as usual."""
+    rc = main()
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() != 1:
+        return rc
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:               # noqa: BLE001 - the usual exit reports it
+        return rc
+    import atexit
+    atexit._run_exitfuncs()
+    try:                            # what exit handlers printed
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:               # noqa: BLE001
+        pass
+    os._exit(rc if isinstance(rc, int) else 0 if rc is None else 1)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

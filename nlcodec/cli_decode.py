@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import os
 import stat
 import sys
@@ -195,6 +194,7 @@ def _serial(source, decoder, sel, render, first, last, counting, limit, write, p
 def _print_counts(counts, as_json):
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     if as_json:
+        import json
         for (fam, ty), n in rows:
             print(json.dumps({"family": fam, "type": ty, "messages": n}))
         return

@@ -4,7 +4,6 @@ left over go to stderr."""
 
 from __future__ import annotations
 
-import json
 import sys
 
 from . import dumps
@@ -76,6 +75,8 @@ def run(args, data: bytes, families) -> int:
 def _print(args, d):
     from .show import format_attrs, format_message, to_json
     if d.kind == "packet":
+        import json
+
         from .packet import format_summary
         print(json.dumps(d.value) if args.json else format_summary(d.value))
         return
@@ -88,6 +89,7 @@ def _print(args, d):
             d.attrset + "_kernel") is not None else ""))
         ovs = ovs_text(cs, d.value)         # an OVS key or action stream: ovs-dpctl's text
         if args.json:
+            import json
             print(json.dumps({**d.value, "_ovs_text": ovs} if ovs else d.value))
             return
         title = f"{d.family}.{d.attrset}" + (f" ({d.form})" if d.form else "")
@@ -107,6 +109,7 @@ def _print(args, d):
     if d.header_only is not None:
         h = d.header_only
         if args.json:
+            import json
             print(json.dumps({"nlmsghdr": h}))
         else:
             name = h["type_name"] or "?"

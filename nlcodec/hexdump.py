@@ -36,39 +36,54 @@ from .errors import DecodeError
 
 HOST_LITTLE = sys.byteorder == "little"
 
-_PROMPT = re.compile(r"^\s*(\(gdb\)|crash>|[$#]\s|>>>)")
-_TCPDUMP_SUMMARY = re.compile(r"^(\d\d:\d\d:\d\d\.\d+|\d{9,}\.\d+)\s|^(listening on|tcpdump: )|"
-                              r"^\d+ packets? (captured|received|dropped)")
+
+class _Rx:
+    """A regular expression compiled on first use: a dump needs a few of
+    them, and compiling them all was a tenth of a one-message decode's start."""
+
+    def __init__(self, *args):
+        self._args = args
+
+    def __getattr__(self, name):
+        rx = re.compile(*self._args)
+        for n in ("match", "search", "fullmatch", "sub", "split", "finditer", "findall"):
+            setattr(self, n, getattr(rx, n))
+        return getattr(rx, name)
+
+
+_PROMPT = _Rx(r"^\s*(\(gdb\)|crash>|[$#]\s|>>>)")
+_TCPDUMP_SUMMARY = _Rx(r"^(\d\d:\d\d:\d\d\.\d+|\d{9,}\.\d+)\s|^(listening on|tcpdump: )|"
+                       r"^\d+ packets? (captured|received|dropped)")
 # pieces that several line formats share
 _SYSLOG = r"\w{3}\s+\d+\s+\d\d:\d\d:\d\d\s+\S+\s+kernel:"      # "Dec  5 12:00:01 host kernel:"
 _GROUP = "[0-9a-fA-F]{2,16}"                  # a group of 1, 2, 4 or 8 bytes
 _GROUP_ROW = f"{_GROUP}(?: {_GROUP})*(?: {{2,}}.*)?"      # groups, then maybe the ASCII column
 _KADDR = "[0-9a-fA-F]{16}|[0-9a-fA-F]{8}"     # an address (16 digits) or an offset (8 digits)
-_OD_CHARS = re.compile(r"\s+>.*<$")           # od -z's characters
-_HEX_RUN = re.compile("[0-9a-fA-F]+")
+_OD_CHARS = _Rx(r"\s+>.*<$")           # od -z's characters
+_HEX_RUN = _Rx("[0-9a-fA-F]+")
 
-_DMESG_TS = re.compile(rf"^\s*(?:{_SYSLOG}\s*)?(?:<\d>)?\[\s*\d+\.\d+\]\s?")
-_JOURNAL = re.compile(rf"^\s*{_SYSLOG}\s?")
-_STRACE = re.compile(r"\\x[0-9a-fA-F]{2}|[\"'](?:[^\"'\\]|\\.)*\\[0-7]")   # \x.. or octal
-_GDB = re.compile(r"^\s*0x([0-9a-fA-F]+)(?:\s+<[^>]*>)?:\s+(0x[0-9a-fA-F]+(?:\s+0x[0-9a-fA-F]+)*)"
-                  r"\s*$")
-_TCPDUMP = re.compile(r"^\s*0x([0-9a-fA-F]{4,}):\s+(.*)$")
-_TCPDUMP_LINE = re.compile(r"^\t0x[0-9a-f]{4}:  [0-9a-f]{2}")   # as tcpdump prints it
-_CRASH = re.compile(r"^([0-9a-fA-F]{8,16}):  (.*)$")
-_XXD = re.compile(r"^([0-9a-fA-F]+): (.*)$")
-_HEXDUMP_C = re.compile(r"^([0-9a-fA-F]+)(?:  (.*?))?\s*$")
-_OD = re.compile(r"^([0-9a-fA-F]{6,})(?: (.*?))?\s*$")
-_GROUPS = re.compile(f"^{_GROUP_ROW}$")
-_DMESG_ADDR = re.compile(rf"^(.*?)\b({_KADDR}): (.*)$")
-_QUOTED = re.compile(r"""(b?)(["'])((?:\\.|(?!\2).)*)\2(\.\.\.)?""")
-_ESC = re.compile(r"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.S)
+_DMESG_TS = _Rx(rf"^\s*(?:{_SYSLOG}\s*)?(?:<\d>)?\[\s*\d+\.\d+\]\s?")
+_JOURNAL = _Rx(rf"^\s*{_SYSLOG}\s?")
+_STRACE = _Rx(r"\\x[0-9a-fA-F]{2}|[\"'](?:[^\"'\\]|\\.)*\\[0-7]")   # \x.. or octal
+_GDB = _Rx(r"^\s*0x([0-9a-fA-F]+)(?:\s+<[^>]*>)?:\s+(0x[0-9a-fA-F]+(?:\s+0x[0-9a-fA-F]+)*)"
+           r"\s*$")
+_TCPDUMP = _Rx(r"^\s*0x([0-9a-fA-F]{4,}):\s+(.*)$")
+_TCPDUMP_LINE = _Rx(r"^\t0x[0-9a-f]{4}:  [0-9a-f]{2}")   # as tcpdump prints it
+_CRASH = _Rx(r"^([0-9a-fA-F]{8,16}):  (.*)$")
+_XXD = _Rx(r"^([0-9a-fA-F]+): (.*)$")
+_HEXDUMP_C = _Rx(r"^([0-9a-fA-F]+)(?:  (.*?))?\s*$")
+_OD = _Rx(r"^([0-9a-fA-F]{6,})(?: (.*?))?\s*$")
+_GROUPS = _Rx(f"^{_GROUP_ROW}$")
+_DMESG_ADDR = _Rx(rf"^(.*?)\b({_KADDR}): (.*)$")
+_QUOTED = _Rx(r"""(b?)(["'])((?:\\.|(?!\2).)*)\2(\.\.\.)?""")
+_ESC = _Rx(r"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.S)
 _ESCAPES = {"n": 10, "t": 9, "r": 13, "v": 11, "f": 12, "a": 7, "b": 8, "e": 27}
-_HEXTOK = re.compile(r"^(?:0[xX])?([0-9a-fA-F]+)$")
+_HEXTOK = _Rx(r"^(?:0[xX])?([0-9a-fA-F]+)$")
 # print_hex_dump lines without the dmesg timestamp: a prefix string and/or a
 # 16-digit address (DUMP_PREFIX_ADDRESS) or 8-digit offset, one space, the groups
-_PHD = re.compile(rf"^(?P<pre>[^\s:][^:]*?:?\s)?(?P<addr>{_KADDR}): (?P<rest>[0-9a-fA-F].*)$")
-_PHD_NONE = re.compile(rf"^[A-Za-z_][\w.-]*:?\s(?P<rest>{_GROUP_ROW})$")
-_GDB_STRUCT = re.compile(r"^\s*(?:\$\d+\s*=\s*)?\{(?P<body>[^{}]*)\}\s*$")
+_PHD = _Rx(rf"^(?P<pre>[^\s:][^:]*?:?\s)?(?P<addr>{_KADDR}): (?P<rest>[0-9a-fA-F].*)$")
+_PHD_NONE = _Rx(rf"^[A-Za-z_][\w.-]*:?\s(?P<rest>{_GROUP_ROW})$")
+_GDB_STRUCT = _Rx(r"^\s*(?:\$\d+\s*=\s*)?\{(?P<body>[^{}]*)\}\s*$")
 
 FORMATS = ("strace", "gdb", "gdb-struct", "tcpdump", "dmesg", "crash", "xxd", "hexdump-C", "od",
            "plain")
@@ -87,9 +102,19 @@ def _noise(line: str, fmt: str | None = None) -> bool:
     return fmt is None and bool(_TCPDUMP_SUMMARY.match(s))
 
 
+_HEX_DIGITS = "0123456789abcdefABCDEF"
+
+
+def _hex_only(s: str) -> bool:
+    """``s`` (stripped) is nothing but hex digits: one token of plain hex."""
+    return not s.lstrip(_HEX_DIGITS)
+
+
 def detect(text: str) -> str:
     """The format name of a dump (one of ``FORMATS``), from its first data line."""
     lines = text.splitlines()
+    if all(_hex_only(line.strip()) for line in lines):
+        return "plain"              # what the checks below make of it, without them
     if any(_TCPDUMP_LINE.match(line) for line in lines[:50]):
         return "tcpdump"
     for line in lines:
@@ -214,6 +239,8 @@ def _hex_area(rest: str) -> list[str]:
 
 def _read_plain(line):
     s = line.strip()
+    if _hex_only(s) and not len(s) % 2:
+        return None, bytes.fromhex(s)   # what the general path below makes of it
     if re.match(r"^(unsigned\s+)?(char|int|u8|uint8_t)\b.*=\s*\d+\s*;$", s):
         return None, b""                   # xxd -i's length line
     s = re.sub(r"^.*?\{", "", s)            # C array opening

@@ -443,10 +443,7 @@ def _enum(cf, name):
     e = cf.spec.enum(name)
     if e is None:
         from . import registry
-        for fam in registry.families().values():
-            e = fam.enums.get(name)
-            if e is not None:
-                break
+        e = registry.any_enum(name)
     return e
 
 

@@ -632,8 +632,7 @@ def _missed(proto, ids, items, fams):
         if proto == "generic":
             name = ids.get(ty)
         else:
-            hit = registry._by_protocol.get(proto, {}).get(ty)
-            name = hit[0].name if hit is not None else None
+            name = registry.family_of_type(proto, ty)
         if name is not None and name not in fams:
             out.add(name)
     return out
@@ -679,8 +678,13 @@ def stream_rows(tables: Tables, proto, ids, want=None):
                     rows.append((0, lay(cm.header), tables.index(cm.set), 0, 0) + none)
                     info[(fid, cmd)] = (cf, cm, name)
             return rows, by_type, info, frozenset(fams)
-        registry._load()
-        for ty, (fam, m) in registry._by_protocol.get(proto, {}).items():
+        if want is None:
+            registry._load()
+        else:                   # the families wanted, loaded (on first use)
+            registry._start()
+            for name in want:
+                registry._family_loaded(name)
+        for ty, (fam, m) in list(registry._by_protocol.get(proto, {}).items()):
             if not wanted(fam):
                 continue
             cf = registry.compiled(fam)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import io
 import struct
-from dataclasses import dataclass
 
 from .errors import DecodeError
 from .nla import align
@@ -43,8 +42,13 @@ MAX_CAPLEN = 1 << 26
 CHUNK = 1 << 20
 
 
-@dataclass(slots=True)
 class Record:
+    """One captured packet.  (Plain slotted classes, as ``dataclass`` would
+    make them: importing dataclasses was a tenth of ``nlcodec decode``'s
+    start-up, and a hex dump's decode looks at the pcap magic numbers.)"""
+
+    __slots__ = ("number", "offset", "ts_ns", "linktype", "data", "orig_len")
+    _fields = __slots__
     number: int        # 1-based, as Wireshark numbers frames
     offset: int        # file offset of the packet data
     ts_ns: int         # timestamp, nanoseconds since the epoch
@@ -52,17 +56,61 @@ class Record:
     data: bytes
     orig_len: int
 
+    def __init__(self, number, offset, ts_ns, linktype, data, orig_len):
+        self.number, self.offset, self.ts_ns = number, offset, ts_ns
+        self.linktype, self.data, self.orig_len = linktype, data, orig_len
 
-@dataclass(frozen=True, slots=True)
+    def _values(self):
+        return tuple(getattr(self, f) for f in self._fields)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    __hash__ = None         # mutable, compared by value
+
+    def __repr__(self):
+        return f"{type(self).__qualname__}(" + ", ".join(
+            f"{f}={getattr(self, f)!r}" for f in self._fields) + ")"
+
+
 class Position:
     """Where the next record of a file starts, with what a reader must know
     there: the record number before it, and the format's state (pcap: byte
     order, timestamp scale, link type; pcapng: byte order and the section's
-    interfaces)."""
+    interfaces).  Immutable and hashable; it pickles (``--jobs`` hands it to
+    worker processes)."""
+
+    __slots__ = ("offset", "number", "kind", "state")
+    _fields = __slots__
     offset: int
     number: int
     kind: str          # "pcap" or "pcapng"
     state: tuple
+
+    def __init__(self, offset, number, kind, state):
+        for f, v in zip(self._fields, (offset, number, kind, state)):
+            object.__setattr__(self, f, v)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __reduce__(self):
+        return type(self), Record._values(self)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return Record._values(self) == Record._values(other)
+
+    def __hash__(self):
+        return hash(Record._values(self))
+
+    __repr__ = Record.__repr__
 
 
 def _error(n, off, reason):

@@ -8,15 +8,17 @@ one JSON object per message for scripts.
 
 from __future__ import annotations
 
-import json
-
 from .tables import K_BINARY, K_INDEXED, K_INT, K_NEST, K_STRUCT, K_SUBMSG, K_TYPEVALUE
-from .tc import verdict_name
 
 _NLM_FLAGS = [(0x1, "request"), (0x2, "multi"), (0x4, "ack"), (0x8, "echo"),
               (0x10, "dump_intr"), (0x20, "dump_filtered")]
 _GET_FLAGS = [(0x100, "root"), (0x200, "match"), (0x400, "atomic")]
 _NEW_FLAGS = [(0x100, "replace"), (0x200, "excl"), (0x400, "create"), (0x800, "append")]
+
+
+def _json_dumps(v, **kw):
+    import json                 # on first use: a decode shown as text seldom needs it
+    return json.dumps(v, **kw)
 
 
 def nlmsg_flags_text(flags: int, type_name: str = "") -> str:
@@ -40,7 +42,7 @@ def to_json(m) -> str:
     direction = getattr(m, "direction", None)
     if direction:
         d["direction"] = direction
-    return json.dumps(d, default=_default)
+    return _json_dumps(d, default=_default)
 
 
 def _default(o):
@@ -51,7 +53,7 @@ def _default(o):
 
 def _scalar(v) -> str:
     if isinstance(v, str):
-        return json.dumps(v) if (not v or " " in v or '"' in v) else v
+        return _json_dumps(v) if (not v or " " in v or '"' in v) else v
     if v is True:
         return "true"
     if v is None:
@@ -83,7 +85,7 @@ def _struct_line(d, layout=None, ctx=None) -> str:
         elif text is None and k in subs and isinstance(v, dict):
             text = "{" + _struct_line(v, subs[k], ctx) + "}"
         if text is None:
-            text = _scalar(v) if not isinstance(v, (dict, list)) else json.dumps(v)
+            text = _scalar(v) if not isinstance(v, (dict, list)) else _json_dumps(v)
         parts.append(f"{k}={text}")
     return " ".join(parts)
 
@@ -197,6 +199,7 @@ def _attr_lines(key, v, ca, sub, fam, indent):
     if ca.kind == K_STRUCT and isinstance(v, dict) and ca.layout is not None:
         verdicts = _verdict_members(ca.layout)
         if verdicts:
+            from .tc import verdict_name
             v = {k: verdict_name(x) if k in verdicts and isinstance(x, int) else x
                  for k, x in v.items()}
     if ca.kind == K_INT:

@@ -11,6 +11,12 @@ whose objects are pickled, so an edited spec is read again (as a ``.pyc``
 is).  ``NLCODEC_SPEC_CACHE=0``
 turns the cache off.
 
+The file holds one pickle per spec module behind an index (``Index``): the
+families' names and modules, and which family each message type of a plain
+protocol belongs to.  The registry reads the index at start-up and unpickles
+a module's families when one of them is first used (a link message loads
+rt_link alone: a fifth of the whole cache).
+
 A struct from the cache keeps its place (module, family, and where in the
 family); asking it for anything but its layout imports its spec module
 (``resolve``).
@@ -18,11 +24,12 @@ family); asking it for anything but its layout imports its spec module
 
 from __future__ import annotations
 
+import marshal
 import os
 import pickle
 import sys
 
-FORMAT = 2
+FORMAT = 3
 _FILE = "nlcodec-families.pickle"
 _PICKLED = ("spec.py", "structs.py", "spec_cache.py")    # the classes in a cache file
 
@@ -55,9 +62,9 @@ def _places(spec_dir: str) -> list[str]:
     return [os.path.join(spec_dir, "__pycache__"), os.path.join(xdg, "nlcodec")]
 
 
-def load(spec_dir: str, names: list[str]):
-    """[(module name, [Family])] from the cache, or None (no cache, a stale
-    one, or one that does not load)."""
+def open_index(spec_dir: str, names: list[str]) -> "Index | None":
+    """The cache's index (families load on demand), or None (no cache, a
+    stale one, or one that does not read)."""
     if not enabled():
         return None
     k = key(spec_dir, names).encode()
@@ -72,13 +79,67 @@ def load(spec_dir: str, names: list[str]):
         if head != k:
             continue            # made from other spec files: stale
         try:
-            out = _Unpickler(body).load()
+            idx = Index(body)
         except Exception:       # a damaged file: read the specs instead
             return None
-        if isinstance(out, list) and [m for m, _ in out] == names:
-            _cached.update(out)
-            return out
+        if idx.modules != names:
+            return None
+        return idx
     return None
+
+
+def load(spec_dir: str, names: list[str]):
+    """[(module name, [Family])] from the cache, every module, or None (no
+    cache, a stale one, or one that does not load)."""
+    idx = open_index(spec_dir, names)
+    if idx is None:
+        return None
+    try:
+        return [(n, idx.module(n)) for n in names]
+    except Exception:           # a damaged file: read the specs instead
+        return None
+
+
+class Index:
+    """A cache file's body: what the registry needs to know before loading
+    any family, and each spec module's families, unpickled on demand
+    (``module``; the caller serialises calls)."""
+
+    def __init__(self, body: bytes):
+        n = int.from_bytes(body[:8], "little")
+        head = marshal.loads(body[8:8 + n])
+        self._body = memoryview(body)[8 + n:]
+        self.modules: list = head["modules"]
+        self._sections: dict = head["sections"]
+        # (family name, its module), in the order the spec modules define them
+        self.families: list = head["families"]
+        # protocol -> [(message type, family name, message id, name, UAPI name)]:
+        # the family each type belongs to, as registering every family leaves it
+        self.types: dict = head["types"]
+        # enum name -> the first family (in that order) that defines it
+        self.enums: dict = head["enums"]
+        self.type_family = {p: {row[0]: row[1] for row in rows} for p, rows in self.types.items()}
+        if len(self._body) != sum(n for _, n in self._sections.values()):
+            raise ValueError("spec cache: the file is cut short")
+        self._refs: dict = {}       # the structs unpickled so far, shared by all modules
+        self._done: dict = {}
+
+    def module(self, name: str) -> list:
+        fams = self._done.get(name)
+        if fams is None:
+            off, n = self._sections[name]
+            fams = _Unpickler(self._body[off:off + n], self._refs).load()
+            if not isinstance(fams, list):
+                raise pickle.UnpicklingError(f"{name}: not a list of families")
+            self._done[name] = fams
+            _cached[name] = fams
+        return fams
+
+
+def loads(body: bytes) -> list:
+    """[(module name, [Family])] of a cache file's body (``dumps``)."""
+    idx = Index(body)
+    return [(n, idx.module(n)) for n in idx.modules]
 
 
 def save(spec_dir: str, names: list[str], modules) -> str | None:
@@ -158,8 +219,9 @@ def _find(fam, place):
 
 
 def dumps(mods) -> bytes:
-    """The pickle of [(module name, [Family])]: each construct struct is
-    written once as (its first place, its compiled layout)."""
+    """A cache file's body for [(module name, [Family])]: the index, then a
+    pickle of each module's families, in which each construct struct is
+    written as (its first place among all modules, its compiled layout)."""
     from .structs import compile_struct, layout_state
     refs = {}
     for mod, fams in mods:
@@ -169,9 +231,27 @@ def dumps(mods) -> bytes:
                     refs[id(st)] = ((mod, fam.name) + place,
                                     layout_state(compile_struct(st, _name(fam, place))), st)
     import io
-    buf = io.BytesIO()
-    _Pickler(buf, refs).dump(mods)
-    return buf.getvalue()
+    sections, parts, off = {}, [], 0
+    families, types, enums = [], {}, {}
+    for mod, fams in mods:
+        buf = io.BytesIO()
+        _Pickler(buf, refs).dump(list(fams))
+        parts.append(buf.getvalue())
+        sections[mod] = (off, len(parts[-1]))
+        off += len(parts[-1])
+        for fam in fams:
+            families.append((fam.name, mod))
+            for e in fam.enums:
+                enums.setdefault(e, fam.name)
+            if not fam.genl:            # as registry._add fills its type table
+                t = types.setdefault(fam.protocol, {})
+                for m in fam.messages:
+                    t[fam.wire_type(m.id)] = (fam.name, m.id, m.name, m.uapi)
+    head = marshal.dumps({"modules": [m for m, _ in mods], "sections": sections,
+                          "families": families, "enums": enums,
+                          "types": {p: [(ty,) + v for ty, v in t.items()]
+                                    for p, t in types.items()}})
+    return len(head).to_bytes(8, "little") + head + b"".join(parts)
 
 
 class _Pickler(pickle.Pickler):
@@ -188,10 +268,10 @@ class _Pickler(pickle.Pickler):
 
 
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, data):
+    def __init__(self, data, refs: dict):
         import io
         super().__init__(io.BytesIO(data))
-        self._refs = {}
+        self._refs = refs       # place -> StructRef: one object per struct across modules
 
     def persistent_load(self, pid):
         from .structs import StructRef
@@ -217,8 +297,9 @@ def spec_module(name: str):
     decoded with), and its structs stand for the cache's layouts
     (``compile_struct`` of them gives the registry's, names bound)."""
     import importlib
-    from .registry import _specs_package
+    from .registry import _specs_package, load_spec_module
     pkg = _specs_package().__name__
+    load_spec_module(name)          # the registry's families of it first
     mod = importlib.import_module(f"{pkg}.{name}")
     if _cached:
         loaded = {n for n in _cached if f"{pkg}.{n}" in sys.modules}

@@ -9,12 +9,10 @@ plain ``bytes``.  A value whose length does not suit its hint (a 5-byte
 from __future__ import annotations
 
 import functools
-import socket
+# the C module: socket.py's import (its enums) was a tenth of start-up
+from _socket import AF_INET, AF_INET6, inet_ntop as _inet_ntop, inet_pton as _inet_pton
 
 from .errors import EncodeError
-
-_inet_ntop = socket.inet_ntop
-AF_INET, AF_INET6 = socket.AF_INET, socket.AF_INET6
 
 
 def mac_text(b: bytes) -> str:
@@ -32,8 +30,8 @@ def ip_text(b: bytes) -> str:
 
 # an address's text -> its bytes, for the hot paths (tc-batch, templates): C
 # functions, OSError when the text is not one
-ipv4_bytes = functools.partial(socket.inet_pton, AF_INET)
-ipv6_bytes = functools.partial(socket.inet_pton, AF_INET6)
+ipv4_bytes = functools.partial(_inet_pton, AF_INET)
+ipv6_bytes = functools.partial(_inet_pton, AF_INET6)
 
 
 def ip_bytes(s: str, family: int = 0) -> bytes:
@@ -44,7 +42,7 @@ def ip_bytes(s: str, family: int = 0) -> bytes:
     if family and fam != family:
         raise ValueError("wrong address family")
     try:
-        return socket.inet_pton(fam, s)
+        return _inet_pton(fam, s)
     except OSError:
         raise ValueError(f"not an {'IPv6' if fam == AF_INET6 else 'IPv4'} address") from None
 
@@ -109,9 +107,9 @@ def parse_bytes(value, hint=None, path="") -> bytes:
                 return bytes.fromhex(s.replace(":", ""))
             # ip_text shows 4 bytes as IPv4 whatever the hint: read it back the same way
             if hint in ("ipv4", "ipv6", "ip") and "." in s and ":" not in s:
-                return socket.inet_pton(AF_INET, s)
+                return _inet_pton(AF_INET, s)
             if hint in ("ipv6", "ip", "ipv4") and ":" in s:
-                return socket.inet_pton(AF_INET6, s)
+                return _inet_pton(AF_INET6, s)
             if hint == "uuid" and "-" in s:
                 import uuid
                 return uuid.UUID(s).bytes

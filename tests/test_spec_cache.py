@@ -50,7 +50,7 @@ def _plain(x):
 def test_the_cache_gives_back_what_the_spec_modules_define(tmp_path):
     mods = _modules()
     data = spec_cache.dumps([(n, list(getattr(m, "FAMILIES", ()))) for n, m in zip(NAMES, mods)])
-    got = spec_cache._Unpickler(data).load()
+    got = spec_cache.loads(data)
     assert [n for n, _ in got] == NAMES
     for (name, fams), mod in zip(got, mods):
         real = getattr(mod, "FAMILIES", ())

@@ -16,8 +16,8 @@ def module():
 
 
 def family(name: str = "ovs_flow"):
-    from .. import families
-    return families()[name]
+    from ..registry import family
+    return family(name)         # that family alone (the others load on their first use)
 
 
 def enum(name: str):
