@@ -13,8 +13,9 @@ the ``DecodeError`` says which kinds the bytes do decode as.
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass, field
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:               # (typing is not imported to run)
+    from typing import Any
 
 from . import message, nla, registry
 from .errors import DecodeError
@@ -46,23 +47,38 @@ def kinds_help() -> str:
     return "; ".join(f"{k}: {v[2]}" for k, v in KINDS.items())
 
 
-@dataclass(eq=False, repr=False)
 class Dump:
     """What ``decode_dump`` read: ``kind``, ``form`` (text or None),
     ``value`` (a list of ``Message``, an attribute dict, or a packet dict),
     ``family``/``attrset`` for attribute streams, ``notes`` (strings),
-    ``header_only`` (for a dump that is one bare nlmsghdr: its fields)."""
+    ``kernel`` (True, or the kernel release whose layout read it), ``data``,
+    ``header_only`` (for a dump that is one bare nlmsghdr: its fields).
+    (Not a dataclass: importing dataclasses was a tenth of a one-message
+    ``nlcodec decode``.)"""
 
+    __slots__ = ("kind", "value", "form", "family", "attrset", "notes", "kernel", "data",
+                 "header_only")
     kind: str
     value: Any
-    _: KW_ONLY
-    form: str | None = None
-    family: str | None = None
-    attrset: str | None = None
-    notes: list = field(default_factory=list)
-    kernel: bool | str = False      # True, or the kernel release whose layout read it
-    data: bytes = b""
-    header_only: dict | None = field(default=None, init=False)
+    form: str | None
+    family: str | None
+    attrset: str | None
+    notes: list
+    kernel: bool | str              # True, or the kernel release whose layout read it
+    data: bytes
+    header_only: dict | None
+    _DEFAULTS = {"form": None, "family": None, "attrset": None, "notes": None,
+                 "kernel": False, "data": b""}
+
+    def __init__(self, kind: str, value: Any, **options):
+        unknown = options.keys() - self._DEFAULTS.keys()
+        if unknown:
+            raise TypeError(f"Dump() got unexpected keyword arguments {sorted(unknown)}")
+        self.kind, self.value, self.header_only = kind, value, None
+        for name, default in self._DEFAULTS.items():
+            setattr(self, name, options.get(name, default))
+        if self.notes is None:
+            self.notes = []
 
     def __repr__(self):
         return f"Dump({self.kind!r}, form={self.form!r}, notes={self.notes!r})"
