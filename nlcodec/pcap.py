@@ -68,7 +68,7 @@ class Record:
             return NotImplemented
         return self._values() == other._values()
 
-    __hash__ = None         # mutable, compared by value
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 
     def __repr__(self):
         return f"{type(self).__qualname__}(" + ", ".join(

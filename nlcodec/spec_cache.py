@@ -232,7 +232,9 @@ def dumps(mods) -> bytes:
                                     layout_state(compile_struct(st, _name(fam, place))), st)
     import io
     sections, parts, off = {}, [], 0
-    families, types, enums = [], {}, {}
+    families: list = []
+    types: dict = {}
+    enums: dict = {}
     for mod, fams in mods:
         buf = io.BytesIO()
         _Pickler(buf, refs).dump(list(fams))
