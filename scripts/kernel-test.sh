@@ -24,6 +24,11 @@ MODULES="openvswitch psample cls_flower cls_matchall sch_ingress act_gact act_mi
 act_sample act_vlan act_tunnel_key act_pedit act_csum act_skbedit act_ct act_police \
 act_mpls act_nat act_ctinfo act_connmark act_ife act_meta_mark nlmon dummy veth vxlan geneve \
 bridge"
+# byte code for the package and the tests, compiled here (the host's disk is
+# fast; a guest writing it over the 9p share is not): PYTHONDONTWRITEBYTECODE
+# in a developer's or CI's environment would leave every guest process to
+# compile its imports again (tests/kernel/ktutil.py local_package copies it)
+"$PY" -m compileall -q -j 0 nlcodec specs tests >/dev/null || echo "kernel-test: WARNING: compileall failed" >&2
 T0=$(date +%s)
 KL_ENV="${KL_ENV:-} NLCODEC_KT_MODULES" NLCODEC_KT_MODULES=$MODULES \
 scripts/kernel-lab bash -c '

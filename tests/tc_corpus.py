@@ -229,7 +229,14 @@ MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 a
         "filter add dev {d} ingress prio 139 protocol ip flower action nat egress default 1.2.3.4",
         "filter add dev {d} ingress prio 140 protocol ip flower action nat ingress 172.16.0.0/0xc 10.0.0.0",
         "filter add dev {d} ingress prio 141 protocol ip flower dst_ip 10.1.0.0/255.255.0.0 action drop",
-        "filter add dev {d} ingress prio 142 protocol ip flower src_ip default action drop"]
+        "filter add dev {d} ingress prio 142 protocol ip flower src_ip default action drop",
+        # tunnel_key options (m_tunnel_key.c tunnel_key_parse_geneve_opts, _vxlan_opt, _erspan_opt)
+        "filter add dev {d} ingress prio 143 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 id 7 dst_port 6081 geneve_opts 0102:80:00880022",
+        "filter add dev {d} ingress prio 144 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 id 7 geneve_opts 0102:80:00880022,0x103:0x81:AABBCCDD1",
+        "filter add dev {d} ingress prio 145 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 id 8 dst_port 4789 vxlan_opts 0x800",
+        "filter add dev {d} ingress prio 146 matchall action tunnel_key set src_ip 2001:db8::1 dst_ip 2001:db8::2 id 9 erspan_opts 2:0:1:7",
+        "filter add dev {d} ingress prio 147 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 id 9 erspan_opts 1:0x100 nocsum pipe",
+        "filter add dev {d} ingress prio 148 matchall action tunnel_key set erspan_opts 1::0x100 src_ip 10.0.0.1 dst_ip 10.0.0.2 id 10"]
 
 
 def lines(dev="lo"):

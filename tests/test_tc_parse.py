@@ -1,7 +1,7 @@
 """nlcodec.tc.parse against tc itself.
 
 Expected bytes: tests/data/tc_corpus_requests.txt, what iproute2's tc 6.1
-sent for each line of the corpus (tests/tc_corpus.py, 761 distinct lines:
+sent for each line of the corpus (tests/tc_corpus.py, 767 distinct lines:
 flower keys of every family, matchall, gact/mirred/vlan actions with index,
 cookie and flags, qdisc lines), captured with strace -e write=all by
 tests/tc_capture.py in a network namespace whose lo is ifindex 1.  Where tc
@@ -113,6 +113,9 @@ BAD = [
     ("filter add dev lo ingress prio 1 matchall action police rate 1mbit burst 1k conform-exceed drop /", None),
     ("filter add dev lo ingress prio 1 matchall action nat ingress 10.0.0.0/255.0.255.0 10.0.0.1", "10.0.0.0/255.0.255.0"),
     ("filter add dev lo ingress prio 1 protocol ip flower gtp_opts 1:2:300 action drop", "1:2:300"),
+    ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 geneve_opts 1:2:33:44", "1:2:33:44"),
+    ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 erspan_opts 1:2:3:4:5", "1:2:3:4:5"),
+    ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 vxlan_opts 1x", "1x"),
 ]
 
 

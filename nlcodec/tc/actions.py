@@ -509,6 +509,47 @@ def _tk_addr(side):
     return fn
 
 
+def _tk_tokens(s, sep, most, what):
+    """strtok_r's tokens (empty ones skipped), at most ``most``."""
+    toks = [t for t in s.split(sep) if t]
+    if len(toks) > most:
+        raise ValueError(f"at most {what}")
+    return toks
+
+
+def _tk_geneve(s):
+    """tunnel_key_parse_geneve_opts: OPT[,OPT...], each CLASS:TYPE:DATA (hex;
+    strtok_r's tokens, so an empty part shifts the rest), DATA whole bytes."""
+    out = []
+    for tok in _tk_tokens(s, ",", 1 << 16, "options"):
+        o = {}
+        for key, t in zip(("class", "type", "data"), _tk_tokens(tok, ":", 3, "CLASS:TYPE:DATA")):
+            if key == "data":
+                t = t[:len(t) // 2 * 2]
+                if not all(c in "0123456789abcdefABCDEF" for c in t):
+                    raise ValueError("data must be hex")
+                o[key] = t.lower()
+            else:
+                o[key] = get_uint(t, 16 if key == "class" else 8, 16)
+        out.append(o)
+    if not out:
+        raise ValueError("CLASS:TYPE:DATA")
+    return out
+
+
+def _tk_erspan(s):
+    """tunnel_key_parse_erspan_opt: VER:INDEX:DIR:HWID (base 0; strtok_r's tokens)."""
+    return {key: get_uint(t, bits, 0) for (key, bits), t in
+            zip((("ver", 8), ("index", 32), ("dir", 8), ("hwid", 8)),
+                _tk_tokens(s, ":", 4, "VER:INDEX:DIR:HWID"))}
+
+
+# m_tunnel_key.c's option words, in its order: (word, enc_opts member, reader)
+_TK_OPTS = (("geneve_opts", "geneve", _tk_geneve),
+            ("vxlan_opts", "vxlan", lambda s: {"gbp": get_uint(s, 32, 0)}),
+            ("erspan_opts", "erspan", _tk_erspan))
+
+
 def _tos_ttl(key):
     def fn(s):
         try:
@@ -549,9 +590,20 @@ def tunnel_key(w, anode, resolve):
             w.next()
             w.value(opts, fast_int(lambda s: {"enc_dst_port": get_uint(s, 16, 10)}, "enc_dst_port",
                                    0xFFFF), "dst_port")
-        elif matches(word, "geneve_opts") or matches(word, "vxlan_opts") or \
-                matches(word, "erspan_opts"):
-            raise w.error("tunnel options are not supported by nlcodec.tc", at)
+        elif (hit := next((x for x in _TK_OPTS if matches(word, x[0])), None)) is not None:
+            name, kind, fn = hit
+            w.next()
+            vat = w.i
+            s = w.need(name)
+            if "enc_opts" in opts.d:
+                raise w.error("a second tunnel option word (tc sends two "
+                              "TCA_TUNNEL_KEY_ENC_OPTS; nlcodec keeps one)", at)
+            try:
+                opts.d["enc_opts"] = {kind: fn(s)}
+            except ValueError as e:
+                raise w.error(f"Illegal \"{name}\": {e}", vat) from None
+            if kind == "geneve":        # tc nests these without NLA_F_NESTED
+                opts.d.setdefault("_flags", {})["enc_opts"] = 0
         elif matches(word, "tos"):
             w.next()
             w.value(opts, _tos_ttl("enc_tos"), "tos")

@@ -10,7 +10,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from command import NLCODEC  # noqa: E402  (the tests' nlcodec command)
 
-__all__ = ["NLCODEC", "nlmon_capture", "sh"]
+__all__ = ["NLCODEC", "local_package", "nlmon_capture", "sh"]
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_LOCAL = "/tmp/nlcodec-kt"
 
 
 def sh(*cmd, ns=None, check=True, input=None):
@@ -23,6 +26,39 @@ def sh(*cmd, ns=None, check=True, input=None):
         raise AssertionError(f"{' '.join(argv)} -> {p.returncode}\n{p.stderr}{p.stdout}")
     return p.stdout
 
+
+
+def local_package():
+    """(env, cwd) for a Python process (an ``nlcodec`` command) that imports
+    nlcodec from a copy of the checkout's package in the guest's tmpfs.  The
+    checkout is a 9p share without cache (writable, so results come back):
+    every stat and open of the import system's path walk is a round trip to
+    the host, ~2.5 ms each under TCG, and a process started there (its cwd
+    and PYTHONPATH on the share) spent seconds importing.  Copied once
+    (nlcodec/ and specs/ with their byte code and times, which the spec
+    cache's key and the .pyc checks read; scripts/kernel-test.sh compiles
+    them on the host before booting), compiled where byte code is missing;
+    the codec's own dependencies too where they live on that share (CI's
+    .venv inside the checkout).  Outside the guest: the checkout itself."""
+    if os.environ.get("NLCODEC_KERNEL_LAB") != "1":
+        return dict(os.environ, PYTHONPATH=ROOT), None
+    if not os.path.isdir(_LOCAL):
+        import compileall
+        import shutil
+        tmp = _LOCAL + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        for part in ("nlcodec", "specs"):
+            shutil.copytree(os.path.join(ROOT, part), os.path.join(tmp, part), symlinks=True)
+        import importlib.util
+        for dep in ("construct", "cffi", "_cffi_backend"):
+            spec = importlib.util.find_spec(dep)
+            where = spec and (spec.submodule_search_locations or [spec.origin])[0]
+            if where and where.startswith(ROOT + os.sep):
+                copy = shutil.copytree if os.path.isdir(where) else shutil.copy2
+                copy(where, os.path.join(tmp, os.path.basename(where)))
+        compileall.compile_dir(tmp, quiet=1)
+        os.rename(tmp, _LOCAL)
+    return dict(os.environ, PYTHONPATH=_LOCAL), _LOCAL
 
 
 @contextlib.contextmanager

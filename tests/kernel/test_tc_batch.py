@@ -24,7 +24,7 @@ import time
 import pytest
 
 import nlcodec
-from ktutil import sh
+from ktutil import local_package, sh
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
@@ -56,11 +56,13 @@ def _show(ns):
 
 
 def _cli(*args):
-    env = dict(os.environ, PYTHONPATH=ROOT)
+    # started from a tmpfs copy of the package: from the 9p checkout its
+    # imports cost seconds of round trips (ktutil.local_package)
+    env, cwd = local_package()
     t = resource.getrusage(resource.RUSAGE_CHILDREN)
     w = time.perf_counter()
     p = subprocess.run([sys.executable, "-m", "nlcodec", "tc-batch", *args],
-                       capture_output=True, text=True, env=env)
+                       capture_output=True, text=True, env=env, cwd=cwd)
     wall = time.perf_counter() - w
     u = resource.getrusage(resource.RUSAGE_CHILDREN)
     return p, wall, u.ru_utime - t.ru_utime, u.ru_stime - t.ru_stime
@@ -165,8 +167,26 @@ def _mac(p, i):
     return f"{p}:{i >> 16 & 255:02x}:{i >> 8 & 255:02x}:{i & 255:02x}"
 
 
+def _startup(a, b, tmp_path):
+    """Each tool's cost of one line (an egress matchall filter: the counts
+    above read ingress): its start-up, subtracted from a bulk run's user CPU
+    to give the CPU per add."""
+    f = tmp_path / "one.tc"
+    f.write_text("filter add dev kt0 egress prio 9 matchall action pass\n")
+    tc, tc_wall, tc_user, _ = _tc_b(a, str(f))
+    ours, nl_wall, nl_user, _ = _cli("-n", b, "--json", str(f))
+    assert tc.returncode == 0 and ours.returncode == 0, (tc.stderr, ours.stderr)
+    return {"tc_b": {"wall_s": round(tc_wall, 2), "user_s": round(tc_user, 2)},
+            "nlcodec_tc_batch": {"wall_s": round(nl_wall, 2), "user_s": round(nl_user, 2)}}
+
+
+def _per_add_us(user, start, n):
+    return round((user - start) / n * 1e6, 2)
+
+
 def test_bulk_tc_batch_vs_tc_b(two_ns, tmp_path):
     a, b = two_ns
+    start = _startup(a, b, tmp_path)
     f = tmp_path / "flower.tc"
     with open(f, "w") as out:
         for i in range(N):
@@ -211,6 +231,11 @@ def test_bulk_tc_batch_vs_tc_b(two_ns, tmp_path):
                                 "sys_s": round(nl_sys, 2), "batch_s": summary["seconds"]},
            "python_template_api": {"wall_s": round(api_wall, 2), "user_s": round(api_user, 2),
                                    "sys_s": round(api_sys, 2)}}
+    fig["startup"] = start
+    fig["user_us_per_add"] = {
+        "tc_b": _per_add_us(tc_user, start["tc_b"]["user_s"], N),
+        "nlcodec_tc_batch": _per_add_us(nl_user, start["nlcodec_tc_batch"]["user_s"], N),
+        "python_template_api": _per_add_us(api_user, 0, N)}
     fig["speedup_wall_tc_batch"] = round(tc_wall / nl_wall, 2)
     fig["speedup_wall_api"] = round(tc_wall / api_wall, 2)
     fig["tc_batch_user_share"] = round(nl_user / max(nl_user + nl_sys, 1e-9), 3)
@@ -218,6 +243,48 @@ def test_bulk_tc_batch_vs_tc_b(two_ns, tmp_path):
     print("\ntc-batch figures:", json.dumps(fig))
     os.makedirs(os.path.join(ROOT, "build", "kernel-test"), exist_ok=True)
     with open(os.path.join(ROOT, "build", "kernel-test", "tc_batch.json"), "w") as out:
+        json.dump(fig, out, indent=1)
+
+
+# u32's node ids are 12 bits (a hash table holds 0xfff filters): 4000 per prio
+N_U32 = int(os.environ.get("NLCODEC_KT_U32", "12000"))
+
+
+def test_bulk_u32_user_cpu_per_add(two_ns, tmp_path):
+    """N_U32 u32 filters (f_u32.c's `match ip dst A/32`, 4000 per prio) by
+    `tc -b` and by `nlcodec tc-batch`: both insert all (the same number of
+    filters in the kernel's dump); user CPU per add (each tool's one-line
+    start-up subtracted) printed and written to
+    build/kernel-test/tc_batch_u32.json (figures, not asserted)."""
+    a, b = two_ns
+    start = _startup(a, b, tmp_path)
+    f = tmp_path / "u32.tc"
+    with open(f, "w") as out:
+        for i in range(N_U32):
+            out.write(f"filter add dev kt0 ingress prio {1 + i // 4000} protocol ip u32 "
+                      f"match ip dst 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32 "
+                      f"classid 1:1\n")
+    tc, tc_wall, tc_user, tc_sys = _tc_b(a, str(f))
+    assert tc.returncode == 0, tc.stderr[-2000:]
+    ours, nl_wall, nl_user, nl_sys = _cli("-n", b, "--json", str(f))
+    assert ours.returncode == 0, ours.stderr[-2000:]
+    summary = json.loads(ours.stdout)
+    assert summary["requests"] == N_U32 and summary["errors"] == 0
+    n_a = _count(a)
+    assert n_a >= N_U32 and _count(b) == n_a
+    fig = {"filters": N_U32, "backend": nlcodec.backend(), "startup": start,
+           "tc_b": {"wall_s": round(tc_wall, 2), "user_s": round(tc_user, 2),
+                    "sys_s": round(tc_sys, 2)},
+           "nlcodec_tc_batch": {"wall_s": round(nl_wall, 2), "user_s": round(nl_user, 2),
+                                "sys_s": round(nl_sys, 2), "batch_s": summary["seconds"],
+                                "runs": summary["runs"]},
+           "user_us_per_add": {
+               "tc_b": _per_add_us(tc_user, start["tc_b"]["user_s"], N_U32),
+               "nlcodec_tc_batch": _per_add_us(nl_user, start["nlcodec_tc_batch"]["user_s"],
+                                               N_U32)}}
+    print("\nu32 tc-batch figures:", json.dumps(fig))
+    os.makedirs(os.path.join(ROOT, "build", "kernel-test"), exist_ok=True)
+    with open(os.path.join(ROOT, "build", "kernel-test", "tc_batch_u32.json"), "w") as out:
         json.dump(fig, out, indent=1)
 
 
