@@ -691,6 +691,25 @@ def bench_capture(pcap_path, backend_names, progress, min_time, repeat=3):
 # -- whole processes: what a person at the shell waits for ----------------------------
 
 
+def cli_runs(tmp):
+    """(input, who, argv) of the whole-process runs side by side: a bare
+    interpreter, one hex message (nlcodec decode FILE; tshark -r -V on a
+    one-record pcap of it), a link dump (nlcodec dump link --json; ip -j
+    link).  Their files are written to ``tmp``."""
+    msg = split_messages(live_dump(_RTM_GETLINK))[0]
+    hexfile = os.path.join(tmp, "one.hex")
+    with open(hexfile, "w") as f:
+        f.write(msg.hex() + "\n")
+    pcap = os.path.join(tmp, "one.pcap")
+    make_pcap(pcap, [msg], 1)
+    nl = [sys.executable, "-m", "nlcodec"]
+    return [("python_start", "python", [sys.executable, "-c", "pass"]),
+            ("hex_message", "nlcodec", nl + ["decode", hexfile]),
+            ("hex_message", "tshark", [shutil.which("tshark") or "tshark", "-r", pcap, "-V"]),
+            ("dump_link", "nlcodec", nl + ["dump", "link", "--json"]),
+            ("dump_link", "ip -j", ["ip", "-j", "link"])]
+
+
 def bench_cli(progress, repeat=7):
     """Whole-process wall time of the CLI beside the tools people use instead,
     in the same run: one hex message (``nlcodec decode FILE``, and
@@ -700,20 +719,8 @@ def bench_cli(progress, repeat=7):
     is the time of one whole run: wall time (``cli_wall``) and the process's
     user + system CPU time (``cli_cpu``), medians of the same runs."""
     results = []
-    msg = split_messages(live_dump(_RTM_GETLINK))[0]
     with tempfile.TemporaryDirectory() as tmp:
-        hexfile = os.path.join(tmp, "one.hex")
-        with open(hexfile, "w") as f:
-            f.write(msg.hex() + "\n")
-        pcap = os.path.join(tmp, "one.pcap")
-        make_pcap(pcap, [msg], 1)
-        nl = [sys.executable, "-m", "nlcodec"]
-        runs = [("python_start", "python", [sys.executable, "-c", "pass"]),
-                ("hex_message", "nlcodec", nl + ["decode", hexfile]),
-                ("hex_message", "tshark", [shutil.which("tshark") or "tshark", "-r", pcap, "-V"]),
-                ("dump_link", "nlcodec", nl + ["dump", "link", "--json"]),
-                ("dump_link", "ip -j", ["ip", "-j", "link"])]
-        for input, who, cmd in runs:
+        for input, who, cmd in cli_runs(tmp):
             try:
                 _timed_run(cmd)                                  # warm the page cache
                 cpu = []
@@ -871,7 +878,13 @@ def format_table(report) -> str:
     return "\n".join(lines)
 
 
+REGRESSION = 0.10       # slower by more than this fraction: flagged by compare()
+
+
 def compare(a_path, b_path) -> str:
+    """Two saved runs side by side: each figure before and after with its
+    change; figures slower by more than REGRESSION and targets met before
+    but missed after are listed again at the end as regressions."""
     with open(a_path) as f:
         a = json.load(f)
     with open(b_path) as f:
@@ -879,11 +892,31 @@ def compare(a_path, b_path) -> str:
     key = lambda r: (r.get("input", ""), r["bench"], r["backend"])   # noqa: E731
     old = {key(r): r for r in a["results"] if "us_per_message" in r}
     lines = [f"{'input':<12} {'bench':<16} {'backend':<9} {'before':>9} {'after':>9} {'change':>8}"]
+    worse = []
     for r in b["results"]:
         if "us_per_message" not in r or key(r) not in old:
             continue
         o = old[key(r)]["us_per_message"]
         n = r["us_per_message"]
-        lines.append(f"{r.get('input', ''):<12} {r['bench']:<16} {r['backend']:<9} "
-                     f"{o:>9.2f} {n:>9.2f} {(n - o) / o * 100:>+7.1f}%")
+        line = (f"{r.get('input', ''):<12} {r['bench']:<16} {r['backend']:<9} "
+                f"{o:>9.2f} {n:>9.2f} {(n - o) / o * 100:>+7.1f}%")
+        lines.append(line)
+        if n > o * (1 + REGRESSION):
+            worse.append(line)
+    met = {t["target"]: t for t in a.get("targets", [])}
+    for t in b.get("targets", []):
+        was = met.get(t["target"])
+        if was is not None and was["met"] and not t["met"]:
+            worse.append(f"target {t['target']}: {was['value']:,.2f} -> {t['value']:,.2f} "
+                         f"(target {t['op']} {t['goal']:,g}), met before, missed now")
+    loads = [x.get("load") for x in (a, b)]
+    lines.append("")
+    lines.append(f"load (1-minute average) of the runs: before {loads[0]}, after {loads[1]}")
+    if worse:
+        lines.append(f"regressions (slower by more than {REGRESSION:.0%}, or a target lost): "
+                     f"{len(worse)}")
+        lines += ["  " + x for x in worse]
+    else:
+        lines.append(f"no regressions (nothing slower by more than {REGRESSION:.0%}, "
+                     f"no target lost)")
     return "\n".join(lines)

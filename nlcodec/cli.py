@@ -242,7 +242,8 @@ def cmd_bench(args):
     if args.compare:
         print(benchmark.compare(*args.compare))
         return 0
-    kinds = ("decode", "encode", "socket", "capture") if args.what == "all" else (args.what,)
+    kinds = ("decode", "encode", "socket", "capture", "cli") if args.what == "all" \
+        else (args.what,)
     backends = (args.backend,) if args.backend else ("native", "pure")
     report = benchmark.run(kinds, backends, input_path=args.input, min_time=args.min_time,
                            show_progress=not args.json)

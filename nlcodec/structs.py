@@ -413,8 +413,16 @@ class Layout:
         out = bytearray()
         for f in self.variable:
             v = value.get(f.name, [])
+            sub = f.sub
+            if type(v) is list and not isinstance(sub, Layout) and sub.kind == "int" and \
+                    not sub.hint and all(type(x) is int for x in v):
+                try:        # plain integers (rate tables: 256 u32) packed at once
+                    out += _int_array_struct(sub, len(v)).pack(*v)
+                    continue
+                except _struct.error:
+                    pass    # one element at a time: the error names it
             for x in v:
-                out += _encode_elem(f.sub, x, f"{path}.{f.name}")
+                out += _encode_elem(sub, x, f"{path}.{f.name}")
         return bytes(out)
 
 
@@ -502,14 +510,18 @@ def _encode_scalar(f, v, p):
 _array_structs: dict = {}
 
 
-def _int_array(sub, n, buf, pos):
-    """n integers at once (inet/inet6 conf arrays, stats, upcall pids)."""
+def _int_array_struct(sub, n):
     key = (sub.order, n, sub.size, sub.signed)
     st = _array_structs.get(key)
     if st is None:
         ch = _INT_CHARS[sub.size]
         st = _array_structs[key] = _struct.Struct(f"{sub.order}{n}{ch.lower() if sub.signed else ch}")
-    return list(st.unpack_from(buf, pos))
+    return st
+
+
+def _int_array(sub, n, buf, pos):
+    """n integers at once (inet/inet6 conf arrays, stats, upcall pids)."""
+    return list(_int_array_struct(sub, n).unpack_from(buf, pos))
 
 
 def _decode_elems(sub, n, buf, pos, end, path, name):

@@ -61,9 +61,18 @@ def test_compare_saved_runs(report, tmp_path):
     b.write_text(json.dumps(slower))
     out = bench("--compare", str(a), str(b)).splitlines()
     assert out[0].split()[:3] == ["input", "bench", "backend"]
-    rows = [line for line in out[1:] if line.strip()]
-    assert len(rows) == sum("us_per_message" in r for r in report["results"])
-    assert all(line.rstrip().endswith("+100.0%") for line in rows)
+    table = out[1:out.index("")]
+    n = sum("us_per_message" in r for r in report["results"])
+    assert len(table) == n
+    assert all(line.rstrip().endswith("+100.0%") for line in table)
+    # every figure twice as slow: each one a regression, listed at the end
+    tail = out[out.index("") + 1:]
+    assert tail[0].startswith("load (1-minute average) of the runs")
+    assert tail[1].startswith("regressions (slower by more than 10%")
+    assert [x.strip() for x in tail[2:2 + n]] == [x.strip() for x in table]
+    # and no change: none
+    same = bench("--compare", str(a), str(a)).splitlines()
+    assert same[-1].startswith("no regressions")
 
 
 @pytest.fixture(scope="module")

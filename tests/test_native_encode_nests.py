@@ -196,3 +196,39 @@ def test_spec_trees_with_bookkeeping_agree(fam, sname):
         same(cs, _inject(dec, data))
         same(cs, _inject(d, data))
     check()
+
+
+def _general(cs, d):
+    """pure.encode_set without its common-case loop (pure._plain)."""
+    real = pure._plain
+    pure._plain = lambda *a: None
+    try:
+        return pure.encode_set(cs, d, cs.name)
+    finally:
+        pure._plain = real
+
+
+@pytest.mark.parametrize("fam,sname", _TOP, ids=[f"{a}.{b}" for a, b in _TOP])
+def test_pures_common_case_loop_is_its_general_loop(fam, sname):
+    """pure.py's reference semantics are its general loop; the loop for dicts
+    without bookkeeping keys gives the same bytes and the same errors."""
+    cs = compiled(nlcodec.families()[fam]).sets[sname]
+
+    @settings(max_examples=EXAMPLES, **_SLOW)
+    @given(attrs_for(cs))
+    def check(d):
+        try:
+            want = _general(cs, d)
+        except Exception as e:
+            with pytest.raises(type(e)) as got:
+                pure.encode_set(cs, d, cs.name)
+            assert str(got.value) == str(e)
+            return
+        assert pure.encode_set(cs, d, cs.name) == want
+    check()
+
+
+def test_pures_common_case_loop_on_tcs_requests():
+    for line, raw, cs, d in CORPUS:
+        got = pure.encode_set(cs, d["attrs"], cs.name)
+        assert got == _general(cs, d["attrs"]) and raw.endswith(got), line
