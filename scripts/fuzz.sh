@@ -4,7 +4,8 @@
 # Three parts, each bounded by SECONDS:
 #   1. libFuzzer on the C core (_native/fuzz/fuzz_decode.c): no crash, no
 #      over-read, well-formed output, validation == decoding, and decode ->
-#      encode == input wherever the C encoder takes the decoded form;
+#      encode == input wherever the C encoder takes the decoded form (the
+#      set decoder and every message of the stream decoder, kernel=0);
 #   2. the C core built with ASan+UBSan as Python loads it (build/fuzz/asan),
 #      and a concurrent cold start on it: fresh processes whose threads wait
 #      at a barrier, then decode the link dump and every attribute set at

@@ -5,7 +5,9 @@
                                 all of them or as many as SECONDS allow
 
 The C harness (fuzz_decode.c) checks decode -> encode == input where the C
-encoder takes the decoded form itself (kernel=0).  This covers the rest:
+encoder takes the decoded form itself (kernel=0: the set decoder and each
+message of the stream decoder; the C encoder has no kernel-variant mode).
+This covers the rest:
 every input, as the attribute stream of its set (with and without
 kernel=True) and as a message stream (rtnetlink and generic netlink, plain,
 lazy and kernel=True), on the native and the pure backend.  Whatever decodes
