@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import marshal
 import threading
+from operator import itemgetter
 
 from . import forksafe, pure
 from .structs import Field, Layout
@@ -40,6 +41,9 @@ _ATTR_KEYS = ("kind", "size", "is_signed", "big", "hint", "flags", "multi", "lev
               "header", "layout", "elem", "sel_id", "sel_kind", "sel_size", "sel_big",
               "sel_signed", "fmt_first", "fmt_count", "min_len", "max_len", "id")
 _FIELD_KEYS = ("kind", "size", "big", "is_signed", "hint", "ip", "end")
+# a row's values in those orders, for the C arrays (one C call per row)
+_attr_values = itemgetter(*_ATTR_KEYS)
+_field_values = itemgetter(*_FIELD_KEYS)
 
 
 class _Grow:
@@ -250,8 +254,7 @@ class Tables:
 
         new = self._attrs[c["attrs"].n:]
         nm = names([r["name"] for r in new])
-        c["attrs"].extend([tuple(r[k] for k in _ATTR_KEYS) + (ln, p)
-                           for r, (p, ln) in zip(new, nm)])
+        c["attrs"].extend([_attr_values(r) + (ln, p) for r, (p, ln) in zip(new, nm)])
         rows = []
         for by_id, kv in self._set_rows[c["sets"].n:]:
             ids = ffi.new("int32_t[]", by_id or [0])
@@ -270,7 +273,7 @@ class Tables:
         c["layouts"].extend(self._layouts[c["layouts"].n:])
         new = self._fields[c["fields"].n:]
         nm = names([f["name"] or "" for f in new])
-        c["fields"].extend([tuple(f[k] for k in _FIELD_KEYS) + (ln, p, f["sub"])
+        c["fields"].extend([_field_values(f) + (ln, p, f["sub"])
                             for f, (p, ln) in zip(new, nm)])
         t = ffi.new("nlc_tables *")
         t.attrs, t.sets, t.fmts = c["attrs"].arr, c["sets"].arr, c["fmts"].arr

@@ -9,19 +9,25 @@ good; the calling thread returns to its own namespace afterwards.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import itertools
 import os
-import subprocess
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import ctypes
 
 CLONE_NEWNET = 0x40000000
 NETNS_RUN_DIR = "/run/netns"
 
-_libc = ctypes.CDLL(None, use_errno=True)
+_libc: ctypes.CDLL | None = None     # on first use (ctypes: start-up does without it)
 _counter = itertools.count()
 
 
 def _setns(fd: int):
+    global _libc
+    import ctypes
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
     if _libc.setns(fd, CLONE_NEWNET) != 0:
         e = ctypes.get_errno()
         raise OSError(e, f"setns: {os.strerror(e)}")
@@ -63,6 +69,7 @@ def enter(ns):
 def temporary(prefix: str = "nlc"):
     """A fresh named namespace (``ip netns add``), deleted on exit; yields its name.
     Needs root.  Loopback is brought up so local routes exist."""
+    import subprocess
     name = f"{prefix}-{os.getpid()}-{next(_counter)}"
     subprocess.run(["ip", "netns", "add", name], check=True, capture_output=True)
     try:

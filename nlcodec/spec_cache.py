@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import marshal
 import os
-import pickle
 import sys
+
+# the C unpickler: pickle.py itself (its Python pickler) is for writing the cache
+from _pickle import Unpickler as _CUnpickler, UnpicklingError
 
 FORMAT = 3
 _FILE = "nlcodec-families.pickle"
@@ -49,7 +51,7 @@ def key(spec_dir: str, names: list[str]) -> str:
     change of every spec file and of the modules whose objects it holds (as
     a ``.pyc`` is checked against its source), the format and Python."""
     here = os.path.dirname(os.path.abspath(__file__))
-    parts = [f"{FORMAT} {sys.version} {pickle.HIGHEST_PROTOCOL}"]
+    parts = [f"{FORMAT} {sys.version}"]       # (the version fixes the pickle protocol)
     for d, files in ((here, _PICKLED), (spec_dir, ["__init__.py"] + [n + ".py" for n in names])):
         for f in files:
             st = os.stat(os.path.join(d, f))
@@ -130,7 +132,7 @@ class Index:
             off, n = self._sections[name]
             fams = _Unpickler(self._body[off:off + n], self._refs).load()
             if not isinstance(fams, list):
-                raise pickle.UnpicklingError(f"{name}: not a list of families")
+                raise UnpicklingError(f"{name}: not a list of families")
             self._done[name] = fams
             _cached[name] = fams
         return fams
@@ -237,7 +239,7 @@ def dumps(mods) -> bytes:
     enums: dict = {}
     for mod, fams in mods:
         buf = io.BytesIO()
-        _Pickler(buf, refs).dump(list(fams))
+        _pickler(buf, refs).dump(list(fams))
         parts.append(buf.getvalue())
         sections[mod] = (off, len(parts[-1]))
         off += len(parts[-1])
@@ -256,20 +258,21 @@ def dumps(mods) -> bytes:
     return len(head).to_bytes(8, "little") + head + b"".join(parts)
 
 
-class _Pickler(pickle.Pickler):
-    # a method of a subclass: Python 3.13 made an instance's persistent_id read-only
-    def __init__(self, buf, refs):
-        super().__init__(buf, protocol=pickle.HIGHEST_PROTOCOL)
-        self._refs = refs
+def _pickler(buf, refs):
+    import pickle
 
-    def persistent_id(self, obj):
-        hit = self._refs.get(id(obj))
-        if hit is not None and hit[2] is obj:
-            return ("struct", hit[0], hit[1])
-        return None
+    class _Pickler(pickle.Pickler):
+        # a method of a subclass: Python 3.13 made an instance's persistent_id read-only
+        def persistent_id(self, obj):
+            hit = refs.get(id(obj))
+            if hit is not None and hit[2] is obj:
+                return ("struct", hit[0], hit[1])
+            return None
+
+    return _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-class _Unpickler(pickle.Unpickler):
+class _Unpickler(_CUnpickler):
     def __init__(self, data, refs: dict):
         import io
         super().__init__(io.BytesIO(data))
@@ -279,7 +282,7 @@ class _Unpickler(pickle.Unpickler):
         from .structs import StructRef
         kind, ref, state = pid
         if kind != "struct":
-            raise pickle.UnpicklingError(f"unknown persistent id {kind!r}")
+            raise UnpicklingError(f"unknown persistent id {kind!r}")
         r = self._refs.get(ref)
         if r is None:
             r = self._refs[ref] = StructRef(ref, state)

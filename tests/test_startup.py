@@ -49,7 +49,8 @@ sys.stdout = open("/dev/null", "w")
 rc = cli.main(["decode", sys.argv[1]])
 sys.stdout = out
 print(repr((rc, sorted(spec_cache._cached), sorted(m for m in sys.modules if m in (
-    "construct", "dataclasses", "socket", "json", "nlcodec.tc", "nlcodec.capture")))))
+    "construct", "dataclasses", "inspect", "socket", "ctypes", "subprocess", "pickle", "json",
+    "nlcodec.tc", "nlcodec.capture")))))
 """
 
 
