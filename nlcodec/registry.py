@@ -265,8 +265,9 @@ def family(name: str) -> Family:
     """A family by name (``rt_link``, ``tc``, ``ovs_flow``, ``psample``...)."""
     fam = _family_loaded(name) or _family_loaded(name.replace("-", "_"))
     if fam is None:
-        _load()                 # the message names every family
-        raise KeyError(f"no family {name!r}; known: {', '.join(sorted(_families))}")
+        known = list(_lazy)     # (first: a family being loaded leaves _lazy last)
+        known += _families
+        raise KeyError(f"no family {name!r}; known: {', '.join(sorted(set(known)))}")
     return fam
 
 

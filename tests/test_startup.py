@@ -79,6 +79,10 @@ for name in ("newlink", "RTM_GETROUTE", "getqdisc", "ct_get", "IPCTNL_MSG_CT_GET
         hit = registry.message_by_name(proto, name)
         out[f"{proto} {name}"] = hit and [hit[0].name, hit[1].name]
 out["ovs"] = sorted(registry.family("ovs-flow").attrsets)
+try:
+    registry.family("nl80211")          # a kernel family without a spec here
+except KeyError as e:
+    out["unknown"] = str(e)
 out["loaded early"] = registry._loaded
 out["families"] = list(registry.families())
 print(__import__("json").dumps(out))
