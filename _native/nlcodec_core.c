@@ -1711,6 +1711,36 @@ static int text_bytes(const mobj *v, int hint, uint8_t *tmp, size_t cap, size_t 
 static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth);
 static int is_int(const mobj *v);
 
+/* whether list l holds the str k */
+static int in_list(const mobj *l, const mobj *k)
+{
+    const uint8_t *q = l->s;
+    for (int64_t i = 0; i < l->n; i++) {
+        mobj x;
+        mread(q, l->next, &x);
+        q = x.next;
+        if (x.t == 'u' && x.n == k->n && memcmp(x.s, k->s, (size_t)k->n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* a payload given as hex text (plain pairs of digits; the rest: pure.py) */
+static int hex_payload(const mobj *v)
+{
+    if (v->n & 1)
+        return FB;
+    for (int64_t i = 0; i < v->n; i += 2) {
+        int a = hexval(v->s[i]), b = hexval(v->s[i + 1]);
+        if (a < 0 || b < 0)
+            return FB;
+        uint8_t c = (uint8_t)(a << 4 | b);
+        eput(&c, 1);
+    }
+    return NLC_OK;
+}
+
+
 /* a struct payload from a dict with every member (layout kinds 0..5) */
 static int enc_layout(const nlc_tables *t, int32_t li, const mobj *d)
 {
@@ -1812,17 +1842,10 @@ static int enc_layout(const nlc_tables *t, int32_t li, const mobj *d)
         /* "_tail": the hex of bytes beyond the known members (newer kernels);
          * any other extra key, or a tail that is not plain hex: pure.py */
         const mobj *tail = dict_get(base, end, "_tail", 5);
-        if (!tail || used + 1 != (int64_t)(end - base) || tail->t != 'u' || (tail->n & 1))
+        if (!tail || used + 1 != (int64_t)(end - base) || tail->t != 'u')
             rc = FB;
-        for (int64_t k = 0; rc == NLC_OK && k < tail->n; k += 2) {
-            int a = hexval(tail->s[k]), b = hexval(tail->s[k + 1]);
-            if (a < 0 || b < 0) {
-                rc = FB;
-            } else {
-                uint8_t c = (uint8_t)(a << 4 | b);
-                eput(&c, 1);
-            }
-        }
+        else
+            rc = hex_payload(tail);
     }
     items_n = base;
     return rc;
@@ -2106,10 +2129,33 @@ static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth)
             }
         }
     }
+    /* "_repeated": [name, ...] attributes (not multi-attr) given as the list
+     * of their occurrences; "_raw": {name: hex, or [hex or None by
+     * occurrence]} payloads sent as they came.  Other forms: pure.py */
+    mobj rep = {0}, raw = {0};
+    size_t rbase = 0, rend = 0;
+    const mobj *p = dict_get(base, end, "_repeated", 9);
+    if (p && rc == NLC_OK) {
+        rep = *p;
+        if (rep.t != '[' && rep.t != 'N')
+            rc = FB;
+    }
+    p = dict_get(base, end, "_raw", 4);
+    if (p && rc == NLC_OK) {
+        raw = *p;
+        if (raw.t == '{') {
+            if ((rc = dict_items(&raw, &rbase)) == NLC_OK)
+                rend = items_n;
+        } else if (raw.t != 'N') {
+            rc = FB;
+        }
+    }
     for (size_t i = base; i < end && rc == NLC_OK; i++) {
         mobj kcopy = items_stack[i].key, vcopy = items_stack[i].val;
         const mobj *k = &kcopy, *v = &vcopy;
-        if (fp && k->t == 'u' && k->n == 6 && memcmp(k->s, "_flags", 6) == 0)
+        if (k->t == 'u' && ((fp && k->n == 6 && memcmp(k->s, "_flags", 6) == 0) ||
+                            (rep.t && k->n == 9 && memcmp(k->s, "_repeated", 9) == 0) ||
+                            (raw.t && k->n == 4 && memcmp(k->s, "_raw", 4) == 0)))
             continue;
         if (k->t != 'u' || k->n == 0 || k->s[0] == '_') {
             rc = FB;                 /* bookkeeping keys and odd keys: pure.py */
@@ -2127,9 +2173,10 @@ static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth)
             if (f)
                 type = (uint16_t)(a->id | (uint16_t)f->n);
         }
+        int many = a->multi || (rep.t == '[' && in_list(&rep, k));
         if (a->kind == NLC_K_FLAG) {
             int yes;
-            if (a->multi || (rc = truthy(v, &yes)))
+            if (many || (rc = truthy(v, &yes)))
                 rc = FB;
             else if (yes)
                 rc = close_attr(open_attr(type));
@@ -2142,9 +2189,22 @@ static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth)
             int32_t si = a->sel_id >= 0 && a->sel_id < S->n_ids ? S->by_id[a->sel_id] : -1;
             sel = si >= 0 ? &t->attrs[si] : NULL;
         }
+        /* its _raw entry: hex for one value, a list (not a tuple) by occurrence */
+        mobj r = {0};
+        const uint8_t *rq = NULL;
+        const mobj *rv = rend > rbase ? dict_get(rbase, rend, (const char *)k->s,
+                                                 (size_t)k->n) : NULL;
+        if (rv) {
+            r = *rv;
+            if (r.t == 'u' && many)
+                r.t = 0;
+            else if (r.t == '[' && (!many || (r.s[-5] & 0x7f) != '['))
+                r.t = 0;
+            rq = r.s;
+        }
         int n = 1;
         const uint8_t *q = NULL, *vstart = k->next;
-        if (a->multi) {
+        if (many) {
             if (v->t != '[') {
                 rc = FB;
                 break;
@@ -2155,13 +2215,31 @@ static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth)
         for (int j = 0; j < n && rc == NLC_OK; j++) {
             mobj x;
             const mobj *val = v;
-            if (a->multi) {
+            if (many) {
                 vstart = q;
                 mread(q, v->next, &x);
                 q = x.next;
                 val = &x;
             }
             size_t at = open_attr(type);
+            mobj hx = r;
+            if (r.t == '[') {   /* this occurrence's entry, when the list has one */
+                hx.t = 0;
+                if (j < r.n) {
+                    mread(rq, r.next, &hx);
+                    rq = hx.next;
+                    if (hx.t != 'u' && hx.t != 'N') {
+                        rc = FB;
+                        break;
+                    }
+                }
+            }
+            if (hx.t == 'u') {
+                rc = hex_payload(&hx);
+                if (rc == NLC_OK)
+                    rc = close_attr(at);
+                continue;
+            }
             rc = a->kind == NLC_K_SUBMSG ? enc_submsg(t, a, sel, val, base, end, depth)
                                          : enc_payload(t, a, val, depth);
             if (rc == FB && fb_on)      /* this payload alone by pure.py */

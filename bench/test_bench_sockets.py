@@ -121,6 +121,17 @@ def test_route_dump_ip(benchmark, routes):
     per_message(benchmark, n)
 
 
+def test_route_dump_ip_json(benchmark, routes):
+    """ip -j: the JSON that scripts read, the reference of the route dump target."""
+    import json
+
+    def run():
+        return nb.ip(routes, "-j", "-4", "route", "show", "table", "all").stdout
+    out = json.loads(benchmark.pedantic(run, rounds=5))
+    assert len(out) >= N_ROUTES
+    per_message(benchmark, len(out))
+
+
 def test_route_dump_pyroute2(benchmark, routes):
     pytest.importorskip("pyroute2")
     from pyroute2 import IPRoute

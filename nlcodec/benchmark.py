@@ -562,13 +562,14 @@ def _bench_dump(ns, input, bench, msg, header, ip_args, backend_names, progress,
             results.append(_error(input, bench, be, e))
     if expect is None:
         expect = len(ip(ns, *ip_args).stdout.splitlines()) // (2 if msg == "getlink" else 1)
-    try:
-        def run_ip():
-            return _timed_run(["ip", "-n", ns, *ip_args])[0]
-        t = _once(run_ip, max(repeat, 5), progress.start(f"{bench}: ip"))
-        results.append(_result(input, bench, "ip", expect, t))
-    except Exception as e:
-        results.append(_error(input, bench, "ip", e))
+    for who, args in (("ip", ip_args), ("ip -j", ["-j", *ip_args])):
+        try:
+            def run_ip():
+                return _timed_run(["ip", "-n", ns, *args])[0]
+            t = _once(run_ip, max(repeat, 5), progress.start(f"{bench}: {who}"))
+            results.append(_result(input, bench, who, expect, t))
+        except Exception as e:
+            results.append(_error(input, bench, who, e))
     try:
         from pyroute2 import IPRoute
         from . import netns
@@ -753,8 +754,12 @@ TARGETS = [
     # (name, what, target, how: (input, bench, backend) of the figure and its reference)
     ("decode full link dump vs pyroute2", ">=", 50.0,
      (("link_dump", "decode_full", "native"), ("link_dump", "decode_full", "pyroute2"))),
+    ("decode full link dump vs pyroute2 (pure)", ">=", 12.0,
+     (("link_dump", "decode_full", "pure"), ("link_dump", "decode_full", "pyroute2"))),
     ("route dump+decode, routes/s (native)", ">=", 300_000.0,
      (("routes", "route_dump", "native"), None)),
+    ("route dump+decode vs ip -j route show", ">=", 1.3,
+     (("routes", "route_dump", "native"), ("routes", "route_dump", "ip -j"))),
     ("route add vs ip -batch", ">=", 1.0,
      (("routes", "route_add", "native"), ("routes", "route_add", "ip -batch"))),
     ("flower encode, us (native)", "<=", 5.0, (("flower", "encode", "native"), None)),

@@ -63,19 +63,26 @@ def _flower(word):
 
 
 def test_one_nest_with_bookkeeping_goes_to_pure_alone():
-    """``_order`` in flower's options nest: that nest is pure.py's, nothing
-    else (one part handed back); the bytes are pure's, in the new order."""
+    """``_order`` or per-occurrence ``_flags`` in flower's options nest: that
+    nest is pure.py's, nothing else (one part handed back); ``_repeated`` and
+    ``_raw`` the C core reads itself.  The bytes are pure's either way."""
     line, raw, cs, d = _flower("dst_mac")
     attrs = d["attrs"]
     opts = attrs["options"]
     keys = [k for k in opts if k[:1] != "_"]
     assert len(keys) >= 3, line
-    for extra in ({"_order": keys[::-1]}, {"_repeated": [keys[0]], keys[0]: [opts[keys[0]]]},
-                  {"_flags": {keys[0]: [0]}}, {"_raw": {keys[0]: "00"}}):
+    for extra, parts_want in (
+            ({"_order": keys[::-1]}, 1), ({"_flags": {keys[0]: [0]}}, 1),
+            ({"_repeated": [keys[0]], keys[0]: [opts[keys[0]]] * 2}, 0),
+            ({"_raw": {keys[0]: "00"}}, 0), ({"_raw": {keys[0]: "00 01"}}, 1),
+            ({"_repeated": [keys[0]], keys[0]: [opts[keys[0]]] * 3,
+              "_raw": {keys[0]: [None, "abcd"]}}, 0),
+            ({"_repeated": [keys[0]], keys[0]: [opts[keys[0]]] * 2,
+              "_raw": {keys[0]: (None, "abcd")}}, 0)):
         dd = dict(attrs, options=dict(opts, **extra))
         want = same(cs, dd)
         rc, got, parts = NATIVE.encode_status(cs, dd, fallback=True)
-        assert rc == native.OK and got == want and parts == 1, extra
+        assert rc == native.OK and got == want and parts == parts_want, extra
     # without the key the whole message is the C core's
     rc, got, parts = NATIVE.encode_status(cs, attrs, fallback=True)
     assert rc == native.OK and parts == 0 and raw.endswith(got)
