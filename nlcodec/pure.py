@@ -35,7 +35,7 @@ from . import nla
 from .errors import DecodeError, EncodeError
 from .nla import SHORT as _SHORT, align as _align, header_error as _header_error
 from .tables import (K_BINARY, K_FLAG, K_INDEXED, K_INT, K_NEST, K_PAD, K_RECORDS, K_STRING,
-                     K_STRUCT, K_SUBMSG, K_TYPEVALUE, NLA_F_NESTED, NLA_TYPE_MASK, CAttr, CSet)
+                     K_STRUCT, K_SUBMSG, K_TYPEVALUE, NLA_TYPE_MASK, CAttr, CSet)
 from .values import INT_IP_HINTS, TEXT_OF, fit, parse_bytes
 
 MAX_DEPTH = 32          # nests deeper than this are refused (nesting bombs)
@@ -919,6 +919,3 @@ def _enc_elem(a, e, x, p, depth=0):
     if e.kind == K_STRING:
         return x.encode() + b"\0"
     return parse_bytes(x, e.hint, p)
-
-
-NESTED_FLAG = NLA_F_NESTED
