@@ -77,11 +77,11 @@ def open_index(spec_dir: str, names: list[str]) -> "Index | None":
                 data = f.read()
         except OSError:
             continue
-        head, _, body = data.partition(b"\0")
-        if head != k:
+        end = data.find(b"\0")
+        if data[:end] != k:
             continue            # made from other spec files: stale
         try:
-            idx = Index(body)
+            idx = Index(memoryview(data)[end + 1:])     # (the sections not copied)
         except Exception:       # a damaged file: read the specs instead
             return None
         if idx.modules != names:
@@ -107,10 +107,11 @@ class Index:
     any family, and each spec module's families, unpickled on demand
     (``module``; the caller serialises calls)."""
 
-    def __init__(self, body: bytes):
+    def __init__(self, body):
+        body = memoryview(body)
         n = int.from_bytes(body[:8], "little")
         head = marshal.loads(body[8:8 + n])
-        self._body = memoryview(body)[8 + n:]
+        self._body = body[8 + n:]
         self.modules: list = head["modules"]
         self._sections: dict = head["sections"]
         # (family name, its module), in the order the spec modules define them
