@@ -236,7 +236,16 @@ MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 a
         "filter add dev {d} ingress prio 145 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 id 8 dst_port 4789 vxlan_opts 0x800",
         "filter add dev {d} ingress prio 146 matchall action tunnel_key set src_ip 2001:db8::1 dst_ip 2001:db8::2 id 9 erspan_opts 2:0:1:7",
         "filter add dev {d} ingress prio 147 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 id 9 erspan_opts 1:0x100 nocsum pipe",
-        "filter add dev {d} ingress prio 148 matchall action tunnel_key set erspan_opts 1::0x100 src_ip 10.0.0.1 dst_ip 10.0.0.2 id 10"]
+        "filter add dev {d} ingress prio 148 matchall action tunnel_key set erspan_opts 1::0x100 src_ip 10.0.0.1 dst_ip 10.0.0.2 id 10",
+        # qdiscs with options (q_fifo.c, q_fq_codel.c)
+        "qdisc add dev {d} root pfifo", "qdisc add dev {d} root pfifo limit 100",
+        "qdisc replace dev {d} root handle 1: bfifo limit 10kb",
+        "qdisc add dev {d} parent 1:1 pfifo_head_drop limit 5",
+        "qdisc add dev {d} root fq_codel",
+        "qdisc replace dev {d} root fq_codel limit 1024 flows 512 target 5ms interval 100ms quantum 1514 ecn",
+        "qdisc add dev {d} root handle 2: fq_codel noecn ce_threshold 2.5ms memory_limit 32Mb drop_batch 32 ce_threshold_selector 0x1/0x3",
+        "qdisc change dev {d} root fq_codel target 1s interval 200000us limit 0x400",
+        "qdisc add dev {d} root fq_codel ce_threshold_selector 0xff/0x3 target 1.5MS"]
 
 
 def lines(dev="lo"):

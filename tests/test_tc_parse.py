@@ -1,9 +1,9 @@
 """nlcodec.tc.parse against tc itself.
 
 Expected bytes: tests/data/tc_corpus_requests.txt, what iproute2's tc 6.1
-sent for each line of the corpus (tests/tc_corpus.py, 767 distinct lines:
+sent for each line of the corpus (tests/tc_corpus.py, 776 distinct lines:
 flower keys of every family, matchall, gact/mirred/vlan actions with index,
-cookie and flags, qdisc lines), captured with strace -e write=all by
+cookie and flags, qdisc lines incl. fifo and fq_codel options), captured with strace -e write=all by
 tests/tc_capture.py in a network namespace whose lo is ifindex 1.  Where tc
 and strace run here, a sample is captured again at test time.  Errors:
 lines tc itself refuses (it sends nothing) are refused by parse with the
@@ -116,6 +116,10 @@ BAD = [
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 geneve_opts 1:2:33:44", "1:2:33:44"),
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 erspan_opts 1:2:3:4:5", "1:2:3:4:5"),
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 vxlan_opts 1x", "1x"),
+    ("qdisc add dev lo root pfifo limt 5", "limt"),
+    ("qdisc add dev lo root fq_codel target 5xs", "5xs"),
+    ("qdisc add dev lo root fq_codel ce_threshold_selector 1", "1"),
+    ("qdisc add dev lo root fq_codel bogus", "bogus"),
 ]
 
 

@@ -610,12 +610,7 @@ def _need(w, ok, at, reason):
 
 
 def _shape(w, fn, what):
-    at = w.i
-    s = w.need(what)
-    try:
-        return fn(s)
-    except ValueError as e:
-        raise w.error(f"bad {what}" + (f": {e}" if str(e) else ""), at) from None
+    return w.take(fn, what)
 
 
 def _bits(v, n):

@@ -20,6 +20,7 @@ import socket
 
 from .. import message as _m
 from .consts import eth_p
+from .qdiscs import KINDS as _QDISC_OPTS
 from .words import (Node, TcSyntaxError, Words, classid, eth_proto, fast_int, get_uint,
                     ifindex_of, matches, qdisc_handle, tokens)
 
@@ -209,12 +210,7 @@ def _block_index(s):
 
 def _word(w: Words, fn, what):
     """A word that shapes the request (not a template value)."""
-    at = w.i
-    s = w.need(what)
-    try:
-        return fn(s)
-    except (ValueError, OverflowError) as e:
-        raise w.error(f"bad {what}" + (f": {e}" if str(e) else ""), at) from None
+    return w.take(fn, what)
 
 
 # -- qdiscs ----------------------------------------------------------------------------
@@ -224,8 +220,8 @@ _QDISC_CMDS = (("add", "newqdisc", NLM_F_EXCL | NLM_F_CREATE), ("change", "newqd
                ("replace", "newqdisc", NLM_F_CREATE | NLM_F_REPLACE),
                ("link", "newqdisc", NLM_F_REPLACE), ("delete", "delqdisc", 0))
 
-# qdiscs whose options nlcodec.tc writes: none (ingress and clsact take none)
-_QDISC_KINDS = ("ingress", "clsact")
+# qdiscs nlcodec.tc reads: ingress and clsact (no options), those of qdiscs.py
+_QDISC_KINDS = ("ingress", "clsact") + tuple(_QDISC_OPTS)
 
 
 def _qdisc(w: Words, resolve) -> Request:
@@ -282,7 +278,9 @@ def _qdisc(w: Words, resolve) -> Request:
     for k in ("ingress_block", "egress_block"):
         if k in blocks:
             attrs[k] = blocks[k]
-    if kind in _QDISC_KINDS and w.more():
+    if kind in _QDISC_OPTS:
+        _QDISC_OPTS[kind](w, attrs, kind)
+    elif kind in _QDISC_KINDS and w.more():
         raise w.error(f"{kind} takes no options")
     return Request(ty, header, attrs, flags, w)
 

@@ -117,6 +117,16 @@ class Words:
         self.values.append((at, node.path, fn, tuple(got)))
         return got
 
+    def take(self, fn, what):
+        """The word after a keyword through ``fn`` (not a template value); a
+        ValueError from ``fn`` names the word."""
+        at = self.i
+        s = self.need(what)
+        try:
+            return fn(s)
+        except (ValueError, OverflowError) as e:
+            raise self.error(f"bad {what}" + (f": {e}" if str(e) else ""), at) from None
+
     def value_late(self, node: Node, fn, what):
         """A value whose attributes depend on words later in the line (a
         filter's prio with its protocol): ``fn`` runs at the end."""
