@@ -525,7 +525,11 @@ def _attr_hdr(t, payload):
     return _hdr.pack(n, t) + payload + b"\0" * ((-n) & 3)
 
 
-_mode = threading.local()
+class _Mode(threading.local):
+    kernel = False      # a class default: reading it costs no failed lookup per encode
+
+
+_mode = _Mode()
 
 
 class kernel_encoding:
@@ -533,7 +537,7 @@ class kernel_encoding:
     ``kernel=True`` does (the kernel's internal forms: OVS action lists)."""
 
     def __enter__(self):
-        self.old = getattr(_mode, "kernel", False)
+        self.old = _mode.kernel
         _mode.kernel = True
 
     def __exit__(self, *exc):
@@ -541,7 +545,7 @@ class kernel_encoding:
 
 
 def encoding_kernel() -> bool:
-    return getattr(_mode, "kernel", False)
+    return _mode.kernel
 
 
 def encode_set(cs: CSet, d, path: str = "", depth: int = 0) -> bytes:
@@ -553,7 +557,7 @@ def encode_set(cs: CSet, d, path: str = "", depth: int = 0) -> bytes:
     path = path or cs.name
     if depth > MAX_DEPTH:
         raise EncodeError(f"{path}: nesting deeper than {MAX_DEPTH} (the decoder refuses it)")
-    if cs.kernel_variant is not None and getattr(_mode, "kernel", False):
+    if cs.kernel_variant is not None and _mode.kernel:
         cs = cs.kernel_variant
     if cs.masks:
         d = _masked(cs, d, path)
