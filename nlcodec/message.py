@@ -56,7 +56,9 @@ class Message:
 
     Attributes are decoded on demand: ``get``/``[]`` of one attribute does not
     build the whole tree (the native backend finds it in C), ``to_dict`` does.
-    The whole message was validated when it was decoded.
+    The whole message was validated when it was decoded.  Padding after it
+    in its stream (NLMSG_ALIGN) that is not zero is kept as ``_pad`` (hex),
+    and ``encode`` writes it back.
     """
 
     __slots__ = ("type", "type_id", "family", "protocol", "flags", "seq", "pid", "length",

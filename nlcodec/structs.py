@@ -333,12 +333,12 @@ class Layout:
 
     def _shortened(self, out, value, size, path):
         """The first ``size`` bytes of a struct decoded short from the wire."""
-        ends, acc = {}, 0
+        ends, acc, bounds = {}, 0, {0}
         for f in self.fixed_fields:
             acc += self._fixed_size(f)
+            bounds.add(acc)             # a padding member's end too, as decode takes it
             if f.kind != "pad":
                 ends[f.name] = acc
-        bounds = {0, *ends.values()}
         # an empty payload (_size 0) is a boundary of every struct, a variable one too
         if not isinstance(size, int) or isinstance(size, bool) or size not in bounds or \
                 (self.variable and size != 0):
