@@ -517,6 +517,18 @@ def _dec_submsg(a, d, repeated, by_id, buf, start, end, set_end, path, depth, ke
 # encode
 
 
+def _type_num(key, p):
+    """An attribute type given as a dict key (``"7"`` or 7): a number that fits the 14
+    bits of nla_type below its NLA_F_* flags, or EncodeError."""
+    try:
+        t = int(key)
+    except (TypeError, ValueError):
+        raise EncodeError(f"{p}: attribute type {key!r} is not a number") from None
+    if not 0 <= t <= NLA_TYPE_MASK:
+        raise EncodeError(f"{p}: attribute type {t} is out of range (0..{NLA_TYPE_MASK})")
+    return t
+
+
 def _attr_hdr(t, payload):
     n = 4 + len(payload)
     if n > 0xFFFF:
@@ -576,7 +588,7 @@ def encode_set(cs: CSet, d, path: str = "", depth: int = 0) -> bytes:
         a = cs.by_name.get(key)
         if a is None:
             if key.isdigit():
-                t = int(key)
+                t = _type_num(key, _path(path, key))
                 vals = value if key in repeated and isinstance(value, list) else (value,)
                 fr = flags_rec.get(key, 0)
                 for v in vals:
@@ -801,7 +813,7 @@ def _enc_value(a, v, d, cs, path, flags_rec, depth=0):
         _too_deep(p, depth + 1)
         ef = flags_rec.get(a.name + "[]", a.flags)
         if isinstance(v, dict):
-            items = [(int(k), x) for k, x in v.items()]
+            items = [(_type_num(k, p), x) for k, x in v.items()]
         elif isinstance(v, (list, tuple)):
             items = list(enumerate(v, 1))
         else:
@@ -881,10 +893,11 @@ def _enc_typevalue(a, v, p, level, depth=0):
         raise EncodeError(f"{p}: needs a dict of type -> value")
     _too_deep(p, depth + 1)
     if level < a.levels:
-        return b"".join(_attr_hdr(int(k) | a.flags,
+        return b"".join(_attr_hdr(_type_num(k, p) | a.flags,
                                   _enc_typevalue(a, x, f"{p}[{k}]", level + 1, depth + 1))
                         for k, x in v.items())
-    return b"".join(_attr_hdr(int(k) | a.flags, _enc_elem(a, None, x, f"{p}[{k}]", depth + 1))
+    return b"".join(_attr_hdr(_type_num(k, p) | a.flags,
+                              _enc_elem(a, None, x, f"{p}[{k}]", depth + 1))
                     for k, x in v.items())
 
 

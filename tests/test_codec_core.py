@@ -292,3 +292,22 @@ def test_interleaved_repeats_keep_their_order(codec):
     grouped = attr(1, b"\1\0") + attr(1, b"\2\0") + attr(2, b"ab\0")
     d = codec.decode_attrs(cs, grouped, 0, len(grouped), cs.name, False)
     assert "_order" not in d and codec.encode_set(cs, d, cs.name) == grouped
+
+
+@pytest.mark.parametrize("attrs", [
+    {"tv": {"x": {"x": 1}}}, {"tv": {"-1": {"x": 1}}}, {"tv": {"16384": {"x": 1}}},
+    {"acts": {"a": {"x": 1}}}, {"acts": {"70000": {"x": 1}}},
+    {"99999": "00"}, {"16385": "00"}, {"\u00b2": "00"},
+])
+def test_attribute_type_keys_that_do_not_fit_nla_type(codec, attrs):
+    # nla_type's low 14 bits are the type (NLA_TYPE_MASK, include/uapi/linux/netlink.h):
+    # a key outside 0..16383 or not a number cannot be written; EncodeError says so
+    # (was ValueError / struct.error)
+    with pytest.raises(EncodeError, match="attribute type"):
+        codec.encode_set(TOP, attrs, "top_attrs")
+
+
+def test_attribute_type_keys_at_the_limit(codec):
+    # 16383 is the largest type nla_type holds (NLA_TYPE_MASK = 0x3fff)
+    data = nla(16383, b"\x01") + nla(19, nla(16383, nla(1, b"\x02")))
+    assert codec.encode_set(TOP, dec(codec, data), "top_attrs") == data
