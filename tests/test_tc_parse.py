@@ -117,6 +117,8 @@ BAD = [
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 erspan_opts 1:2:3:4:5", "1:2:3:4:5"),
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 vxlan_opts 1x", "1x"),
     ("qdisc add dev lo root pfifo limt 5", "limt"),
+    # tc sends two TCA_FLOWER_KEY_ENC_OPTS here (refused: a request dict holds one)
+    ("filter add dev lo ingress prio 1 protocol ip flower vxlan_opts 1 erspan_opts 1:2:0:0", "erspan_opts"),
     ("qdisc add dev lo root fq_codel target 5xs", "5xs"),
     ("qdisc add dev lo root fq_codel ce_threshold_selector 1", "1"),
     ("qdisc add dev lo root fq_codel bogus", "bogus"),
@@ -142,7 +144,8 @@ def test_errors_name_the_word_and_column(line, word):
 WE_ONLY = ["filter add dev lo ingress prio 1 protocol ip nosuchkind",
            "filter add dev lo ingress prio 1 protocol ip flower src_mac e4:11:00:00:00 action drop",
            "filter add dev lo ingress prio 1 protocol ip flower src_mac e4:11:00:00:00:01:02",
-           "filter add dev lo ingress prio 1 protocol ip flower gtp_opts 1:2:300 action drop"]
+           "filter add dev lo ingress prio 1 protocol ip flower gtp_opts 1:2:300 action drop",
+           "filter add dev lo ingress prio 1 protocol ip flower vxlan_opts 1 erspan_opts 1:2:0:0"]
 
 
 def test_tc_refuses_the_bad_lines_too(ns):

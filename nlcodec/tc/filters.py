@@ -424,6 +424,11 @@ def flower(w, hnode, anode, ctx, resolve):
         elif matches(word, "arp_tha") or matches(word, "arp_sha"):
             side = "t" if matches(word, "arp_tha") else "s"
             w.value(opts, _eth_addr(f"key_arp_{side}ha", f"key_arp_{side}ha_mask"), word)
+        elif "key_enc_opts" in o and (matches(word, "vxlan_opts") or word == "gtp_opts" or
+                                      matches(word, "erspan_opts") or
+                                      matches(word, "geneve_opts")):
+            raise w.error("a second tunnel option word (tc sends two TCA_FLOWER_KEY_ENC_OPTS; "
+                          "nlcodec keeps one)", at)
         elif matches(word, "vxlan_opts") or matches(word, "erspan_opts"):
             kind = "vxlan" if matches(word, "vxlan_opts") else "erspan"
             v = _shape(w, _vxlan_opts if kind == "vxlan" else _erspan_opts, word)
