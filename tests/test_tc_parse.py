@@ -204,3 +204,19 @@ def test_numbers_come_from_the_specs():
         assert consts.field(hdr, member) == got[expr], expr
     assert consts.header_size("ipv4") == c_values(["linux/ip.h"], ["sizeof(struct iphdr)"])[
         "sizeof(struct iphdr)"]
+
+
+@pytest.mark.parametrize("line, again", [
+    # f_flower.c flower_parse_ip_addr / flower_parse_eth_addr addattr_l each time the word
+    # comes: tc sends the attribute twice; a request dict holds one value, so refuse
+    ("filter add dev lo ingress prio 1 protocol ip flower dst_ip 10.0.0.1 dst_ip 10.0.0.2 "
+     "action drop", "dst_ip"),
+    ("filter add dev lo ingress prio 1 protocol ip flower src_mac e4:11:00:00:00:01 "
+     "src_mac e4:11:00:00:00:02", "src_mac"),
+    ("filter add dev lo ingress prio 1 protocol ip flower classid 1:1 flowid 1:2", "flowid"),
+])
+def test_a_value_given_twice_is_refused_at_its_second_word(line, again):
+    with pytest.raises(TcSyntaxError, match="given twice") as e:
+        tc.parse(line, ifindex={"lo": 1})
+    assert e.value.word == again
+    assert e.value.column == line.rindex(f" {again} ") + 2

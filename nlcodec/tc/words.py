@@ -74,6 +74,7 @@ class Words:
         self.i = 0
         self.values = []        # (word index, Node path, fn, keys)
         self.late = []          # fns run when the line is read whole (see Words.finish)
+        self.given = set()      # (Node path, key) a value word has set: a second one is refused
 
     # -- reading ----------------------------------------------------------------
     def more(self) -> bool:
@@ -112,6 +113,11 @@ class Words:
             got = fn(word)
         except (ValueError, OverflowError) as e:
             raise self.error(f"{what}: {e}" if str(e) else f"bad {what}", at) from None
+        again = [k for k in got if (node.path, k) in self.given]
+        if again:   # tc would send the attribute twice; a dict holds one: refuse, not drop
+            raise self.error(f"{what} given twice (tc would send {again[0]} twice)",
+                             max(at - 1, 0))
+        self.given.update((node.path, k) for k in got)
         self.i += 1
         node.d.update(got)
         self.values.append((at, node.path, fn, tuple(got)))
