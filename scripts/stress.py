@@ -666,7 +666,12 @@ def scenario_lossless(deadline, seed=17):
     588,059 inputs (seed 17: 322,476 native, 265,583 pure; 991,153 decodes)
     and, with the nlctrl replies in the corpus, 1,255,096 more (seed 2026:
     83,719 native, 1,171,377 pure; 2,084,431 decodes) re-encoded byte for
-    byte, none failed."""
+    byte, none failed.  With streams of 2-3 messages (cut nlmsg_len, random
+    padding between them, kept as the messages' _pad): 6 of the first 3,000
+    seeded inputs failed before a header cut after its padding member could
+    encode (RTM_NEWLINK of 18 bytes); after it, 1,200,000 inputs (seed 17:
+    600,000 per backend; 994,096 decodes each, every mode) re-encoded byte
+    for byte, none failed."""
     cap = int(os.environ.get("NLCODEC_STRESS_LOSSLESS", "3000")) or 10 ** 9
     fails, n, msgs = [], 0, []
     for backend in ("native", "pure"):
