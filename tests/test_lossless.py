@@ -313,21 +313,6 @@ def test_message_pad_goes_back_through_encode(backend):
 
 # -- CTRL_CMD_GETPOLICY for one op, from this machine's kernel ------------------
 
-def _ctrl_replies(sk, req: bytes) -> bytes:
-    """Every datagram of the kernel's reply, as received, up to NLMSG_DONE/ERROR."""
-    sk.send(req)
-    out = []
-    while True:
-        d = sk.recv(1 << 20)
-        out.append(d)
-        off = 0
-        while off + 16 <= len(d):
-            ln, ty = struct.unpack_from("<IH", d, off)
-            if ty in (2, 3):                        # NLMSG_ERROR, NLMSG_DONE
-                return b"".join(out)
-            off += (ln + 3) & ~3
-
-
 @pytest.mark.live
 def test_kernel_getpolicy_of_one_op_re_encodes(backend):
     """CTRL_CMD_GETPOLICY with CTRL_ATTR_OP (one op of nlctrl) asked of this
@@ -347,12 +332,13 @@ def test_kernel_getpolicy_of_one_op_re_encodes(backend):
     CTRL_ATTR_OP_POLICY); every release writes the nest above."""
     import socket
 
+    from data.make_genl_ctrl_dump import replies    # every datagram, as received
     from nlcodec import netns
     flags = nlcodec.NLM_F_REQUEST | nlcodec.NLM_F_DUMP
     with netns.temporary("pol") as ns, netns.enter(ns), \
             socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16) as sk:    # NETLINK_GENERIC
         sk.bind((0, 0))
-        raws = {op: _ctrl_replies(sk, nlcodec.encode(
+        raws = {op: replies(sk, nlcodec.encode(
             "nlctrl", "getpolicy", flags=flags, seq=op,
             attrs={"family_name": "nlctrl", "op": op})) for op in (3, 10)}
     for op, raw in raws.items():
