@@ -55,6 +55,8 @@ def lookup(name: str, s) -> GenlFamily:
     not per namespace)."""
     hit = cache.get(name)
     if hit is not None:
+        if hit.id not in _m.GENL_IDS:      # GENL_IDS was reset since: name the id again
+            _name_id(hit, name)
         return hit
     reply = None
     # kernel names mostly keep underscores ("mptcp_pm"), a few use "-"
@@ -80,8 +82,13 @@ def lookup(name: str, s) -> GenlFamily:
     fam = GenlFamily(m.get("family_name"), m.get("family_id"), m.get("version"),
                      m.get("hdrsize"), m.get("maxattr"), groups, ops)
     cache[name] = fam
-    _m.GENL_IDS[fam.id] = _spec_name(fam.name) or _spec_name(name) or fam.name
+    _name_id(fam, name)
     return fam
+
+
+def _name_id(fam: GenlFamily, name: str) -> None:
+    """GENL_IDS: the kernel's id of ``fam`` -> the name of our spec for it."""
+    _m.GENL_IDS[fam.id] = _spec_name(fam.name) or _spec_name(name) or fam.name
 
 
 def forget(name: str) -> None:

@@ -137,3 +137,18 @@ def test_connect_with_a_ynl_spec(netdev_unregistered_after):
             assert [m["ifindex"] for m in s.dump("dev_get")] == [1]
     with pytest.raises(ValueError, match="describes 'netdev'"):
         nlcodec.connect("ethtool", spec=os.path.join(YNL, "netdev.yaml"))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+def test_a_cached_genl_family_is_named_again_after_genl_ids_reset(netdev_unregistered_after):
+    # the per-process genl cache answered without putting the id back into GENL_IDS, so
+    # after a reset (as this module's fixture does) replies decoded as unknown numbers
+    pytest.importorskip("yaml")
+    from nlcodec import netns
+    with netns.temporary("nlcapi") as ns:
+        for _ in range(2):
+            with nlcodec.connect("netdev", spec=os.path.join(YNL, "netdev.yaml"),
+                                 netns=ns) as s:
+                got = [(m.type, m.get("ifindex")) for m in s.dump("dev_get")]
+            assert got == [("dev_get", 1)]          # a fresh namespace has lo only
+            _message.GENL_IDS.clear()
