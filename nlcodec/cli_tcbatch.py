@@ -25,8 +25,9 @@ def add_parser(sub):
                     "sample, tunnel_key (with geneve|vxlan|erspan_opts), ct, nat, connmark, "
                     "mpls, police (linklayer, conform-exceed), pedit (munge "
                     "eth|ip|ip6|tcp|udp), hw_stats; "
-                    "qdiscs ingress, clsact, pfifo|bfifo|pfifo_head_drop (limit) and "
-                    "fq_codel (its options).",
+                    "qdiscs ingress, clsact, pfifo|bfifo|pfifo_head_drop (limit), "
+                    "fq_codel, tbf, prio (bands, priomap), sfq (without RED) and the htb "
+                    "root qdisc (default, r2q, direct_qlen; no classes).",
         epilog="Errors are printed per line as tc -b does (the kernel's message and "
                "'Command failed FILE:LINE').  Without -force the batch stops at the first "
                "failure as tc -b does, but the lines sent with it in the same window (up to "

@@ -245,7 +245,28 @@ MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 a
         "qdisc replace dev {d} root fq_codel limit 1024 flows 512 target 5ms interval 100ms quantum 1514 ecn",
         "qdisc add dev {d} root handle 2: fq_codel noecn ce_threshold 2.5ms memory_limit 32Mb drop_batch 32 ce_threshold_selector 0x1/0x3",
         "qdisc change dev {d} root fq_codel target 1s interval 200000us limit 0x400",
-        "qdisc add dev {d} root fq_codel ce_threshold_selector 0xff/0x3 target 1.5MS"]
+        "qdisc add dev {d} root fq_codel ce_threshold_selector 0xff/0x3 target 1.5MS",
+        # tbf, prio, sfq, htb (q_tbf.c tbf_parse_opt, q_prio.c prio_parse_opt, q_sfq.c
+        # sfq_parse_opt, q_htb.c htb_parse_opt)
+        "qdisc add dev {d} root tbf rate 1mbit burst 10k limit 10k",
+        "qdisc add dev {d} root handle 1: tbf rate 100mbit burst 64kb latency 50ms",
+        "qdisc replace dev {d} root tbf rate 10mbit burst 20k/16 latency 70ms peakrate 12mbit mtu 1540 mpu 64",
+        "qdisc add dev {d} root tbf rate 50gbit burst 1m limit 2m",
+        "qdisc add dev {d} root tbf rate 1mbit burst 10k lat 400ms peakrate 80gbit minburst 9000/64 overhead 14 linklayer atm",
+        "qdisc add dev {d} parent 1:1 tbf maxburst 3000 rate 256kbit limit 3000 linklayer adsl",
+        "qdisc add dev {d} root prio",
+        "qdisc add dev {d} root handle 1: prio bands 5",
+        "qdisc replace dev {d} root prio bands 4 priomap 3 2 1 0 3 2 1 0",
+        "qdisc add dev {d} root prio priomap 0 1 2 0 1 2 0 1 2 0 1 2 0 1 2 0",
+        "qdisc add dev {d} root sfq",
+        "qdisc add dev {d} root sfq perturb 10",
+        "qdisc add dev {d} root handle 1: sfq quantum 1514 limit 127 divisor 1024 flows 64 depth 32 headdrop",
+        "qdisc replace dev {d} parent 1:2 sfq limit 0x80 perturb -1 quantum 3k",
+        "qdisc add dev {d} root htb",
+        "qdisc add dev {d} root handle 1: htb default 10",
+        "qdisc replace dev {d} root handle 1: htb default 1a r2q 5 direct_qlen 100",
+        "qdisc add dev {d} root htb debug 3120 offload",
+        "qdisc add dev {d} root htb def 0x20 direct_qlen 4294967295"]
 
 
 def lines(dev="lo"):

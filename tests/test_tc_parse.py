@@ -1,9 +1,10 @@
 """nlcodec.tc.parse against tc itself.
 
 Expected bytes: tests/data/tc_corpus_requests.txt, what iproute2's tc 6.1
-sent for each line of the corpus (tests/tc_corpus.py, 776 distinct lines:
+sent for each line of the corpus (tests/tc_corpus.py, 795 distinct lines:
 flower keys of every family, matchall, gact/mirred/vlan actions with index,
-cookie and flags, qdisc lines incl. fifo and fq_codel options), captured with strace -e write=all by
+cookie and flags, qdisc lines incl. fifo, fq_codel, tbf, prio, sfq and
+htb options), captured with strace -e write=all by
 tests/tc_capture.py in a network namespace whose lo is ifindex 1.  Where tc
 and strace run here, a sample is captured again at test time.  Errors:
 lines tc itself refuses (it sends nothing) are refused by parse with the
@@ -122,6 +123,24 @@ BAD = [
     ("qdisc add dev lo root fq_codel target 5xs", "5xs"),
     ("qdisc add dev lo root fq_codel ce_threshold_selector 1", "1"),
     ("qdisc add dev lo root fq_codel bogus", "bogus"),
+    # tbf_parse_opt, prio_parse_opt, sfq_parse_opt, htb_parse_opt refuse these too
+    ("qdisc add dev lo root tbf rate 1mbit burst 10k", None),
+    ("qdisc add dev lo root tbf rate 1mbit burst 10k latency 5ms limit 10k", "limit"),
+    ("qdisc add dev lo root tbf rate 1mbit burst 10k limit 10k lnklayer atm", "lnklayer"),
+    ("qdisc add dev lo root tbf rate 1xbit burst 10k limit 1k", "1xbit"),
+    ("qdisc add dev lo root tbf rate 1mbit burst 10k limit 1k peakrate 2mbit", None),
+    ("qdisc add dev lo root tbf burst 10k limit 1k", None),
+    ("qdisc add dev lo root tbf rate 1mbit burst 10k/3 limit 1k", "10k/3"),
+    ("qdisc add dev lo root prio priomap 0 1 5", "5"),
+    ("qdisc add dev lo root prio 1", "1"),
+    ("qdisc add dev lo root prio bands x", "x"),
+    ("qdisc add dev lo root sfq limit 1", "1"),
+    ("qdisc add dev lo root sfq flow 5", "flow"),
+    ("qdisc add dev lo root htb default 1g", "1g"),
+    ("qdisc add dev lo root htb rate 1mbit", "rate"),
+    # tc sends these; nlcodec refuses them (WE_ONLY)
+    ("qdisc add dev lo root prio multiqueue", "multiqueue"),
+    ("qdisc add dev lo root sfq redflowlimit 10000", "redflowlimit"),
 ]
 
 
@@ -145,7 +164,9 @@ WE_ONLY = ["filter add dev lo ingress prio 1 protocol ip nosuchkind",
            "filter add dev lo ingress prio 1 protocol ip flower src_mac e4:11:00:00:00 action drop",
            "filter add dev lo ingress prio 1 protocol ip flower src_mac e4:11:00:00:00:01:02",
            "filter add dev lo ingress prio 1 protocol ip flower gtp_opts 1:2:300 action drop",
-           "filter add dev lo ingress prio 1 protocol ip flower vxlan_opts 1 erspan_opts 1:2:0:0"]
+           "filter add dev lo ingress prio 1 protocol ip flower vxlan_opts 1 erspan_opts 1:2:0:0",
+           # prio's TCA_PRIO_MQ inside the compat nest, sfq's RED parameters: not read yet
+           "qdisc add dev lo root prio multiqueue", "qdisc add dev lo root sfq redflowlimit 10000"]
 
 
 def test_tc_refuses_the_bad_lines_too(ns):

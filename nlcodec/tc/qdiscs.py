@@ -2,14 +2,22 @@
 tc/q_fifo.c fifo_parse_opt (pfifo, bfifo, pfifo_head_drop: ``limit``, a
 size as lib/utils_math.c get_size reads it) and tc/q_fq_codel.c
 fq_codel_parse_opt (its attributes in that function's fixed order; times as
-lib/utils.c get_time reads them).  Each reader puts TCA_OPTIONS into the
+lib/utils.c get_time reads them); tc/q_tbf.c tbf_parse_opt (rate tables as
+tc/tc_core.c tc_calc_rtable computes them: nlcodec.tc.police's code),
+tc/q_prio.c prio_parse_opt, tc/q_sfq.c sfq_parse_opt (without its RED
+words) and tc/q_htb.c htb_parse_opt (the root qdisc; classes are not read).
+Each reader puts TCA_OPTIONS into the
 request's attributes after the kind (and the blocks), as tc_qdisc_modify
 does."""
 
 from __future__ import annotations
 
-from .police import TIME_UNITS_PER_SEC, _strtod, get_size
-from .words import get_uint
+import re
+
+from .. import registry
+from .police import (TIME_UNITS_PER_SEC, _linklayer, _rtable, _size_and_cell, _spec,
+                     _strtod, get_rate64, get_size, xmittime)
+from .words import get_uint, matches
 
 U32 = 0xFFFFFFFF
 
@@ -99,4 +107,244 @@ def fq_codel(w, attrs, kind):
     attrs["options"] = o
 
 
-KINDS = {"pfifo": fifo, "bfifo": fifo, "pfifo_head_drop": fifo, "fq_codel": fq_codel}
+def _once(w, got, key, fn, word, at):
+    """a keyword given twice is refused as tc refuses it ("duplicate ...")."""
+    if got.get(key):
+        raise w.error(f"duplicate {word}", at)
+    got[key] = w.take(fn, word)
+
+
+def _no_percent(fn):
+    def read(s):
+        if "%" in s:    # get_percent_rate64 reads the device's speed: not here
+            raise ValueError("a rate in % of the device's speed is not supported by nlcodec.tc")
+        return fn(s)
+    return read
+
+
+def tbf(w, attrs, kind):
+    """tbf_parse_opt (iproute2 6.1): limit SIZE | latency TIME, burst|buffer|
+    maxburst SIZE[/CELL], rate RATE, mtu|minburst SIZE[/CELL], mpu SIZE,
+    peakrate RATE, overhead N, linklayer ethernet|atm|adsl.  TCA_TBF_PARMS
+    (struct tc_tbf_qopt), BURST, RATE64 (rate >= 2^32), RTAB, then with a
+    peakrate PRATE64, PBURST, PTAB, in that order; rates in the tables and
+    the struct clipped to 32 bits as tc_calc_rtable reads r->rate."""
+    got = {}
+    cells = {"buffer": -1, "mtu": -1}
+    linklayer = _linklayer("ethernet")             # "Assume ethernet"
+    while w.more():
+        at = w.i
+        word = w.next()
+        if matches(word, "limit"):
+            if got.get("latency"):
+                raise w.error("tbf: both latency and limit", at)
+            _once(w, got, "limit", get_size, "limit", at)
+        elif matches(word, "latency"):
+            if got.get("limit"):
+                raise w.error("tbf: both limit and latency", at)
+            _once(w, got, "latency", get_time, "latency", at)
+        elif matches(word, "burst") or word in ("buffer", "maxburst"):
+            if got.get("buffer"):
+                raise w.error("duplicate buffer/burst/maxburst", at)
+            got["buffer"], cells["buffer"] = w.take(_size_and_cell, word)
+        elif word in ("mtu", "minburst"):
+            if got.get("mtu"):
+                raise w.error("duplicate mtu/minburst", at)
+            got["mtu"], cells["mtu"] = w.take(_size_and_cell, word)
+        elif word == "mpu":
+            _once(w, got, "mpu", get_size, word, at)
+        elif word == "rate":
+            _once(w, got, "rate", _no_percent(get_rate64), word, at)
+        elif matches(word, "peakrate"):
+            _once(w, got, "peakrate", _no_percent(get_rate64), word, at)
+        elif matches(word, "overhead"):
+            _once(w, got, "overhead", lambda s: get_uint(s, 16, 10), word, at)
+        elif matches(word, "linklayer"):
+            linklayer = w.take(_linklayer, word)
+        else:
+            raise w.error("tbf: unknown parameter (limit, latency, burst, rate, mtu, mpu, "
+                          "peakrate, overhead, linklayer)", at)
+    rate, prate = got.get("rate", 0), got.get("peakrate", 0)
+    buffer, mtu, mpu = got.get("buffer", 0), got.get("mtu", 0), got.get("mpu", 0)
+    limit, latency, overhead = got.get("limit", 0), got.get("latency", 0), got.get("overhead", 0)
+    if not rate:
+        raise w.error("tbf: the rate parameter is mandatory")
+    if not buffer:
+        raise w.error("tbf: the burst parameter is mandatory")
+    if prate and not mtu:
+        raise w.error("tbf: when peakrate is specified, mtu must also be specified")
+    if not limit and not latency:
+        raise w.error("tbf: either limit or latency is required")
+    rate32, prate32 = min(rate, U32), min(prate, U32)
+    if not limit:       # a C double, then unsigned int
+        lim = rate * float(latency) / TIME_UNITS_PER_SEC + buffer
+        if prate:
+            lim = min(lim, prate * float(latency) / TIME_UNITS_PER_SEC + mtu)
+        limit = int(lim) & U32
+    cl, rtab = _rtable(rate32, cells["buffer"], mtu, mpu, linklayer)
+    parms = {"rate": _spec(rate32, mpu, overhead, cl, linklayer, -1), "peakrate": _spec(),
+             "limit": limit, "buffer": xmittime(rate32, buffer), "mtu": 0}
+    o = {"parms": parms, "burst": buffer}
+    if rate >= 1 << 32:
+        o["rate64"] = rate
+    o["rtab"] = {"table": rtab}
+    if prate:
+        pcl, ptab = _rtable(prate32, cells["mtu"], mtu, mpu, linklayer)
+        parms["peakrate"] = _spec(prate32, mpu, overhead, pcl, linklayer, -1)
+        parms["mtu"] = xmittime(prate32, mtu)
+        if prate >= 1 << 32:
+            o["prate64"] = prate
+        o["pburst"] = mtu
+        o["ptab"] = {"table": ptab}
+    attrs["options"] = o
+
+
+# q_prio.c prio_parse_opt's default: struct tc_prio_qopt opt = {3, {1, 2, 2, 2, ...}}
+_PRIOMAP = (1, 2, 2, 2, 1, 2, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)
+
+
+def _compat_nest():
+    """addattr_nest_compat (lib/libnetlink.c): after the struct, an empty
+    nested attribute of TCA_OPTIONS's own type (the spec keeps it as the
+    struct's ``_tail``)."""
+    t = registry.family("tc").attrset("tc_attrs").by_name["options"].id
+    return (4).to_bytes(2, "little").hex() + t.to_bytes(2, "little").hex()
+
+
+def prio(w, attrs, kind):
+    """prio_parse_opt: bands N (get_integer base 10), priomap B B ... (each
+    get_unsigned base 10, below bands, at most 16); struct tc_prio_qopt sent
+    with addattr_nest_compat.  multiqueue (a TCA_PRIO_MQ inside the compat
+    nest) is refused: the spec has no attribute set for that nest."""
+    bands, pmap, idx, pmap_mode = 3, list(_PRIOMAP), 0, False
+    while w.more():
+        at = w.i
+        word = w.next()
+        if word == "bands":
+            bands = w.take(_int10, word)
+        elif word == "priomap":
+            if pmap_mode:
+                raise w.error("duplicate priomap", at)
+            pmap_mode = True
+        elif word == "multiqueue":
+            raise w.error("prio multiqueue is not supported by nlcodec.tc", at)
+        elif not pmap_mode:
+            raise w.error("What is this? (prio reads bands, priomap)", at)
+        else:
+            try:
+                band = get_uint(word, 32, 10)
+            except ValueError as e:
+                raise w.error(f"bad priomap element: {e}", at) from None
+            if band >= bands:
+                raise w.error("priomap element is out of bands", at)
+            if idx > 15:
+                raise w.error("priomap index > TC_PRIO_MAX=15", at)
+            pmap[idx] = band
+            idx += 1
+    attrs["options"] = {"bands": bands, "priomap": pmap, "_tail": _compat_nest()}
+
+
+def _int10(s):
+    """get_integer(base 10): a C int, the whole word."""
+    if not re.fullmatch(r"[+-]?[0-9]+", s):
+        raise ValueError("not a number")
+    v = int(s)
+    if not -(1 << 31) <= v < (1 << 31):
+        raise ValueError("out of range")
+    return v
+
+
+def _int0(s):
+    """get_integer(base 0)."""
+    from .filters import _get_integer
+    return _get_integer(s)
+
+
+def _sfq_limit(s):
+    v = get_uint(s, 32, 0)
+    if v < 2:
+        raise ValueError("must be > 1")
+    return v
+
+
+# sfq_parse_opt's words: word -> (key in struct tc_sfq_qopt_v1, reader); "v0." the inner struct
+_SFQ = {"quantum": ("v0.quantum", get_size), "perturb": ("v0.perturb_period", _int0),
+        "limit": ("v0.limit", _sfq_limit), "divisor": ("v0.divisor", lambda s: get_uint(s, 32, 0)),
+        "flows": ("v0.flows", lambda s: get_uint(s, 32, 0)),
+        "depth": ("depth", lambda s: get_uint(s, 32, 0))}
+_SFQ_RED = ("redflowlimit", "min", "max", "burst", "avpkt", "probability", "ecn", "harddrop")
+
+
+def sfq(w, attrs, kind):
+    """sfq_parse_opt: quantum SIZE, perturb N, limit N (> 1), divisor N,
+    flows N, depth N, headdrop; struct tc_sfq_qopt_v1 (zero but for what is
+    given) only when a word was given.  Its RED words are refused."""
+    v0 = dict.fromkeys(("quantum", "perturb_period", "limit", "divisor", "flows"), 0)
+    red = {"qth_min": 0, "qth_max": 0, "wlog": 0, "plog": 0, "scell_log": 0, "flags": 0,
+           "max_p": 0, "stats": dict.fromkeys(("prob_drop", "forced_drop", "prob_mark",
+                                               "forced_mark", "prob_mark_head",
+                                               "forced_mark_head"), 0)}
+    o = {"v0": v0, "depth": 0, "headdrop": 0, "limit": 0}
+    ok = False
+    while w.more():
+        at = w.i
+        word = w.next()
+        if word == "headdrop":
+            o["headdrop"] = 1
+        elif word in _SFQ:
+            key, fn = _SFQ[word]
+            d, k = (v0, key[3:]) if key.startswith("v0.") else (o, key)
+            d[k] = w.take(fn, word)
+        elif word in _SFQ_RED:
+            raise w.error(f"sfq: {word} (RED) is not supported by nlcodec.tc", at)
+        else:
+            raise w.error("What is this? (sfq reads quantum, perturb, limit, divisor, flows, "
+                          "depth, headdrop)", at)
+        ok = True
+    if ok:
+        attrs["options"] = {**o, **red}
+
+
+def _htb_debug(s):
+    """htb_parse_opt's debug: up to 16 digits 0-3, two bits each, up to the first other."""
+    v = 0
+    for i, c in enumerate(s[:16]):
+        if not "0" <= c <= "3":
+            break
+        v |= (ord(c) - 48) << (2 * i)
+    return v
+
+
+def htb(w, attrs, kind):
+    """htb_parse_opt (the qdisc): r2q N (base 10), default CLASS (get_u32
+    base 16), debug, direct_qlen N, offload; TCA_HTB_INIT (struct
+    tc_htb_glob, version 3, r2q 10 by default), DIRECT_QLEN when given,
+    OFFLOAD."""
+    glob = {"version": 3, "rate2quantum": 10, "defcls": 0, "debug": 0, "direct_pkts": 0}
+    direct_qlen, offload = None, False
+    while w.more():
+        at = w.i
+        word = w.next()
+        if matches(word, "r2q"):
+            glob["rate2quantum"] = w.take(lambda s: get_uint(s, 32, 10), word)
+        elif matches(word, "default"):
+            glob["defcls"] = w.take(lambda s: get_uint(s, 32, 16), word)
+        elif matches(word, "debug"):
+            glob["debug"] = w.take(_htb_debug, word)
+        elif matches(word, "direct_qlen"):
+            direct_qlen = w.take(lambda s: get_uint(s, 32, 10), word)
+        elif matches(word, "offload"):
+            offload = True
+        else:
+            raise w.error("What is this? (htb reads r2q, default, debug, direct_qlen, "
+                          "offload)", at)
+    o = {"init": glob}
+    if direct_qlen is not None and direct_qlen != U32:
+        o["direct_qlen"] = direct_qlen
+    if offload:
+        o["offload"] = True
+    attrs["options"] = o
+
+
+KINDS = {"pfifo": fifo, "bfifo": fifo, "pfifo_head_drop": fifo, "fq_codel": fq_codel,
+         "tbf": tbf, "prio": prio, "sfq": sfq, "htb": htb}
