@@ -913,6 +913,46 @@ def test_odp_at_strings_print_back_unchanged(kind, text):
             nlcodec.encode_attrs("ovs_flow", "action_attrs", d["actions"])) == text
 
 
+def test_capture_json_shows_each_flow_its_own_text_when_flows_repeat(tmp_path):
+    # A capture repeats flows (every dump shows them again), so ``nlcodec decode --json``
+    # keeps the ovs-dpctl texts it already made.  Each message must still show its own:
+    # the odp.at strings (expected printed back unchanged, as above), every flow three
+    # times, interleaved, and the same key with other masks in between.
+    import json
+    from nlcodec.capture import CaptureDecoder
+    from nlcodec.ovs import show as ovs_show
+    from nlcodec.pcap import write_pcap
+    from nlcodec.show import to_json
+    cooked = struct.pack(">HHH8sH", 4, 824, 0, b"", 16)         # LINKTYPE_NETLINK, GENERIC
+    fid = 0x1e
+    ctrl = struct.pack("<BBH", 1, 2, 0) + nla(1, struct.pack("<H", fid)) + nla(2, b"ovs_flow\0")
+    recs = [cooked + struct.pack("<IHHII", 16 + len(ctrl), 0x10, 0, 0, 0) + ctrl]
+    want = []
+    for kind, text in ODP_CORPUS[:40] + ODP_CORPUS[-40:]:
+        line = text + ", actions:1" if kind == "key" else "in_port(1), actions:" + text
+        d = ovs.parse_flow(line)
+        attrs = {"key": d["key"], "mask": d["mask"], "actions": d["actions"]}
+        recs.append(cooked + nlcodec.encode("ovs_flow", "new", header={"dp_ifindex": 1},
+                                            attrs=attrs, family_id=fid))
+        want.append(text if kind == "key" else ovs.format_key(d["key"], d["mask"]))
+    recs = recs[:1] + recs[1:] * 3
+    want = want * 3
+    p = tmp_path / "flows.pcap"
+    write_pcap(p, recs)
+    ovs_show._memo.clear()
+    got = [json.loads(to_json(m)).get("ovs_text") for m in CaptureDecoder().decode_pcap(p)][1:]
+    assert [g["key"] for g in got] == want
+    for (kind, text), g in zip(ODP_CORPUS[:40] + ODP_CORPUS[-40:], got):
+        assert kind == "key" or g["actions"] == text
+    assert ovs_show._memo                                   # it did keep them
+    # a text made with port names is never the one kept for numbers, nor the reverse
+    cs = compiled(nlcodec.family("ovs_flow")).set("action_attrs")
+    acts = ovs.parse_flow("in_port(1), actions:2,9")["actions"]
+    assert ovs_show.text(cs, acts) == "2,9"
+    assert ovs.text.with_ports({"eth1": 2}, ovs_show.text, cs, acts) == "eth1,9"
+    assert ovs_show.text(cs, acts) == "2,9"
+
+
 # -- psample (OVS_ACTION_ATTR_PSAMPLE, Linux 6.11) -------------------------------------------
 
 PSAMPLE_H = __import__("os").path.join(__import__("os").path.dirname(__file__), "data",

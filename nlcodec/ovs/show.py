@@ -9,6 +9,7 @@ never by name or number."""
 from __future__ import annotations
 
 from . import spec
+from .text import _PORTS
 
 
 def _kind(cs):
@@ -27,6 +28,15 @@ def _kind(cs):
     return None
 
 
+# texts already made, by compiled set and the repr of the decoded value and
+# mask: a capture shows the same flows again and again (every dump repeats
+# them), and formatting costs far more than the repr.  Only plain data is
+# looked up this way: a repr with "<" in it (an object shown by its address)
+# is never a key, nor is a text made under ``with_ports``.  Cleared when it grows past _MEMO_MAX.
+_memo: dict = {}
+_MEMO_MAX = 4096
+
+
 def text(cs, value, mask=None) -> str | None:
     """The ovs-dpctl text of ``value`` decoded with compiled set ``cs`` (a
     key, with ``mask`` when given), or None when ``cs`` is no OVS key or
@@ -34,6 +44,20 @@ def text(cs, value, mask=None) -> str | None:
     kind = _kind(cs)
     if kind is None or not isinstance(value, (dict, bytes, bytearray, str)):
         return None
+    key = repr((value, mask if kind == "key" and isinstance(mask, dict) else None))
+    if "<" in key or _PORTS.get()[0]:       # not plain data; ports shown by name
+        return _text(cs, kind, value, mask)
+    key = (cs, key)
+    t = _memo.get(key)
+    if t is None:
+        t = _text(cs, kind, value, mask)
+        if len(_memo) >= _MEMO_MAX:
+            _memo.clear()
+        _memo[key] = t
+    return t
+
+
+def _text(cs, kind, value, mask):
     from . import format_actions, format_key
     try:
         if kind == "key":
