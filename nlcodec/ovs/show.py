@@ -8,14 +8,26 @@ never by name or number."""
 
 from __future__ import annotations
 
+import marshal
+
 from . import spec
 from .text import _PORTS
+
+
+_kinds: dict = {}        # compiled set -> its kind (spec.module() is one per process)
 
 
 def _kind(cs):
     """"key", "actions", "actions_kernel" or None for a compiled set."""
     if cs is None:
         return None
+    k = _kinds.get(cs, 0)
+    if k == 0:
+        k = _kinds[cs] = _kind_of(cs)
+    return k
+
+
+def _kind_of(cs):
     m = spec.module()
     s = cs.spec
     if s is m.key_attrs:
@@ -28,11 +40,13 @@ def _kind(cs):
     return None
 
 
-# texts already made, by compiled set and the repr of the decoded value and
-# mask: a capture shows the same flows again and again (every dump repeats
-# them), and formatting costs far more than the repr.  Only plain data is
-# looked up this way: a repr with "<" in it (an object shown by its address)
-# is never a key, nor is a text made under ``with_ports``.  Cleared when it grows past _MEMO_MAX.
+# texts already made, by compiled set and the marshal bytes of the decoded
+# value and mask: a capture shows the same flows again and again (every dump
+# repeats them), and formatting costs far more than marshal.  Only plain data
+# is looked up this way (marshal takes dict, list, str, int, bytes, bool but
+# no subclass of them; equal bytes load as equal values, and version 2 has
+# no back-references, so the same flow again gives the same bytes), never a
+# text made under ``with_ports``.  Cleared when it grows past _MEMO_MAX.
 _memo: dict = {}
 _MEMO_MAX = 4096
 
@@ -44,10 +58,13 @@ def text(cs, value, mask=None) -> str | None:
     kind = _kind(cs)
     if kind is None or not isinstance(value, (dict, bytes, bytearray, str)):
         return None
-    key = repr((value, mask if kind == "key" and isinstance(mask, dict) else None))
-    if "<" in key or _PORTS.get()[0]:       # not plain data; ports shown by name
+    try:
+        key = (cs, marshal.dumps((value, mask if kind == "key" and isinstance(mask, dict)
+                                  else None), 2))
+    except ValueError:                      # not plain data
         return _text(cs, kind, value, mask)
-    key = (cs, key)
+    if _PORTS.get()[0]:                     # ports shown by name
+        return _text(cs, kind, value, mask)
     t = _memo.get(key)
     if t is None:
         t = _text(cs, kind, value, mask)
