@@ -52,13 +52,13 @@ static int wgrow(wbuf *w, size_t n)
         if ((w)->len + (n) > (w)->cap && !wgrow((w), (n))) return; \
     } while (0)
 
-static void wbyte(wbuf *w, uint8_t b)
+static inline __attribute__((always_inline)) void wbyte(wbuf *w, uint8_t b)
 {
     WNEED(w, 1);
     w->p[w->len++] = b;
 }
 
-static void wi32(wbuf *w, int32_t v)
+static inline __attribute__((always_inline)) void wi32(wbuf *w, int32_t v)
 {
     WNEED(w, 4);
     memcpy(w->p + w->len, &v, 4);      /* little-endian hosts only (x86, arm64) */
@@ -88,18 +88,28 @@ static void wcstr(wbuf *w, const char *s, size_t n)
 }
 
 /* marshal int: 'i' for 32-bit values, else 'l' with 15-bit digits */
-static void wlong(wbuf *w, uint64_t mag, int neg)
+static inline __attribute__((always_inline)) void wi32tag(wbuf *w, int32_t v)
 {
-    if (!neg && mag <= 0x7fffffffu) {
-        wbyte(w, 'i');
-        wi32(w, (int32_t)mag);
-        return;
-    }
-    if (neg && mag <= 0x80000000u) {
-        wbyte(w, 'i');
-        wi32(w, (int32_t)(-(int64_t)mag));
-        return;
-    }
+    WNEED(w, 5);
+    w->p[w->len] = 'i';
+    memcpy(w->p + w->len + 1, &v, 4);  /* little-endian hosts only (x86, arm64) */
+    w->len += 5;
+}
+
+static void wlong_big(wbuf *w, uint64_t mag, int neg);
+
+static inline __attribute__((always_inline)) void wlong(wbuf *w, uint64_t mag, int neg)
+{
+    if (!neg && mag <= 0x7fffffffu)
+        wi32tag(w, (int32_t)mag);
+    else if (neg && mag <= 0x80000000u)
+        wi32tag(w, (int32_t)(-(int64_t)mag));
+    else
+        wlong_big(w, mag, neg);
+}
+
+static void wlong_big(wbuf *w, uint64_t mag, int neg)
+{
     uint16_t d[5];
     int n = 0;
     while (mag) {
@@ -115,7 +125,7 @@ static void wlong(wbuf *w, uint64_t mag, int neg)
     }
 }
 
-static void wint(wbuf *w, uint64_t v, int is_signed)
+static inline __attribute__((always_inline)) void wint(wbuf *w, uint64_t v, int is_signed)
 {
     if (is_signed && (int64_t)v < 0)
         wlong(w, (uint64_t)0 - v, 1);
@@ -218,9 +228,21 @@ static inline uint16_t rd16(const uint8_t *p)
     return (uint16_t)(p[0] | (p[1] << 8));
 }
 
-static uint64_t rdint(const uint8_t *p, int size, int big, int is_signed)
+static inline __attribute__((always_inline)) uint64_t rdint(const uint8_t *p, int size,
+                                                             int big, int is_signed)
 {
     uint64_t v = 0;
+    if (!big) {                         /* little-endian hosts only (x86, arm64) */
+        if (size == 4) {
+            uint32_t u;
+            memcpy(&u, p, 4);
+            return is_signed ? (uint64_t)(int64_t)(int32_t)u : u;
+        }
+        if (size == 8) {
+            memcpy(&v, p, 8);
+            return v;
+        }
+    }
     if (big)
         for (int i = 0; i < size; i++)
             v = (v << 8) | p[i];
@@ -342,7 +364,7 @@ static __thread int32_t g_first[TYPE_MASK + 1];   /* type -> group + 1 while gro
 static __thread reftab ref_attrs, ref_fields;
 static __thread uint32_t ref_gen;
 
-static void wname_ref(ctx *c, reftab *rt, int32_t i, const char *name, size_t n)
+static inline void wname_ref(ctx *c, reftab *rt, int32_t i, const char *name, size_t n)
 {
     wbuf *w = &c->w;
     if (w->dry || w->oom)
@@ -352,8 +374,10 @@ static void wname_ref(ctx *c, reftab *rt, int32_t i, const char *name, size_t n)
         return;
     }
     if (rt->gen[i] == c->gen) {
-        wbyte(w, 'r');
-        wi32(w, rt->idx[i]);
+        WNEED(w, 5);
+        w->p[w->len] = 'r';
+        memcpy(w->p + w->len + 1, &rt->idx[i], 4);   /* little-endian hosts only */
+        w->len += 5;
         return;
     }
     rt->gen[i] = c->gen;
