@@ -122,7 +122,6 @@ def u128_text(value, mask, verbose) -> str:
 
 
 def _struct_text(name, v, m, verbose):
-    frags = spec.enum("frag_type").names
     sizes = {f.name: f.size for f in spec.cattr(KEYS, name).layout.fields}
     parts = []
     for member, text, how in spec.module().KEY_FIELDS[name]:
@@ -132,6 +131,7 @@ def _struct_text(name, v, m, verbose):
             if mx is not None and mx not in (0, 0xFF):
                 parts.append("error: partial mask not supported for frag (%s)" % hx(mx))
             elif mx is None or mx:
+                frags = spec.enum("frag_type").names
                 parts.append("%s=%s" % (text, spec.module().FRAG_TEXT.get(frags.get(x),
                                                                           "<error>")))
             continue

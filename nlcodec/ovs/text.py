@@ -104,7 +104,8 @@ def is_ones(v, size: int = 0) -> bool:
         return v
     if isinstance(v, int):
         return v == (1 << (8 * size)) - 1
-    return all(x == 0xFF for x in raw(v))
+    b = raw(v)
+    return b == b"\xff" * len(b)
 
 
 def is_zero(v) -> bool:
