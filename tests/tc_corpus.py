@@ -266,7 +266,22 @@ MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 a
         "qdisc add dev {d} root handle 1: htb default 10",
         "qdisc replace dev {d} root handle 1: htb default 1a r2q 5 direct_qlen 100",
         "qdisc add dev {d} root htb debug 3120 offload",
-        "qdisc add dev {d} root htb def 0x20 direct_qlen 4294967295"]
+        "qdisc add dev {d} root htb def 0x20 direct_qlen 4294967295",
+        # netem (q_netem.c netem_parse_opt)
+        "qdisc add dev {d} root netem",
+        "qdisc add dev {d} root netem delay 100ms",
+        "qdisc add dev {d} root handle 1: netem delay 100ms 10ms",
+        "qdisc replace dev {d} root netem delay 100ms 10ms 25%",
+        "qdisc add dev {d} root netem loss 0.1%",
+        "qdisc add dev {d} root netem loss random 1% 25% ecn",
+        "qdisc add dev {d} root netem drop 0.3 limit 2000",
+        "qdisc add dev {d} root netem delay 10ms reorder 25% 50%",
+        "qdisc add dev {d} root netem delay 10ms reorder 5 gap 5",
+        "qdisc add dev {d} root netem duplicate 1% 10% corrupt 0.1% 5%",
+        "qdisc add dev {d} root netem rate 1mbit",
+        "qdisc add dev {d} root netem rate 100kbit 20 100 -5 delay 1s",
+        "qdisc add dev {d} root netem rate 8gbit -4",
+        "qdisc add dev {d} parent 1:1 netem lat 2.5ms 0.5ms loss 100% limit 10k"]
 
 
 def lines(dev="lo"):

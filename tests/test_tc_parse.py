@@ -1,10 +1,10 @@
 """nlcodec.tc.parse against tc itself.
 
 Expected bytes: tests/data/tc_corpus_requests.txt, what iproute2's tc 6.1
-sent for each line of the corpus (tests/tc_corpus.py, 795 distinct lines:
+sent for each line of the corpus (tests/tc_corpus.py, 809 distinct lines:
 flower keys of every family, matchall, gact/mirred/vlan actions with index,
-cookie and flags, qdisc lines incl. fifo, fq_codel, tbf, prio, sfq and
-htb options), captured with strace -e write=all by
+cookie and flags, qdisc lines incl. fifo, fq_codel, tbf, prio, sfq,
+htb and netem options), captured with strace -e write=all by
 tests/tc_capture.py in a network namespace whose lo is ifindex 1.  Where tc
 and strace run here, a sample is captured again at test time.  Errors:
 lines tc itself refuses (it sends nothing) are refused by parse with the
@@ -138,9 +138,19 @@ BAD = [
     ("qdisc add dev lo root sfq flow 5", "flow"),
     ("qdisc add dev lo root htb default 1g", "1g"),
     ("qdisc add dev lo root htb rate 1mbit", "rate"),
+    ("qdisc add dev lo root netem reorder 25%", None),
+    ("qdisc add dev lo root netem delay 10ms gap 5", None),
+    ("qdisc add dev lo root netem ecn", None),
+    ("qdisc add dev lo root netem loss 101%", "101%"),
+    ("qdisc add dev lo root netem loss sometimes", "sometimes"),
+    ("qdisc add dev lo root netem delay 300s", "300s"),
+    ("qdisc add dev lo root netem jitter 5ms", "jitter"),
+    ("qdisc add dev lo root netem rate 1mbit 1x", "1x"),
     # tc sends these; nlcodec refuses them (WE_ONLY)
     ("qdisc add dev lo root prio multiqueue", "multiqueue"),
     ("qdisc add dev lo root sfq redflowlimit 10000", "redflowlimit"),
+    ("qdisc add dev lo root netem delay 10ms slot 10ms", "slot"),
+    ("qdisc add dev lo root netem loss state 1%", "state"),
 ]
 
 
@@ -166,7 +176,9 @@ WE_ONLY = ["filter add dev lo ingress prio 1 protocol ip nosuchkind",
            "filter add dev lo ingress prio 1 protocol ip flower gtp_opts 1:2:300 action drop",
            "filter add dev lo ingress prio 1 protocol ip flower vxlan_opts 1 erspan_opts 1:2:0:0",
            # prio's TCA_PRIO_MQ inside the compat nest, sfq's RED parameters: not read yet
-           "qdisc add dev lo root prio multiqueue", "qdisc add dev lo root sfq redflowlimit 10000"]
+           "qdisc add dev lo root prio multiqueue", "qdisc add dev lo root sfq redflowlimit 10000",
+           # netem's slots and the state/gemodel loss models: not read yet
+           "qdisc add dev lo root netem delay 10ms slot 10ms", "qdisc add dev lo root netem loss state 1%"]
 
 
 def test_tc_refuses_the_bad_lines_too(ns):

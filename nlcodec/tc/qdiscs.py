@@ -5,7 +5,9 @@ fq_codel_parse_opt (its attributes in that function's fixed order; times as
 lib/utils.c get_time reads them); tc/q_tbf.c tbf_parse_opt (rate tables as
 tc/tc_core.c tc_calc_rtable computes them: nlcodec.tc.police's code),
 tc/q_prio.c prio_parse_opt, tc/q_sfq.c sfq_parse_opt (without its RED
-words) and tc/q_htb.c htb_parse_opt (the root qdisc; classes are not read).
+words), tc/q_htb.c htb_parse_opt (the root qdisc; classes are not read) and
+tc/q_netem.c netem_parse_opt (without distribution tables, slots and the
+state/gemodel loss models).
 Each reader puts TCA_OPTIONS into the
 request's attributes after the kind (and the blocks), as tc_qdisc_modify
 does."""
@@ -16,7 +18,7 @@ import re
 
 from .. import registry
 from .police import (TIME_UNITS_PER_SEC, _linklayer, _rtable, _size_and_cell, _spec,
-                     _strtod, get_rate64, get_size, xmittime)
+                     _strtod, get_rate64, get_size, tick_in_usec, xmittime)
 from .words import get_uint, matches
 
 U32 = 0xFFFFFFFF
@@ -346,5 +348,130 @@ def htb(w, attrs, kind):
     attrs["options"] = o
 
 
+def _percent(s):
+    """q_netem.c get_percent: lib/utils.c parse_percent (strtod / 100, 0..1,
+    an optional "%"), then set_percent: rint(per * UINT32_MAX)."""
+    v, rest = _strtod(s)
+    v /= 100.
+    if v > 1.0 or v < 0.0 or rest not in ("", "%"):
+        raise ValueError("a percentage 0..100 expected")
+    return round(v * U32)       # rint: to nearest, ties to even, as round()
+
+
+def _ticks(s):
+    """q_netem.c get_ticks: get_time, refused when tc_core_time2big, then
+    tc_core_time2tick (unsigned int of time * tick_in_usec)."""
+    t = get_time(s)
+    v = t * tick_in_usec()
+    if int(v) >> 32:
+        raise ValueError("time too large")
+    return int(v)
+
+
+def _number_next(w, signed=False):
+    """NEXT_IS_NUMBER / NEXT_IS_SIGNED_NUMBER: the next word starts with a digit (or '-')."""
+    nxt = w.peek()
+    return bool(nxt) and (nxt[0].isdigit() or (signed and nxt[0] == "-"))
+
+
+def netem(w, attrs, kind):
+    """netem_parse_opt (iproute2 6.1): limit SIZE, delay|latency TIME [JITTER
+    [CORR%]] (in ticks), loss [random] P% [CORR%], duplicate P% [CORR%],
+    reorder P% [CORR%], corrupt P% [CORR%], gap N, ecn, rate RATE [PACKET_OVERHEAD
+    [CELLSIZE [CELL_OVERHEAD]]].  struct tc_netem_qopt (limit 1000 by default),
+    then CORR, REORDER, ECN, CORRUPT, RATE64 (rate >= 2^32), RATE, as tc's
+    order; the checks after the loop as tc's (reorder needs a delay and sets
+    gap 1; gap needs reorder; ecn needs loss)."""
+    from .filters import _get_integer
+    opt = {"latency": 0, "limit": 1000, "loss": 0, "gap": 0, "duplicate": 0, "jitter": 0}
+    cor = {"delay_corr": 0, "loss_corr": 0, "dup_corr": 0}
+    reorder = {"probability": 0, "correlation": 0}
+    corrupt = {"probability": 0, "correlation": 0}
+    rate = {"rate": 0, "packet_overhead": 0, "cell_size": 0, "cell_overhead": 0}
+    present = set()
+    rate64 = None
+
+    def maybe(key, d, field, fn, what, signed=False):
+        if _number_next(w, signed):
+            d[field] = w.take(fn, what)
+            if key:
+                present.add(key)
+            return True
+        return False
+    while w.more():
+        at = w.i
+        word = w.next()
+        if matches(word, "limit"):
+            opt["limit"] = w.take(get_size, "limit")
+        elif matches(word, "latency") or matches(word, "delay"):
+            opt["latency"] = w.take(_ticks, "latency")
+            if maybe(None, opt, "jitter", _ticks, "jitter"):
+                maybe("corr", cor, "delay_corr", _percent, "delay correlation")
+        elif matches(word, "loss") or matches(word, "drop"):
+            if opt["loss"] > 0:
+                raise w.error("duplicate loss argument", at)
+            if w.peek() is None:
+                raise w.error("loss needs a value")
+            if not w.peek()[0].isdigit():
+                if w.peek() in ("state", "gemodel"):
+                    raise w.error(f"netem loss {w.peek()} is not supported by nlcodec.tc",
+                                  w.i)
+                if w.peek() != "random":
+                    raise w.error("unknown loss parameter (random, state, gemodel)", w.i)
+                w.next()
+            opt["loss"] = w.take(_percent, "loss percent")
+            maybe("corr", cor, "loss_corr", _percent, "loss correlation")
+        elif matches(word, "ecn"):
+            present.add("ecn")
+        elif matches(word, "reorder"):
+            present.add("reorder")
+            reorder["probability"] = w.take(_percent, "reorder")
+            maybe("corr", reorder, "correlation", _percent, "reorder correlation")
+        elif matches(word, "corrupt"):
+            present.add("corrupt")
+            corrupt["probability"] = w.take(_percent, "corrupt")
+            maybe("corr", corrupt, "correlation", _percent, "corrupt correlation")
+        elif matches(word, "gap"):
+            opt["gap"] = w.take(lambda s: get_uint(s, 32, 0), "gap")
+        elif matches(word, "duplicate"):
+            opt["duplicate"] = w.take(_percent, "duplicate")
+            maybe(None, cor, "dup_corr", _percent, "duplicate correlation")
+        elif matches(word, "rate"):
+            present.add("rate")
+            rate64 = w.take(_no_percent(get_rate64), "rate")
+            maybe(None, rate, "packet_overhead", _get_integer, "packet overhead", True)
+            maybe(None, rate, "cell_size", lambda s: get_uint(s, 32, 0), "cell size")
+            maybe(None, rate, "cell_overhead", _get_integer, "cell overhead", True)
+        elif matches(word, "distribution") or matches(word, "slot"):
+            raise w.error(f"netem {word} is not supported by nlcodec.tc", at)
+        else:
+            raise w.error("What is this? (netem reads limit, delay, loss, duplicate, "
+                          "reorder, corrupt, gap, ecn, rate)", at)
+    if reorder["probability"]:
+        if not opt["latency"]:
+            raise w.error("netem: reordering not possible without specifying some delay")
+        if not opt["gap"]:
+            opt["gap"] = 1
+    elif opt["gap"] > 0:
+        raise w.error("netem: gap specified without reorder probability")
+    if "ecn" in present and opt["loss"] <= 0:
+        raise w.error("netem: ecn requested without loss model")
+    o = {"_header": opt}
+    if "corr" in present:
+        o["corr"] = cor
+    if "reorder" in present:
+        o["reorder"] = reorder
+    if "ecn" in present:
+        o["ecn"] = 1
+    if "corrupt" in present:
+        o["corrupt"] = corrupt
+    if "rate" in present:
+        if rate64 >= 1 << 32:
+            o["rate64"] = rate64
+        rate["rate"] = min(rate64, U32)
+        o["rate"] = rate
+    attrs["options"] = o
+
+
 KINDS = {"pfifo": fifo, "bfifo": fifo, "pfifo_head_drop": fifo, "fq_codel": fq_codel,
-         "tbf": tbf, "prio": prio, "sfq": sfq, "htb": htb}
+         "tbf": tbf, "prio": prio, "sfq": sfq, "htb": htb, "netem": netem}
