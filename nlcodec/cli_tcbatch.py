@@ -28,8 +28,8 @@ def add_parser(sub):
                     "qdiscs ingress, clsact, pfifo|bfifo|pfifo_head_drop (limit), "
                     "fq_codel, tbf, prio (bands, priomap), sfq (without RED) and the htb "
                     "root qdisc (default, r2q, direct_qlen; no classes), netem (delay, loss, "
-                    "duplicate, reorder, corrupt, gap, ecn, rate; no slot, distribution, "
-                    "state/gemodel).",
+                    "duplicate, reorder, corrupt, gap, ecn, rate, slot; no distribution "
+                    "tables).",
         epilog="Errors are printed per line as tc -b does (the kernel's message and "
                "'Command failed FILE:LINE').  Without -force the batch stops at the first "
                "failure as tc -b does, but the lines sent with it in the same window (up to "

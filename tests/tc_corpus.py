@@ -281,7 +281,17 @@ MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 a
         "qdisc add dev {d} root netem rate 1mbit",
         "qdisc add dev {d} root netem rate 100kbit 20 100 -5 delay 1s",
         "qdisc add dev {d} root netem rate 8gbit -4",
-        "qdisc add dev {d} parent 1:1 netem lat 2.5ms 0.5ms loss 100% limit 10k"]
+        "qdisc add dev {d} parent 1:1 netem lat 2.5ms 0.5ms loss 100% limit 10k",
+        # netem loss models and slots
+        "qdisc add dev {d} root netem loss state 1%",
+        "qdisc add dev {d} root netem loss state 1% 2% 3% 4% 5%",
+        "qdisc add dev {d} root netem loss gemodel 1%",
+        "qdisc add dev {d} root netem loss gemodel 1% 10% 70% 0.1% ecn",
+        "qdisc add dev {d} root netem delay 10ms loss state 0.5% 90%",
+        "qdisc add dev {d} root netem slot 10ms",
+        "qdisc add dev {d} root netem slot 800us 1.5ms packets 32 bytes 64k",
+        "qdisc add dev {d} root netem delay 10ms slot 1000ns 2000 p 5 b 1m loss 1%",
+        "qdisc add dev {d} root netem slot 5ms bytes 3gb"]
 
 
 def lines(dev="lo"):

@@ -1,7 +1,7 @@
 """nlcodec.tc.parse against tc itself.
 
 Expected bytes: tests/data/tc_corpus_requests.txt, what iproute2's tc 6.1
-sent for each line of the corpus (tests/tc_corpus.py, 809 distinct lines:
+sent for each line of the corpus (tests/tc_corpus.py, 818 distinct lines:
 flower keys of every family, matchall, gact/mirred/vlan actions with index,
 cookie and flags, qdisc lines incl. fifo, fq_codel, tbf, prio, sfq,
 htb and netem options), captured with strace -e write=all by
@@ -146,11 +146,16 @@ BAD = [
     ("qdisc add dev lo root netem delay 300s", "300s"),
     ("qdisc add dev lo root netem jitter 5ms", "jitter"),
     ("qdisc add dev lo root netem rate 1mbit 1x", "1x"),
+    ("qdisc add dev lo root netem loss state 1% 2x", "2x"),
+    ("qdisc add dev lo root netem loss gemodel 120%", "120%"),
+    ("qdisc add dev lo root netem loss state 1% 2% 3% 4% 5% 6%", "6%"),
+    ("qdisc add dev lo root netem slot 2ms 1ms", "1ms"),
+    ("qdisc add dev lo root netem slot fast", "fast"),
+    ("qdisc add dev lo root netem slot 1ms packets x", "x"),
     # tc sends these; nlcodec refuses them (WE_ONLY)
     ("qdisc add dev lo root prio multiqueue", "multiqueue"),
     ("qdisc add dev lo root sfq redflowlimit 10000", "redflowlimit"),
-    ("qdisc add dev lo root netem delay 10ms slot 10ms", "slot"),
-    ("qdisc add dev lo root netem loss state 1%", "state"),
+    ("qdisc add dev lo root netem delay 10ms 5ms distribution normal", "distribution"),
 ]
 
 
@@ -177,8 +182,8 @@ WE_ONLY = ["filter add dev lo ingress prio 1 protocol ip nosuchkind",
            "filter add dev lo ingress prio 1 protocol ip flower vxlan_opts 1 erspan_opts 1:2:0:0",
            # prio's TCA_PRIO_MQ inside the compat nest, sfq's RED parameters: not read yet
            "qdisc add dev lo root prio multiqueue", "qdisc add dev lo root sfq redflowlimit 10000",
-           # netem's slots and the state/gemodel loss models: not read yet
-           "qdisc add dev lo root netem delay 10ms slot 10ms", "qdisc add dev lo root netem loss state 1%"]
+           # netem's distribution tables (files tc reads, where installed): not read
+           "qdisc add dev lo root netem delay 10ms 5ms distribution normal"]
 
 
 def test_tc_refuses_the_bad_lines_too(ns):

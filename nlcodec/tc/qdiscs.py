@@ -6,8 +6,7 @@ lib/utils.c get_time reads them); tc/q_tbf.c tbf_parse_opt (rate tables as
 tc/tc_core.c tc_calc_rtable computes them: nlcodec.tc.police's code),
 tc/q_prio.c prio_parse_opt, tc/q_sfq.c sfq_parse_opt (without its RED
 words), tc/q_htb.c htb_parse_opt (the root qdisc; classes are not read) and
-tc/q_netem.c netem_parse_opt (without distribution tables, slots and the
-state/gemodel loss models).
+tc/q_netem.c netem_parse_opt (without distribution tables).
 Each reader puts TCA_OPTIONS into the
 request's attributes after the kind (and the blocks), as tc_qdisc_modify
 does."""
@@ -17,6 +16,7 @@ from __future__ import annotations
 import re
 
 from .. import registry
+from ..nla import NLA_F_NESTED
 from .police import (TIME_UNITS_PER_SEC, _linklayer, _rtable, _size_and_cell, _spec,
                      _strtod, get_rate64, get_size, tick_in_usec, xmittime)
 from .words import get_uint, matches
@@ -29,18 +29,24 @@ _TIME = {**dict.fromkeys(("s", "sec", "secs"), TIME_UNITS_PER_SEC),
          **dict.fromkeys(("us", "usec", "usecs"), TIME_UNITS_PER_SEC // 1000000)}
 
 
+def _scaled(s, units, lo, hi):
+    """strtod, then an optional unit suffix (strcasecmp) scaling it; the C
+    conversion of the double to an integer type holding lo..hi-1."""
+    v, rest = _strtod(s)
+    if rest:
+        scale = units.get(rest.lower())
+        if scale is None:
+            raise ValueError(f"unknown time unit ({', '.join(sorted(set(units)))})")
+        v *= scale
+    if not lo <= v < hi:
+        raise ValueError("time out of range")
+    return int(v)
+
+
 def get_time(s):
     """get_time: a number (strtod) with an optional s/ms/us suffix, in
     microseconds, truncated to an unsigned int as C converts a double."""
-    v, rest = _strtod(s)
-    if rest:
-        scale = _TIME.get(rest.lower())
-        if scale is None:
-            raise ValueError("unknown time unit (s, ms, us)")
-        v *= scale
-    if not 0 <= v < 2 ** 32:
-        raise ValueError("time out of range")
-    return int(v)
+    return _scaled(s, _TIME, 0, 2 ** 32)
 
 
 def fifo(w, attrs, kind):
@@ -374,14 +380,87 @@ def _number_next(w, signed=False):
     return bool(nxt) and (nxt[0].isdigit() or (signed and nxt[0] == "-"))
 
 
+_NSEC = {**dict.fromkeys(("s", "sec", "secs"), 1000000000),
+         **dict.fromkeys(("ms", "msec", "msecs"), 1000000),
+         **dict.fromkeys(("us", "usec", "usecs"), 1000),
+         **dict.fromkeys(("ns", "nsec", "nsecs"), 1)}
+
+
+def get_time64(s):
+    """lib/utils.c get_time64: strtod with s/ms/us/ns suffixes, in nanoseconds
+    (a C double converted to __s64)."""
+    return _scaled(s, _NSEC, -2 ** 63, 2 ** 63)
+
+
+def _slot(w):
+    """netem_parse_opt's slot MIN_DELAY [MAX_DELAY] [packets N] [bytes SIZE]
+    (struct tc_netem_slot; max_delay = min_delay when not given, not below it;
+    max_bytes get_size cast to int).  slot distribution is refused (a table file)."""
+    from .filters import _get_integer
+    at = w.i
+    nxt = w.peek()
+    if nxt is None or not nxt[0].isdigit():
+        if nxt == "distribution":
+            raise w.error("netem slot distribution is not supported by nlcodec.tc", at)
+        raise w.error("unknown slot parameter (a time, distribution)", at)
+    d = {"min_delay": w.take(get_time64, "slot min_delay"), "max_delay": 0,
+         "max_packets": 0, "max_bytes": 0, "dist_delay": 0, "dist_jitter": 0}
+    nxt = w.peek()
+    if nxt and nxt[0].isdigit():
+        at = w.i
+        d["max_delay"] = w.take(get_time64, "slot max_delay")
+        if d["max_delay"] < d["min_delay"]:
+            raise w.error("slot max_delay below min_delay", at)
+    else:
+        d["max_delay"] = d["min_delay"]
+    if w.peek() is not None and matches(w.peek(), "packets"):
+        w.next()
+        d["max_packets"] = w.take(_get_integer, "slot packets")
+    if w.peek() is not None and matches(w.peek(), "bytes"):
+        w.next()
+        b = w.take(get_size, "slot bytes")
+        d["max_bytes"] = b - (1 << 32) if b >> 31 else b
+    return d
+
+
+def _loss_model(w, model, maybe):
+    """netem_parse_opt's loss state P13 [P31 [P32 [P23 [P14]]]] (struct
+    tc_netem_gimodel; defaults p31 = 1 - p13, p32 0, p23 1, p14 0) and loss
+    gemodel P [R [1-H [1-K]]] (struct tc_netem_gemodel; defaults r = 1 - p,
+    h 0, k1 0; a given h is sent as UINT32_MAX - h), in TCA_NETEM_LOSS."""
+    def first(s):
+        v, rest = _strtod(s)
+        v /= 100.
+        if v > 1.0 or v < 0.0 or rest not in ("", "%"):
+            raise ValueError("a percentage 0..100 expected")
+        return v
+    p = w.take(first, f"loss {model}")
+    if model == "state":
+        d = {"p13": round(p * U32), "p31": round((1. - p) * U32), "p32": 0, "p14": 0,
+             "p23": U32}
+        for k in ("p31", "p32", "p23", "p14"):
+            if not maybe(None, d, k, _percent, f"loss {k}"):
+                break
+        return {"gi": d}
+    d = {"p": round(p * U32), "r": round((1. - p) * U32), "h": 0, "k1": 0}
+    if maybe(None, d, "r", _percent, "loss gemodel r"):
+        if maybe(None, d, "h", _percent, "loss gemodel h"):
+            d["h"] = U32 - d["h"]
+            maybe(None, d, "k1", _percent, "loss gemodel k")
+    return {"ge": d}
+
+
 def netem(w, attrs, kind):
     """netem_parse_opt (iproute2 6.1): limit SIZE, delay|latency TIME [JITTER
-    [CORR%]] (in ticks), loss [random] P% [CORR%], duplicate P% [CORR%],
+    [CORR%]] (in ticks), loss [random] P% [CORR%] | state P13 [P31 [P32 [P23
+    [P14]]]] | gemodel P [R [1-H [1-K]]], duplicate P% [CORR%],
     reorder P% [CORR%], corrupt P% [CORR%], gap N, ecn, rate RATE [PACKET_OVERHEAD
-    [CELLSIZE [CELL_OVERHEAD]]].  struct tc_netem_qopt (limit 1000 by default),
-    then CORR, REORDER, ECN, CORRUPT, RATE64 (rate >= 2^32), RATE, as tc's
-    order; the checks after the loop as tc's (reorder needs a delay and sets
-    gap 1; gap needs reorder; ecn needs loss)."""
+    [CELLSIZE [CELL_OVERHEAD]]], slot MIN [MAX] [packets N] [bytes SIZE].
+    struct tc_netem_qopt (limit 1000 by default), then CORR, REORDER, ECN,
+    CORRUPT, SLOT, LOSS (with NLA_F_NESTED), RATE64 (rate >= 2^32),
+    RATE, as tc's order; the checks after the loop as tc's (reorder needs a
+    delay and sets gap 1; gap needs reorder; ecn needs loss).  distribution
+    (a table file tc reads) is refused."""
     from .filters import _get_integer
     opt = {"latency": 0, "limit": 1000, "loss": 0, "gap": 0, "duplicate": 0, "jitter": 0}
     cor = {"delay_corr": 0, "loss_corr": 0, "dup_corr": 0}
@@ -389,7 +468,7 @@ def netem(w, attrs, kind):
     corrupt = {"probability": 0, "correlation": 0}
     rate = {"rate": 0, "packet_overhead": 0, "cell_size": 0, "cell_overhead": 0}
     present = set()
-    rate64 = None
+    rate64 = loss = slot = None
 
     def maybe(key, d, field, fn, what, signed=False):
         if _number_next(w, signed):
@@ -408,15 +487,17 @@ def netem(w, attrs, kind):
             if maybe(None, opt, "jitter", _ticks, "jitter"):
                 maybe("corr", cor, "delay_corr", _percent, "delay correlation")
         elif matches(word, "loss") or matches(word, "drop"):
-            if opt["loss"] > 0:
+            if opt["loss"] > 0 or loss is not None:
                 raise w.error("duplicate loss argument", at)
             if w.peek() is None:
                 raise w.error("loss needs a value")
-            if not w.peek()[0].isdigit():
-                if w.peek() in ("state", "gemodel"):
-                    raise w.error(f"netem loss {w.peek()} is not supported by nlcodec.tc",
-                                  w.i)
-                if w.peek() != "random":
+            model = w.peek()
+            if model in ("state", "gemodel"):
+                w.next()
+                loss = _loss_model(w, model, maybe)
+                continue
+            if not model[0].isdigit():
+                if model != "random":
                     raise w.error("unknown loss parameter (random, state, gemodel)", w.i)
                 w.next()
             opt["loss"] = w.take(_percent, "loss percent")
@@ -442,7 +523,9 @@ def netem(w, attrs, kind):
             maybe(None, rate, "packet_overhead", _get_integer, "packet overhead", True)
             maybe(None, rate, "cell_size", lambda s: get_uint(s, 32, 0), "cell size")
             maybe(None, rate, "cell_overhead", _get_integer, "cell overhead", True)
-        elif matches(word, "distribution") or matches(word, "slot"):
+        elif matches(word, "slot"):
+            slot = _slot(w)
+        elif matches(word, "distribution"):
             raise w.error(f"netem {word} is not supported by nlcodec.tc", at)
         else:
             raise w.error("What is this? (netem reads limit, delay, loss, duplicate, "
@@ -454,7 +537,7 @@ def netem(w, attrs, kind):
             opt["gap"] = 1
     elif opt["gap"] > 0:
         raise w.error("netem: gap specified without reorder probability")
-    if "ecn" in present and opt["loss"] <= 0:
+    if "ecn" in present and opt["loss"] <= 0 and loss is None:
         raise w.error("netem: ecn requested without loss model")
     o = {"_header": opt}
     if "corr" in present:
@@ -465,6 +548,11 @@ def netem(w, attrs, kind):
         o["ecn"] = 1
     if "corrupt" in present:
         o["corrupt"] = corrupt
+    if slot is not None:
+        o["slot"] = slot
+    if loss is not None:       # TCA_NETEM_LOSS | NLA_F_NESTED (the kernel dumps it without)
+        o["loss"] = loss
+        o["_flags"] = {"loss": NLA_F_NESTED}
     if "rate" in present:
         if rate64 >= 1 << 32:
             o["rate64"] = rate64
