@@ -1005,3 +1005,19 @@ def test_psample_strings_give_ovs_bytes():
                 "psample(group=abc)", "psample(group=12,cookie=wrong)", "psample()"):
         with pytest.raises(ValueError, match=r"psample\("):
             ovs.parse_flow("in_port(1), actions:" + bad)
+
+
+@pytest.mark.parametrize("text", ["2001:db8:0:1:1:1:1:11", "ff:ff:ff:ff:ff:ff:ff:ff", "1:2:3:4:5:6:7:8",
+                                  "2001:db8::1", "::ffff:1.2.3.4", "fe80::1:2:3:4:5:6"])
+def test_raw_reads_ipv6_texts_as_addresses(text):
+    # an address text without "::" (one zero group is written "0", RFC 5952) was read as
+    # colon-separated hex: 7 bytes for the first one; expected: the stdlib's parser
+    import ipaddress
+    from nlcodec.ovs.text import raw
+    assert raw(text) == ipaddress.ip_address(text).packed
+
+
+def test_raw_reads_ethernet_addresses_and_hex():
+    from nlcodec.ovs.text import raw
+    assert raw("00:11:22:33:44:55") == bytes.fromhex("001122334455")
+    assert raw("0a0b") == b"\x0a\x0b" and raw("10.0.0.1") == bytes([10, 0, 0, 1])

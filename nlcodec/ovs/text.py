@@ -92,10 +92,15 @@ def raw(v) -> bytes:
     """The bytes of a decoded binary value (hex text or an address)."""
     if isinstance(v, (bytes, bytearray, memoryview)):
         return bytes(v)
-    try:
-        return parse_bytes(v, "ip" if ("." in v or "::" in v) else "mac" if ":" in v else None)
-    except ValueError:
+    if ":" not in v:
+        return parse_bytes(v, "ip" if "." in v else None)
+    groups = v.split(":")
+    if len(groups) == 6 and all(len(g) == 2 for g in groups):    # an Ethernet address
+        return parse_bytes(v, "mac")
+    try:                    # an IPv6 address, written by ip_text (no "::" for one zero group)
         return parse_bytes(v, "ipv6")
+    except ValueError:      # colon-separated hex of another length
+        return parse_bytes(v, "mac")
 
 
 def is_ones(v, size: int = 0) -> bool:
