@@ -342,3 +342,34 @@ def test_line_fn_reads_u32_addresses_as_parse_does(ips, plen):
                 f"match ip dport 80 0xffff classid 1:1")
     start = [(f"10.0.0.1{plen}",), (f"10.0.1.1{plen}",)]
     _run_lines(fmt, start + [(ip,) for ip in ips])
+
+
+# the corpus's root tbf and htb qdiscs (this host's kernel has sch_tbf and sch_htb;
+# prio, sfq, netem are in the corpus's byte proof only; htb offload needs hardware)
+QDISCS = [t for t in tc_corpus.lines("lo") if t.startswith("qdisc")
+          and " root " in t and (" tbf " in t or " htb " in t) and "offload" not in t]
+
+
+def _qdisc_show(ns):
+    import json
+    got = json.loads(subprocess.run(["tc", "-n", ns, "-j", "-d", "qdisc", "show", "dev", "lo"],
+                                    capture_output=True, text=True, check=True).stdout)
+    for q in got:
+        q.pop("handle", None)       # the kernel picks one when the line names none
+    return got
+
+
+def test_qdiscs_leave_what_tc_leaves(ns, tmp_path):
+    """Each root tbf/htb line, sent by tc then by nlcodec tc-batch: the kernel
+    shows the same qdisc (tc -j -d qdisc show, the handle aside)."""
+    assert len(QDISCS) >= 8
+    f = tmp_path / "q.tc"
+    for line in QDISCS:
+        f.write_text(line.replace(" add ", " replace ") + "\n")
+        subprocess.run(["tc", "-n", ns, "-b", str(f)], check=True)
+        theirs = _qdisc_show(ns)
+        subprocess.run(["tc", "-n", ns, "qdisc", "del", "dev", "lo", "root"], check=True)
+        r = _cli("-n", ns, str(f))
+        assert r.returncode == 0, (line, r.stderr)
+        assert _qdisc_show(ns) == theirs, line
+        subprocess.run(["tc", "-n", ns, "qdisc", "del", "dev", "lo", "root"], check=True)
