@@ -356,6 +356,7 @@ def _qdisc_show(ns):
                                     capture_output=True, text=True, check=True).stdout)
     for q in got:
         q.pop("handle", None)       # the kernel picks one when the line names none
+        (q.get("options") or {}).pop("direct_packets_stat", None)   # htb's counter
     return got
 
 
