@@ -398,7 +398,10 @@ def decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel, lazy=False):
     if pos > end:
         pos = end
     # lazy: the native backend validates now and decodes attributes on first use
+    # (a small message whole at once: cheaper than validating and looking up)
     dec = getattr(be, "decode_lazy", None) if lazy else None
+    if dec is not None and end - pos <= be.lazy_min:
+        dec = None
     r = (dec or be.decode_attrs)(cs, buf, pos, end, cs.name, kernel)
     if type(r) is dict:
         m._attrs = r

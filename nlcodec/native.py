@@ -416,6 +416,10 @@ def _bytes(o):
 
 class Backend:
     name = "native"
+    # bytes of attributes up to which a lazy decode decodes the message whole: for
+    # small messages (routes, psample, flower, OVS flows) a full decode costs less
+    # than a validation and a lookup (nlcodec bench decode: decode_lazy_get)
+    lazy_min = 512
 
     def __init__(self):
         self.tables = Tables()
