@@ -184,20 +184,31 @@ def _per_add_us(user, start, n):
     return round((user - start) / n * 1e6, 2)
 
 
+def _row(wall, user, sys_, **more):
+    return {"wall_s": round(wall, 2), "user_s": round(user, 2), "sys_s": round(sys_, 2), **more}
+
+
+def _both(a, b, path, lines):
+    """``lines`` written to ``path``, run by `tc -b` in ``a`` and by `nlcodec
+    tc-batch --json` in ``b``, both without an error: (tc's (wall, user, sys),
+    ours, our summary)."""
+    with open(path, "w") as out:
+        out.writelines(lines)
+    tc, *tc_fig = _tc_b(a, str(path))
+    assert tc.returncode == 0, tc.stderr[-2000:]
+    ours, *our_fig = _cli("-n", b, "--json", str(path))
+    assert ours.returncode == 0, ours.stderr[-2000:]
+    return tc_fig, our_fig, json.loads(ours.stdout)
+
+
 def test_bulk_tc_batch_vs_tc_b(two_ns, tmp_path):
     a, b = two_ns
     start = _startup(a, b, tmp_path)
-    f = tmp_path / "flower.tc"
-    with open(f, "w") as out:
-        for i in range(N):
-            out.write(f"filter add dev kt0 prio 1 protocol ip ingress handle {i + 1} flower "
-                      f"skip_hw src_mac {_mac('e4:11:00', i)} dst_mac {_mac('e4:12:00', i)} "
-                      f"action drop\n")
-    tc, tc_wall, tc_user, tc_sys = _tc_b(a, str(f))
-    assert tc.returncode == 0, tc.stderr[-2000:]
-    ours, nl_wall, nl_user, nl_sys = _cli("-n", b, "--json", str(f))
-    assert ours.returncode == 0, ours.stderr[-2000:]
-    summary = json.loads(ours.stdout)
+    (tc_wall, tc_user, tc_sys), (nl_wall, nl_user, nl_sys), summary = _both(
+        a, b, tmp_path / "flower.tc",
+        (f"filter add dev kt0 prio 1 protocol ip ingress handle {i + 1} flower skip_hw "
+         f"src_mac {_mac('e4:11:00', i)} dst_mac {_mac('e4:12:00', i)} action drop\n"
+         for i in range(N)))
     assert summary["requests"] == N and summary["errors"] == 0 and summary["runs"] == 1
     assert _count(a) == _count(b) == N
     # free the guest's memory (1 GiB) before the third namespace fills up
@@ -225,12 +236,9 @@ def test_bulk_tc_batch_vs_tc_b(two_ns, tmp_path):
         assert res.ok and res.count == N
         api_user, api_sys = u1.ru_utime - u0.ru_utime, u1.ru_stime - u0.ru_stime
     fig = {"filters": N, "backend": nlcodec.backend(),
-           "tc_b": {"wall_s": round(tc_wall, 2), "user_s": round(tc_user, 2),
-                    "sys_s": round(tc_sys, 2)},
-           "nlcodec_tc_batch": {"wall_s": round(nl_wall, 2), "user_s": round(nl_user, 2),
-                                "sys_s": round(nl_sys, 2), "batch_s": summary["seconds"]},
-           "python_template_api": {"wall_s": round(api_wall, 2), "user_s": round(api_user, 2),
-                                   "sys_s": round(api_sys, 2)}}
+           "tc_b": _row(tc_wall, tc_user, tc_sys),
+           "nlcodec_tc_batch": _row(nl_wall, nl_user, nl_sys, batch_s=summary["seconds"]),
+           "python_template_api": _row(api_wall, api_user, api_sys)}
     fig["startup"] = start
     fig["user_us_per_add"] = {
         "tc_b": _per_add_us(tc_user, start["tc_b"]["user_s"], N),
@@ -258,26 +266,17 @@ def test_bulk_u32_user_cpu_per_add(two_ns, tmp_path):
     build/kernel-test/tc_batch_u32.json (figures, not asserted)."""
     a, b = two_ns
     start = _startup(a, b, tmp_path)
-    f = tmp_path / "u32.tc"
-    with open(f, "w") as out:
-        for i in range(N_U32):
-            out.write(f"filter add dev kt0 ingress prio {1 + i // 4000} protocol ip u32 "
-                      f"match ip dst 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32 "
-                      f"classid 1:1\n")
-    tc, tc_wall, tc_user, tc_sys = _tc_b(a, str(f))
-    assert tc.returncode == 0, tc.stderr[-2000:]
-    ours, nl_wall, nl_user, nl_sys = _cli("-n", b, "--json", str(f))
-    assert ours.returncode == 0, ours.stderr[-2000:]
-    summary = json.loads(ours.stdout)
+    (tc_wall, tc_user, tc_sys), (nl_wall, nl_user, nl_sys), summary = _both(
+        a, b, tmp_path / "u32.tc",
+        (f"filter add dev kt0 ingress prio {1 + i // 4000} protocol ip u32 match ip dst "
+         f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32 classid 1:1\n" for i in range(N_U32)))
     assert summary["requests"] == N_U32 and summary["errors"] == 0
     n_a = _count(a)
     assert n_a >= N_U32 and _count(b) == n_a
     fig = {"filters": N_U32, "backend": nlcodec.backend(), "startup": start,
-           "tc_b": {"wall_s": round(tc_wall, 2), "user_s": round(tc_user, 2),
-                    "sys_s": round(tc_sys, 2)},
-           "nlcodec_tc_batch": {"wall_s": round(nl_wall, 2), "user_s": round(nl_user, 2),
-                                "sys_s": round(nl_sys, 2), "batch_s": summary["seconds"],
-                                "runs": summary["runs"]},
+           "tc_b": _row(tc_wall, tc_user, tc_sys),
+           "nlcodec_tc_batch": _row(nl_wall, nl_user, nl_sys, batch_s=summary["seconds"],
+                                    runs=summary["runs"]),
            "user_us_per_add": {
                "tc_b": _per_add_us(tc_user, start["tc_b"]["user_s"], N_U32),
                "nlcodec_tc_batch": _per_add_us(nl_user, start["nlcodec_tc_batch"]["user_s"],
