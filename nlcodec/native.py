@@ -595,6 +595,12 @@ class _Fallback(threading.local):
 _fb = _Fallback()
 
 
+# looked up once here: cffi builds (and keeps) a lib function's Python object on
+# its first lookup, which would otherwise happen inside the C encoder's callback
+_nlc_put = lib.nlc_put
+_FB_SET = lib.NLC_FB_SET
+
+
 @ffi.def_extern()
 def nlc_py_fallback(kind, six, ai, dp, dn, vp, vn, depth):
     """The C encoder gave up on one part: pure.py encodes it, the bytes go
@@ -604,7 +610,7 @@ def nlc_py_fallback(kind, six, ai, dp, dn, vp, vn, depth):
     try:
         t = _fb.tables
         cs = t._sets[six]
-        if kind == lib.NLC_FB_SET:
+        if kind == _FB_SET:
             b = pure.encode_set(cs, marshal.loads(ffi.buffer(dp, dn)), cs.name, depth)
         else:
             name = t._attrs[ai]["name"]
@@ -620,7 +626,7 @@ def nlc_py_fallback(kind, six, ai, dp, dn, vp, vn, depth):
     except BaseException as e:
         _fb.exc = e
         return ERR
-    lib.nlc_put(b, len(b))
+    _nlc_put(b, len(b))
     return OK
 
 
