@@ -62,6 +62,22 @@ def local_package():
 
 
 @contextlib.contextmanager
+def _drained(path, quiet=1.5, limit=20):
+    """Wait until tcpdump has written what it was given: the pcap stops
+    growing for ``quiet`` seconds (tcpdump -U writes each packet as it reads
+    it, and stops reading at SIGTERM: under TCG it can lag more than a
+    second behind the last request, which was then lost)."""
+    end = time.time() + limit
+    size, since = -1, time.time()
+    while time.time() < end:
+        n = os.path.getsize(path) if os.path.exists(path) else 0
+        if n != size:
+            size, since = n, time.time()
+        elif time.time() - since >= quiet:
+            return
+        time.sleep(0.2)
+
+
 def nlmon_capture(path, ns=None, settle=0.5):
     """tcpdump on a new nlmon device (in namespace ``ns``, else this one)
     writing ``path``; yields the tcpdump process once its pcap header is on
@@ -82,6 +98,7 @@ def nlmon_capture(path, ns=None, settle=0.5):
         yield tcpdump
     finally:
         if tcpdump.poll() is None:
+            _drained(path)
             tcpdump.terminate()
             tcpdump.wait(10)
         if not ns:
