@@ -61,7 +61,6 @@ def local_package():
     return dict(os.environ, PYTHONPATH=_LOCAL), _LOCAL
 
 
-@contextlib.contextmanager
 def _drained(path, quiet=1.5, limit=20):
     """Wait until tcpdump has written what it was given: the pcap stops
     growing for ``quiet`` seconds (tcpdump -U writes each packet as it reads
@@ -78,6 +77,7 @@ def _drained(path, quiet=1.5, limit=20):
         time.sleep(0.2)
 
 
+@contextlib.contextmanager
 def nlmon_capture(path, ns=None, settle=0.5):
     """tcpdump on a new nlmon device (in namespace ``ns``, else this one)
     writing ``path``; yields the tcpdump process once its pcap header is on
