@@ -510,18 +510,17 @@ def _encode(cf, cm, type_id, header, attrs, flags, seq, pid, payload=None, hlen=
     elif cm is not None:
         if cm.spec.prefixes and attrs:
             header, attrs = _prefixes(cm, header, attrs)
+        cs = cm.set if cm.variants is None else cm.set_for(header)
+        one_call = getattr(be, "encode_body", None)     # the native backend's
         fast = None
-        if cm.header is not None and attrs and hlen is None and type(header) is dict and \
-                be.name == "native":
-            cs = cm.set if cm.variants is None else cm.set_for(header)
-            if cs is not None:      # the header and the attributes in one C call
-                fast = be.encode_body(cm.header, header, cs, attrs)
+        if one_call is not None and cm.header is not None and cs is not None and attrs and \
+                hlen is None and type(header) is dict:
+            fast = one_call(cm.header, header, cs, attrs)   # header and attributes at once
         if fast is not None:
             body = fast
         else:
             if cm.header is not None:
                 body += _header_bytes(cm.header, header, hlen, f"{cm.name}.header")
-            cs = cm.set if cm.variants is None else cm.set_for(header)
             if cs is not None and attrs:
                 body = _aligned(body) + be.encode_set(cs, attrs, cs.name)
     if payload and type_id >= NLMSG_MIN_TYPE:

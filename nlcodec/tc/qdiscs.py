@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from .. import registry
-from ..nla import NLA_F_NESTED
+from ..nla import NLA_F_NESTED, NLA_HDRLEN
 from .police import (TIME_UNITS_PER_SEC, _linklayer, _rtable, _size_and_cell, _spec,
                      _strtod, get_rate64, get_size, tick_in_usec, xmittime)
 from .words import get_uint, matches
@@ -216,7 +216,7 @@ def _compat_nest():
     nested attribute of TCA_OPTIONS's own type (the spec keeps it as the
     struct's ``_tail``)."""
     t = registry.family("tc").attrset("tc_attrs").by_name["options"].id
-    return (4).to_bytes(2, "little").hex() + t.to_bytes(2, "little").hex()
+    return NLA_HDRLEN.to_bytes(2, "little").hex() + t.to_bytes(2, "little").hex()
 
 
 def prio(w, attrs, kind):
