@@ -294,6 +294,37 @@ MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 a
         "qdisc add dev {d} root netem slot 5ms bytes 3gb"]
 
 
+# #19-words: addresses as lib/utils.c get_addr_1/get_prefix_1 read them (get_addr_ipv4:
+# strtoul base-0 parts, missing parts zero; get_netmask: a number or a mask read the same
+# way; any/all/default where they give bytes), in flower, u32, tunnel_key, nat, ct, pedit
+WORDS = ["filter add dev {d} ingress prio 150 protocol ip flower dst_ip 10.1 action drop",
+         "filter add dev {d} ingress prio 151 protocol ip flower src_ip 010.0.0.1 dst_ip 0x0a.0.0.1/0xff.255.0 action drop",
+         "filter add dev {d} ingress prio 152 protocol ip flower dst_ip 10 src_ip 192.168.1/24 action drop",
+         "filter add dev {d} ingress prio 154 protocol ip flower dst_ip default action drop",
+         "filter add dev {d} ingress prio 155 protocol ip flower dst_ip 10.0.0.0/255.255 action drop",
+         "filter add dev {d} ingress prio 156 protocol arp flower arp_tip 10.2 arp_sip 0300.0250.0.1/16 action drop",
+         "filter add dev {d} ingress prio 157 protocol ip flower enc_dst_ip 10.3 enc_src_ip 0x7f.1 action drop",
+         "filter add dev {d} ingress prio 158 protocol ip u32 match ip dst 10.4/16 classid 1:1",
+         "filter add dev {d} ingress prio 159 protocol ip u32 match ip src 012.0.0.1 classid 1:1",
+         "filter add dev {d} ingress prio 160 protocol ip u32 match ip dst any classid 1:1",
+         "filter add dev {d} ingress prio 161 protocol ip u32 match ip src default match ip dst all classid 1:1",
+         "filter add dev {d} ingress prio 162 protocol ipv6 u32 match ip6 dst any classid 1:1",
+         "filter add dev {d} ingress prio 163 protocol ipv6 u32 match ip6 src default match ip6 dst 2001:db8::1 classid 1:1",
+         "filter add dev {d} ingress prio 164 protocol ip u32 match ip dst +10.0.0.1/+24 classid 1:1",
+         "filter add dev {d} ingress prio 165 matchall action tunnel_key set src_ip 10.1 dst_ip 0x0a.0.0.2 id 7",
+         "filter add dev {d} ingress prio 166 matchall action tunnel_key set src_ip 012.1.1 dst_ip 10.0.0.2 id 7",
+         "filter add dev {d} ingress prio 168 matchall action nat ingress 10.5/16 0xc0.0250.1",
+         "filter add dev {d} ingress prio 169 matchall action nat egress any 1.2.3.4",
+         "filter add dev {d} ingress prio 170 matchall action ct commit nat src addr 10.6-10.7 pipe",
+         "filter add dev {d} ingress prio 171 matchall action ct commit nat src addr 012.0.0.1 port 80",
+         "filter add dev {d} ingress prio 172 matchall action pedit ex munge ip src set 10.8 munge ip dst set 0x0a.0.0.9",
+         "filter add dev {d} ingress prio 173 matchall action pedit ex munge ip src set any",
+         "filter add dev {d} ingress prio 174 matchall action pedit ex munge ip6 dst set any",
+         "filter add dev {d} ingress prio 175 protocol ip flower dst_ip 10.0.0.1/-0 action drop",
+         "filter add dev {d} ingress prio 181 protocol ip u32 match ip dst 10.0.0.0/any classid 1:1",
+         "filter add dev {d} ingress prio 182 protocol ip flower src_ip -0.1 action drop"]
+
+
 def lines(dev="lo"):
     out = []
     seen = set()
@@ -317,7 +348,7 @@ def lines(dev="lo"):
         key = "vlan_id 10" if "802" in head else "dst_ip 2001:db8::5"
         for a in ACTIONS:
             add(f"{head} flower {key} {a}")
-    for line in MATCHALL + U32 + OTHER + MORE:
+    for line in MATCHALL + U32 + OTHER + MORE + WORDS:
         add(line)
     return out
 

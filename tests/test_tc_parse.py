@@ -152,7 +152,20 @@ BAD = [
     ("qdisc add dev lo root netem slot 2ms 1ms", "1ms"),
     ("qdisc add dev lo root netem slot fast", "fast"),
     ("qdisc add dev lo root netem slot 1ms packets x", "x"),
+    # lib/utils.c get_addr_ipv4 / get_prefix_1 refuse these too: a part above 255, 08 (not
+    # octal), a fifth part, a prefix length after any, an address flower's protocol all
+    # does not take, a netmask that is not 2^n - 1
+    ("filter add dev lo ingress prio 1 protocol ip flower dst_ip 10.0.0.300 action drop", "10.0.0.300"),
+    ("filter add dev lo ingress prio 1 protocol ip flower dst_ip 08.0.0.1 action drop", "08.0.0.1"),
+    ("filter add dev lo ingress prio 1 protocol ip flower dst_ip 10.0.0.1.2 action drop", "10.0.0.1.2"),
+    ("filter add dev lo ingress prio 1 protocol ip flower dst_ip any/8 action drop", "any/8"),
+    ("filter add dev lo ingress prio 1 protocol all flower dst_ip 10.1 action drop", "dst_ip"),
+    ("filter add dev lo ingress prio 1 protocol ip u32 match ip dst 10.0.0.0/255.0.255 classid 1:1", "10.0.0.0/255.0.255"),
+    # m_ct.c parse_ct: NEXT_ARG after the nat address range
+    ("filter add dev lo ingress prio 1 matchall action ct commit nat src addr 10.0.0.1", None),
     # tc sends these; nlcodec refuses them (WE_ONLY)
+    ("filter add dev lo ingress prio 1 protocol ip flower dst_ip any action drop", "any"),
+    ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip any dst_ip 10.0.0.2 id 7", "any"),
     ("qdisc add dev lo root prio multiqueue", "multiqueue"),
     ("qdisc add dev lo root sfq redflowlimit 10000", "redflowlimit"),
     ("qdisc add dev lo root netem delay 10ms 5ms distribution normal", "distribution"),
@@ -183,7 +196,11 @@ WE_ONLY = ["filter add dev lo ingress prio 1 protocol ip nosuchkind",
            # prio's TCA_PRIO_MQ inside the compat nest, sfq's RED parameters: not read yet
            "qdisc add dev lo root prio multiqueue", "qdisc add dev lo root sfq redflowlimit 10000",
            # netem's distribution tables (files tc reads, where installed): not read
-           "qdisc add dev lo root netem delay 10ms 5ms distribution normal"]
+           "qdisc add dev lo root netem delay 10ms 5ms distribution normal",
+           # any/all give an address of no bytes (lib/utils.c __get_addr_1): flower and
+           # tunnel_key send it as an empty attribute, which the kernel's policy refuses
+           "filter add dev lo ingress prio 1 protocol ip flower dst_ip any action drop",
+           "filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip any dst_ip 10.0.0.2 id 7"]
 
 
 def test_tc_refuses_the_bad_lines_too(ns):

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 import socket
 
-from ..values import ip_bytes, ip_text, mac_text
+from ..values import ip_text, mac_text
 from .consts import enum, eth_p, vlan_tpids
 from .notation import TC_ACT_EXT_VAL_MASK
-from .words import Node, fast_int, get_uint, matches, mac
+from .words import Node, address, fast_int, get_uint, mac, matches, prefix
 
 # action_a2n: tc's verdict words (tried in this order with matches()) and the
 # TC_ACT_* names of the spec's verdict enum
@@ -503,8 +503,9 @@ def sample(w, anode, resolve):
 
 
 def _tk_addr(side):
+    """m_tunnel_key.c tunnel_key_parse_ip_addr: get_addr(AF_UNSPEC)."""
     def fn(s):
-        b = ip_bytes(s)
+        _, b = address(s, 0, f"{side}_ip")
         return {f"enc_{'ipv6' if len(b) == 16 else 'ipv4'}_{side}": ip_text(b)}
     return fn
 
@@ -630,14 +631,13 @@ def tunnel_key(w, anode, resolve):
 
 
 def _ct_addrs(s):
+    """m_ct.c ct_parse_nat_addr_range: MIN[-MAX], MIN by get_addr(AF_UNSPEC),
+    MAX by get_addr in MIN's family."""
     lo, dash, hi = s.partition("-")
-    fam = socket.AF_INET6 if ":" in lo else socket.AF_INET
+    fam, raw = address(lo, 0, "nat address")
     v = "ipv6" if fam == socket.AF_INET6 else "ipv4"
-    try:
-        a = ip_text(ip_bytes(lo, fam))
-        b = ip_text(ip_bytes(hi, fam)) if dash else a
-    except ValueError:
-        raise ValueError("not an address range") from None
+    a = ip_text(raw)
+    b = ip_text(address(hi, fam, "nat address")[1]) if dash else a
     return {f"nat_{v}_min": a, f"nat_{v}_max": b}
 
 
@@ -678,6 +678,8 @@ def ct(w, anode, resolve):
         if matches(word, "nat"):
             act |= f["nat"]
             w.next()
+            if not w.more():        # m_ct.c parse_ct: NEXT_ARG after nat
+                raise w.error("ct nat needs more words (tc's NEXT_ARG)")
             side = w.peek()
             if side is not None and (matches(side, "src") or matches(side, "dst")):
                 act |= f["nat_src"] if matches(side, "src") else f["nat_dst"]
@@ -686,6 +688,8 @@ def ct(w, anode, resolve):
                     raise w.error("ct nat src|dst needs 'addr'")
                 w.next()
                 w.value(opts, _ct_addrs, "addr")
+                if not w.more():    # NEXT_ARG after the address range
+                    raise w.error("ct nat addr needs more words (tc's NEXT_ARG)")
                 if w.peek() is not None and matches(w.peek(), "port"):
                     w.next()
                     w.value(opts, _ct_ports, "port")
@@ -723,14 +727,13 @@ def ct(w, anode, resolve):
 
 def _nat_addr(w, what):
     """parse_nat_args: an IPv4 prefix (get_prefix_1) -> (address bytes, length)."""
-    from .words import prefix
     at = w.i
     s = w.need(f"{what} address")
     try:
-        _, b, bits = prefix(s, socket.AF_INET)
+        _, b, bits = prefix(s, socket.AF_INET, empty=True)
     except ValueError:
         raise w.error("Illegal nat construct (an IPv4 address)", at) from None
-    return b, bits
+    return b or bytes(4), bits         # all/any: addr.data as memset gives it
 
 
 def nat(w, anode, resolve):

@@ -751,7 +751,7 @@ def _get_integer(s):
 
 def _u32_ip(s, want_mask=None):
     """match ip src/dst ADDR[/LEN] -> (val, mask) as pack_key keeps them."""
-    fam, b, bits = prefix(s, socket.AF_INET)
+    fam, b, bits = prefix(s, socket.AF_INET, empty=True)     # any/all: 0 with mask 0
     mask = ((1 << bits) - 1) << (32 - bits) if bits else 0
     if want_mask is not None and mask != want_mask:
         raise ValueError("another prefix length")
@@ -860,7 +860,7 @@ def _u32_match(w, keys, cands, o):
             a = w.i
             field = w.need("ip6 match")
             if field in ("src", "dst"):
-                _, (_, b, plen) = address(field, lambda s: prefix(s, socket.AF_INET6))
+                _, (_, b, plen) = address(field, lambda s: prefix(s, socket.AF_INET6, empty=True))
                 o, om = at_off(_ip6_off(field))
                 for i in range(0, plen, 32):        # parse_ip6_addr: a key per word
                     bits = min(32, plen - i)

@@ -8,10 +8,9 @@ from __future__ import annotations
 import functools
 import socket
 
-from ..values import ip_bytes
 from .consts import enum, header_size
 from .consts import field as hdr_field
-from .words import Node, get_uint, mac, matches
+from .words import Node, get_uint, mac, matches, prefix
 
 TU32, TIPV4, TIPV6, TMAC = "u32", "ipv4", "ipv6", "mac"
 RU32, RU16, RU8 = 0xFFFFFFFF, 0xFFFF, 0xFF
@@ -149,10 +148,10 @@ def _cmd(w, sel, key, length, vtype, retain, flags):
         try:
             if vtype == TU32:
                 val = get_uint(s, 32, 0)
-            elif vtype == TIPV4:
-                raw = ip_bytes(s.partition("/")[0], socket.AF_INET)
+            elif vtype == TIPV4:      # pack_key_ip (m_pedit.c parse_val: get_prefix_1)
+                raw = prefix(s, socket.AF_INET, empty=True)[1] or bytes(4)
             elif vtype == TIPV6:
-                raw = ip_bytes(s.partition("/")[0], socket.AF_INET6)
+                raw = prefix(s, socket.AF_INET6, empty=True)[1] or bytes(16)
             else:
                 raw = mac(s)
         except ValueError:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import socket
 
-from ..values import ip_bytes
 
 
 _WORD = re.compile(r"\S+")
@@ -253,41 +252,118 @@ def mac(s: str) -> bytes:
     return b
 
 
-def prefix(s: str, family=0):
-    """get_prefix_1 (lib/utils.c): ADDR[/LEN] -> (family, address bytes,
-    prefix length); LEN a number (get_unsigned base 0) or a dotted netmask
-    (get_netmask); ``default`` is the zero address of ``family`` with length
-    0.  ADDR in inet_pton's form (tc also reads "10", "10.1", octal parts:
-    refused here); "all"/"any" (an address of no bytes) are refused."""
+_C_ULONG = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+_ULONG_MAX = (1 << 64) - 1
+
+
+def c_strtoul(s: str, pos: int = 0):
+    """C strtoul(s + pos, &end, 0) on an LP64 host: (value, end); end ==
+    pos when no digits were read.  A sign is read (``-N`` is 2^64 - N), a
+    ``0x`` without hex digits reads as ``0``, an overflow gives ULONG_MAX."""
+    m = _C_ULONG.match(s, pos)
+    if not m:
+        return 0, pos
+    t = m.group()
+    neg = t[0] == "-"
+    t = t.lstrip("+-")
+    v = int(t[2:], 16) if t[:2].lower() == "0x" else int(t, 8 if t[0] == "0" else 10)
+    if v > _ULONG_MAX:
+        v = _ULONG_MAX
+    elif neg:
+        v = -v & _ULONG_MAX
+    return v, m.end()
+
+
+def addr_ipv4(s: str) -> bytes:
+    """lib/utils.c get_addr_ipv4: up to four parts separated by '.', each a
+    C strtoul(base 0) of at most 255 (so octal ``010`` is 8, ``0x0a`` is
+    10), the bytes of missing parts zero (``10.1`` is 10.1.0.0)."""
+    out = bytearray(4)
+    pos = 0
+    for i in range(4):
+        n, end = c_strtoul(s, pos)
+        if n > 255 or end == pos:
+            raise ValueError("not an IPv4 address")
+        out[i] = n
+        if end == len(s):
+            break
+        if i == 3 or s[end] != ".":
+            raise ValueError("not an IPv4 address")
+        pos = end + 1
+    return bytes(out)
+
+
+def _af_bytes(family) -> int:
+    """lib/utils.c af_byte_len (AF_INET, AF_INET6; 0 for AF_UNSPEC)."""
+    return {socket.AF_INET: 4, socket.AF_INET6: 16}.get(family, 0)
+
+
+def addr_1(s: str, family=0):
+    """lib/utils.c __get_addr_1 -> (family, address bytes, bitlen): bitlen
+    -1 for an address, -2 for ``default`` (the zero address of ``family``:
+    no bytes when it is AF_UNSPEC) and ``all``/``any`` (no bytes).  An
+    address with a ':' is inet_pton(AF_INET6)'s, any other get_addr_ipv4's
+    (``addr_ipv4``); ``family`` (AF_INET, AF_INET6 or 0) insists on one."""
+    if s == "default":
+        return family, bytes(_af_bytes(family)), -2
+    if s in ("all", "any"):
+        return family, b"", -2
+    if ":" in s:
+        if family not in (0, socket.AF_INET6):
+            raise ValueError("an IPv6 address where IPv4 is expected")
+        try:
+            return socket.AF_INET6, socket.inet_pton(socket.AF_INET6, s), -1
+        except OSError:
+            raise ValueError("not an IPv6 address") from None
+    if family not in (0, socket.AF_INET):
+        raise ValueError("an IPv4 address where IPv6 is expected")
+    return socket.AF_INET, addr_ipv4(s), -1
+
+
+def address(s: str, family=0, what="address"):
+    """lib/utils.c get_addr (a word without a prefix length) -> (family,
+    bytes); ``all``/``any``/``default`` of no family give no bytes: tc
+    sends such an attribute empty, which the kernel refuses, so nlcodec
+    refuses the word."""
+    fam, b, _ = addr_1(s, family)
+    if not b:
+        raise ValueError(f"{s!r} gives no address here (tc would send an empty {what})")
+    return fam, b
+
+
+def prefix(s: str, family=0, empty=False):
+    """lib/utils.c get_prefix_1: ADDR[/LEN] -> (family, address bytes,
+    prefix length).  ADDR as ``addr_1`` reads it; LEN a number or a netmask
+    (``get_netmask``), at most the family's bits; ``default``, ``all`` and
+    ``any`` take no LEN and have length 0.  ``all``/``any`` have no bytes
+    (``empty``: give b"", else refuse the word)."""
     addr, slash, ln = s.partition("/")
-    if addr == "default":
-        if not family or slash:
-            raise ValueError("default needs ip or ipv6 and no prefix length")
-        return family, bytes(4 if family == socket.AF_INET else 16), 0
-    if addr in ("all", "any"):
-        raise ValueError(f"{addr} is not supported by nlcodec.tc")
-    b = ip_bytes(addr, family)
-    fam = socket.AF_INET6 if len(b) == 16 else socket.AF_INET
-    bits = len(b) * 8
+    fam, b, bitlen = addr_1(addr, family)
+    if not b and not empty:
+        raise ValueError(f"{addr!r} gives no address here (tc would send an empty one)")
+    total = _af_bytes(fam) * 8
     if slash:
+        if bitlen == -2:
+            raise ValueError(f"{addr} takes no prefix length")
         n = _netmask(ln)
-        if not 0 <= n <= bits:
+        if not 0 <= n <= total:
             raise ValueError("bad prefix length")
-        bits = n
-    return fam, b, bits
+        return fam, b, n
+    return fam, b, 0 if bitlen == -2 else total
 
 
 def _netmask(s: str) -> int:
-    """get_netmask: a number (base 0), else a dotted IPv4 netmask (2^n - 1 of
-    host bits) as its length; -1 when neither."""
+    """lib/utils.c get_netmask: get_unsigned (base 0), else an IPv4 netmask
+    read by get_addr_1 whose host part is 2^n - 1 (mask2bits); -1 when
+    neither."""
+    n, end = c_strtoul(s)
+    if s and end == len(s):
+        return n if n <= 0xFFFFFFFF else -1
     try:
-        return get_uint(s, 32, 0)
-    except ValueError:
-        pass
-    try:
-        m = int.from_bytes(ip_bytes(s, socket.AF_INET), "big")
+        _, b, _ = addr_1(s, socket.AF_INET)
     except ValueError:
         return -1
+    m = int.from_bytes(b.ljust(4, b"\0"), "big")
     host = ~m & 0xFFFFFFFF
     if host & (host + 1):
         return -1
@@ -336,9 +412,10 @@ def fast_ipv4net(fn, key):
 
 
 def fast_ipv4(fn, key):
-    """Tag: for a dotted quad without a prefix length, ``fn(word)`` sets
-    ``key`` to ``inet_pton(AF_INET, word)``'s address (and raises when
-    inet_pton refuses it), every other key to a value that does not depend
-    on the word."""
+    """Tag: for a dotted quad that inet_pton(AF_INET) accepts (no prefix
+    length), ``fn(word)`` sets ``key`` to that address (tc's get_addr_ipv4
+    reads such a quad the same), every other key to a value that does not
+    depend on the word.  Other words (``10.1``, ``010.0.0.1``) go through
+    ``fn``."""
     fn.fast = ("ipv4", key, None, None)
     return fn
