@@ -207,6 +207,12 @@ cls_flags = Flags("cls_flags", {
     "skip_hw": 1, "skip_sw": 2, "in_hw": 4, "not_in_hw": 8, "verbose": 16,
 }, prefix="TCA_CLS_FLAGS_", uapi_header="linux/pkt_cls.h")
 
+# struct tc_u32_sel's flags (tc/f_u32.c: classid/action set terminal, offset plus N sets
+# offset, offset at|mask|shift set varoffset, offset eat sets eat)
+u32_sel_flags = Flags("u32_sel_flags", {
+    "terminal": 1, "offset": 2, "varoffset": 4, "eat": 8,
+}, prefix="TC_U32_", uapi_header="linux/pkt_cls.h")
+
 flower_key_ct_flags = Flags("flower_key_ct_flags", {
     "new": 1, "established": 2, "related": 4, "tracked": 8, "invalid": 16, "reply": 32,
 }, prefix="TCA_FLOWER_KEY_CT_FLAGS_", uapi_header="linux/pkt_cls.h")
@@ -327,4 +333,4 @@ ppp_protocols = Enum("ppp_protocols", {
     "lcp": 0xc021, "pap": 0xc023, "lqr": 0xc025, "chap": 0xc223, "cbcp": 0xc029,
 }, prefix="PPP_", uapi_header="linux/ppp_defs.h")
 
-ENUMS = [cls_flags, flower_key_ct_flags, flower_key_flags, ppp_protocols]
+ENUMS = [cls_flags, u32_sel_flags, flower_key_ct_flags, flower_key_flags, ppp_protocols]

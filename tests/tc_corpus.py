@@ -325,6 +325,34 @@ WORDS = ["filter add dev {d} ingress prio 150 protocol ip flower dst_ip 10.1 act
          "filter add dev {d} ingress prio 182 protocol ip flower src_ip -0.1 action drop"]
 
 
+# #19-words: u32 (f_u32.c u32_parse_opt) offset, hashkey, sample [divisor], ht, order, link,
+# police (parse_police into TCA_U32_POLICE), indev, the matches' "at" forms
+U32_MORE = ["filter add dev {d} ingress prio 200 protocol ip u32 match ip protocol 6 0xff offset at 0 mask 0f00 shift 6 plus 0 eat classid 1:1",
+         "filter add dev {d} ingress prio 201 protocol ip u32 match u8 0x45 0xff offset plus 20 classid 1:1",
+         "filter add dev {d} ingress prio 202 protocol ip u32 match ip dst 10.0.0.0/8 offset at -2 eat classid 1:1",
+         "filter add dev {d} ingress prio 203 protocol ip u32 match ip protocol 17 0xff hashkey mask 0x000000ff at 12 link 2: classid 1:1",
+         "filter add dev {d} ingress prio 204 protocol ip u32 hashkey at 16 mask ff00 match u32 0 0 classid 1:1",
+         "filter add dev {d} ingress prio 205 protocol ip handle 2: u32 divisor 256",
+         "filter add dev {d} ingress prio 206 protocol ip u32 ht 2: sample ip dst 10.0.0.5 match ip dst 10.0.0.5 classid 1:1",
+         "filter add dev {d} ingress prio 207 protocol ip u32 ht 2: sample u32 0x0a000007 0x000000ff divisor 16 match ip dst 10.0.0.7 classid 1:1",
+         "filter add dev {d} ingress prio 208 protocol ip u32 sample ip protocol 6 0xff ht 3: match ip protocol 6 0xff classid 1:1",
+         "filter add dev {d} ingress prio 209 protocol ip u32 ht 800: order 5 match ip src 10.0.0.1 classid 1:1",
+         "filter add dev {d} ingress prio 210 protocol ip u32 match ip src 10.0.0.2 police rate 1mbit burst 10k drop classid 1:1",
+         "filter add dev {d} ingress prio 211 protocol ip u32 match ip src 10.0.0.3 police rate 1mbit burst 10k conform-exceed drop/pipe flowid 1:2",
+         "filter add dev {d} ingress prio 212 protocol ip u32 police avrate 1mbit drop match u32 0 0",
+         "filter add dev {d} ingress prio 214 protocol ip u32 match ip prec 0x20 0xe0 match ip icmp_code 0 0xff classid 1:1",
+         "filter add dev {d} ingress prio 215 protocol ip u32 match u8 0x11 0xff at 9 match u16 0x35 0xffff at 22 match u32 0xc0a80001 0xffffffff at 12 classid 1:1",
+         "filter add dev {d} ingress prio 216 protocol ip u32 match u16 0x1 0xff at nexthdr+4 match u8 0 0 at 3 classid 1:1",
+         "filter add dev {d} ingress prio 218 protocol ipv6 u32 match ip6 dport 53 0xffff at 42 match ip6 sport 1 0xffff at nexthdr+0 classid 1:1",
+         "filter add dev {d} ingress prio 219 protocol ipv6 u32 match ip6 icmp_code 1 0xff at 41 match ip6 flowlabel 0x5 0xf at 0 classid 1:1",
+         "filter add dev {d} ingress prio 220 protocol ip u32 divisor +16 classid 1:1",
+         "filter add dev {d} ingress prio 221 protocol ip u32 indev {d} match u32 0 0 classid 1:1",
+         "filter add dev {d} ingress prio 222 protocol ip u32 o plus 8 h at 4 c 1:1 match u32 0 0",
+         "filter add dev {d} ingress prio 223 protocol ip handle 5:0:1 u32 ht 5: order 1 match u32 0 0",
+         "filter add dev {d} ingress prio 224 protocol ip u32 match ip dst 10.0.0.1 action drop police rate 1mbit burst 1k",
+         "filter add dev {d} ingress prio 225 protocol ip u32 ht 2:3 sample u32 1 1 match u32 0 0"]
+
+
 def lines(dev="lo"):
     out = []
     seen = set()
@@ -348,7 +376,7 @@ def lines(dev="lo"):
         key = "vlan_id 10" if "802" in head else "dst_ip 2001:db8::5"
         for a in ACTIONS:
             add(f"{head} flower {key} {a}")
-    for line in MATCHALL + U32 + OTHER + MORE + WORDS:
+    for line in MATCHALL + U32 + OTHER + MORE + WORDS + U32_MORE:
         add(line)
     return out
 

@@ -1,8 +1,9 @@
 """nlcodec.tc.parse against tc itself.
 
 Expected bytes: tests/data/tc_corpus_requests.txt, what iproute2's tc 6.1
-sent for each line of the corpus (tests/tc_corpus.py, 818 distinct lines:
-flower keys of every family, matchall, gact/mirred/vlan actions with index,
+sent for each line of the corpus (tests/tc_corpus.py, 800+ distinct lines:
+flower keys of every family, matchall, u32 (offset, hashkey, sample, ht,
+order, link, police), addresses as lib/utils.c reads them, gact/mirred/vlan actions with index,
 cookie and flags, qdisc lines incl. fifo, fq_codel, tbf, prio, sfq,
 htb and netem options), captured with strace -e write=all by
 tests/tc_capture.py in a network namespace whose lo is ifindex 1.  Where tc
@@ -163,6 +164,17 @@ BAD = [
     ("filter add dev lo ingress prio 1 protocol ip u32 match ip dst 10.0.0.0/255.0.255 classid 1:1", "10.0.0.0/255.0.255"),
     # m_ct.c parse_ct: NEXT_ARG after the nat address range
     ("filter add dev lo ingress prio 1 matchall action ct commit nat src addr 10.0.0.1", None),
+    # f_u32.c u32_parse_opt, parse_offset, parse_hashkey refuse these too
+    ("filter add dev lo ingress prio 9 protocol ip u32 offset at 1 match u32 0 0", "1"),
+    ("filter add dev lo ingress prio 9 protocol ip u32 hashkey at 2 match u32 0 0", "2"),
+    ("filter add dev lo ingress prio 1 protocol ip u32 sample ip src 10.0.0.0/8 divisor 16", "16"),
+    ("filter add dev lo ingress prio 1 protocol ip u32 link 2:0:1 match u32 0 0", "2:0:1"),
+    ("filter add dev lo ingress prio 1 protocol ip handle 800::3 u32 ht 2:0:1 match u32 0 0", "2:0:1"),
+    ("filter add dev lo ingress prio 9 protocol ip handle 800::3 u32 order 4 match u32 0 0", "4"),
+    ("filter add dev lo ingress prio 1 protocol ip u32 divisor 3", "3"),
+    ("filter add dev lo ingress prio 1 protocol ip u32 offset", "offset"),
+    ("filter add dev lo ingress prio 1 protocol ip u32 sample mark 1 1 match u32 0 0", "sample"),
+    ("filter add dev lo ingress prio 1 protocol ip u32 sample ip dst 10.0.0.0/16 tcp src 1 0xffff", "tcp"),
     # tc sends these; nlcodec refuses them (WE_ONLY)
     ("filter add dev lo ingress prio 1 protocol ip flower dst_ip any action drop", "any"),
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip any dst_ip 10.0.0.2 id 7", "any"),

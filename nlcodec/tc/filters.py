@@ -12,7 +12,7 @@ from .actions import parse_actions
 from .consts import enum, eth_p, header_size, ipproto, packet_const, vlan_tpids
 from .consts import field as hdr_field
 from .words import (TcSyntaxError, classid, fast_int, fast_ipv4, fast_ipv4net, fast_mac,
-                    get_uint, mac, matches, prefix, prefix_mask, strtoul)
+                    get_uint, get_unsigned, mac, matches, prefix, prefix_mask, strtoul)
 
 # ethertypes and IP protocols by name from specs/packet.py (nlcodec.tc.consts)
 ETH_P_IP, ETH_P_IPV6, ETH_P_ARP, ETH_P_RARP = (eth_p(n) for n in ("ip", "ipv6", "arp", "rarp"))
@@ -940,7 +940,77 @@ def _ip6_off(name):
     return hdr_field(hdr, member) + (header_size("ipv6") if hdr != "ipv6" else 0)
 
 
+def _u32_divisor(s):
+    """u32_parse_opt's divisor: get_unsigned (base 0), a power of 2 up to 256."""
+    d = get_unsigned(s)
+    if not d or d > 0x100 or (d - 1) & d:
+        raise ValueError("divisor must be a power of 2 up to 256")
+    return d
+
+
+def _s16(v):
+    """A C int stored in a short (struct tc_u32_sel offoff, hoff)."""
+    return ((v + 0x8000) & 0xFFFF) - 0x8000
+
+
+def _u32_offset(w, selh, sf):
+    """f_u32.c parse_offset: plus N (off, TC_U32_OFFSET), at N (offoff, even),
+    mask HEX (offmask), shift N (offshift: these three TC_U32_VAROFFSET), eat
+    (TC_U32_EAT); stops at the first other word."""
+    while w.more():
+        x = w.peek()
+        if matches(x, "plus"):
+            w.next()
+            selh["off"] = w.take(_get_integer, "offset plus") & 0xFFFF
+            selh["flags"] |= sf["offset"]
+        elif matches(x, "at"):
+            w.next()
+            a = w.i
+            v = w.take(_get_integer, "offset at")
+            if v % 2:
+                raise w.error('offset "at" must be even', a)
+            selh["offoff"] = _s16(v)
+            selh["flags"] |= sf["varoffset"]
+        elif matches(x, "mask"):
+            w.next()
+            selh["offmask"] = w.take(lambda s: get_uint(s, 16, 16), "offset mask")
+            selh["flags"] |= sf["varoffset"]
+        elif matches(x, "shift"):
+            w.next()
+            selh["offshift"] = w.take(_get_integer, "offset shift") & 0xFF
+            selh["flags"] |= sf["varoffset"]
+        elif matches(x, "eat"):
+            w.next()
+            selh["flags"] |= sf["eat"]
+        else:
+            break
+
+
+def _u32_hashkey(w, selh):
+    """f_u32.c parse_hashkey: mask HEX (hmask), at N (hoff, a multiple of 4)."""
+    while w.more():
+        x = w.peek()
+        if matches(x, "mask"):
+            w.next()
+            selh["hmask"] = w.take(lambda s: get_uint(s, 32, 16), "hashkey mask")
+        elif matches(x, "at"):
+            w.next()
+            a = w.i
+            v = w.take(_get_integer, "hashkey at")
+            if v % 4:
+                raise w.error('Illegal "hashkey" (at must be a multiple of 4)', a)
+            selh["hoff"] = _s16(v)
+        else:
+            break
+
+
 def u32(w, hnode, anode, ctx, resolve):
+    """tc/f_u32.c u32_parse_opt: the words in its order of matches()
+    (match, offset, hashkey, classid|flowid, divisor, order, link, ht,
+    sample, indev, action, police, skip_hw, skip_sw); TCA_U32_CLASSID,
+    _DIVISOR, _LINK, _INDEV, _ACT, _POLICE (and parse_mark's _MARK) as the
+    words come, then _HASH, _SEL and _FLAGS."""
+    from .police import police
     _handle(w, hnode, ctx, lambda s: {"handle": _u32_handle(s)})
     if not w.more():
         return
@@ -948,8 +1018,10 @@ def u32(w, hnode, anode, ctx, resolve):
     o = opts.d
     keys = []
     cands = []              # (word index, key position, fn) of addresses that are values
-    sel_ok = terminal = False
-    sflags = 0
+    sel_ok = terminal = sample_ok = False
+    sf = enum("u32_sel_flags")
+    selh = {"flags": 0, "offshift": 0, "offmask": 0, "off": 0, "offoff": 0, "hoff": 0,
+            "hmask": 0}
     htid = 0
     order = 0
     flags = 0
@@ -959,42 +1031,77 @@ def u32(w, hnode, anode, ctx, resolve):
         if matches(word, "match"):
             _u32_match(w, keys, cands, o)
             sel_ok = True
+        elif matches(word, "offset"):
+            _need(w, w.more(), at, "offset needs more words (tc's NEXT_ARG)")
+            _u32_offset(w, selh, sf)
+        elif matches(word, "hashkey"):
+            _need(w, w.more(), at, "hashkey needs more words (tc's NEXT_ARG)")
+            _u32_hashkey(w, selh)
         elif matches(word, "classid") or word == "flowid":
             w.value(opts, lambda s: {"classid": classid(s)}, "classid")
-            sflags |= 1                     # TC_U32_TERMINAL
+            selh["flags"] |= sf["terminal"]
         elif matches(word, "divisor"):
-            def div(s):
-                d = get_uint(s, 32, 0)
-                if not d or d > 0x100 or (d - 1) & d:
-                    raise ValueError("divisor must be a power of 2 up to 256")
-                return {"divisor": d}
-            w.value(opts, div, "divisor")
+            w.value(opts, lambda s: {"divisor": _u32_divisor(s)}, "divisor")
         elif matches(word, "order"):
+            order_at = w.i
             order = _shape(w, lambda s: get_uint(s, 32, 0), "order")
         elif word == "link":
-            w.value(opts, lambda s: {"link": _u32_handle(s)}, "link")
+            def link(s):
+                v = _u32_handle(s)
+                if v & 0xFFF:                     # TC_U32_NODE
+                    raise ValueError('"link" must be a hash table')
+                return {"link": v}
+            w.value(opts, link, "link")
         elif word == "ht":
+            a = w.i
             ht = _shape(w, _u32_handle, "ht")
-            htid = ht & 0xFFFFF000
+            if ctx["handle"] is not None and ht & 0xFFF:
+                raise w.error('"ht" must be a hash table', a)
+            htid = (htid & 0xFF000 | ht & 0xFFF00000) if sample_ok else ht & 0xFFFFF000
+        elif word == "sample":
+            # a selector of one key; its hash (u32_hash_fold) modulo the divisor
+            # becomes the hash table's bucket
+            one = []
+            _u32_match(w, one, [], {})
+            if len(one) != 1:
+                raise w.error('"sample" must contain exactly ONE key', at)
+            divisor = 0x100
+            if w.peek() == "divisor":
+                w.next()
+                divisor = w.take(_u32_divisor, "sample divisor")
+                _need(w, w.more(), w.i - 1, "sample divisor needs more words (tc's NEXT_ARG)")
+            mask = one[0]["mask"]
+            fshift = (mask & -mask).bit_length() - 1 if mask else 0
+            htid = ((one[0]["val"] & mask) >> fshift) % divisor << 12 | htid & 0xFFF00000
+            sample_ok = True
         elif word == "indev":
             w.value(opts, lambda s: {"indev": s[:16]}, "indev")
         elif matches(word, "action"):
             parse_actions(w, opts, "act", resolve)
             terminal = True
+        elif matches(word, "police"):
+            w.i = at                    # police() reads its own word
+            police(w, opts, resolve, key="police")
+            terminal = True
         elif word in ("skip_hw", "skip_sw"):
             flags |= _cls(word)
         else:
-            raise w.error("unknown u32 option (nlcodec reads match, classid, flowid, ht, "
-                          "link, divisor, order, indev, action, skip_hw, skip_sw)", at)
+            raise w.error("unknown u32 option (nlcodec reads match, offset, hashkey, classid, "
+                          "flowid, divisor, order, link, ht, sample, indev, action, police, "
+                          "skip_hw, skip_sw)", at)
     if terminal:
-        sflags |= 1
+        selh["flags"] |= sf["terminal"]
     if order:
-        hnode.d["handle"] = hnode.d.get("handle", 0) | order
+        h = hnode.d.get("handle", 0)
+        if h & 0xFFF and order != h & 0xFFF:
+            raise w.error('"order" contradicts "handle"', order_at)
+        hnode.d["handle"] = h | order
     if htid:
         o["hash"] = htid
     if sel_ok:
-        o["sel"] = {"flags": sflags, "offshift": 0, "nkeys": len(keys), "offmask": 0, "off": 0,
-                    "offoff": 0, "hoff": 0, "hmask": 0, "keys": keys}
+        o["sel"] = {"flags": selh["flags"], "offshift": selh["offshift"], "nkeys": len(keys),
+                    "offmask": selh["offmask"], "off": selh["off"], "offoff": selh["offoff"],
+                    "hoff": selh["hoff"], "hmask": selh["hmask"], "keys": keys}
         # an address whose key no later match merged into is a template value
         for at, k, fn in cands:
             v, m = fn(w.w[at])

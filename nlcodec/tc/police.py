@@ -126,8 +126,11 @@ def _spec(rate=0, mpu=0, overhead=0, cell_log=0, linklayer=0, cell_align=0):
 _VERDICT_WORDS = ("reclassify", "drop", "shot", "continue", "pass", "ok", "pipe", "goto")
 
 
-def police(w, anode, resolve):
-    from .actions import _options, a2n, control
+def police(w, anode, resolve, key="options"):
+    """The police words from ``police`` on, into ``anode``'s ``key`` nest:
+    an action's options (act_parse_police), or a classifier's police
+    attribute (f_u32.c: parse_police(TCA_U32_POLICE), the same reader)."""
+    from .actions import a2n, control
     w.next()                                # "police"
     if not w.more():
         raise w.error("police needs a rate, avrate, mtu or pkts_rate")
@@ -228,7 +231,7 @@ def police(w, anode, resolve):
     if prate and not got["mtu"]:
         raise w.error("'mtu' is required, if 'peakrate' is requested")
     mtu, mpu, overhead = got["mtu"], got["mpu"], got["overhead"]
-    opts = _options(anode).d
+    opts = anode.child(key).d
     tables = {}
     if rate:
         cl, tables["rate"] = _rtable(rate, cells["buffer"], mtu, mpu, linklayer)

@@ -274,6 +274,15 @@ def c_strtoul(s: str, pos: int = 0):
     return v, m.end()
 
 
+def get_unsigned(s: str) -> int:
+    """lib/utils.c get_unsigned(base 0): the whole word by C strtoul, at
+    most UINT_MAX (so ``-1`` is refused, ``+5`` is 5)."""
+    v, end = c_strtoul(s)
+    if not s or end != len(s) or v > 0xFFFFFFFF:
+        raise ValueError("not an unsigned number")
+    return v
+
+
 def addr_ipv4(s: str) -> bytes:
     """lib/utils.c get_addr_ipv4: up to four parts separated by '.', each a
     C strtoul(base 0) of at most 255 (so octal ``010`` is 8, ``0x0a`` is
