@@ -948,8 +948,14 @@ def _u32_divisor(s):
     return d
 
 
-def _s16(v):
-    """A C int stored in a short (struct tc_u32_sel offoff, hoff)."""
+def _at_multiple(w, n, why):
+    """``at N`` of offset/hashkey: get_integer (base 0), a multiple of ``n``,
+    kept as a C short (struct tc_u32_sel offoff, hoff)."""
+    w.next()
+    a = w.i
+    v = w.take(_get_integer, "at")
+    if v % n:
+        raise w.error(why, a)
     return ((v + 0x8000) & 0xFFFF) - 0x8000
 
 
@@ -964,12 +970,7 @@ def _u32_offset(w, selh, sf):
             selh["off"] = w.take(_get_integer, "offset plus") & 0xFFFF
             selh["flags"] |= sf["offset"]
         elif matches(x, "at"):
-            w.next()
-            a = w.i
-            v = w.take(_get_integer, "offset at")
-            if v % 2:
-                raise w.error('offset "at" must be even', a)
-            selh["offoff"] = _s16(v)
+            selh["offoff"] = _at_multiple(w, 2, 'offset "at" must be even')
             selh["flags"] |= sf["varoffset"]
         elif matches(x, "mask"):
             w.next()
@@ -994,12 +995,7 @@ def _u32_hashkey(w, selh):
             w.next()
             selh["hmask"] = w.take(lambda s: get_uint(s, 32, 16), "hashkey mask")
         elif matches(x, "at"):
-            w.next()
-            a = w.i
-            v = w.take(_get_integer, "hashkey at")
-            if v % 4:
-                raise w.error('Illegal "hashkey" (at must be a multiple of 4)', a)
-            selh["hoff"] = _s16(v)
+            selh["hoff"] = _at_multiple(w, 4, 'Illegal "hashkey" (at must be a multiple of 4)')
         else:
             break
 
