@@ -206,6 +206,11 @@ MORE = ["filter add dev {d} ingress prio 60 protocol ip flower dst_ip 10.0.6.1 a
         "filter add dev {d} ingress prio 119 protocol ip flower enc_dst_ip 10.0.0.1 gtp_opts 1:8 action drop",
         "filter add dev {d} ingress prio 120 protocol ip flower gtp_opts 0x2:0x3f/ff:0f action drop",
         "filter add dev {d} ingress prio 121 protocol ip flower gtp_opts :5 action drop",
+        # #19-words: what follows the second ':' is left unread (flower_parse_gtp_opt)
+        "filter add dev {d} ingress prio 250 protocol ip flower gtp_opts 1:2:300 action drop",
+        "filter add dev {d} ingress prio 251 protocol ip flower gtp_opts 1:2:3:4/ff:f:zz action drop",
+        "filter add dev {d} ingress prio 252 protocol ip flower gtp_opts 0x10:: action drop",
+        "filter add dev {d} ingress prio 253 protocol ip flower gtp_opts ::/:: action drop",
         # u32 match ip6 priority, icmp, mark, ether (f_u32.c parse_selector)
         "filter add dev {d} ingress prio 122 protocol ipv6 u32 match ip6 priority 0x10 0xff classid 1:1",
         "filter add dev {d} ingress prio 123 protocol ipv6 u32 match ip6 priority 0xb8 0xfc match ip6 flowlabel 0x12345 0xfffff classid 1:1",

@@ -114,7 +114,10 @@ BAD = [
     ("filter add dev lo ingress prio 1 matchall action police rate 1mbit burst 1k linklayer x", "x"),
     ("filter add dev lo ingress prio 1 matchall action police rate 1mbit burst 1k conform-exceed drop /", None),
     ("filter add dev lo ingress prio 1 matchall action nat ingress 10.0.0.0/255.0.255.0 10.0.0.1", "10.0.0.0/255.0.255.0"),
-    ("filter add dev lo ingress prio 1 protocol ip flower gtp_opts 1:2:300 action drop", "1:2:300"),
+    # f_flower.c flower_parse_gtp_opt: one part (tc reads a NULL token), a part over 8 bits
+    ("filter add dev lo ingress prio 9 protocol ip flower gtp_opts 1 action drop", "1"),
+    ("filter add dev lo ingress prio 1 protocol ip flower gtp_opts 1:100:5 action drop", "1:100:5"),
+    ("filter add dev lo ingress prio 1 protocol ip flower gtp_opts 1:2/3 action drop", "1:2/3"),
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 geneve_opts 1:2:33:44", "1:2:33:44"),
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 erspan_opts 1:2:3:4:5", "1:2:3:4:5"),
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip 10.0.0.1 dst_ip 10.0.0.2 vxlan_opts 1x", "1x"),
@@ -198,12 +201,10 @@ def test_errors_name_the_word_and_column(line, word):
 
 # tc sends these; nlcodec refuses them: a kind it does not read (tc sends
 # TCA_KIND alone), MACs of another length (tc's ll_addr_a2n leaves the
-# missing octets as they were on its stack, or drops the extra ones), a
-# third gtp_opts part (f_flower.c flower_parse_gtp_opt reads two, ignores more)
+# missing octets as they were on its stack, or drops the extra ones)
 WE_ONLY = ["filter add dev lo ingress prio 1 protocol ip nosuchkind",
            "filter add dev lo ingress prio 1 protocol ip flower src_mac e4:11:00:00:00 action drop",
            "filter add dev lo ingress prio 1 protocol ip flower src_mac e4:11:00:00:00:01:02",
-           "filter add dev lo ingress prio 1 protocol ip flower gtp_opts 1:2:300 action drop",
            "filter add dev lo ingress prio 1 protocol ip flower vxlan_opts 1 erspan_opts 1:2:0:0",
            # prio's TCA_PRIO_MQ inside the compat nest, sfq's RED parameters: not read yet
            "qdisc add dev lo root prio multiqueue", "qdisc add dev lo root sfq redflowlimit 10000",

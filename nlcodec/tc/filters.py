@@ -504,13 +504,15 @@ def _erspan_opts(s):
 
 
 def _gtp_opt(s):
-    """flower_parse_gtp_opt: PDU_TYPE:QFI (get_u8 base 16; an empty part left
-    out).  tc reads exactly two parts (it crashes on one and ignores a third):
-    nlcodec refuses both."""
-    parts = s.split(":")
-    if len(parts) != 2:
+    """f_flower.c flower_parse_gtp_opt: PDU_TYPE:QFI (get_u8 base 16; an
+    empty part left out).  tc takes strsep's tokens for the
+    TCA_FLOWER_KEY_ENC_OPT_GTP_MAX (2) members and leaves what follows the
+    second ':' unread (``1:2:300`` is ``1:2``); with one part it reads a
+    NULL token (tc crashes): refused."""
+    parts = s.split(":", 2)
+    if len(parts) < 2:
         raise ValueError("PDU_TYPE:QFI")
-    return {k: get_uint(t, 8, 16) for k, t in zip(("pdu_type", "qfi"), parts) if t}
+    return {k: get_uint(t, 8, 16) for k, t in zip(("pdu_type", "qfi"), parts[:2]) if t}
 
 
 def _gtp_opts(s):
