@@ -13,7 +13,7 @@ parents and verdicts in tc's notation: ``nlcodec.tc``.
 from construct import Array, Int8sl, Int8ul, Int16sn, Int16un, Int32sn, Int32un, Int64sn, \
     Int64un, GreedyRange, Padding, Struct
 
-from nlcodec.spec import Attr, AttrSet, Family, Msg, SubMessage
+from nlcodec.spec import Attr, AttrSet, Enum, Family, Flags, Msg, SubMessage
 
 from . import tc_actions, tc_flower
 from .tc_actions import bitfield32, rate_table, tc_ratespec
@@ -99,11 +99,26 @@ tc_netem_gimodel = Struct("p13" / Int32un, "p31" / Int32un, "p32" / Int32un, "p1
                           "p23" / Int32un)
 tc_netem_gemodel = Struct("p" / Int32un, "r" / Int32un, "h" / Int32un, "k1" / Int32un)
 netem_dist = Struct("table" / GreedyRange(Int16sn))
+# mqprio's sizes, modes and shapers; etf's flags and the clocks tc's etf names
+# (tc/q_etf.c clockids_sysv): linux/pkt_sched.h; the kernel's CLOCK_* as glibc's
+# time.h has them (linux/time.h clashes with sys/socket.h in one program)
+tc_qopt = Enum("tc_qopt", {"bitmask": 15, "max_queue": 16}, prefix="TC_QOPT_",
+               uapi_header="linux/pkt_sched.h")
+tc_mqprio_mode = Enum("tc_mqprio_mode", {"dcb": 0, "channel": 1}, prefix="TC_MQPRIO_MODE_",
+                      uapi_header="linux/pkt_sched.h")
+tc_mqprio_shaper = Enum("tc_mqprio_shaper", {"dcb": 0, "bw_rate": 1},
+                        prefix="TC_MQPRIO_SHAPER_", uapi_header="linux/pkt_sched.h")
+tc_etf_flags = Flags("tc_etf_flags", {"deadline_mode_on": 1, "offload_on": 2,
+                                      "skip_sock_check": 4},
+                     prefix="TC_ETF_", uapi_header="linux/pkt_sched.h")
+clockid = Enum("clockid", {"realtime": 0, "monotonic": 1, "boottime": 7, "tai": 11},
+               prefix="CLOCK_", uapi_header="time.h")
 tc_mqprio_qopt = Struct("num_tc" / Int8ul, "prio_tc_map" / Array(16, Int8ul), "hw" / Int8ul,
                         "count" / Array(16, Int16un), "offset" / Array(16, Int16un))
 tc_cbs_qopt = Struct("offload" / Int8ul, Padding(3), "hicredit" / Int32sn,
                      "locredit" / Int32sn, "idleslope" / Int32sn, "sendslope" / Int32sn)
-tc_etf_qopt = Struct("delta" / Int32sn, "clockid" / Int32sn, "flags" / Int32un)
+tc_etf_qopt = Struct("delta" / Int32sn, "clockid" / Int32sn * "enum:clockid",
+                     "flags" / Int32un * "enum:tc_etf_flags")
 tc_sfb_qopt = Struct("rehash_interval" / Int32un, "warmup_time" / Int32un, "max" / Int32un,
                      "bin_size" / Int32un, "increment" / Int32un, "decrement" / Int32un,
                      "limit" / Int32un, "penalty_rate" / Int32un, "penalty_burst" / Int32un)
@@ -235,8 +250,8 @@ sfb_attrs = AttrSet("sfb_attrs", [Attr(1, "parms", "binary", struct=tc_sfb_qopt)
 # mqprio: TCA_OPTIONS is struct tc_mqprio_qopt followed by these attributes; the
 # rate nests repeat their own type once per traffic class
 mqprio_attrs = AttrSet("mqprio_attrs", [
-    Attr(1, "mode", "u16"),
-    Attr(2, "shaper", "u16"),
+    Attr(1, "mode", "u16", enum="tc_mqprio_mode"),
+    Attr(2, "shaper", "u16", enum="tc_mqprio_shaper"),
     Attr(3, "min_rate64", "nest", nested="mqprio_rate_attrs"),
     Attr(4, "max_rate64", "nest", nested="mqprio_rate_attrs"),
 ], prefix="TCA_MQPRIO_", uapi_header="linux/pkt_sched.h")
@@ -340,6 +355,7 @@ FAMILIES = [
                      hhf_attrs, drr_attrs, qfq_attrs, cbs_attrs, etf_attrs, sfb_attrs,
                      mqprio_attrs, mqprio_rate_attrs]
            + tc_flower.ATTRSETS + tc_actions.ATTRSETS,
-           enums=tc_flower.ENUMS + tc_actions.ENUMS,
+           enums=tc_flower.ENUMS + tc_actions.ENUMS
+           + [tc_qopt, tc_mqprio_mode, tc_mqprio_shaper, tc_etf_flags, clockid],
            doc="traffic control: qdiscs, classes, filters, chains, actions"),
 ]

@@ -358,6 +358,39 @@ U32_MORE = ["filter add dev {d} ingress prio 200 protocol ip u32 match ip protoc
          "filter add dev {d} ingress prio 225 protocol ip u32 ht 2:3 sample u32 1 1 match u32 0 0"]
 
 
+# #19-sched: drr, qfq, multiq, pfifo_fast, cbs, etf, mqprio (q_drr.c drr_parse_opt, q_qfq.c
+# qfq_parse_opt, q_multiq.c, q_fifo.c, q_cbs.c cbs_parse_opt, q_etf.c
+# etf_parse_opt, q_mqprio.c mqprio_parse_opt)
+SCHED = [
+         "qdisc add dev {d} root handle 1: drr",
+         "qdisc replace dev {d} parent 1:1 handle 10: drr",
+         "qdisc add dev {d} root handle 1: qfq",
+         "qdisc change dev {d} root qfq",
+         "qdisc add dev {d} root handle 1: multiq",
+         "qdisc replace dev {d} parent 1:2 multiq",
+         "qdisc add dev {d} root pfifo_fast",
+         "qdisc replace dev {d} root handle 1: pfifo_fast",
+         "qdisc add dev {d} root cbs",
+         "qdisc replace dev {d} parent 100:1 cbs hicredit 30 locredit -1470 sendslope -980000 idleslope 20000",
+         "qdisc add dev {d} root cbs idle 0x100 send -0x10 off 1 hi 012",
+         "qdisc add dev {d} root cbs locredit 0 locredit -5 offload 0",
+         "qdisc add dev {d} root etf",
+         "qdisc add dev {d} parent 100:1 etf delta 300000 clockid CLOCK_TAI offload",
+         "qdisc replace dev {d} root etf clockid tai deadline_mode skip_sock_check delta -5",
+         "qdisc add dev {d} root etf clock clock_realtime del 0x10 dead off",
+         "qdisc add dev {d} root etf clockid BOOTTIME",
+         "qdisc add dev {d} root etf clockid Monotonic delta 0 delta 7",
+         "qdisc add dev {d} root mqprio",
+         "qdisc add dev {d} root handle 100: mqprio num_tc 3 map 2 2 1 0 2 2 2 2 2 2 2 2 2 2 2 2 queues 1@0 1@1 2@2 hw 0",
+         "qdisc add dev {d} root mqprio num_tc 2 map 0 1 queues 4@0 4@4 hw 1 mode channel",
+         "qdisc add dev {d} root mqprio num_tc 2 map 1 0 queues 2@0 2@2 mode channel shaper bw_rlimit min_rate 1mbit 2mbit max_rate 5mbit 10gbit hw 1",
+         "qdisc add dev {d} root mqprio num_tc 2 shaper bw_rlimit max_rate 100mbit 200mbit",
+         "qdisc add dev {d} root mqprio mode dcb shaper dcb",
+         "qdisc add dev {d} root mqprio mode channel mode dcb",
+         "qdisc add dev {d} root mqprio queues 1@2@3 2@@4 hw 0",
+         "qdisc add dev {d} root mqprio num_tc 4 map 3 2 1 0 queues 1@0 1@1 1@2 1@3 shaper bw_rlimit min_rate 1kbit max_rate 1gbit 2gbit 3gbit 4gbit 5gbit"]
+
+
 def lines(dev="lo"):
     out = []
     seen = set()
@@ -381,7 +414,7 @@ def lines(dev="lo"):
         key = "vlan_id 10" if "802" in head else "dst_ip 2001:db8::5"
         for a in ACTIONS:
             add(f"{head} flower {key} {a}")
-    for line in MATCHALL + U32 + OTHER + MORE + WORDS + U32_MORE:
+    for line in MATCHALL + U32 + OTHER + MORE + WORDS + U32_MORE + SCHED:
         add(line)
     return out
 

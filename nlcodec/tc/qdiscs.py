@@ -7,6 +7,7 @@ tc/tc_core.c tc_calc_rtable computes them: nlcodec.tc.police's code),
 tc/q_prio.c prio_parse_opt, tc/q_sfq.c sfq_parse_opt (without its RED
 words), tc/q_htb.c htb_parse_opt (the root qdisc; classes are not read) and
 tc/q_netem.c netem_parse_opt (without distribution tables).
+drr, qfq, multiq, pfifo_fast, cbs, etf and mqprio: nlcodec.tc.qdiscs_sched.
 Each reader puts TCA_OPTIONS into the
 request's attributes after the kind (and the blocks), as tc_qdisc_modify
 does."""
@@ -563,3 +564,6 @@ def netem(w, attrs, kind):
 
 KINDS = {"pfifo": fifo, "bfifo": fifo, "pfifo_head_drop": fifo, "fq_codel": fq_codel,
          "tbf": tbf, "prio": prio, "sfq": sfq, "htb": htb, "netem": netem}
+
+from .qdiscs_sched import KINDS as _SCHED  # noqa: E402  (drr, qfq, cbs, etf, mqprio ...)
+KINDS.update(_SCHED)
