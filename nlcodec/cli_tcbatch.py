@@ -26,10 +26,12 @@ def add_parser(sub):
                     "mpls, police (linklayer, conform-exceed), pedit (munge "
                     "eth|ip|ip6|tcp|udp), hw_stats; "
                     "qdiscs ingress, clsact, pfifo|bfifo|pfifo_head_drop (limit), "
-                    "fq_codel, tbf, prio (bands, priomap), sfq (without RED) and the htb "
-                    "root qdisc (default, r2q, direct_qlen; no classes), netem (delay, loss, "
+                    "fq_codel, tbf, prio (bands, priomap), sfq (without RED), htb "
+                    "(default, r2q, direct_qlen), netem (delay, loss, "
                     "duplicate, reorder, corrupt, gap, ecn, rate, slot; no distribution "
-                    "tables).",
+                    "tables), drr, qfq, multiq, pfifo_fast, cbs, etf, mqprio; "
+                    "classes of htb (rate, ceil, burst, cburst, prio, quantum, mtu, mpu, "
+                    "overhead, linklayer), drr (quantum) and qfq (weight, maxpkt).",
         epilog="Errors are printed per line as tc -b does (the kernel's message and "
                "'Command failed FILE:LINE').  Without -force the batch stops at the first "
                "failure as tc -b does, but the lines sent with it in the same window (up to "

@@ -388,7 +388,30 @@ SCHED = [
          "qdisc add dev {d} root mqprio mode dcb shaper dcb",
          "qdisc add dev {d} root mqprio mode channel mode dcb",
          "qdisc add dev {d} root mqprio queues 1@2@3 2@@4 hw 0",
-         "qdisc add dev {d} root mqprio num_tc 4 map 3 2 1 0 queues 1@0 1@1 1@2 1@3 shaper bw_rlimit min_rate 1kbit max_rate 1gbit 2gbit 3gbit 4gbit 5gbit"]
+         "qdisc add dev {d} root mqprio num_tc 4 map 3 2 1 0 queues 1@0 1@1 1@2 1@3 shaper bw_rlimit min_rate 1kbit max_rate 1gbit 2gbit 3gbit 4gbit 5gbit",
+         # classes (tc_class.c tc_class_modify; q_htb.c htb_parse_class_opt, q_drr.c
+         # drr_parse_class_opt, q_qfq.c qfq_parse_class_opt): tc sends them whether or not
+         # the parent qdisc exists
+         "class add dev {d} parent 1: classid 1:1 htb rate 1mbit",
+         "class add dev {d} parent 1:1 classid 1:10 htb rate 10mbit ceil 100mbit burst 15k cburst 1500 prio 1 quantum 1514",
+         "class replace dev {d} parent 1: classid 1:2 htb rate 50gbit ceil 80gbit",
+         "class change dev {d} parent 1:1 classid 1:20 htb rate 256kbit mtu 9000 mpu 64 overhead 4 linklayer atm",
+         "class add dev {d} parent 1: classid 1:3 htb rate 1mbit burst 10k/8 cburst 20k/16 linklayer adsl",
+         "class add dev {d} root classid 1:4 htb rate 100Mbit ceil 1gbit pri 7 quan 3000 m 2000 b 4k c 8k",
+         "class add dev {d} parent 1: classid 1:5 htb rate 1000bps buffer 3000 cbuffer 5000 o 10 mp 20 l eth",
+         "class add dev {d} parent 1: classid 1:6 htb rate 5gbit",
+         "class add dev {d} parent 1: classid 1:7 htb ceil 2mbit rate 1mbit maxburst 2k cmaxburst 3k",
+         "class add dev {d} parent 1: classid 1:8 htb rate 3gbit ceil 40gbit mtu 0",
+         "class add dev {d} parent 1: classid 1:1 drr",
+         "class add dev {d} parent 1: classid 1:2 drr quantum 1514",
+         "class change dev {d} classid 1:3 drr quantum 64k",
+         "class add dev {d} parent 1: classid 1:1 qfq",
+         "class add dev {d} parent 1: classid 1:2 qfq weight 10 maxpkt 1500",
+         "class replace dev {d} parent 1: classid 1:3 qfq max 2048 w 1",
+         "class del dev {d} classid 1:10",
+         "class delete dev {d} parent 1: classid 1:11",
+         "class del dev {d} parent 1: classid 1:12 drr",
+         "class add dev {d} parent 1: classid 1:13"]
 
 
 def lines(dev="lo"):

@@ -374,3 +374,32 @@ def test_qdiscs_leave_what_tc_leaves(ns, tmp_path):
         assert r.returncode == 0, (line, r.stderr)
         assert _qdisc_show(ns) == theirs, line
         subprocess.run(["tc", "-n", ns, "qdisc", "del", "dev", "lo", "root"], check=True)
+
+
+def _class_show(ns):
+    return subprocess.run(["tc", "-n", ns, "-d", "class", "show", "dev", "lo"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_htb_classes_leave_what_tc_leaves(ns, tmp_path):
+    """The corpus's htb class lines under an htb root (this host's kernel
+    has sch_htb), sent by tc -b then by nlcodec tc-batch: the kernel shows the
+    same classes (tc -d class show: rates, ceils, bursts, prio, quantum,
+    linklayer, mpu, level) and both name the same failing line (the change
+    of a class that does not exist)."""
+    lines = ["qdisc add dev lo root handle 1: htb default 10"] + [
+        line.format(d="lo") for line in tc_corpus.SCHED
+        if line.startswith("class ") and " htb " in line]
+    assert len(lines) >= 10
+    f = tmp_path / "htb.tc"
+    f.write_text("\n".join(lines) + "\n")
+    tc_b = subprocess.run(["tc", "-n", ns, "-force", "-b", str(f)], capture_output=True,
+                          text=True)
+    theirs = _class_show(ns)
+    assert theirs.count("class htb") == len(lines) - 2
+    subprocess.run(["tc", "-n", ns, "qdisc", "del", "dev", "lo", "root"], check=True)
+    r = _cli("-n", ns, "-force", str(f))
+    assert r.returncode == 1
+    assert _class_show(ns) == theirs
+    failed = [x for x in tc_b.stderr.splitlines() if x.startswith("Command failed")]
+    assert failed == [x for x in r.stderr.splitlines() if x.startswith("Command failed")]

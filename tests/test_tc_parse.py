@@ -197,6 +197,20 @@ BAD = [
     ("qdisc add dev lo root mqprio min_rate 1mbit", "min_rate"),
     ("qdisc add dev lo root mqprio queues 1@0 7", "7"),
     ("qdisc add dev lo root mqprio num_tc 256", "256"),
+    # tc_class.c tc_class_modify, q_htb.c, q_drr.c, q_qfq.c class options refuse these too
+    ("class add dev lo parent 1: classid 1:1 htb ceil 1mbit", None),
+    ("class add dev lo parent 1: classid 1:1 htb rate 1mbit r 2mbit", "r"),
+    ("class add dev lo parent 1: classid 1:1 pfifo", "pfifo"),
+    ("class add dev lo parent 1: classid 1:1 nosuchqdisc", "nosuchqdisc"),
+    ("class add dev lo parent 1: classid 1:1 htb rate 1mbit linklayer foo", "foo"),
+    ("class add dev lo handle 1:1 htb rate 1mbit", "handle"),
+    ("class add dev lo parent 1: classid 1:1 drr quantum x", "x"),
+    ("class add dev lo parent 1: classid 1:1 drr quant 5", "quant"),
+    ("class add dev lo parent 1: classid 1:1 qfq weight -1", "-1"),
+    ("class add dev lo root classid 1:1 parent 2:", "parent"),
+    ("class add dev lo parent 1: classid 1:x htb rate 1mbit", "1:x"),
+    ("class frob dev lo", "frob"),
+    ("class add dev lo parent 1: classid 1:1 hfsc sc rate 1mbit", "hfsc"),
     # tc sends these; nlcodec refuses them (WE_ONLY)
     ("filter add dev lo ingress prio 1 protocol ip flower dst_ip any action drop", "any"),
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip any dst_ip 10.0.0.2 id 7", "any"),
@@ -229,6 +243,8 @@ WE_ONLY = ["filter add dev lo ingress prio 1 protocol ip nosuchkind",
            "qdisc add dev lo root prio multiqueue", "qdisc add dev lo root sfq redflowlimit 10000",
            # netem's distribution tables (files tc reads, where installed): not read
            "qdisc add dev lo root netem delay 10ms 5ms distribution normal",
+           # hfsc classes: not read
+           "class add dev lo parent 1: classid 1:1 hfsc sc rate 1mbit",
            # any/all give an address of no bytes (lib/utils.c __get_addr_1): flower and
            # tunnel_key send it as an empty attribute, which the kernel's policy refuses
            "filter add dev lo ingress prio 1 protocol ip flower dst_ip any action drop",

@@ -6,7 +6,8 @@
     >>> r.encode()                                  # tc's bytes (seq 0)
 
 The reading follows iproute2 (tc/tc_filter.c tc_filter_modify, tc/tc_qdisc.c
-tc_qdisc_modify, tc/f_flower.c, tc/f_matchall.c, tc/m_*.c): the same
+tc_qdisc_modify, tc/tc_class.c tc_class_modify, tc/f_flower.c, tc/f_matchall.c,
+tc/m_*.c): the same
 keywords and prefixes, defaults (``protocol all`` for add/replace, all-ones
 masks), attribute order and flags, so that ``encode()`` equals what tc
 writes to its netlink socket (tests/test_tc_parse.py compares with tc's
@@ -78,13 +79,16 @@ def parse(line, *, ifindex=None) -> Request:
         w.next()
     obj = w.next() if w.more() else None
     if obj is None:
-        raise w.error("expected 'filter' or 'qdisc'")
+        raise w.error("expected 'filter', 'qdisc' or 'class'")
     if matches(obj, "filter"):
         r = _filter(w, resolve)
     elif matches(obj, "qdisc"):
         r = _qdisc(w, resolve)
+    elif matches(obj, "class"):
+        from .classes import class_request
+        r = class_request(w, resolve)
     else:
-        raise w.error("unknown object (nlcodec reads 'filter' and 'qdisc')", w.i - 1)
+        raise w.error("unknown object (nlcodec reads 'filter', 'qdisc' and 'class')", w.i - 1)
     w.finish()
     if w.more():
         raise w.error("unexpected word")
