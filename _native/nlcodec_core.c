@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -313,7 +314,7 @@ typedef struct {
     uint8_t done_plain, done_idx, done_raw;
 } group;
 
-enum { EV_PLAIN, EV_IDX, EV_RAW, EV_REP };
+enum { EV_PLAIN, EV_IDX, EV_RAW, EV_REP, EV_PAD };
 
 typedef struct {
     int32_t group, what, value;
@@ -459,6 +460,26 @@ static void int_list(ctx *c, const nlc_field *f, const uint8_t *p, size_t n)
 /* kinds 4 (array of ints, count in .end - previous end) and 5 (greedy ints) */
 static int dec_layout_x(ctx *c, int32_t li, size_t start, size_t end, int braces);
 
+/* whether a padding member (of the layout or of a nested struct, kind 6 in a
+ * layout of native 4) within the first avail bytes holds anything but zeros */
+static int pad_dirty(ctx *c, int32_t li, size_t start, size_t avail)
+{
+    const nlc_layout *L = &c->t->layouts[li];
+    const nlc_field *F = &c->t->fields[L->first_field];
+    for (int i = 0; i < L->nfields; i++) {
+        size_t from = (size_t)(F[i].end - F[i].size);
+        if (F[i].kind == 2) {
+            for (size_t q = from; q < (size_t)F[i].end && q < avail; q++)
+                if (c->buf[start + q])
+                    return 1;
+        } else if (F[i].kind == 6 && from < avail &&
+                   pad_dirty(c, F[i].sub, start + from, avail - from)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int dec_layout(ctx *c, int32_t li, size_t start, size_t end)
 {
     return dec_layout_x(c, li, start, end, 1);
@@ -473,12 +494,9 @@ static int dec_layout_x(ctx *c, int32_t li, size_t start, size_t end, int braces
     size_t avail = end - start;
     if (!L->native || L->native == 3)
         return NLC_FALLBACK;
-    /* padding that is not zero: pure keeps the bytes raw (_raw) */
-    for (int i = 0; i < L->nfields; i++)
-        if (F[i].kind == 2)
-            for (size_t q = (size_t)(F[i].end - F[i].size); q < (size_t)F[i].end && q < avail; q++)
-                if (c->buf[start + q])
-                    return NLC_FALLBACK;
+    /* padding that is not zero, nested structs' too: pure keeps the bytes raw (_raw) */
+    if (pad_dirty(c, li, start, avail))
+        return NLC_FALLBACK;
     if (avail < (size_t)L->size) {
         if (L->native != 1)          /* not flat: every member must fit */
             return err_at(c, start);
@@ -519,6 +537,11 @@ static int dec_layout_x(ctx *c, int32_t li, size_t start, size_t end, int braces
             size_t n = (end - pos) / f->size;
             int_list(c, f, c->buf + pos, n);
             pos += n * f->size;
+        } else if (f->kind == 6) {
+            /* a nested struct (native 4: fixed, fully inside; a dict of its own) */
+            int rc = dec_layout_x(c, f->sub, start + f->end - f->size, start + f->end, 1);
+            if (rc != NLC_OK)
+                return rc;
         } else {
             field_value(c, f, c->buf + start + f->end - f->size);
         }
@@ -1052,10 +1075,14 @@ static int group_set(ctx *c, const nlc_set *S, size_t off, size_t end, size_t gb
         if (g->count > 1 && (type & FLAG_MASK) != (c->e[g->first].type & FLAG_MASK))
             return NLC_FALLBACK;
         /* padding not zero, or cut short by the end of the set (the last
-         * attribute of a nest whose nla_len leaves it out): pure's _pad */
+         * attribute of a nest whose nla_len leaves it out, a message whose
+         * nlmsg_len does: OVS upcalls): pure's _pad, by wire position */
         for (size_t q = pos + len; q < ((pos + len + 3) & ~(size_t)3); q++)
-            if (q >= end || c->buf[q])
-                return NLC_FALLBACK;
+            if (q >= end || c->buf[q]) {
+                if ((rc = add_event(c, gi, EV_PAD, (int32_t)ei)))
+                    return rc;
+                break;
+            }
         if (g->count == 2 && !(a && a->multi) && (rc = add_event(c, gi, EV_REP, 0)))
             return rc;
         pos = (pos + len + 3) & ~(size_t)3;
@@ -1128,7 +1155,7 @@ static int dec_set(ctx *c, int32_t s, size_t off, size_t end, int depth, int pai
     }
     if (nev && only_id < 0) {
         /* _flags, then _repeated, then _raw, as pure.py appends them */
-        int have[4] = {0, 0, 0, 0};
+        int have[5] = {0, 0, 0, 0, 0};
         for (size_t i = 0; i < nev; i++)
             have[c->ev[evbase + i].what] = 1;
         if (have[EV_PLAIN] || have[EV_IDX]) {
@@ -1183,6 +1210,28 @@ static int dec_set(ctx *c, int32_t s, size_t off, size_t end, int depth, int pai
         wi32(w, (int32_t)(c->ne - ebase));
         for (size_t i = ebase; i < c->ne; i++)
             wname(c, &c->g[gbase + c->e[i].group], 0);
+    }
+    if (nev && only_id < 0) {
+        /* _pad: {wire position: the padding's bytes there, as hex} */
+        int any = 0;
+        for (size_t i = 0; i < nev; i++) {
+            const event *ev = &c->ev[evbase + i];
+            if (ev->what != EV_PAD)
+                continue;
+            if (!any) {
+                wcstr(w, "_pad", 4);
+                wbyte(w, '{');
+                any = 1;
+            }
+            char pos[16];
+            int pn = snprintf(pos, sizeof pos, "%d", (int)((size_t)ev->value - ebase));
+            wcstr(w, pos, (size_t)pn);
+            const entry *e = &c->e[ev->value];
+            size_t from = e->off + e->len, to = (from + 3) & ~(size_t)3;
+            whex(w, c->buf + from, (to < end ? to : end) - from);
+        }
+        if (any)
+            wbyte(w, '0');
     }
     if (!pairs_only)
         wbyte(w, '0');

@@ -330,10 +330,13 @@ def _len_bound(n):
 
 def _layout_fields(lay: Layout):
     """nlc_field rows for a layout, and whether the C core can decode it
-    (0 no, 1 flat: short payloads decode whole members, 2 strict) or only
-    encode it (3: nested structs, struct arrays; "sub" is their Layout)."""
+    (0 no, 1 flat: short payloads decode whole members, 2 strict, 4 strict
+    with nested structs that are fixed and decodable themselves: OVS's
+    set_masked value/mask pairs) or only encode it (3: other nested structs,
+    struct arrays; "sub" is their Layout)."""
     rows = []
     native = 1 if lay.flat else 2
+    nested = False
     end = 0
     for f in lay.fixed_fields:
         size = Layout._fixed_size(f)
@@ -353,7 +356,10 @@ def _layout_fields(lay: Layout):
                        is_signed=int(f.sub.signed))
         elif f.kind == "struct" and isinstance(f.sub, Layout) and _layout_fields(f.sub)[1]:
             row.update(kind=6, size=f.sub.size, hint=0, sub=f.sub)
-            native = 3
+            if not f.sub.variable and _layout_fields(f.sub)[1] in (1, 2, 4):
+                nested = True
+            else:
+                native = 3
         else:
             return [], 0
         rows.append(row)
@@ -373,6 +379,8 @@ def _layout_fields(lay: Layout):
             native = 3
         else:
             return [], 0
+    if nested and native != 3:
+        native = 4
     return rows, native
 
 
