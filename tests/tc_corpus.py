@@ -414,6 +414,37 @@ SCHED = [
          "class add dev {d} parent 1: classid 1:13"]
 
 
+# #19-words: qdisc stab (tc_stab.c parse_size_table, tc_core.c tc_calc_size_table: TCA_STAB
+# after the options) and estimator on qdisc and filter lines (m_estimator.c
+# parse_estimator, tc_estimator.c tc_setup_estimator: TCA_RATE after TCA_KIND on a qdisc,
+# after the options on a filter)
+STAB_EST = [
+        "qdisc add dev {d} root stab overhead 20 linklayer atm pfifo",
+        "qdisc add dev {d} root stab linklayer ethernet pfifo limit 10",
+        "qdisc add dev {d} root stab overhead -4 bfifo",
+        "qdisc add dev {d} root stab mpu 64 pfifo",
+        "qdisc add dev {d} root stab mtu 1500 tsize 128 linklayer adsl overhead 8 mpu 32 pfifo",
+        "qdisc add dev {d} root stab tsize 1024 mtu 9000 linklayer atm tbf rate 1mbit burst 10k limit 10k",
+        "qdisc add dev {d} root stab mtu 100000 tsize 64 mpu 100 pfifo",
+        "qdisc add dev {d} root handle 1: stab o 10 l atm fq_codel",
+        "qdisc add dev {d} stab overhead 20 ingress",
+        "qdisc add dev {d} root estimator 1sec 8sec pfifo",
+        "qdisc add dev {d} root est 250ms 2s pfifo limit 5",
+        "qdisc add dev {d} root estimator 4s 16s stab overhead 4 sfq",
+        "qdisc add dev {d} estimator 8s 1000s ingress",
+        "qdisc add dev {d} root estimator 3 3000 pfifo",
+        "filter add dev {d} ingress prio 300 protocol ip estimator 1s 8s flower dst_ip 10.0.0.1 action drop",
+        "filter add dev {d} ingress prio 301 protocol ip estimator 2s 4s u32 match ip src 10.0.0.1 classid 1:1",
+        "filter add dev {d} ingress estimator 1s 2s prio 302 matchall action pass",
+        "qdisc add dev {d} estimator 500ms 1s ingress_block 3 clsact",
+        "qdisc add dev {d} root estimator 125ms 500ms pfifo",
+        "qdisc add dev {d} root estimator 2s 60s pfifo",
+        "qdisc add dev {d} root estimator 8s 4000s pfifo",
+        "qdisc add dev {d} root estimator 1s 4294s pfifo",
+        "qdisc add dev {d} root stab overhead 1 stab mpu 5 pfifo",
+        "qdisc add dev {d} root stab mtu 65535 tsize 16 mpu 60000 linklayer atm pfifo"]
+
+
 def lines(dev="lo"):
     out = []
     seen = set()
@@ -437,7 +468,7 @@ def lines(dev="lo"):
         key = "vlan_id 10" if "802" in head else "dst_ip 2001:db8::5"
         for a in ACTIONS:
             add(f"{head} flower {key} {a}")
-    for line in MATCHALL + U32 + OTHER + MORE + WORDS + U32_MORE + SCHED:
+    for line in MATCHALL + U32 + OTHER + MORE + WORDS + U32_MORE + SCHED + STAB_EST:
         add(line)
     return out
 

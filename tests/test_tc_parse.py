@@ -211,6 +211,13 @@ BAD = [
     ("class add dev lo parent 1: classid 1:x htb rate 1mbit", "1:x"),
     ("class frob dev lo", "frob"),
     ("class add dev lo parent 1: classid 1:1 hfsc sc rate 1mbit", "hfsc"),
+    # tc_stab.c parse_size_table, m_estimator.c parse_estimator refuse these too
+    ("qdisc add dev lo root stab pfifo", "stab"),
+    ("qdisc add dev lo root stab linklayer foo pfifo", "foo"),
+    ("qdisc add dev lo root stab overhead 0x10 pfifo", "0x10"),
+    ("qdisc add dev lo root estimator 9s 10s pfifo", "10s"),
+    ("qdisc add dev lo root estimator 1s pfifo", "pfifo"),
+    ("filter add dev lo ingress prio 1 estimator 1s 100us matchall action drop", "100us"),
     # tc sends these; nlcodec refuses them (WE_ONLY)
     ("filter add dev lo ingress prio 1 protocol ip flower dst_ip any action drop", "any"),
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip any dst_ip 10.0.0.2 id 7", "any"),

@@ -20,8 +20,10 @@ from __future__ import annotations
 import socket
 
 from .. import message as _m
-from .consts import eth_p
+from .consts import enum, eth_p
+from .estimator import parse_estimator
 from .qdiscs import KINDS as _QDISC_OPTS
+from .stab import parse_stab, size_table
 from .words import (Node, TcSyntaxError, Words, classid, eth_proto, fast_int, get_uint,
                     ifindex_of, matches, qdisc_handle, tokens)
 
@@ -179,7 +181,8 @@ def _filter(w: Words, resolve) -> Request:
             chain_at = w.i
             w.need("chain")
         elif matches(word, "estimator"):
-            raise w.error("estimator is not supported by nlcodec.tc", at)
+            once("estimator", at)
+            ctx["rate"] = parse_estimator(w)
         else:
             kind = word
             break
@@ -194,6 +197,8 @@ def _filter(w: Words, resolve) -> Request:
     if kind is None:
         if ctx["handle"] is not None:
             raise w.error("a handle needs a filter kind", ctx["handle"] - 1)
+        if "rate" in ctx:
+            attrs["rate"] = ctx["rate"]
         return Request(ty, header, attrs, flags, w)
     from . import filters
     parser = filters.KINDS.get(kind)
@@ -202,6 +207,8 @@ def _filter(w: Words, resolve) -> Request:
                       w.i - 1)
     attrs["kind"] = kind
     parser(w, hnode, anode, ctx, resolve)
+    if "rate" in ctx:              # TCA_RATE after the options (tc_filter_modify)
+        attrs["rate"] = ctx["rate"]
     return Request(ty, header, attrs, flags, w)
 
 
@@ -262,14 +269,18 @@ def _qdisc(w: Words, resolve) -> Request:
             if header["parent"]:
                 raise w.error("duplicate parent", at)
             w.value(hnode, lambda s: {"parent": classid(s)}, "parent")
+        elif matches(word, "estimator"):
+            if "rate" in blocks:
+                raise w.error("duplicate estimator", at)
+            blocks["rate"] = parse_estimator(w)
+        elif matches(word, "stab"):
+            blocks["stab"] = parse_stab(w, enum("tc_linklayer"))    # a second one replaces it
         elif matches(word, "ingress_block"):
             blocks["ingress_block"] = _word(w, lambda s: _nonzero(get_uint(s, 32, 0)),
                                             "ingress_block")
         elif matches(word, "egress_block"):
             blocks["egress_block"] = _word(w, lambda s: _nonzero(get_uint(s, 32, 0)),
                                            "egress_block")
-        elif matches(word, "estimator") or matches(word, "stab"):
-            raise w.error(f"{word} is not supported by nlcodec.tc", at)
         else:
             kind = word
             break
@@ -278,14 +289,17 @@ def _qdisc(w: Words, resolve) -> Request:
             raise w.error(f"unknown qdisc kind (nlcodec reads {', '.join(_QDISC_KINDS)})",
                           w.i - 1)
         attrs["kind"] = kind
-    # TCA_INGRESS_BLOCK / TCA_EGRESS_BLOCK after the kind (tc_qdisc_modify)
-    for k in ("ingress_block", "egress_block"):
+    # TCA_RATE, TCA_INGRESS_BLOCK, TCA_EGRESS_BLOCK after the kind, then the
+    # options, then TCA_STAB (tc_qdisc_modify)
+    for k in ("rate", "ingress_block", "egress_block"):
         if k in blocks:
             attrs[k] = blocks[k]
     if kind in _QDISC_OPTS:
         _QDISC_OPTS[kind](w, attrs, kind)
     elif kind in _QDISC_KINDS and w.more():
         raise w.error(f"{kind} takes no options")
+    if "stab" in blocks:
+        attrs["stab"] = size_table(blocks["stab"], enum("tc_linklayer"))
     return Request(ty, header, attrs, flags, w)
 
 
