@@ -330,3 +330,73 @@ def test_a_value_given_twice_is_refused_at_its_second_word(line, again):
         tc.parse(line, ifindex={"lo": 1})
     assert e.value.word == again
     assert e.value.column == line.rindex(f" {again} ") + 2
+
+
+def _address_words(n, seed=19):
+    """IPv4 words in the forms lib/utils.c get_addr_ipv4 / get_prefix_1 meet:
+    1-5 parts, each decimal, octal (leading 0), hex (0x), signed or past 255,
+    with or without a /LEN or /NETMASK (itself in those forms); some are
+    refused by tc.  Deterministic."""
+    import random
+    rnd = random.Random(seed)
+
+    def part():
+        v = rnd.choice([0, 1, 7, 8, 10, 63, 127, 192, 255, 256, 300, rnd.randrange(256)])
+        form = rnd.choice(["dec"] * 5 + ["oct", "hex", "HEX", "sign", "neg0", "junk"])
+        if form == "oct":
+            return "0" + format(v, "o")
+        if form == "hex":
+            return hex(v)
+        if form == "HEX":
+            return "0X" + format(v, "X")
+        if form == "sign":
+            return "+" + str(v)
+        if form == "neg0":
+            return "-0"
+        if form == "junk":
+            return rnd.choice(["08", "0x", "", "1a", "09"])
+        return str(v)
+
+    def addr():
+        return ".".join(part() for _ in range(rnd.choice([1, 2, 3, 4, 4, 4, 5])))
+    out = []
+    for _ in range(n):
+        w = addr()
+        r = rnd.random()
+        if r < 0.3:
+            w += "/" + rnd.choice([str(rnd.randrange(34)), hex(rnd.randrange(33)), "+8", "-0"])
+        elif r < 0.45:
+            w += "/" + rnd.choice(["255.255.0.0", "0xff.0xff.0xff.0", "255.255", "0377.0.0.0",
+                                   "255.0.255.0", "any", addr()])
+        out.append(w)
+    return out
+
+
+def test_live_addresses_read_as_tc_reads_them(ns):
+    """Addresses in get_addr_ipv4's forms (octal, hex, signed, short, long,
+    with prefix lengths and netmasks in the same forms) in a u32 match, a
+    flower key and a tunnel_key address: parse gives tc's bytes for every
+    word tc sends, and refuses every word tc refuses (captured live)."""
+    words = _address_words(60)
+    lines = []
+    for i, a in enumerate(words):
+        kind = i % 3
+        if kind == 0:
+            lines.append(f"filter add dev lo ingress prio 1 protocol ip u32 match ip dst {a} "
+                         "classid 1:1")
+        elif kind == 1:
+            lines.append(f"filter add dev lo ingress prio 1 protocol ip flower dst_ip {a} "
+                         "action drop")
+        else:
+            lines.append("filter add dev lo ingress prio 1 matchall action tunnel_key set "
+                         f"src_ip {a.partition('/')[0]} dst_ip 10.0.0.2 id 1")
+    got = tc_capture.capture_each(lines, ns)
+    sent = 0
+    for line, raw in zip(lines, got):
+        if raw is None:
+            with pytest.raises(TcSyntaxError):
+                tc.parse(line, ifindex={"lo": 1})
+        else:
+            sent += 1
+            assert _same(tc.parse(line, ifindex={"lo": 1}).encode(), raw), line
+    assert 20 <= sent < len(lines)      # both kinds of word were met
