@@ -442,7 +442,10 @@ STAB_EST = [
         "qdisc add dev {d} root estimator 8s 4000s pfifo",
         "qdisc add dev {d} root estimator 1s 4294s pfifo",
         "qdisc add dev {d} root stab overhead 1 stab mpu 5 pfifo",
-        "qdisc add dev {d} root stab mtu 65535 tsize 16 mpu 60000 linklayer atm pfifo"]
+        "qdisc add dev {d} root stab mtu 65535 tsize 16 mpu 60000 linklayer atm pfifo",
+        # q_ingress.c ingress_parse_opt: "handle X" pairs read and left out
+        "qdisc add dev {d} ingress handle ffff:",
+        "qdisc add dev {d} ingress handle foo handle 5"]
 
 
 def lines(dev="lo"):

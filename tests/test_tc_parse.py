@@ -218,6 +218,8 @@ BAD = [
     ("qdisc add dev lo root estimator 9s 10s pfifo", "10s"),
     ("qdisc add dev lo root estimator 1s pfifo", "pfifo"),
     ("filter add dev lo ingress prio 1 estimator 1s 100us matchall action drop", "100us"),
+    ("qdisc add dev lo ingress handle", None),
+    ("qdisc add dev lo ingress bogus", "bogus"),
     # tc sends these; nlcodec refuses them (WE_ONLY)
     ("filter add dev lo ingress prio 1 protocol ip flower dst_ip any action drop", "any"),
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip any dst_ip 10.0.0.2 id 7", "any"),

@@ -296,6 +296,12 @@ def _qdisc(w: Words, resolve) -> Request:
             attrs[k] = blocks[k]
     if kind in _QDISC_OPTS:
         _QDISC_OPTS[kind](w, attrs, kind)
+    elif kind == "ingress":
+        while w.more():         # q_ingress.c ingress_parse_opt: "handle X" read and left
+            at = w.i
+            if w.next() != "handle":
+                raise w.error("ingress: unknown option (handle)", at)
+            w.need("handle")
     elif kind in _QDISC_KINDS and w.more():
         raise w.error(f"{kind} takes no options")
     if "stab" in blocks:
