@@ -86,6 +86,9 @@ tc_sfq_qopt_v1 = Struct("v0" / tc_sfq_qopt, "depth" / Int32un, "headdrop" / Int3
                         "flags" / Int8ul, "max_p" / Int32un, "stats" / tc_sfqred_stats)
 tc_red_qopt = Struct("limit" / Int32un, "qth_min" / Int32un, "qth_max" / Int32un,
                      "wlog" / Int8ul, "plog" / Int8ul, "scell_log" / Int8ul, "flags" / Int8ul)
+# TCA_RED_STAB / TCA_CHOKE_STAB: 256 bytes, the idle damping table (net/sched/sch_red.c
+# red_change reads RED_STAB_SIZE u8s)
+red_stab = Struct("table" / GreedyRange(Int8ul))
 tc_netem_qopt = Struct("latency" / Int32un, "limit" / Int32un, "loss" / Int32un,
                        "gap" / Int32un, "duplicate" / Int32un, "jitter" / Int32un)
 tc_netem_corr = Struct("delay_corr" / Int32un, "loss_corr" / Int32un, "dup_corr" / Int32un)
@@ -201,18 +204,26 @@ codel_attrs = AttrSet("codel_attrs", [
     Attr(5, "ce_threshold", "u32"),
 ], prefix="TCA_CODEL_", uapi_header="linux/pkt_sched.h")
 
+# tc_red_qopt.flags and TCA_RED_FLAGS' bits (red, choke, sfq's RED); SFB_MAX_PROB: the
+# probability 1.0 of sfb's increment/decrement
+tc_red_flags = Flags("tc_red_flags", {"ecn": 1, "harddrop": 2, "adaptative": 4, "nodrop": 8},
+                     prefix="TC_RED_", uapi_header="linux/pkt_sched.h")
+sfb_consts = Enum("sfb_consts", {"max_prob": 0xFFFF}, prefix="SFB_",
+                  uapi_header="linux/pkt_sched.h")
+QDISC_ENUMS = [tc_red_flags, sfb_consts]
+
 red_attrs = AttrSet("red_attrs", [
     Attr(1, "parms", "binary", struct=tc_red_qopt),
-    Attr(2, "stab", "binary"),
+    Attr(2, "stab", "binary", struct=red_stab),
     Attr(3, "max_p", "u32"),
-    Attr(4, "flags", "binary", struct=bitfield32),
+    Attr(4, "flags", "binary", struct=bitfield32, doc="tc_red_flags"),
     Attr(5, "early_drop_block", "u32"),
     Attr(6, "mark_block", "u32"),
 ], prefix="TCA_RED_", uapi_header="linux/pkt_sched.h")
 
 choke_attrs = AttrSet("choke_attrs", [
     Attr(1, "parms", "binary", struct=tc_red_qopt),     # struct tc_choke_qopt: same layout
-    Attr(2, "stab", "binary"),
+    Attr(2, "stab", "binary", struct=red_stab),
     Attr(3, "max_p", "u32"),
 ], prefix="TCA_CHOKE_", uapi_header="linux/pkt_sched.h")
 
@@ -356,6 +367,6 @@ FAMILIES = [
                      mqprio_attrs, mqprio_rate_attrs]
            + tc_flower.ATTRSETS + tc_actions.ATTRSETS,
            enums=tc_flower.ENUMS + tc_actions.ENUMS
-           + [tc_qopt, tc_mqprio_mode, tc_mqprio_shaper, tc_etf_flags, clockid],
+           + [tc_qopt, tc_mqprio_mode, tc_mqprio_shaper, tc_etf_flags, clockid] + QDISC_ENUMS,
            doc="traffic control: qdiscs, classes, filters, chains, actions"),
 ]

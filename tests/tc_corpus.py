@@ -448,6 +448,63 @@ STAB_EST = [
         "qdisc add dev {d} ingress handle foo handle 5"]
 
 
+# #19-aqm: red, choke, codel, pie, fq_pie, hhf, fq, sfb and sfq's RED words
+# (q_red.c red_parse_opt, tc_red.c; q_choke.c, q_codel.c, q_pie.c, q_fq_pie.c, q_hhf.c,
+# q_fq.c, q_sfb.c, q_sfq.c)
+AQM = [
+        # red (q_red.c red_parse_opt; tc_red.c's Wlog, Plog, Scell_log and idle damping table)
+        "qdisc add dev {d} root red limit 100k avpkt 1000",
+        "qdisc add dev {d} root red limit 400000 min 30000 max 90000 avpkt 1000 burst 55 ecn adaptive bandwidth 100mbit",
+        "qdisc replace dev {d} root handle 1: red limit 1mb min 100kb max 300kb avpkt 1500 probability 0.1 harddrop",
+        "qdisc add dev {d} root red limit 60000 min 10000 avpkt 1k bandwidth 1gbit nodrop ecn",
+        "qdisc add dev {d} root red limit 20kb max 10kb avpkt 500 probability 1 bandwidth 56kbit adaptative",
+        "qdisc add dev {d} root red limit 200000 avpkt 1000 bandwidth 10gbit harddrop ecn",
+        "qdisc add dev {d} root red limit 50000 avpkt 100 bandwidth 8kbit probability 0.002",
+        "qdisc add dev {d} parent 1:1 red limit 30000 avpkt 1000 min 5000 max 15000 burst 8 probability 0.02 bandwidth 10Mbit",
+        # slow links: Scell_log 31 (1 << 31 is INT_MIN in tc_red_eval_idle_damping), i << 27
+        # wrapping to INT_MIN (a byte > 31 in the table, clipped to 31); 1bit is 0 bytes/s: 10Mbit
+        "qdisc add dev {d} root red limit 100000 avpkt 1000 bandwidth 8bit",
+        "qdisc add dev {d} root red limit 3000000 min 1000000 max 2000000 avpkt 1500 burst 1000 bandwidth 2kbit probability 0.01",
+        "qdisc add dev {d} root red limit 100000 avpkt 1000 bandwidth 1bit burst 1000",
+        # choke (q_choke.c choke_parse_opt)
+        "qdisc add dev {d} root choke limit 1000 bandwidth 10mbit",
+        "qdisc add dev {d} root choke limit 1000 bandwidth 100mbit min 100 max 300 burst 150 avpkt 1500 probability 0.05 ecn",
+        "qdisc replace dev {d} root choke limit 0x400 bandwidth 1gbit avpkt 1k",
+        "qdisc add dev {d} root choke limit 200 min 10 bandwidth 512kbit probability 0.5",
+        # codel (q_codel.c), pie (q_pie.c), fq_pie (q_fq_pie.c), hhf (q_hhf.c)
+        "qdisc add dev {d} root codel",
+        "qdisc add dev {d} root codel limit 1000 target 5ms interval 100ms ecn",
+        "qdisc replace dev {d} root codel noecn ce_threshold 2ms target 1.5ms",
+        "qdisc add dev {d} root codel interval 1s limit 0x100",
+        "qdisc add dev {d} root pie",
+        "qdisc add dev {d} root pie limit 1000 target 15ms tupdate 15ms alpha 2 beta 20 ecn bytemode",
+        "qdisc add dev {d} root pie noecn nobytemode dq_rate_estimator",
+        "qdisc replace dev {d} root pie target 20000us no_dq_rate_estimator limit 0x200",
+        "qdisc add dev {d} root fq_pie",
+        "qdisc add dev {d} root fq_pie limit 10240 flows 1024 target 15ms tupdate 15ms alpha 2 beta 20 quantum 1514 memory_limit 32mb ecn_prob 10 ecn bytemode dq_rate_estimator",
+        "qdisc add dev {d} root fq_pie noecn nobytemode no_dq_rate_estimator quantum 3k",
+        "qdisc replace dev {d} root fq_pie flows 64 memory_limit 1gb",
+        "qdisc add dev {d} root hhf",
+        "qdisc add dev {d} root hhf limit 1000 quantum 1514 hh_limit 2048 reset_timeout 40ms admit_bytes 131072 evict_timeout 1s non_hh_weight 2",
+        "qdisc replace dev {d} root hhf reset_timeout 0.5s evict_timeout 500000us",
+        # fq (q_fq.c fq_parse_opt; buckets as its ilog2, timer_slack in ns)
+        "qdisc add dev {d} root fq",
+        "qdisc add dev {d} root fq limit 10000 flow_limit 100 buckets 1024 quantum 3028 initial_quantum 15140 pacing maxrate 1gbit",
+        "qdisc add dev {d} root fq nopacing defrate 10mbit low_rate_threshold 550kbit refill_delay 40ms orphan_mask 1023 ce_threshold 4ms",
+        "qdisc add dev {d} root fq timer_slack 10us horizon 10s horizon_drop",
+        "qdisc replace dev {d} root fq horizon_cap buckets 1000 timer_slack 20000",
+        # sfb (q_sfb.c sfb_parse_opt; increment/decrement as get_prob)
+        "qdisc add dev {d} root sfb",
+        "qdisc add dev {d} root sfb rehash 300000 db 30000 limit 1000 max 50 target 20 increment 0.001 decrement 0.0001 penalty_rate 20 penalty_burst 40",
+        "qdisc add dev {d} root sfb target 10",
+        "qdisc replace dev {d} root sfb max 100 increment 1 decrement 0",
+        # sfq's RED words (q_sfq.c sfq_parse_opt)
+        "qdisc add dev {d} root sfq limit 3000 headdrop flows 512 divisor 16384 redflowlimit 100000 min 8000 max 60000 probability 0.20 ecn harddrop",
+        "qdisc add dev {d} root sfq redflowlimit 40000",
+        "qdisc add dev {d} root sfq redflowlimit 65536 min 10000 burst 20 avpkt 1500 depth 64",
+        "qdisc add dev {d} root sfq redflowlimit 50000 max 20000 avpkt 1k probability 0.05 harddrop"]
+
+
 def lines(dev="lo"):
     out = []
     seen = set()
@@ -471,7 +528,7 @@ def lines(dev="lo"):
         key = "vlan_id 10" if "802" in head else "dst_ip 2001:db8::5"
         for a in ACTIONS:
             add(f"{head} flower {key} {a}")
-    for line in MATCHALL + U32 + OTHER + MORE + WORDS + U32_MORE + SCHED + STAB_EST:
+    for line in MATCHALL + U32 + OTHER + MORE + WORDS + U32_MORE + SCHED + STAB_EST + AQM:
         add(line)
     return out
 

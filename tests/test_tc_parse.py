@@ -4,7 +4,8 @@ Expected bytes: tests/data/tc_corpus_requests.txt, what iproute2's tc 6.1
 sent for each line of the corpus (tests/tc_corpus.py, 800+ distinct lines:
 flower keys of every family, matchall, u32 (offset, hashkey, sample, ht,
 order, link, police), addresses as lib/utils.c reads them, gact/mirred/vlan actions with index,
-cookie and flags, qdisc lines incl. fifo, fq_codel, tbf, prio, sfq,
+cookie and flags, qdisc lines incl. fifo, fq_codel, tbf, prio, sfq (with its RED words),
+red, choke, codel, pie, fq_pie, hhf, fq, sfb,
 htb and netem options), captured with strace -e write=all by
 tests/tc_capture.py in a network namespace whose lo is ifindex 1.  Where tc
 and strace run here, a sample is captured again at test time.  Errors:
@@ -220,12 +221,44 @@ BAD = [
     ("filter add dev lo ingress prio 1 estimator 1s 100us matchall action drop", "100us"),
     ("qdisc add dev lo ingress handle", None),
     ("qdisc add dev lo ingress bogus", "bogus"),
+    # the AQM qdiscs' readers (q_red.c, q_choke.c, q_codel.c, q_pie.c, q_fq_pie.c, q_hhf.c,
+    # q_fq.c, q_sfb.c, q_sfq.c) refuse these too; None: tc's checks after the words
+    ("qdisc add dev lo root red limit 100k", None),
+    ("qdisc add dev lo root red limit 100k avpkt 1000 bogus 1", "bogus"),
+    ("qdisc add dev lo root red limit 1x avpkt 1000", "1x"),
+    ("qdisc add dev lo root red limit 100k avpkt 1000 probability x", "x"),
+    ("qdisc add dev lo root red limit 100k avpkt 1000 burst 1", None),   # tc_red_eval_ewma
+    ("qdisc add dev lo root red limit 100k avpkt 1000 bandwidth 40gbit", "40gbit"),  # get_rate: 32 bits
+    ("qdisc add dev lo root red limit 100k avpkt 1000 min 90000 max 1000", None),  # tc_red_eval_P
+    ("qdisc add dev lo root choke limit 100", None),
+    ("qdisc add dev lo root choke limit 100 bandwidth 1mbit max 200", None),
+    ("qdisc add dev lo root choke limit 100000 bandwidth 1mbit avpkt 1m", None),
+    ("qdisc add dev lo root choke limit 100 bandwidth 1mbit avpkt", None),
+    ("qdisc add dev lo root codel target 5xs", "5xs"),
+    ("qdisc add dev lo root codel ecn limit", None),
+    ("qdisc add dev lo root codel help", "help"),
+    ("qdisc add dev lo root pie alpha 33", "33"),
+    ("qdisc add dev lo root pie bytemod", "bytemod"),
+    ("qdisc add dev lo root fq_pie ecn_prob 100", "100"),
+    ("qdisc add dev lo root fq_pie memory_limit 1q", "1q"),
+    ("qdisc add dev lo root hhf limit -1", "-1"),
+    ("qdisc add dev lo root hhf reset_timeout 1h", "1h"),
+    ("qdisc add dev lo root fq maxrate 1zbit", "1zbit"),
+    ("qdisc add dev lo root fq timer_slack 5s", "5s"),
+    ("qdisc add dev lo root fq pacin", "pacin"),
+    ("qdisc add dev lo root sfb increment 2", "2"),
+    ("qdisc add dev lo root sfb rehash 1.5", "1.5"),
+    ("qdisc add dev lo root sfq redflowlimit 10000", None),     # burst 1: tc_red_eval_ewma
+    ("qdisc add dev lo root sfq redflowlimit 1000 min 500 max 400", None),
+    ("qdisc add dev lo root sfq redflowlimit 1000 max 2000", None),
+    ("qdisc add dev lo root sfq min 100", None),
+    ("qdisc add dev lo root sfq redflowlimit 64k", "64k"),
     # tc sends these; nlcodec refuses them (WE_ONLY)
     ("filter add dev lo ingress prio 1 protocol ip flower dst_ip any action drop", "any"),
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip any dst_ip 10.0.0.2 id 7", "any"),
     ("qdisc add dev lo root prio multiqueue", "multiqueue"),
-    ("qdisc add dev lo root sfq redflowlimit 10000", "redflowlimit"),
     ("qdisc add dev lo root netem delay 10ms 5ms distribution normal", "distribution"),
+    ("qdisc add dev lo root red limit 100k avpkt 1000 qevent early_drop block 10", "qevent"),
 ]
 
 
@@ -248,8 +281,8 @@ WE_ONLY = ["filter add dev lo ingress prio 1 protocol ip nosuchkind",
            "filter add dev lo ingress prio 1 protocol ip flower src_mac e4:11:00:00:00 action drop",
            "filter add dev lo ingress prio 1 protocol ip flower src_mac e4:11:00:00:00:01:02",
            "filter add dev lo ingress prio 1 protocol ip flower vxlan_opts 1 erspan_opts 1:2:0:0",
-           # prio's TCA_PRIO_MQ inside the compat nest, sfq's RED parameters: not read yet
-           "qdisc add dev lo root prio multiqueue", "qdisc add dev lo root sfq redflowlimit 10000",
+           # prio's TCA_PRIO_MQ inside the compat nest: not read yet
+           "qdisc add dev lo root prio multiqueue",
            # netem's distribution tables (files tc reads, where installed): not read
            "qdisc add dev lo root netem delay 10ms 5ms distribution normal",
            # hfsc classes: not read
@@ -257,7 +290,9 @@ WE_ONLY = ["filter add dev lo ingress prio 1 protocol ip nosuchkind",
            # any/all give an address of no bytes (lib/utils.c __get_addr_1): flower and
            # tunnel_key send it as an empty attribute, which the kernel's policy refuses
            "filter add dev lo ingress prio 1 protocol ip flower dst_ip any action drop",
-           "filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip any dst_ip 10.0.0.2 id 7"]
+           "filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip any dst_ip 10.0.0.2 id 7",
+           # red's qevents (TCA_RED_EARLY_DROP_BLOCK / MARK_BLOCK): not read
+           "qdisc add dev lo root red limit 100k avpkt 1000 qevent early_drop block 10"]
 
 
 def test_tc_refuses_the_bad_lines_too(ns):

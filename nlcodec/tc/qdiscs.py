@@ -4,10 +4,11 @@ size as lib/utils_math.c get_size reads it) and tc/q_fq_codel.c
 fq_codel_parse_opt (its attributes in that function's fixed order; times as
 lib/utils.c get_time reads them); tc/q_tbf.c tbf_parse_opt (rate tables as
 tc/tc_core.c tc_calc_rtable computes them: nlcodec.tc.police's code),
-tc/q_prio.c prio_parse_opt, tc/q_sfq.c sfq_parse_opt (without its RED
-words), tc/q_htb.c htb_parse_opt (the root qdisc; classes are not read) and
-tc/q_netem.c netem_parse_opt (without distribution tables).
-drr, qfq, multiq, pfifo_fast, cbs, etf and mqprio: nlcodec.tc.qdiscs_sched.
+tc/q_prio.c prio_parse_opt, tc/q_htb.c htb_parse_opt (the root qdisc;
+classes are not read) and tc/q_netem.c netem_parse_opt (without
+distribution tables).
+drr, qfq, multiq, pfifo_fast, cbs, etf and mqprio: nlcodec.tc.qdiscs_sched;
+red, choke, codel, pie, fq_pie, hhf, fq, sfb and sfq: nlcodec.tc.qdiscs_aqm.
 Each reader puts TCA_OPTIONS into the
 request's attributes after the kind (and the blocks), as tc_qdisc_modify
 does."""
@@ -269,51 +270,6 @@ def _int0(s):
     return _get_integer(s)
 
 
-def _sfq_limit(s):
-    v = get_uint(s, 32, 0)
-    if v < 2:
-        raise ValueError("must be > 1")
-    return v
-
-
-# sfq_parse_opt's words: word -> (key in struct tc_sfq_qopt_v1, reader); "v0." the inner struct
-_SFQ = {"quantum": ("v0.quantum", get_size), "perturb": ("v0.perturb_period", _int0),
-        "limit": ("v0.limit", _sfq_limit), "divisor": ("v0.divisor", lambda s: get_uint(s, 32, 0)),
-        "flows": ("v0.flows", lambda s: get_uint(s, 32, 0)),
-        "depth": ("depth", lambda s: get_uint(s, 32, 0))}
-_SFQ_RED = ("redflowlimit", "min", "max", "burst", "avpkt", "probability", "ecn", "harddrop")
-
-
-def sfq(w, attrs, kind):
-    """sfq_parse_opt: quantum SIZE, perturb N, limit N (> 1), divisor N,
-    flows N, depth N, headdrop; struct tc_sfq_qopt_v1 (zero but for what is
-    given) only when a word was given.  Its RED words are refused."""
-    v0 = dict.fromkeys(("quantum", "perturb_period", "limit", "divisor", "flows"), 0)
-    red = {"qth_min": 0, "qth_max": 0, "wlog": 0, "plog": 0, "scell_log": 0, "flags": 0,
-           "max_p": 0, "stats": dict.fromkeys(("prob_drop", "forced_drop", "prob_mark",
-                                               "forced_mark", "prob_mark_head",
-                                               "forced_mark_head"), 0)}
-    o = {"v0": v0, "depth": 0, "headdrop": 0, "limit": 0}
-    ok = False
-    while w.more():
-        at = w.i
-        word = w.next()
-        if word == "headdrop":
-            o["headdrop"] = 1
-        elif word in _SFQ:
-            key, fn = _SFQ[word]
-            d, k = (v0, key[3:]) if key.startswith("v0.") else (o, key)
-            d[k] = w.take(fn, word)
-        elif word in _SFQ_RED:
-            raise w.error(f"sfq: {word} (RED) is not supported by nlcodec.tc", at)
-        else:
-            raise w.error("What is this? (sfq reads quantum, perturb, limit, divisor, flows, "
-                          "depth, headdrop)", at)
-        ok = True
-    if ok:
-        attrs["options"] = {**o, **red}
-
-
 def _htb_debug(s):
     """htb_parse_opt's debug: up to 16 digits 0-3, two bits each, up to the first other."""
     v = 0
@@ -563,7 +519,10 @@ def netem(w, attrs, kind):
 
 
 KINDS = {"pfifo": fifo, "bfifo": fifo, "pfifo_head_drop": fifo, "fq_codel": fq_codel,
-         "tbf": tbf, "prio": prio, "sfq": sfq, "htb": htb, "netem": netem}
+         "tbf": tbf, "prio": prio, "htb": htb, "netem": netem}
 
 from .qdiscs_sched import KINDS as _SCHED  # noqa: E402  (drr, qfq, cbs, etf, mqprio ...)
 KINDS.update(_SCHED)
+# red, choke, codel, pie, fq_pie, hhf, fq, sfb, sfq (it reads this module's helpers)
+from .qdiscs_aqm import KINDS as _AQM  # noqa: E402
+KINDS.update(_AQM)
