@@ -355,7 +355,17 @@ U32_MORE = ["filter add dev {d} ingress prio 200 protocol ip u32 match ip protoc
          "filter add dev {d} ingress prio 222 protocol ip u32 o plus 8 h at 4 c 1:1 match u32 0 0",
          "filter add dev {d} ingress prio 223 protocol ip handle 5:0:1 u32 ht 5: order 1 match u32 0 0",
          "filter add dev {d} ingress prio 224 protocol ip u32 match ip dst 10.0.0.1 action drop police rate 1mbit burst 1k",
-         "filter add dev {d} ingress prio 225 protocol ip u32 ht 2:3 sample u32 1 1 match u32 0 0"]
+         "filter add dev {d} ingress prio 225 protocol ip u32 ht 2:3 sample u32 1 1 match u32 0 0",
+         # get_u32_handle: strtoul base 16 parts, the character after a part skipped
+         "filter add dev {d} ingress prio 260 protocol ip handle 800::5 u32 match u32 0 0",
+         "filter add dev {d} ingress prio 261 protocol ip handle 80x:1 u32 match u32 0 0",
+         "filter add dev {d} ingress prio 262 protocol ip handle 1:2:3zz u32 match u32 0 0",
+         "filter add dev {d} ingress prio 264 protocol ip handle +8:: u32 match u32 0 0",
+         "filter add dev {d} ingress prio 265 protocol ip handle 0x800:0x1:0xa u32 match u32 0 0",
+         "filter add dev {d} ingress prio 266 protocol ip handle ::7 u32 match u32 0 0",
+         "filter add dev {d} ingress prio 270 protocol ip u32 ht 2:: link 3: match u32 0 0",
+         "filter add dev {d} ingress prio 272 protocol ip handle 0x80000005 u32 match u32 0 0",
+         "filter add dev {d} ingress prio 274 protocol ip handle 1:2:3:4 u32 match u32 0 0"]
 
 
 # #19-sched: drr, qfq, multiq, pfifo_fast, cbs, etf, mqprio (q_drr.c drr_parse_opt, q_qfq.c

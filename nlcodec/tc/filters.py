@@ -12,7 +12,8 @@ from .actions import parse_actions
 from .consts import enum, eth_p, header_size, ipproto, packet_const, vlan_tpids
 from .consts import field as hdr_field
 from .words import (TcSyntaxError, classid, fast_int, fast_ipv4, fast_ipv4net, fast_mac,
-                    get_uint, get_unsigned, mac, matches, prefix, prefix_mask, strtoul)
+                    c_strtoul, get_uint, get_unsigned, mac, matches, prefix, prefix_mask,
+                    strtoul)
 
 # ethertypes and IP protocols by name from specs/packet.py (nlcodec.tc.consts)
 ETH_P_IP, ETH_P_IPV6, ETH_P_ARP, ETH_P_RARP = (eth_p(n) for n in ("ip", "ipv6", "arp", "rarp"))
@@ -690,21 +691,26 @@ KINDS = {"flower": flower, "matchall": matchall}
 # divisor --------------------------------------------------------------------------------
 
 def _u32_handle(s):
-    """get_u32_handle: HTID:HASH:NODE (hex) or a 0x number."""
+    """f_u32.c get_u32_handle: a 0x number (get_u32 base 16), or
+    HTID[:HASH[:NODE]], each part C strtoul base 16 (an empty part 0) below
+    0x1000, 0x100, 0x1000; the character after a part is skipped whatever
+    it is, and what follows NODE is not read (as tc leaves them)."""
     if ":" not in s:
         if s.startswith("0x"):
             return get_uint(s, 32, 16)
         raise ValueError("not a u32 handle")
-    parts = s.split(":")
-    if len(parts) > 3:
-        raise ValueError("not a u32 handle")
-    vals = []
-    for p, lim in zip(parts, (0x1000, 0x100, 0x1000)):
-        v = int(p, 16) if p else 0
+    vals = [0, 0, 0]
+    pos = 0
+    for i, lim in enumerate((0x1000, 0x100, 0x1000)):
+        v, end = c_strtoul(s, pos, 16)
+        if end == pos and pos < len(s) and (i == 2 or s[pos] != ":"):
+            raise ValueError("not a u32 handle")
         if v >= lim:
             raise ValueError("not a u32 handle")
-        vals.append(v)
-    vals += [0] * (3 - len(vals))
+        vals[i] = v
+        if end >= len(s):
+            break
+        pos = end + 1
     return vals[0] << 20 | vals[1] << 12 | vals[2]
 
 

@@ -252,21 +252,26 @@ def mac(s: str) -> bytes:
     return b
 
 
-_C_ULONG = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+_C_ULONG = {0: re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)"),
+            16: re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|[0-9a-fA-F]+)")}
 _ULONG_MAX = (1 << 64) - 1
 
 
-def c_strtoul(s: str, pos: int = 0):
-    """C strtoul(s + pos, &end, 0) on an LP64 host: (value, end); end ==
-    pos when no digits were read.  A sign is read (``-N`` is 2^64 - N), a
-    ``0x`` without hex digits reads as ``0``, an overflow gives ULONG_MAX."""
-    m = _C_ULONG.match(s, pos)
+def c_strtoul(s: str, pos: int = 0, base: int = 0):
+    """C strtoul(s + pos, &end, base) (base 0 or 16) on an LP64 host:
+    (value, end); end == pos when no digits were read.  A sign is read
+    (``-N`` is 2^64 - N), a ``0x`` without hex digits reads as ``0``, an
+    overflow gives ULONG_MAX."""
+    m = _C_ULONG[base].match(s, pos)
     if not m:
         return 0, pos
     t = m.group()
     neg = t[0] == "-"
     t = t.lstrip("+-")
-    v = int(t[2:], 16) if t[:2].lower() == "0x" else int(t, 8 if t[0] == "0" else 10)
+    if t[:2].lower() == "0x":
+        v = int(t[2:], 16)
+    else:
+        v = int(t, base or (8 if t[0] == "0" else 10))
     if v > _ULONG_MAX:
         v = _ULONG_MAX
     elif neg:
