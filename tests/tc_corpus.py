@@ -327,7 +327,21 @@ WORDS = ["filter add dev {d} ingress prio 150 protocol ip flower dst_ip 10.1 act
          "filter add dev {d} ingress prio 174 matchall action pedit ex munge ip6 dst set any",
          "filter add dev {d} ingress prio 175 protocol ip flower dst_ip 10.0.0.1/-0 action drop",
          "filter add dev {d} ingress prio 181 protocol ip u32 match ip dst 10.0.0.0/any classid 1:1",
-         "filter add dev {d} ingress prio 182 protocol ip flower src_ip -0.1 action drop"]
+         "filter add dev {d} ingress prio 182 protocol ip flower src_ip -0.1 action drop",
+         # class ids and qdisc handles as tc_util.c get_tc_classid / get_qdisc_handle read
+         # them (C strtoul base 16; a bare number taken whole; what follows a handle's ':')
+         "filter add dev {d} ingress prio 280 protocol ip flower classid 0x1:0x10 action drop",
+         "filter add dev {d} ingress prio 281 protocol ip flower classid 10 action drop",
+         "filter add dev {d} ingress prio 282 protocol ip flower classid +1:+2 action drop",
+         "filter add dev {d} ingress prio 283 protocol ip flower classid :7 action drop",
+         "filter add dev {d} ingress prio 284 protocol ip flower classid 1: action drop",
+         "filter add dev {d} ingress prio 285 protocol ip flower classid 100000000 action drop",
+         "filter add dev {d} parent +ffff:fff2 prio 290 protocol ip flower action drop",
+         "qdisc add dev {d} root handle 1:foo pfifo",
+         "qdisc add dev {d} root handle 0x2 pfifo",
+         "qdisc add dev {d} root handle +3: pfifo",
+         "qdisc add dev {d} parent 1 pfifo",
+         "qdisc add dev {d} parent 0x10:0x1 handle 5:0 pfifo"]
 
 
 # #19-words: u32 (f_u32.c u32_parse_opt) offset, hashkey, sample [divisor], ht, order, link,

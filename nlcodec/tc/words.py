@@ -184,38 +184,37 @@ def get_uint(s: str, bits: int, base: int = 0) -> int:
 
 
 def classid(s: str) -> int:
-    """get_tc_classid: root, none, MAJ:MIN, MAJ:, :MIN, or a hex number."""
+    """tc/tc_util.c get_tc_classid: root, none, MAJ:MIN (each C strtoul base
+    16 below 0x10000, MAJ may be empty), or one such number taken whole
+    (``10`` is 0x10)."""
     if s == "root":
         return 0xFFFFFFFF
     if s == "none":
         return 0
-    maj, colon, mi = s.partition(":")
-    try:
-        m = int(maj, 16) if maj else 0
-        if not colon:
-            if not maj:
-                raise ValueError
-            return get_uint(maj, 32, 16)
-        n = int(mi, 16) if mi else 0
-    except ValueError:
-        raise ValueError("not a class id") from None
-    if m >> 16 or n >> 16:
+    maj, end = c_strtoul(s, 0, 16)
+    if end == 0:
+        maj = 0
+        if s[:1] != ":":
+            raise ValueError("not a class id")
+    if s[end:end + 1] == ":":
+        mi, e2 = c_strtoul(s, end + 1, 16)
+        if maj >> 16 or e2 != len(s) or mi >> 16:
+            raise ValueError("not a class id")
+        return maj << 16 | mi
+    if end != len(s):
         raise ValueError("not a class id")
-    return m << 16 | n
+    return maj & 0xFFFFFFFF
 
 
 def qdisc_handle(s: str) -> int:
-    """get_qdisc_handle: MAJ[:] (hex) or none."""
+    """tc/tc_util.c get_qdisc_handle: none, or MAJ (C strtoul base 16 below
+    0x10000) followed by nothing or by ':' (what follows the ':' unread)."""
     if s == "none":
         return 0
-    maj = s[:-1] if s.endswith(":") else s
-    try:
-        m = int(maj, 16)
-    except ValueError:
-        raise ValueError("not a qdisc handle") from None
-    if m >> 16 or m < 0:
+    maj, end = c_strtoul(s, 0, 16)
+    if end == 0 or maj >> 16 or s[end:end + 1] not in ("", ":"):
         raise ValueError("not a qdisc handle")
-    return m << 16
+    return maj << 16
 
 
 _ETH_LOWER: dict = {}
