@@ -27,7 +27,7 @@ def add_parser(sub):
                     "eth|ip|ip6|tcp|udp), hw_stats; "
                     "qdiscs ingress, clsact, pfifo|bfifo|pfifo_head_drop (limit), "
                     "fq_codel, tbf, prio (bands, priomap), sfq (with its RED words), red, choke, "
-                    "codel, pie, fq_pie, hhf, fq, sfb (no red qevents), htb "
+                    "codel, pie, fq_pie, hhf, fq, sfb, htb "
                     "(default, r2q, direct_qlen), netem (delay, loss, "
                     "duplicate, reorder, corrupt, gap, ecn, rate, slot; no distribution "
                     "tables), drr, qfq, multiq, pfifo_fast, cbs, etf, mqprio; "

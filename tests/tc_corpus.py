@@ -490,6 +490,10 @@ AQM = [
         "qdisc add dev {d} root red limit 100000 avpkt 1000 bandwidth 8bit",
         "qdisc add dev {d} root red limit 3000000 min 1000000 max 2000000 avpkt 1500 burst 1000 bandwidth 2kbit probability 0.01",
         "qdisc add dev {d} root red limit 100000 avpkt 1000 bandwidth 1bit burst 1000",
+        # qevents (tc_qevent.c qevent_parse_plain): TCA_RED_EARLY_DROP_BLOCK, MARK_BLOCK after FLAGS
+        "qdisc add dev {d} parent 1:1 red limit 100k avpkt 1000 qevent early_drop block 10",
+        "qdisc add dev {d} parent 1:2 red limit 100k avpkt 1000 qevent mark block 7 ecn qevent early_drop block 3 harddrop",
+        "qdisc add dev {d} root red limit 100k avpkt 1000 qe mark block 5 adaptive",
         # choke (q_choke.c choke_parse_opt)
         "qdisc add dev {d} root choke limit 1000 bandwidth 10mbit",
         "qdisc add dev {d} root choke limit 1000 bandwidth 100mbit min 100 max 300 burst 150 avpkt 1500 probability 0.05 ecn",

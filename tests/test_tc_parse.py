@@ -241,6 +241,11 @@ BAD = [
     ("qdisc add dev lo root red limit 100k avpkt 1000 burst 1", None),   # tc_red_eval_ewma
     ("qdisc add dev lo root red limit 100k avpkt 1000 bandwidth 40gbit", "40gbit"),  # get_rate: 32 bits
     ("qdisc add dev lo root red limit 100k avpkt 1000 min 90000 max 1000", None),  # tc_red_eval_P
+    ("qdisc add dev lo root red limit 100k avpkt 1000 qevent mark ecn", "ecn"),
+    ("qdisc add dev lo root red limit 100k avpkt 1000 qevent mark", None),
+    ("qdisc add dev lo root red limit 100k avpkt 1000 qevent bogus block 1", "bogus"),
+    ("qdisc add dev lo root red limit 100k avpkt 1000 qevent mark block 0", "0"),
+    ("qdisc add dev lo root red limit 100k avpkt 1000 qe mark block 7 block 8", "8"),
     ("qdisc add dev lo root choke limit 100", None),
     ("qdisc add dev lo root choke limit 100 bandwidth 1mbit max 200", None),
     ("qdisc add dev lo root choke limit 100000 bandwidth 1mbit avpkt 1m", None),
@@ -269,7 +274,6 @@ BAD = [
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip any dst_ip 10.0.0.2 id 7", "any"),
     ("qdisc add dev lo root prio multiqueue", "multiqueue"),
     ("qdisc add dev lo root netem delay 10ms 5ms distribution normal", "distribution"),
-    ("qdisc add dev lo root red limit 100k avpkt 1000 qevent early_drop block 10", "qevent"),
 ]
 
 
@@ -301,9 +305,7 @@ WE_ONLY = ["filter add dev lo ingress prio 1 protocol ip nosuchkind",
            # any/all give an address of no bytes (lib/utils.c __get_addr_1): flower and
            # tunnel_key send it as an empty attribute, which the kernel's policy refuses
            "filter add dev lo ingress prio 1 protocol ip flower dst_ip any action drop",
-           "filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip any dst_ip 10.0.0.2 id 7",
-           # red's qevents (TCA_RED_EARLY_DROP_BLOCK / MARK_BLOCK): not read
-           "qdisc add dev lo root red limit 100k avpkt 1000 qevent early_drop block 10"]
+           "filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip any dst_ip 10.0.0.2 id 7"]
 
 
 def test_tc_refuses_the_bad_lines_too(ns):

@@ -149,12 +149,12 @@ def _unknown(w, kind, words, at):
     return w.error(f"What is this? ({kind} reads {', '.join(words)})", at)
 
 
-def _read(w, kind, table, flags=None, refused=None):
+def _read(w, kind, table, flags=None, more=None):
     """A qdisc's words: ``table`` word -> (key, reader), ``flags`` word ->
-    (key, value), ``refused`` word (a prefix, as tc's matches()) -> why
-    nlcodec refuses it; -> {key: value} of the words given (a later one
-    wins, as in tc)."""
-    flags, refused = flags or {}, refused or {}
+    (key, value), ``more`` word (a prefix, as tc's matches()) -> fn(w,
+    got) reading the words after it; -> {key: value} of the words given (a
+    later one wins, as in tc)."""
+    flags, more = flags or {}, more or {}
     got = {}
     while w.more():
         at = w.i
@@ -166,10 +166,10 @@ def _read(w, kind, table, flags=None, refused=None):
             key, v = flags[word]
             got[key] = v
         else:
-            why = next((r for full, r in refused.items() if matches(word, full)), None)
-            if why:
-                raise w.error(why, at)
-            raise _unknown(w, kind, list(table) + list(flags) + list(refused), at)
+            fn = next((f for full, f in more.items() if matches(word, full)), None)
+            if fn is None:
+                raise _unknown(w, kind, list(table) + list(flags) + list(more), at)
+            fn(w, got)
     return got
 
 
@@ -183,15 +183,15 @@ def red(w, attrs, kind):
     adaptative.  limit and avpkt are required; max = 3 min or limit/4,
     min = max/3, burst = (2 min + max) / (3 avpkt) by default.  TCA_RED_PARMS,
     STAB (256 bytes), MAX_P, FLAGS (a bitfield32 whose selector is every
-    flag tc knows).  qevent (early_drop/mark blocks) is refused."""
+    flag tc knows), then EARLY_DROP_BLOCK and MARK_BLOCK of ``qevent
+    early_drop|mark block IDX`` (tc/tc_qevent.c)."""
     fl = enum("tc_red_flags")
     table = {"limit": ("limit", get_size), "min": ("qth_min", get_size),
              "max": ("qth_max", get_size), "burst": ("burst", _u), "avpkt": ("avpkt", get_size),
              "probability": ("probability", _lg), "bandwidth": ("rate", _rate)}
     flag_words = {"ecn": ("ecn", 1), "harddrop": ("harddrop", 1), "nodrop": ("nodrop", 1),
                   "adaptative": ("adaptative", 1), "adaptive": ("adaptative", 1)}
-    got = {"probability": 0.02, **_read(w, "red", table, flag_words, {
-        "qevent": "red qevent (early_drop/mark blocks) is not supported by nlcodec.tc"})}
+    got = {"probability": 0.02, **_read(w, "red", table, flag_words, {"qevent": _qevent})}
     value = 0
     for name, bit in fl.items():
         if got.get(name):
@@ -218,6 +218,48 @@ def red(w, attrs, kind):
         "parms": _red_parms(limit, qmin, qmax, wlog, plog, scell_log),
         "stab": {"table": stab}, "max_p": _max_p(p),
         "flags": {"value": value, "selector": _all(fl)}}
+    for key in _QEVENTS.values():       # qevents_dump: in q_red.c's qevents[] order
+        if got.get(key):
+            attrs["options"][key] = got[key]
+
+
+# q_red.c qevents[]: a qevent's name -> its attribute (TCA_RED_EARLY_DROP_BLOCK, _MARK_BLOCK)
+_QEVENTS = {"early_drop": "early_drop_block", "mark": "mark_block"}
+
+
+def _block_idx(s):
+    """tc_qevent.c parse_block_idx: get_unsigned base 10, not 0."""
+    v = get_uint(s, 32, 10)
+    if not v:
+        raise ValueError("must not be 0")
+    return v
+
+
+def _qevent(w, got):
+    """tc_qevent.c qevent_parse and qevent_parse_plain: NAME (early_drop,
+    mark; a word must follow it), then ``block IDX`` as long as the next
+    word is block (a second index refused), an index required; the word
+    after it is red's again."""
+    at = w.i
+    name = w.need("qevent")
+    key = _QEVENTS.get(name)
+    if key is None:
+        raise w.error(f"Unknown qevent ({', '.join(_QEVENTS)})", at)
+    if got.get(key):
+        raise w.error("Duplicate qevent", at)
+    if not w.more():
+        raise w.error(f"qevent {name} needs block IDX")
+    while w.peek() == "block":
+        w.next()
+        at = w.i
+        idx = w.take(_block_idx, "qevent block index")
+        if got.get(key):
+            raise w.error("Qevent block index already specified", at)
+        got[key] = idx
+        if not w.more():
+            break
+    if not got.get(key):
+        raise w.error("Unspecified qevent block index", w.i)
 
 
 def _all(flags):
