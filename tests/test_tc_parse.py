@@ -450,3 +450,18 @@ def test_live_addresses_read_as_tc_reads_them(ns):
             sent += 1
             assert _same(tc.parse(line, ifindex={"lo": 1}).encode(), raw), line
     assert 20 <= sent < len(lines)      # both kinds of word were met
+
+
+def test_live_size_table_at_the_edge_of_tcs_request(ns):
+    """tc/tc_qdisc.c tc_qdisc_modify puts the size table in a request of
+    TCA_BUF_MAX bytes of attributes: the largest table that fits is sent as
+    tc sends it; one u16 pair more and tc sends the nest without its data
+    (addattr_l fails), which parse refuses, naming the stab word."""
+    fits, past = ("qdisc add dev lo root stab tsize 32744 mpu 1 pfifo",
+                  "qdisc add dev lo root stab tsize 32745 mpu 1 pfifo")
+    raw_fits, raw_past = tc_capture.capture_each([fits, past], ns)
+    assert _same(tc.parse(fits, ifindex={"lo": 1}).encode(), raw_fits)
+    assert raw_past is not None and len(raw_past) < 100         # base only
+    with pytest.raises(TcSyntaxError) as e:
+        tc.parse(past, ifindex={"lo": 1})
+    assert e.value.word == "stab"

@@ -23,7 +23,7 @@ from .. import message as _m
 from .consts import enum, eth_p
 from .estimator import parse_estimator
 from .qdiscs import KINDS as _QDISC_OPTS
-from .stab import parse_stab, size_table
+from .stab import TCA_BUF_MAX, parse_stab, size_table
 from .words import (Node, TcSyntaxError, Words, classid, eth_proto, fast_int, get_uint,
                     ifindex_of, matches, qdisc_handle, tokens)
 
@@ -274,7 +274,7 @@ def _qdisc(w: Words, resolve) -> Request:
                 raise w.error("duplicate estimator", at)
             blocks["rate"] = parse_estimator(w)
         elif matches(word, "stab"):
-            blocks["stab"] = parse_stab(w, enum("tc_linklayer"))    # a second one replaces it
+            blocks["stab"] = (at, parse_stab(w, enum("tc_linklayer")))  # a second replaces it
         elif matches(word, "ingress_block"):
             blocks["ingress_block"] = _word(w, lambda s: _nonzero(get_uint(s, 32, 0)),
                                             "ingress_block")
@@ -305,7 +305,18 @@ def _qdisc(w: Words, resolve) -> Request:
     elif kind in _QDISC_KINDS and w.more():
         raise w.error(f"{kind} takes no options")
     if "stab" in blocks:
-        attrs["stab"] = size_table(blocks["stab"], enum("tc_linklayer"))
+        at, spec = blocks["stab"]
+        try:
+            attrs["stab"] = size_table(spec, enum("tc_linklayer"))
+        except ValueError as e:
+            raise w.error(str(e), at) from None
+        if "data" in attrs["stab"]:
+            # tc's request has TCA_BUF_MAX bytes for attributes; a table past them is left
+            # out (addattr_l fails, tc_qdisc_modify sends the rest): refused instead
+            room = TCA_BUF_MAX + len(Request(ty, header, {}, flags).encode())
+            if len(Request(ty, header, attrs, flags).encode()) > room:
+                raise w.error("the size table does not fit in tc's request (tc would send "
+                              "it without its data)", at)
     return Request(ty, header, attrs, flags, w)
 
 

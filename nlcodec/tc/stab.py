@@ -6,11 +6,14 @@ tc/tc_qdisc.c tc_qdisc_modify sends it as TCA_STAB after the options."""
 
 from __future__ import annotations
 
+from ..nla import NLA_HDRLEN, align
 from .police import _adjust_size, _linklayer
 from .qdiscs import _int10
 from .words import get_uint, matches
 
 _U16_MAX = 0xFFFF
+_NLA_LEN_MAX = 0xFFFF           # struct nlattr's nla_len is a __u16
+TCA_BUF_MAX = 64 * 1024         # tc/tc_util.h: the attributes' room in tc's request
 
 
 def parse_stab(w, linklayers):
@@ -46,6 +49,14 @@ def _wanted(s, linklayers):
     return s["linklayer"] >= linklayers["ethernet"] or s["mpu"] != 0 or s["overhead"] != 0
 
 
+def _nest_len(tsize):
+    """TCA_STAB's length: its header, base's (a tc_sizespec as specs/tc.py
+    has it), data's (tsize u16s), each padded to 4 bytes."""
+    from .. import registry
+    base = registry.family("tc").attrset("tca_stab_attrs").by_name["base"].struct.sizeof()
+    return 3 * NLA_HDRLEN + align(base) + align(2 * tsize)
+
+
 def size_table(s, linklayers) -> dict:
     """tc_calc_size_table: the TCA_STAB nest (base, and data when there is a
     table: a linklayer past ethernet, or an mpu)."""
@@ -55,6 +66,8 @@ def size_table(s, linklayers) -> dict:
         return {"base": s}
     s["mtu"] = s["mtu"] or 2047
     s["tsize"] = s["tsize"] or 512
+    if _nest_len(s["tsize"]) > _NLA_LEN_MAX:
+        raise ValueError(f"a table of {s['tsize']} sizes does not fit in TCA_STAB")
     cell_log = 0
     while (s["mtu"] >> cell_log) > s["tsize"] - 1:
         cell_log += 1
