@@ -370,6 +370,16 @@ U32_MORE = ["filter add dev {d} ingress prio 200 protocol ip u32 match ip protoc
          "filter add dev {d} ingress prio 223 protocol ip handle 5:0:1 u32 ht 5: order 1 match u32 0 0",
          "filter add dev {d} ingress prio 224 protocol ip u32 match ip dst 10.0.0.1 action drop police rate 1mbit burst 1k",
          "filter add dev {d} ingress prio 225 protocol ip u32 ht 2:3 sample u32 1 1 match u32 0 0",
+         # ip6 and ip matches at nexthdr+N offsets, ip6 prefixes given as IPv4 netmasks
+         "filter add dev {d} ingress prio 310 protocol ipv6 u32 match ip6 src 2001:db8::/48 at nexthdr+8 classid 1:1",
+         "filter add dev {d} ingress prio 311 protocol ipv6 u32 match ip6 dst ::ffff:10.0.0.1/120 classid 1:1",
+         "filter add dev {d} ingress prio 312 protocol ipv6 u32 match ip6 src 2001:db8::1/255.255.255.0 classid 1:1",
+         "filter add dev {d} ingress prio 313 protocol ipv6 u32 match ip6 protocol 6 0xff at nexthdr+6 classid 1:1",
+         "filter add dev {d} ingress prio 314 protocol ipv6 u32 match ip6 flowlabel 0x1 0xfffff at 4 classid 1:1",
+         "filter add dev {d} ingress prio 315 protocol ipv6 u32 match ip6 sport 22 0xffff at nexthdr+0 match ip6 dport 80 0xffff at nexthdr+2 classid 1:1",
+         "filter add dev {d} ingress prio 316 protocol ip u32 match ip src 10.0.0.1/8 at nexthdr+12 classid 1:1",
+         "filter add dev {d} ingress prio 317 protocol ip u32 match ether src 02:00:00:00:00:01 at -8 classid 1:1",
+         "filter add dev {d} ingress prio 318 protocol ipv6 u32 match ip6 icmp_type 128 0xff at nexthdr+0 classid 1:1",
          # get_u32_handle: strtoul base 16 parts, the character after a part skipped
          "filter add dev {d} ingress prio 260 protocol ip handle 800::5 u32 match u32 0 0",
          "filter add dev {d} ingress prio 261 protocol ip handle 80x:1 u32 match u32 0 0",
