@@ -477,6 +477,10 @@ STAB_EST = [
         "qdisc add dev {d} root estimator 1s 4294s pfifo",
         "qdisc add dev {d} root stab overhead 1 stab mpu 5 pfifo",
         "qdisc add dev {d} root stab mtu 65535 tsize 16 mpu 60000 linklayer atm pfifo",
+        # estimator on class lines (tc_class.c tc_class_modify: TCA_RATE after TCA_KIND)
+        "class add dev {d} parent 1: classid 1:30 estimator 1s 8s htb rate 1mbit",
+        "class add dev {d} parent 1: estimator 250ms 1s classid 1:31 drr quantum 1514",
+        "class change dev {d} classid 1:32 est 2s 4s",
         # q_ingress.c ingress_parse_opt: "handle X" pairs read and left out
         "qdisc add dev {d} ingress handle ffff:",
         "qdisc add dev {d} ingress handle foo handle 5"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 
+from .estimator import parse_estimator
 from .parse import (NLM_F_CREATE, NLM_F_EXCL, TC_H_ROOT, Request, _cmd)
 from .police import _linklayer, _rtable, _size_and_cell, _spec, get_rate64, get_size, xmittime
 from .words import Node, Words, classid, get_uint, matches
@@ -38,6 +39,7 @@ def class_request(w: Words, resolve) -> Request:
     attrs = {}
     kind = None
     dev = False
+    est = None
     while w.more():
         at = w.i
         word = w.next()
@@ -60,16 +62,21 @@ def class_request(w: Words, resolve) -> Request:
             if header["parent"]:
                 raise w.error("duplicate parent", at)
             w.value(hnode, lambda s: {"parent": classid(s)}, "parent")
-        elif matches(word, "estimator"):
-            raise w.error("estimator is not supported by nlcodec.tc", at)
+        elif matches(word, "estimator"):          # TCA_RATE after TCA_KIND (estimator.py)
+            if est is not None:
+                raise w.error("duplicate estimator", at)
+            est = parse_estimator(w)
         elif matches(word, "help"):
             continue                # tc prints its usage and reads on
         else:
             kind = word
             break
+    if kind is not None:
+        attrs["kind"] = kind
+    if est is not None:
+        attrs["rate"] = est
     if kind is None:
         return Request(ty, header, attrs, flags, w)
-    attrs["kind"] = kind
     read = CLASS_KINDS.get(kind)
     if read is None:
         if kind in _CLASSFUL_UNREAD:
