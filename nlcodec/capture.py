@@ -93,6 +93,7 @@ class CaptureDecoder:
 
     def __init__(self, families: dict | None = None, live: bool = False):
         self.families = {int(k): v for k, v in (families or {}).items()}
+        message._check_families(self.families)     # once here, not at every record
         self.live = live
         self._live = None
         # (record number, bytes) of zero tails after requests, which the
@@ -219,7 +220,7 @@ class CaptureStream:
                 continue
             data, cut = record_messages(rec, hdr, dec.ignored_tails)
             try:
-                msgs = message.decode(data, proto, families=ids, lazy=lazy)
+                msgs = message.decode_checked(data, proto, ids, lazy=lazy)
             except DecodeError as e:
                 raise DecodeError(e.reason, path=f"pcap record {n} {e.path}".rstrip(),
                                   offset=rec.offset + hlen + e.offset) from None
@@ -284,7 +285,7 @@ def learn_from_record(rec, hdr, learned, ids) -> bool:
         return False
     body, _cut = record_messages(rec, hdr)
     try:
-        msgs = message.decode(body, GENERIC, families=ids)
+        msgs = message.decode_checked(body, GENERIC, ids)
     except DecodeError:
         return False
     changed = False

@@ -220,13 +220,18 @@ def decode(data, protocol="route", *, families: dict | None = None, kernel: bool
     whole messages lazy is 2-4x slower (see ``nlcodec bench decode``).  ``families``: generic netlink ids of this capture
     or socket, ``{id: family name}``."""
     _check_families(families)
+    return decode_checked(data, protocol, families, kernel, lazy)
+
+
+def decode_checked(data, protocol, families, kernel=False, lazy=False):
+    """``decode`` of ``families`` already checked (captures: once, not per record)."""
     # Building many objects at once: the cyclic GC would run again and again
     # over them for nothing (a quarter of the time of a large dump).
     gc_on = gc.isenabled()
     if gc_on:
         gc.disable()
     try:
-        return list(iter_decode(data, protocol, families=families, kernel=kernel, lazy=lazy))
+        return list(_iter_decode(data, protocol, families, kernel, lazy))
     finally:
         if gc_on:
             gc.enable()
@@ -252,6 +257,10 @@ def _check_families(families):
 
 def iter_decode(data, protocol="route", *, families=None, kernel=False, lazy=False):
     _check_families(families)
+    yield from _iter_decode(data, protocol, families, kernel, lazy)
+
+
+def _iter_decode(data, protocol, families, kernel, lazy):
     proto = registry.protocol_name(protocol)
     buf = data if isinstance(data, bytes) else bytes(data)
     ids = GENL_IDS if not families else {**GENL_IDS, **families}

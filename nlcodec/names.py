@@ -262,8 +262,17 @@ class EthertypeNames(EnumNames):
     kind = "ethertype"
 
     def __init__(self):
+        pass        # the names load on first use: binding a family needs none of them
+
+    def __getattr__(self, name):
+        # only for what __init__ did not set: specs/packet.py (and construct,
+        # ~25 ms) is imported when a value is first named or read, not when a
+        # family with an ethertype attribute is compiled (every OVS flow key)
+        if name not in ("enum", "_by", "_prefix"):
+            raise AttributeError(name)
         from .packet import _spec
-        super().__init__(_spec().ethertypes)
+        EnumNames.__init__(self, _spec().ethertypes)
+        return getattr(self, name)
 
 
 _cache: dict = {}

@@ -35,14 +35,26 @@ def to_json(m) -> str:
     d = m.to_dict()
     d["protocol"] = m.protocol
     if (m.family or "").startswith("ovs_"):
-        from .ovs.show import json_fields
-        ovs = json_fields(m)
+        global _ovs_json_fields
+        if _ovs_json_fields is None:
+            from .ovs.show import json_fields as _ovs_json_fields
+        ovs = _ovs_json_fields(m)
         if ovs:
             d["ovs_text"] = ovs         # {attribute: ovs-dpctl text}
     direction = getattr(m, "direction", None)
     if direction:
         d["direction"] = direction
-    return _json_dumps(d, default=_default)
+    global _json_encode
+    if _json_encode is None:
+        import json
+        # json.dumps(d, default=_default) makes a JSONEncoder per call; one
+        # kept gives the same text (the decoded trees are never circular)
+        _json_encode = json.JSONEncoder(default=_default, check_circular=False).encode
+    return _json_encode(d)
+
+
+_json_encode = None
+_ovs_json_fields = None         # nlcodec.ovs.show.json_fields, imported on first use
 
 
 def _default(o):

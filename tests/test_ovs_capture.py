@@ -165,3 +165,29 @@ def test_attribute_padding_in_c(data):
     rc, d = _agree(cs, data)
     assert rc == native.OK
     assert "_pad" in d or "_pad" in d.get("key", {})
+
+
+_CLI = """
+import sys
+from nlcodec import cli
+out = sys.stdout
+sys.stdout = open("/dev/null", "w")
+rc = cli.main(["decode", "--json", sys.argv[1]])
+sys.stdout = out
+print(rc, sorted(m for m in sys.modules if m == "construct" or m.startswith("nlcodec.specs.")))
+"""
+
+
+def test_ovs_text_of_a_capture_without_construct():
+    """``nlcodec decode X.pcap --json`` of the OVS capture (its ovs-dpctl
+    texts included) imports neither construct nor a spec module once the
+    spec cache and the OVS text data are made (the first run makes them)."""
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    run = lambda: subprocess.run([sys.executable, "-c", _CLI, PCAP], env=env,  # noqa: E731
+                                 capture_output=True, text=True, check=True,
+                                 timeout=120).stdout.strip()
+    run()
+    assert run() == "0 []"

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from construct import Renamed, Struct, Switch
-
 from ..errors import DecodeError, EncodeError
-from ..structs import compile_struct
 from . import spec
 
 __all__ = ["decode_cookie", "encode_cookie", "format_cookie", "cookie_size"]
@@ -19,8 +16,19 @@ __all__ = ["decode_cookie", "encode_cookie", "format_cookie", "cookie_size"]
 
 @functools.lru_cache(maxsize=None)
 def _layouts():
-    """{type: Layout of head + that union member}, and the default's Layout."""
-    st = spec.module().user_action_cookie
+    """{type: Layout of head + that union member}, the default's Layout, and
+    the union's member name (kept as plain data: ``spec.text_data``)."""
+    from ..structs import layout_from_state
+    kinds, default, name = spec.text_data()["cookie"]
+    return ({k: layout_from_state(v) for k, v in kinds.items()}, layout_from_state(default),
+            name)
+
+
+def make_layouts():
+    """_layouts() made from the spec's construct struct (``spec.text_data``)."""
+    from construct import Renamed, Struct, Switch
+    from ..structs import compile_struct
+    st = spec.real_module().user_action_cookie
     head, switch = [], None
     for sc in st.subcons:
         inner = sc.subcon if isinstance(sc, Renamed) else sc

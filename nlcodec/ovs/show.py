@@ -30,9 +30,12 @@ def _kind(cs):
 def _kind_of(cs):
     m = spec.module()
     s = cs.spec
-    if s is m.key_attrs:
+    # specs/ovs.py's own objects, as the registry holds them (spec_cache
+    # rebinds the module's names to these): no import of the module itself
+    sets = spec.family().attrsets
+    if s is sets["key_attrs"]:
         return "key"
-    if s is m.action_attrs:
+    if s is sets["action_attrs"]:
         return "actions"
     # the kernel-internal action sets, one per numbering (KERNEL_FORMS), as the registry has them
     if any(s is spec.cset("action_attrs_kernel" + sfx).spec for sfx, _, _ in m.KERNEL_FORMS):
@@ -93,19 +96,44 @@ def lines(cs, name, value, siblings, indent) -> list[str]:
     return [] if t is None else [f"{indent}  ovs-dpctl: {t}"]
 
 
+_plans: dict = {}        # compiled message set -> its OVS attributes (json_fields)
+
+
+def _plan(cs):
+    """((attribute name, its compiled set, whether it is a key), ...) of the
+    attributes of ``cs`` that hold an OVS key or action list."""
+    p = _plans.get(cs)
+    if p is None:
+        out = []
+        for ca in cs.attrs:
+            sub = getattr(ca, "set", None)
+            kind = _kind(sub)
+            if kind is not None:
+                out.append((ca.name, sub, kind == "key"))
+        p = _plans[cs] = tuple(out)
+    return p
+
+
 def json_fields(m) -> dict:
     """``{attribute name: ovs-dpctl text}`` for a message's OVS attributes."""
     cs = getattr(m, "_set", None)
     if cs is None:
         return {}
+    plan = _plan(cs)
+    if not plan:
+        return {}
     out = {}
     attrs = m.attrs
-    for name, v in attrs.items():
-        ca = cs.by_name.get(name)
-        sub = getattr(ca, "set", None) if ca is not None else None
-        if _kind(sub) is None:
-            continue
-        if _kind(sub) == "key" and name == "mask" and isinstance(attrs.get("key"), dict):
+    found = []
+    for name, sub, is_key in plan:
+        if name in attrs:
+            found.append((name, sub, is_key))
+    if len(found) > 1:              # in the order of the message's attributes
+        order = {k: i for i, k in enumerate(attrs)}
+        found.sort(key=lambda f: order[f[0]])
+    for name, sub, is_key in found:
+        v = attrs[name]
+        if is_key and name == "mask" and isinstance(attrs.get("key"), dict):
             continue
         t = text(sub, v, attrs.get("mask") if name == "key" else None)
         if t is not None:

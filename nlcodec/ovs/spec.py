@@ -8,11 +8,132 @@ import functools
 
 
 @functools.lru_cache(maxsize=None)
-def module():
+def real_module():
     """``nlcodec.specs.ovs`` (the checkout's own specs/ovs.py), its sets the
-    registry's (``spec_cache.spec_module``)."""
+    registry's (``spec_cache.spec_module``); importing it imports construct."""
     from ..spec_cache import spec_module
     return spec_module("ovs")
+
+
+class _Module:
+    """specs/ovs.py as the text layer reads it.  Its plain-data constants
+    (``KEY_TEXT``, ``BITS``, ``KERNEL_FORMS``...: upper-case names whose
+    values marshal) come from ``text_data()``, without importing the spec
+    module and construct (~35 ms of a command's start); anything else from
+    the module itself (``real_module``)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        v = text_data()["plain"].get(name, _MISSING)
+        return getattr(real_module(), name) if v is _MISSING else v
+
+
+_MISSING = object()
+_MODULE = _Module()
+
+
+def module():
+    """specs/ovs.py: its constants at once, the rest imported on first use."""
+    return _MODULE
+
+
+# -- the text layer's data, kept between runs ----------------------------------------
+
+_TEXT_FILE = "nlcodec-ovs-text.marshal"
+_text_data = None
+
+
+def text_data() -> dict:
+    """What the text layer reads of specs/ovs.py besides the families, as
+    plain data: ``plain`` (the module's upper-case constants that marshal),
+    ``layouts`` (the states, ``structs.layout_state``, of its module-level
+    structs by name) and ``cookie`` (struct user_action_cookie's layout per
+    union member type, and the default's).  Made from the module once and
+    kept beside the spec cache (``spec_cache``: same places, same key, plus
+    this file's and cookie.py's size and time), so a later run does not
+    import the module or construct to show a flow."""
+    global _text_data
+    if _text_data is None:
+        _text_data = _load_text_data()
+    return _text_data
+
+
+def _text_key(spec_dir, names) -> bytes:
+    import os
+    from .. import spec_cache
+    here = os.path.dirname(os.path.abspath(__file__))
+    parts = [spec_cache.key(spec_dir, names)]
+    for f in ("spec.py", "cookie.py"):
+        st = os.stat(os.path.join(here, f))
+        parts.append(f"ovs/{f} {st.st_size} {st.st_mtime_ns}")
+    return "\n".join(parts).encode()
+
+
+def _load_text_data() -> dict:
+    import marshal
+    import os
+    from .. import spec_cache
+    from ..registry import _specs_package
+    spec_dir = list(_specs_package().__path__)[0]
+    names = spec_cache.module_names(spec_dir)
+    if not spec_cache.enabled() or "ovs" not in names:
+        return _make_text_data()
+    k = _text_key(spec_dir, names)
+    for d in spec_cache._places(spec_dir):
+        try:
+            with open(os.path.join(d, _TEXT_FILE), "rb") as f:
+                data = f.read()
+        except OSError:
+            continue
+        end = data.find(b"\0")
+        if data[:end] == k:
+            try:
+                out = marshal.loads(data[end + 1:])
+                if isinstance(out, dict) and {"plain", "layouts", "cookie"} <= out.keys():
+                    return out
+            except (ValueError, EOFError, TypeError):
+                pass            # a damaged file: made again below
+    out = _make_text_data()
+    body = k + b"\0" + marshal.dumps(out)
+    for d in spec_cache._places(spec_dir):
+        try:
+            os.makedirs(d, exist_ok=True)
+            path = os.path.join(d, _TEXT_FILE)
+            tmp = f"{path}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as f:
+                f.write(body)
+            os.replace(tmp, path)
+            break
+        except OSError:
+            continue
+    return out
+
+
+def _make_text_data() -> dict:
+    import marshal
+    from construct import Struct
+    from ..errors import SpecError
+    from ..structs import StructRef, compile_struct, layout_state
+    from . import cookie
+    m = real_module()
+    plain, layouts = {}, {}
+    for name, v in vars(m).items():
+        if name.isupper() and not name.startswith("_"):
+            try:
+                marshal.dumps(v)
+            except ValueError:
+                continue
+            plain[name] = v
+        elif (isinstance(v, Struct) or type(v) is StructRef) and not name.startswith("_"):
+            try:
+                layouts[name] = layout_state(compile_struct(v, name))
+            except SpecError:       # a union (user_action_cookie): not one layout
+                continue
+    kinds, default, field = cookie.make_layouts()
+    return {"plain": plain, "layouts": layouts,
+            "cookie": ({k: layout_state(v) for k, v in kinds.items()},
+                       layout_state(default), field)}
 
 
 def family(name: str = "ovs_flow"):
@@ -74,8 +195,11 @@ def cattr(setname: str, name: str):
 @functools.lru_cache(maxsize=None)
 def layout(struct_name: str):
     """The compiled Layout of a Struct of specs/ovs.py (geneve_opt, erspan_md2...)."""
-    from ..structs import compile_struct
-    return compile_struct(getattr(module(), struct_name), struct_name)
+    from ..structs import compile_struct, layout_from_state
+    state = text_data()["layouts"].get(struct_name)
+    if state is not None:
+        return layout_from_state(state)
+    return compile_struct(getattr(real_module(), struct_name), struct_name)
 
 
 def decode(setname: str, value, path: str = "") -> dict:
