@@ -226,11 +226,16 @@ class CaptureStream:
                                   offset=rec.offset + hlen + e.offset) from None
             off = 0
             changed = False
+            # the direction by the packet type (_direction), per message only without one
+            way = TO_KERNEL if pkttype == PACKET_KERNEL else \
+                FROM_KERNEL if pkttype == PACKET_USER else None
+            ctrl = registry.GENL_ID_CTRL if proto == GENERIC else -1
             for m in msgs:
-                m.direction = _direction(pkttype, m.flags)
-                yield m, data[off:off + m.length]
-                off += nla.align(m.length)
-                if proto == GENERIC and m.type_id == registry.GENL_ID_CTRL:
+                ln = m.length
+                m.direction = way or _direction(pkttype, m.flags)
+                yield m, data[off:off + ln]
+                off += (ln + 3) & ~3                            # nla.align
+                if m.type_id == ctrl:
                     changed |= _learn(m, learned)
             if cut:
                 raise DecodeError(f"cut short by the capture's snap length ({len(rec.data)} "
@@ -255,6 +260,10 @@ def record_messages(rec, hdr, ignored_tails=None):
     if cut:
         data = _complete(data)
     elif len(data) >= 16 and _direction(pkttype, data[6]) == TO_KERNEL:
+        n = len(data)
+        ln = int.from_bytes(data[:4], "little")
+        if 16 <= ln <= n <= ((ln + 3) & ~3):
+            return data, cut            # one message, the whole record: nothing after it
         end = kernel_read_end(data)
         if end < len(data) and not any(data[end:]):
             if ignored_tails is not None and len(ignored_tails) < MAX_TAILS_NOTED:

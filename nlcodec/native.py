@@ -19,7 +19,7 @@ import marshal
 import threading
 from operator import itemgetter
 
-from . import forksafe, pure
+from . import forksafe, pure, registry
 from .structs import Field, Layout
 from .tables import (K_INDEXED, K_INT, K_NEST, K_PAD, K_STRING, K_STRUCT,
                      K_SUBMSG, K_TYPEVALUE, CAttr, CSet)
@@ -433,6 +433,7 @@ class Backend:
         self.tables = Tables()
         self._o = _Out()
         self._streams = {}
+        self._last_ids = None       # decode_stream's last genl ids and their table key
         self._bake = set()      # id(CSet) whose dicts needed _baked(): it runs first
 
     def status(self, cs, buf, start=0, end=None, kernel=False, mode=FULL):
@@ -562,8 +563,14 @@ class Backend:
         So a decode compiles the families it meets, not every family of the
         protocol; a family registered later (``nlcodec.register``) makes
         the table stale (``registry.generation``)."""
-        from . import registry
-        key = proto if proto != "generic" else (proto, tuple(ids.items()))
+        last = self._last_ids           # (ids, key): one object, for other threads
+        if proto != "generic":
+            key = proto
+        elif last is not None and ids == last[0]:   # a capture: the same ids record after record
+            key = last[1]
+        else:
+            key = (proto, tuple(ids.items()))
+            self._last_ids = (dict(ids), key)
         st = self._streams.get(key)
         if st is None or st[4] != registry.generation:
             st = self._stream_tables(proto, ids, key, frozenset())
@@ -644,7 +651,6 @@ lib.nlc_set_fallback(lib.nlc_py_fallback)
 def _missed(proto, ids, items, fams):
     """Families of messages the stream table had no row for (attrs None) that
     the registry knows: the next table should have them."""
-    from . import registry
     out = set()
     for it in items:
         if it[7] is not None:

@@ -46,14 +46,31 @@ def to_json(m) -> str:
         d["direction"] = direction
     global _json_encode
     if _json_encode is None:
-        import json
-        # json.dumps(d, default=_default) makes a JSONEncoder per call; one
-        # kept gives the same text (the decoded trees are never circular)
-        _json_encode = json.JSONEncoder(default=_default, check_circular=False).encode
+        _json_encode = _json_encoder()
     return _json_encode(d)
 
 
 _json_encode = None
+
+
+def _json_encoder():
+    """What json.dumps(d, default=_default) does, without its per-call set-up
+    (a JSONEncoder and a C encoder made for every message): the C encoder
+    json makes for one call, made once (the decoded trees are never
+    circular); JSONEncoder.encode where it cannot be made the same way."""
+    import json
+    encode = json.JSONEncoder(default=_default, check_circular=False).encode
+    try:
+        from json.encoder import c_make_encoder, encode_basestring_ascii
+        one = c_make_encoder(None, _default, encode_basestring_ascii, None, ": ", ", ",
+                             False, False, True)
+        fast = lambda d: "".join(one(d, 0))     # noqa: E731
+        probe = {"a": [1, -2, 3.5, True, None, {"é": "x\"y\n"}], "b": b"\x01\xff", "c": {}}
+        if fast(probe) == json.dumps(probe, default=_default):
+            return fast
+    except Exception:           # another Python's json: its own encoder, unchanged
+        pass
+    return encode
 _ovs_json_fields = None         # nlcodec.ovs.show.json_fields, imported on first use
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import marshal
 
 from . import spec
+from .format import format_actions, format_key
 from .text import _PORTS
 
 
@@ -78,7 +79,6 @@ def text(cs, value, mask=None) -> str | None:
 
 
 def _text(cs, kind, value, mask):
-    from . import format_actions, format_key
     try:
         if kind == "key":
             return format_key(value, mask if isinstance(mask, dict) else None)
@@ -100,17 +100,17 @@ _plans: dict = {}        # compiled message set -> its OVS attributes (json_fiel
 
 
 def _plan(cs):
-    """((attribute name, its compiled set, whether it is a key), ...) of the
+    """{attribute name: (its compiled set, whether it is a key)} of the
     attributes of ``cs`` that hold an OVS key or action list."""
     p = _plans.get(cs)
     if p is None:
-        out = []
+        p = {}
         for ca in cs.attrs:
             sub = getattr(ca, "set", None)
             kind = _kind(sub)
             if kind is not None:
-                out.append((ca.name, sub, kind == "key"))
-        p = _plans[cs] = tuple(out)
+                p[ca.name] = (sub, kind == "key")
+        _plans[cs] = p
     return p
 
 
@@ -120,22 +120,18 @@ def json_fields(m) -> dict:
     if cs is None:
         return {}
     plan = _plan(cs)
-    if not plan:
-        return {}
     out = {}
+    if not plan:
+        return out
     attrs = m.attrs
-    found = []
-    for name, sub, is_key in plan:
-        if name in attrs:
-            found.append((name, sub, is_key))
-    if len(found) > 1:              # in the order of the message's attributes
-        order = {k: i for i, k in enumerate(attrs)}
-        found.sort(key=lambda f: order[f[0]])
-    for name, sub, is_key in found:
-        v = attrs[name]
+    for name in attrs:
+        hit = plan.get(name)
+        if hit is None:
+            continue
+        sub, is_key = hit
         if is_key and name == "mask" and isinstance(attrs.get("key"), dict):
             continue
-        t = text(sub, v, attrs.get("mask") if name == "key" else None)
+        t = text(sub, attrs[name], attrs.get("mask") if name == "key" else None)
         if t is not None:
             out[name] = t
     return out

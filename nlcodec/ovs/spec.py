@@ -22,11 +22,12 @@ class _Module:
     module and construct (~35 ms of a command's start); anything else from
     the module itself (``real_module``)."""
 
-    __slots__ = ()
-
     def __getattr__(self, name):
         v = text_data()["plain"].get(name, _MISSING)
-        return getattr(real_module(), name) if v is _MISSING else v
+        if v is _MISSING:
+            return getattr(real_module(), name)
+        self.__dict__[name] = v         # later reads: a plain attribute
+        return v
 
 
 _MISSING = object()
