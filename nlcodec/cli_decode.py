@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import os
 import stat
 import sys
@@ -150,14 +151,41 @@ def decode_capture(args, source, families=None) -> int:
                 last=last, counting=args.count, limit=limit, encoding=out.encoding or "utf-8",
                 errors=out.errors or "strict", progress=progress, **kw)
         else:
-            write = out.write if size is not None or args.count else _flushing(out)
-            counts = _serial(source, decoder, sel, render, first, last, args.count, limit,
-                             write, progress)
+            if size is None and not args.count:
+                counts = _serial(source, decoder, sel, render, first, last, args.count, limit,
+                                 _flushing(out), progress)
+            else:
+                with _chunked(out) as write:
+                    counts = _serial(source, decoder, sel, render, first, last, args.count,
+                                     limit, write, progress)
     finally:
         progress.close()
     if counts is not None:
         _print_counts(counts, args.json)
     return 0
+
+
+@contextlib.contextmanager
+def _chunked(out, size=1 << 16):
+    """A write() that hands ``out`` about ``size`` characters at a time (a
+    file decodes faster than a terminal reads: one write per message is a
+    system call each when stdout is unbuffered, PYTHONUNBUFFERED=1); what
+    is left is written at the end, an error's included."""
+    parts, n = [], 0
+
+    def write(text):
+        nonlocal n
+        parts.append(text)
+        n += len(text)
+        if n >= size:
+            out.write("".join(parts))
+            parts.clear()
+            n = 0
+    try:
+        yield write
+    finally:
+        if parts:
+            out.write("".join(parts))
 
 
 def _flushing(out):

@@ -51,27 +51,30 @@ def to_json(m) -> str:
 
 
 _json_encode = None
+_ovs_json_fields = None         # nlcodec.ovs.show.json_fields, imported on first use
+
+_JSON_PROBE = ({"a": [1, -2, 3.5, True, None, {"\u00e9": "x\"y\n"}], "b": b"\x01\xff", "c": {}},
+               '{"a": [1, -2, 3.5, true, null, {"\\u00e9": "x\\"y\\n"}], "b": "01ff", "c": {}}')
 
 
 def _json_encoder():
     """What json.dumps(d, default=_default) does, without its per-call set-up
-    (a JSONEncoder and a C encoder made for every message): the C encoder
-    json makes for one call, made once (the decoded trees are never
-    circular); JSONEncoder.encode where it cannot be made the same way."""
-    import json
-    encode = json.JSONEncoder(default=_default, check_circular=False).encode
+    (a JSONEncoder and a C encoder made for every message) nor the json
+    package's import (its decoder's regular expressions): the C encoder json
+    makes for one call (``_json.make_encoder`` with json.dumps's settings),
+    made once (the decoded trees are never circular), checked on a value
+    whose json.dumps text is known; JSONEncoder.encode where that differs."""
     try:
-        from json.encoder import c_make_encoder, encode_basestring_ascii
-        one = c_make_encoder(None, _default, encode_basestring_ascii, None, ": ", ", ",
-                             False, False, True)
+        import _json
+        one = _json.make_encoder(None, _default, _json.encode_basestring_ascii, None, ": ",
+                                 ", ", False, False, True)
         fast = lambda d: "".join(one(d, 0))     # noqa: E731
-        probe = {"a": [1, -2, 3.5, True, None, {"é": "x\"y\n"}], "b": b"\x01\xff", "c": {}}
-        if fast(probe) == json.dumps(probe, default=_default):
+        if fast(_JSON_PROBE[0]) == _JSON_PROBE[1]:
             return fast
     except Exception:           # another Python's json: its own encoder, unchanged
         pass
-    return encode
-_ovs_json_fields = None         # nlcodec.ovs.show.json_fields, imported on first use
+    import json
+    return json.JSONEncoder(default=_default, check_circular=False).encode
 
 
 def _default(o):
