@@ -513,6 +513,7 @@ AQM = [
         "qdisc add dev {d} root choke limit 1000 bandwidth 100mbit min 100 max 300 burst 150 avpkt 1500 probability 0.05 ecn",
         "qdisc replace dev {d} root choke limit 0x400 bandwidth 1gbit avpkt 1k",
         "qdisc add dev {d} root choke limit 200 min 10 bandwidth 512kbit probability 0.5",
+        "qdisc add dev {d} root choke limit 300 bandwidth 2mbit probability 0.1%",
         # codel (q_codel.c), pie (q_pie.c), fq_pie (q_fq_pie.c), hhf (q_hhf.c)
         "qdisc add dev {d} root codel",
         "qdisc add dev {d} root codel limit 1000 target 5ms interval 100ms ecn",
@@ -540,6 +541,8 @@ AQM = [
         "qdisc add dev {d} root sfb rehash 300000 db 30000 limit 1000 max 50 target 20 increment 0.001 decrement 0.0001 penalty_rate 20 penalty_burst 40",
         "qdisc add dev {d} root sfb target 10",
         "qdisc replace dev {d} root sfb max 100 increment 1 decrement 0",
+        # get_prob's strtod and choke's sscanf("%lg") leave what follows the number unread
+        "qdisc add dev {d} root sfb increment 0.5x decrement 0.25%",
         # sfq's RED words (q_sfq.c sfq_parse_opt)
         "qdisc add dev {d} root sfq limit 3000 headdrop flows 512 divisor 16384 redflowlimit 100000 min 8000 max 60000 probability 0.20 ecn harddrop",
         "qdisc add dev {d} root sfq redflowlimit 40000",

@@ -264,6 +264,7 @@ BAD = [
     ("qdisc add dev lo root fq pacin", "pacin"),
     ("qdisc add dev lo root sfb increment 2", "2"),
     ("qdisc add dev lo root sfb rehash 1.5", "1.5"),
+    ("qdisc add dev lo root sfb increment 1.5x", "1.5x"),
     ("qdisc add dev lo root sfq redflowlimit 10000", None),     # burst 1: tc_red_eval_ewma
     ("qdisc add dev lo root sfq redflowlimit 1000 min 500 max 400", None),
     ("qdisc add dev lo root sfq redflowlimit 1000 max 2000", None),

@@ -70,9 +70,9 @@ def _div(a, b):
 
 
 def _lg(s):
-    """sscanf(s, "%lg"): a decimal number at the start of the word (what
-    follows it is ignored, as sscanf ignores it).  The hexadecimal, inf and
-    nan forms sscanf also reads are refused."""
+    """sscanf(s, "%lg") or strtod: a decimal number at the start of the word
+    (what follows it is ignored, as both ignore it).  The hexadecimal, inf
+    and nan forms they also read are refused."""
     if re.match(r"[+-]?(0[xX]|[iInN])", s):
         raise ValueError("only decimal numbers are supported by nlcodec.tc")
     return _strtod(s)[0]
@@ -467,7 +467,7 @@ def fq(w, attrs, kind):
 def _prob(s):
     """q_sfb.c get_prob: strtod (what follows the number is ignored), 0..1,
     (__u32)(d * SFB_MAX_PROB + 0.5)."""
-    d = _strtod(s)[0]
+    d = _lg(s)
     if d < 0.0 or d > 1.0:
         raise ValueError("a probability 0..1 expected")
     return int(d * enum("sfb_consts")["max_prob"] + 0.5)
