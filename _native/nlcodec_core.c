@@ -25,11 +25,44 @@
 
 /* ---------------------------------------------------------------- output */
 
+/* Values met again in one marshal stream are built once by marshal.loads:
+ * the second occurrence is written with FLAG_REF, later ones as back-
+ * references ('r').  Ints outside marshal's small-int cache (-5..256) and
+ * short strings (MAC, IP, hex text, string attributes) are looked up in a
+ * direct-mapped cache (a collision forgets the older value: it is only
+ * built again).  A value seen once costs marshal.loads nothing more; a
+ * value shared this way is immutable, so the decoded dicts are unchanged. */
+#define VC_INTS 512              /* power of two */
+#define VC_STRS 256              /* power of two */
+#define VC_STR_MAX 40            /* longer strings are written plain */
+
+typedef struct {
+    uint32_t gen;
+    int32_t idx;                 /* marshal ref, -1: seen once (written plain) */
+    uint64_t v;
+    int neg;
+} vc_int;
+
+typedef struct {
+    uint32_t gen;
+    int32_t idx;
+    uint32_t n, ascii;
+    uint8_t s[VC_STR_MAX];
+} vc_str;
+
+typedef struct {
+    vc_int i[VC_INTS];
+    vc_str s[VC_STRS];
+} vcache;
+
 typedef struct {
     uint8_t *p;
     size_t len, cap;
     int dry;          /* validate only: write nothing */
     int oom;
+    vcache *vc;       /* decoder streams: shared values (NULL: none, the encoder) */
+    uint32_t vgen;    /* generation of the stream's refs (ctx.gen) */
+    int32_t *nrefs;   /* the stream's ref count (ctx.nrefs) */
 } wbuf;
 
 static int wgrow(wbuf *w, size_t n)
@@ -67,7 +100,7 @@ static inline __attribute__((always_inline)) void wi32(wbuf *w, int32_t v)
 }
 
 /* marshal str: text must be valid UTF-8 (marshal.loads checks) */
-static void wstr(wbuf *w, const uint8_t *s, size_t n, int ascii)
+static void wstr_plain(wbuf *w, const uint8_t *s, size_t n, int ascii)
 {
     WNEED(w, n + 5);
     if (ascii && n < 256) {
@@ -81,6 +114,53 @@ static void wstr(wbuf *w, const uint8_t *s, size_t n, int ascii)
     }
     memcpy(w->p + w->len, s, n);
     w->len += n;
+}
+
+/* a shared value's slot in w->vc: 1 written here (as a back-reference), 0
+ * write it (with FLAG_REF when *flag is set after the call) */
+static inline int vc_seen(wbuf *w, uint32_t *gen, int32_t *idx, int *flag)
+{
+    *flag = 0;
+    if (*gen != w->vgen) {
+        *gen = w->vgen;
+        *idx = -1;
+        return 0;
+    }
+    if (*idx < 0) {               /* the second time: built once more, kept */
+        *idx = (*w->nrefs)++;
+        *flag = 1;
+        return 0;
+    }
+    if (w->len + 5 > w->cap && !wgrow(w, 5))
+        return 1;                       /* out of memory: w->oom says so */
+    w->p[w->len] = 'r';
+    memcpy(w->p + w->len + 1, idx, 4);   /* little-endian hosts only */
+    w->len += 5;
+    return 1;
+}
+
+static void wstr(wbuf *w, const uint8_t *s, size_t n, int ascii)
+{
+    if (!w->vc || n > VC_STR_MAX || w->dry || w->oom) {
+        wstr_plain(w, s, n, ascii);
+        return;
+    }
+    uint32_t h = 2166136261u;           /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * 16777619u;
+    vc_str *e = &w->vc->s[(h ^ (h >> 15)) & (VC_STRS - 1)];
+    int flag;
+    if (e->gen == w->vgen && (e->n != n || memcmp(e->s, s, n)))
+        e->gen = 0;                     /* another value: this one takes the slot */
+    if (vc_seen(w, &e->gen, &e->idx, &flag))
+        return;
+    e->n = (uint32_t)n;
+    e->ascii = (uint32_t)ascii;
+    memcpy(e->s, s, n);
+    size_t at = w->len;
+    wstr_plain(w, s, n, ascii);
+    if (flag && !w->oom)
+        w->p[at] |= 0x80;
 }
 
 static void wcstr(wbuf *w, const char *s, size_t n)
@@ -126,9 +206,32 @@ static void wlong_big(wbuf *w, uint64_t mag, int neg)
     }
 }
 
+static void wint_shared(wbuf *w, uint64_t v, int neg)
+{
+    uint64_t m = v * 0x9E3779B97F4A7C15ull;
+    vc_int *e = &w->vc->i[(m >> 40) & (VC_INTS - 1)];
+    int flag;
+    if (e->gen == w->vgen && (e->v != v || e->neg != neg))
+        e->gen = 0;
+    if (vc_seen(w, &e->gen, &e->idx, &flag))
+        return;
+    e->v = v;
+    e->neg = neg;
+    size_t at = w->len;
+    wlong(w, neg ? (uint64_t)0 - v : v, neg);
+    if (flag && !w->oom)
+        w->p[at] |= 0x80;
+}
+
 static inline __attribute__((always_inline)) void wint(wbuf *w, uint64_t v, int is_signed)
 {
-    if (is_signed && (int64_t)v < 0)
+    int neg = is_signed && (int64_t)v < 0;
+    /* marshal.loads gives -5..256 from CPython's small-int cache */
+    if (w->vc && !w->dry && !w->oom && (neg ? (int64_t)v < -5 : v > 256)) {
+        wint_shared(w, v, neg);
+        return;
+    }
+    if (neg)
         wlong(w, (uint64_t)0 - v, 1);
     else
         wlong(w, v, 0);
@@ -138,6 +241,15 @@ static const char HEX[] = "0123456789abcdef";
 
 static void whex(wbuf *w, const uint8_t *b, size_t n)
 {
+    if (w->vc && 2 * n <= VC_STR_MAX) {
+        uint8_t s[VC_STR_MAX];
+        for (size_t i = 0; i < n; i++) {
+            s[2 * i] = HEX[b[i] >> 4];
+            s[2 * i + 1] = HEX[b[i] & 15];
+        }
+        wstr(w, s, 2 * n, 1);
+        return;
+    }
     WNEED(w, 2 * n + 5);
     if (2 * n < 256) {
         w->p[w->len++] = 'z';
@@ -364,6 +476,7 @@ static __thread int32_t g_first[TYPE_MASK + 1];   /* type -> group + 1 while gro
 
 static __thread reftab ref_attrs, ref_fields;
 static __thread uint32_t ref_gen;
+static __thread vcache shared_values;
 
 static inline void wname_ref(ctx *c, reftab *rt, int32_t i, const char *name, size_t n)
 {
@@ -1262,9 +1375,13 @@ static void next_gen(ctx *c)
     if (++ref_gen == 0) {       /* wrapped: forget every old generation */
         memset(ref_attrs.gen, 0, ref_attrs.n * sizeof *ref_attrs.gen);
         memset(ref_fields.gen, 0, ref_fields.n * sizeof *ref_fields.gen);
+        memset(&shared_values, 0, sizeof shared_values);
         ref_gen = 1;
     }
     c->gen = ref_gen;
+    c->w.vc = &shared_values;
+    c->w.vgen = ref_gen;
+    c->w.nrefs = &c->nrefs;
     c->gf = g_first;
     c->ra = &ref_attrs;
     c->rf = &ref_fields;
@@ -2454,6 +2571,7 @@ void nlc_release(void)
     free(ref_fields.idx);
     memset(&ref_attrs, 0, sizeof ref_attrs);
     memset(&ref_fields, 0, sizeof ref_fields);
+    memset(&shared_values, 0, sizeof shared_values);
     ref_gen = 0;
     free(memo_next);
     free(memo_n);

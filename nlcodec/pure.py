@@ -68,6 +68,11 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
     if not path:
         path = cs.name
     by_id = cs.by_id
+    fast = _fast_ints.get(id(cs))
+    if fast is None:
+        fast = _fast_table(cs)
+    else:
+        fast = fast[0]
     d = {}
     flags_rec = None
     repeated = None
@@ -84,6 +89,21 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
         pend = off + nla_len
         if nla_len < 4 or pend > end:
             raise _header_error(buf, off, end, path)
+        f = fast.get(nla_type)
+        if f is not None and nla_len == f[2]:
+            # the common case, whole: a fixed-size int, seen the first time,
+            # with the NLA flag bits our encoder sets (_fast_table)
+            name = f[0]
+            if name not in d:
+                d[name] = f[1](buf, off + 4)[0]
+                order.append(name)
+                last = name
+                off = (pend + 3) & ~3
+                if off > pend and (off > end or buf[pend:off] != _ZEROS[off - pend]):
+                    if pad is None:
+                        pad = {}
+                    pad[str(len(order) - 1)] = bytes(buf[pend:min(off, end)]).hex()
+                continue
         t = nla_type & NLA_TYPE_MASK
         a = by_id.get(t)
         if a is None:
@@ -126,7 +146,10 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                 value = TEXT_OF[a.hint](bytes(buf[off + 4:pend]))
             elif kind == K_STRUCT:
                 lay = a.layout
-                value = lay.decode(buf, off + 4, pend, _path(path, name))
+                # a whole flat struct cannot fail: its path is not needed (nor built)
+                value = lay.decode(buf, off + 4, pend) \
+                    if lay.flat and not lay.variable and pend - off - 4 >= lay.size \
+                    else lay.decode(buf, off + 4, pend, _path(path, name))
                 pr = _pad_ranges.get(id(lay))       # most structs have no padding members
                 if (pr[0] if pr is not None else pad_ranges(lay)) and \
                         pad_dirty(lay, buf, off + 4, pend):
@@ -211,7 +234,7 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
         off = (pend + 3) & ~3       # _align (nla.align), inline: one call less per attribute
         # padding that is not zero, or cut short by the end of the set (a nest
         # whose nla_len leaves out its last attribute's padding)
-        if off > pend and (off > end or any(buf[pend:off])):
+        if off > pend and (off > end or buf[pend:off] != _ZEROS[off - pend]):
             if pad is None:
                 pad = {}
             pad[str(len(order) - 1)] = bytes(buf[pend:min(off, end)]).hex()
@@ -226,6 +249,25 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
     if pad is not None:
         d["_pad"] = pad
     return d
+
+
+_ZEROS = (b"", b"\0", b"\0\0", b"\0\0\0")     # padding that is all zero, by length
+_fast_ints: dict = {}
+
+
+def _fast_table(cs: CSet) -> dict:
+    """decode_set's fast path of a set: nla_type (flag bits included) ->
+    (name, unpack_from, nla_len) for its fixed-size ints that decode as
+    plain numbers (not multi-attr, not an address): one of them seen the
+    first time in a set, with exactly the flag bits our encoder sets,
+    decodes to its number and nothing else."""
+    out = {}
+    for a in cs.attrs:
+        if a.kind == K_INT and a.size and not a.multi and a.hint not in INT_IP_HINTS:
+            out[a.id | a.flags] = (a.name, _INT_FMT[(a.size, a.big, a.signed)].unpack_from,
+                                   4 + a.size)
+    _fast_ints[id(cs)] = (out, cs)          # the set kept alive: its id stays its own
+    return out
 
 
 _pad_ranges: dict = {}
