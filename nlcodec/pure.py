@@ -90,12 +90,13 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
         if nla_len < 4 or pend > end:
             raise _header_error(buf, off, end, path)
         f = fast.get(nla_type)
-        if f is not None and nla_len == f[2]:
-            # the common case, whole: a fixed-size int, seen the first time,
-            # with the NLA flag bits our encoder sets (_fast_table)
+        if f is not None and f[2] <= nla_len <= f[3]:
+            # the common cases, whole: a fixed-size int or a flat struct, seen
+            # the first time, with the NLA flag bits our encoder sets (_fast_table)
             name = f[0]
             if name not in d:
-                d[name] = f[1](buf, off + 4)[0]
+                lay = f[4]
+                d[name] = f[1](buf, off + 4)[0] if lay is None else lay.decode(buf, off + 4, pend)
                 order.append(name)
                 last = name
                 off = (pend + 3) & ~3
@@ -257,15 +258,22 @@ _fast_ints: dict = {}
 
 def _fast_table(cs: CSet) -> dict:
     """decode_set's fast path of a set: nla_type (flag bits included) ->
-    (name, unpack_from, nla_len) for its fixed-size ints that decode as
-    plain numbers (not multi-attr, not an address): one of them seen the
-    first time in a set, with exactly the flag bits our encoder sets,
-    decodes to its number and nothing else."""
+    (name, unpack_from, least nla_len, most nla_len, layout) for its
+    fixed-size ints that decode as plain numbers (not an address; layout
+    None) and its flat structs without padding members or variable parts
+    (long enough: nothing to check, bytes past the struct are its _tail).
+    One of them seen the first time in a set (not multi-attr), with exactly
+    the flag bits our encoder sets, decodes to its value and nothing else."""
     out = {}
     for a in cs.attrs:
-        if a.kind == K_INT and a.size and not a.multi and a.hint not in INT_IP_HINTS:
+        if a.multi:
+            continue
+        if a.kind == K_INT and a.size and a.hint not in INT_IP_HINTS:
             out[a.id | a.flags] = (a.name, _INT_FMT[(a.size, a.big, a.signed)].unpack_from,
-                                   4 + a.size)
+                                   4 + a.size, 4 + a.size, None)
+        elif a.kind == K_STRUCT and a.layout.flat and not a.layout.variable and \
+                not pad_ranges(a.layout):
+            out[a.id | a.flags] = (a.name, None, 4 + a.layout.size, 0xFFFF, a.layout)
     _fast_ints[id(cs)] = (out, cs)          # the set kept alive: its id stays its own
     return out
 
