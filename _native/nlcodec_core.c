@@ -1899,7 +1899,13 @@ static int text_bytes(const mobj *v, int hint, uint8_t *tmp, size_t cap, size_t 
 }
 
 static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth);
+static int enc_set_x(const nlc_tables *t, int32_t set, const mobj *d, int depth, int skip);
 static int is_int(const mobj *v);
+
+/* keys of a dict that are not attributes: "_header" of a nest with a fixed
+ * header, "_tail" of a record (both read by the caller) */
+#define SKIP_HEADER 1
+#define SKIP_TAIL 2
 
 /* whether list l holds the str k */
 static int in_list(const mobj *l, const mobj *k)
@@ -1913,6 +1919,19 @@ static int in_list(const mobj *l, const mobj *k)
             return 1;
     }
     return 0;
+}
+
+/* item k of list l (0: it has fewer) */
+static int list_at(const mobj *l, int64_t k, mobj *x)
+{
+    if (k < 0 || k >= l->n)
+        return 0;
+    const uint8_t *q = l->s;
+    for (int64_t i = 0; i <= k; i++) {
+        mread(q, l->next, x);
+        q = x->next;
+    }
+    return 1;
 }
 
 /* a payload given as hex text (plain pairs of digits; the rest: pure.py) */
@@ -1931,14 +1950,42 @@ static int hex_payload(const mobj *v)
 }
 
 
-/* a struct payload from a dict with every member (layout kinds 0..5) */
+static int enc_layout_x(const nlc_tables *t, int32_t li, const mobj *d, int zero);
+
+/* a struct payload from a dict with every member (layout kinds 0..8) */
 static int enc_layout(const nlc_tables *t, int32_t li, const mobj *d)
 {
+    return enc_layout_x(t, li, d, 0);
+}
+
+static void ezeros(size_t span)
+{
+    static const uint8_t z[64];
+    for (size_t k = 0; k < span; k += sizeof z)
+        eput(z, span - k < sizeof z ? span - k : sizeof z);
+}
+
+/* Members not given are zero (fixed ones) or empty (arrays to the end), as
+ * in structs.Layout.encode; zero: d may be NULL, no member given (the header
+ * of pure.py's _enc_nest and _enc_records) */
+static int enc_layout_x(const nlc_tables *t, int32_t li, const mobj *d, int zero)
+{
+    static const uint8_t none[1] = {'0'};    /* an empty dict's items */
     const nlc_layout *L = &t->layouts[li];
-    if (!L->native || d->t != '{')
+    mobj dcopy;
+    if (!L->native)
+        return FB;
+    if (zero && !d) {
+        dcopy.t = '{';
+        dcopy.s = none;
+        dcopy.n = 0;
+        dcopy.next = none + 1;
+        d = &dcopy;
+    }
+    if (d->t != '{')
         return FB;
     /* mobjs are copied out of items_stack: a nested dict_items may move it */
-    mobj dcopy = *d;
+    dcopy = *d;
     d = &dcopy;
     size_t base;
     int rc = dict_items(d, &base);
@@ -1949,17 +1996,16 @@ static int enc_layout(const nlc_tables *t, int32_t li, const mobj *d)
     rc = NLC_OK;
     for (int i = 0; i < L->nfields && rc == NLC_OK; i++) {
         const nlc_field *f = &t->fields[L->first_field + i];
+        size_t span = f->end - (i ? t->fields[L->first_field + i - 1].end : 0);
         if (f->kind == 2) {
-            size_t span = f->end - (i ? t->fields[L->first_field + i - 1].end : 0);
-            uint8_t z[64] = {0};
-            for (size_t k = 0; k < span; k += sizeof z)
-                eput(z, span - k < sizeof z ? span - k : sizeof z);
+            ezeros(span);
             continue;
         }
         const mobj *vp = dict_get(base, end, f->name, f->name_len);
         if (!vp) {
-            rc = FB;                 /* partial dicts: pure.py's rules */
-            break;
+            if (f->kind != 5 && f->kind != 7 && f->kind != 8)
+                ezeros(span);       /* (a counted array's count: read when it is given) */
+            continue;
         }
         mobj vcopy = *vp;
         const mobj *v = &vcopy;
@@ -2098,6 +2144,150 @@ static int enc_elem(const nlc_tables *t, const nlc_attr *a, int32_t elem, const 
     return enc_payload(t, e, x, depth);
 }
 
+/* the NLA_F_* bits of occurrence k: "_flags" gives one int for all, or a
+ * list by occurrence (an int there, or the default); -1: pure.py's to say */
+static int occ_flags(const mobj *fl, int64_t k, int dflt)
+{
+    mobj e;
+    if (!fl || fl->t == 0)
+        return dflt;
+    if (fl->t == '[') {
+        /* an entry that is not an int: the default (bools are ints: pure.py's) */
+        if (!list_at(fl, k, &e) || (e.t != 'i' && e.t != 'T' && e.t != 'F' && !is_int(&e)))
+            return dflt;
+    } else {
+        e = *fl;
+    }
+    if (e.t != 'i' || (e.n & ~(int64_t)FLAG_MASK))
+        return -1;
+    return (int)e.n;
+}
+
+/* an indexed array (a list of elements, numbered from 1); ef: the "name[]"
+ * entry of _flags, the elements' NLA_F_* bits */
+static int enc_indexed(const nlc_tables *t, const nlc_attr *a, const mobj *v, int depth,
+                       const mobj *ef)
+{
+    if (v->t != '[' || depth + 1 > t->max_depth)
+        return FB;          /* the decoder refuses it: pure raises */
+    const uint8_t *q = v->s;
+    for (int64_t i = 0; i < v->n; i++) {
+        mobj x;
+        mread(q, v->next, &x);
+        q = x.next;
+        if (i + 1 > 0x3fff)
+            return FB;
+        int fl = occ_flags(ef, i, a->flags);
+        if (fl < 0)
+            return FB;
+        size_t at = open_attr((uint16_t)((i + 1) | fl));
+        int rc = enc_elem(t, a, a->elem, &x, depth + 1);
+        if (rc || (rc = close_attr(at)))
+            return rc;
+    }
+    return NLC_OK;
+}
+
+/* a nest that starts with a fixed header (its members under "_header",
+ * those not given 0), then the attributes of `set` (pure.py's _enc_nest) */
+static int enc_hnest(const nlc_tables *t, int32_t set, int32_t header, const mobj *v,
+                     int depth)
+{
+    if (v->t == 's') {
+        eput(v->s, v->n);
+        return NLC_OK;
+    }
+    if (v->t != '{' || set < 0)
+        return FB;
+    mobj vcopy = *v;
+    size_t base;
+    int rc = dict_items(&vcopy, &base);
+    if (rc)
+        return rc;
+    const mobj *hp = dict_get(base, items_n, "_header", 7);
+    mobj h = hp ? *hp : (mobj){.t = 'N'};
+    items_n = base;
+    rc = h.t == 'N' ? enc_layout_x(t, header, NULL, 1) :
+         h.t == '{' ? enc_layout_x(t, header, &h, 1) : FB;
+    if (rc)
+        return rc;
+    ezeros((-ebuf.len) & 3);
+    return enc_set_x(t, set, &vcopy, depth, SKIP_HEADER);
+}
+
+/* write v into `size` bytes at `at` of the output */
+static void eint_at(size_t at, uint64_t v, int size, int big)
+{
+    if (ebuf.oom || at + size > ebuf.len)
+        return;
+    for (int i = 0; i < size; i++)
+        ebuf.p[at + (big ? size - 1 - i : i)] = (uint8_t)(v >> (8 * i));
+}
+
+/* records (a header whose first member is the record's length, then the
+ * attributes of a->set), as pure.py's _enc_records */
+static int enc_records(const nlc_tables *t, const nlc_attr *a, const mobj *v, int depth)
+{
+    if (v->t != '[' || depth + 1 > t->max_depth || a->header < 0 || a->set < 0)
+        return FB;
+    const nlc_layout *L = &t->layouts[a->header];
+    const nlc_field *f0 = &t->fields[L->first_field];
+    if (L->nfields < 1 || f0->kind != 0 || f0->end != f0->size)
+        return FB;
+    size_t hal = ((size_t)L->size + 3) & ~(size_t)3;
+    const uint8_t *q = v->s;
+    for (int64_t i = 0; i < v->n; i++) {
+        mobj x;
+        mread(q, v->next, &x);
+        q = x.next;
+        if (x.t != '{')
+            return FB;
+        size_t base;
+        int rc = dict_items(&x, &base);
+        if (rc)
+            return rc;
+        const mobj *hp = dict_get(base, items_n, "_header", 7);
+        mobj h = hp ? *hp : (mobj){.t = 'N'};
+        const mobj *lp = NULL;
+        if (h.t == '{') {
+            size_t hb;
+            if ((rc = dict_items(&h, &hb)) == NLC_OK) {
+                lp = dict_get(hb, items_n, f0->name, f0->name_len);
+                if (lp && (lp->t != 'i' || !fits(lp, f0->size, f0->is_signed)))
+                    rc = FB;
+            }
+        } else if (h.t != 'N') {
+            rc = FB;
+        }
+        int64_t given = lp ? lp->n : -1;
+        items_n = base;
+        if (rc)
+            return rc;
+        size_t at = ebuf.len;
+        rc = enc_layout_x(t, a->header, h.t == '{' ? &h : NULL, 1);
+        if (rc)
+            return rc;
+        ezeros(hal - (ebuf.len - at));
+        size_t body = ebuf.len;
+        if ((rc = enc_set_x(t, a->set, &x, depth + 1, SKIP_HEADER | SKIP_TAIL)))
+            return rc;
+        if (ebuf.oom)
+            return NLC_NOMEM;
+        size_t len = ebuf.len - at;
+        if (given < 0) {
+            mobj ln = {.t = 'i', .n = (int64_t)(hal + (ebuf.len - body))};
+            if (!fits(&ln, f0->size, f0->is_signed))
+                return FB;
+            eint_at(at, (uint64_t)ln.n, f0->size, f0->big);
+        } else if ((size_t)given < len) {
+            ebuf.len = at + (size_t)given;      /* its length leaves out its end */
+        }
+        if (i + 1 < v->n)
+            ezeros((-(ebuf.len - at)) & 3);
+    }
+    return NLC_OK;
+}
+
 static int enc_payload(const nlc_tables *t, const nlc_attr *a, const mobj *v, int depth)
 {
     if (depth > t->max_depth)
@@ -2143,6 +2333,8 @@ static int enc_payload(const nlc_tables *t, const nlc_attr *a, const mobj *v, in
             eput(v->s, v->n);
             return NLC_OK;
         }
+        if (v->t == 'u' && v->n >= 64)     /* long: plain hex only (packet data) */
+            return hex_payload(v);
         if (v->t == 'u') {
             uint8_t b[64];
             size_t n;
@@ -2159,30 +2351,17 @@ static int enc_payload(const nlc_tables *t, const nlc_attr *a, const mobj *v, in
         }
         return enc_layout(t, a->layout, v);
     case NLC_K_NEST:
-        if (a->header >= 0)
-            return FB;
         if (v->t == 's') {
             eput(v->s, v->n);
             return NLC_OK;
         }
+        if (a->header >= 0)
+            return enc_hnest(t, a->set, a->header, v, depth + 1);
         return enc_set(t, a->set, v, depth + 1);
-    case NLC_K_INDEXED: {
-        if (v->t != '[' || depth + 1 > t->max_depth)
-            return FB;          /* the decoder refuses it: pure raises */
-        const uint8_t *q = v->s;
-        for (int64_t i = 0; i < v->n; i++) {
-            mobj x;
-            mread(q, v->next, &x);
-            q = x.next;
-            if (i + 1 > 0x3fff)
-                return FB;
-            size_t at = open_attr((uint16_t)((i + 1) | a->flags));
-            int rc = enc_elem(t, a, a->elem, &x, depth + 1);
-            if (rc || (rc = close_attr(at)))
-                return rc;
-        }
-        return NLC_OK;
-    }
+    case NLC_K_INDEXED:
+        return enc_indexed(t, a, v, depth, NULL);
+    case NLC_K_RECORDS:
+        return enc_records(t, a, v, depth);
     case NLC_K_PAD:
         return NLC_OK;
     }
@@ -2216,12 +2395,12 @@ static int enc_submsg(const nlc_tables *t, const nlc_attr *a, const nlc_attr *se
         return FB;
     }
     if (fmt->kind == 0) {
-        if (fmt->header >= 0)
-            return FB;
         if (v->t == 's') {
             eput(v->s, v->n);
             return NLC_OK;
         }
+        if (fmt->header >= 0)
+            return enc_hnest(t, fmt->set, fmt->header, v, depth + 1);
         return fmt->set >= 0 ? enc_set(t, fmt->set, v, depth + 1) : FB;
     }
     if (fmt->kind == 1)
@@ -2274,170 +2453,354 @@ static int fallback(int kind, int32_t set, int32_t attr, const mobj *d, const ui
     return rc == NLC_OK || rc == NLC_ERR ? rc : FB;
 }
 
-static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth);
+static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth, int skip);
 
 /* a nest's attributes: in C, or (nlc_encode_fb) what C gives up on in one
  * nest by pure.py for that nest alone; the message itself (depth 0) is the
  * caller's */
-static int enc_set(const nlc_tables *t, int32_t set, const mobj *dp, int depth)
+static int enc_set_x(const nlc_tables *t, int32_t set, const mobj *dp, int depth, int skip)
 {
     mobj dcopy = *dp;       /* out of items_stack: a nested dict_items may move it */
     const mobj *d = &dcopy;
     size_t at = ebuf.len;
-    int rc = enc_set_c(t, set, d, depth);
+    int rc = enc_set_c(t, set, d, depth, skip);
     if (rc == FB && fb_on && depth > 0 && d->t == '{' && set >= 0 && set < t->n_sets)
         rc = fallback(NLC_FB_SET, set, -1, d, NULL, NULL, depth, at);
     return rc;
 }
 
-static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth)
+static int enc_set(const nlc_tables *t, int32_t set, const mobj *dp, int depth)
+{
+    return enc_set_x(t, set, dp, depth, 0);
+}
+
+/* where each attribute of the sets being encoded starts (for "_pad"), and
+ * how many occurrences of each item were encoded so far (for "_order") */
+static __thread size_t *offs;
+static __thread size_t offs_n, offs_cap;
+static __thread int64_t *occ;
+static __thread size_t occ_cap;
+
+static int offs_push(size_t at)
+{
+    if (offs_n == offs_cap) {
+        size_t cap = offs_cap ? offs_cap * 2 : 64;
+        size_t *p = realloc(offs, cap * sizeof *p);
+        if (!p)
+            return NLC_NOMEM;
+        offs = p;
+        offs_cap = cap;
+    }
+    offs[offs_n++] = at;
+    return NLC_OK;
+}
+
+/* one set being encoded: its dict's items and bookkeeping keys */
+typedef struct {
+    const nlc_tables *t;
+    int32_t set;
+    const nlc_set *S;
+    const mobj *d;
+    int depth;
+    size_t base, end;       /* the dict's items on items_stack */
+    size_t fbase, fend;     /* "_flags" items */
+    mobj rep;               /* "_repeated" (t 0: none) */
+    size_t rbase, rend;     /* "_raw" items */
+    int pad;                /* "_pad" given: attribute offsets pushed on offs */
+} setctx;
+
+static int set_open(setctx *sc, uint16_t type, size_t *at)
+{
+    *at = open_attr(type);
+    return sc->pad ? offs_push(*at) : NLC_OK;
+}
+
+/* the occurrences of item i as pure.py's encode_set loop writes them: all of
+ * them (one 0), or (one 1, "_order") occurrence k alone */
+static int enc_item(setctx *sc, size_t i, int64_t k, int one, int *many_out)
+{
+    const nlc_tables *t = sc->t;
+    mobj kcopy = items_stack[i].key, vcopy = items_stack[i].val;
+    const mobj *key = &kcopy, *v = &vcopy;
+    if (key->t != 'u' || key->n == 0 || key->s[0] == '_')
+        return FB;                  /* odd keys: pure.py */
+    int ai = find_name(sc->S, key->s, (size_t)key->n);
+    if (ai < 0)
+        return FB;                  /* UAPI names, numbers, typos: pure.py */
+    const nlc_attr *a = &t->attrs[ai];
+    int many = a->multi || (sc->rep.t == '[' && in_list(&sc->rep, key));
+    *many_out = many;
+    mobj fl = {0}, ef = {0};
+    if (sc->fend > sc->fbase) {
+        const mobj *f = dict_get(sc->fbase, sc->fend, (const char *)key->s, (size_t)key->n);
+        if (f) {
+            fl = *f;
+            if (fl.t == 'N' || (fl.t != 'i' && fl.t != '['))
+                return FB;
+        }
+        if (a->kind == NLC_K_INDEXED) {     /* "name[]": its elements' bits */
+            char nm[260];
+            if (key->n > 256)
+                return FB;
+            memcpy(nm, key->s, (size_t)key->n);
+            memcpy(nm + key->n, "[]", 2);
+            f = dict_get(sc->fbase, sc->fend, nm, (size_t)key->n + 2);
+            if (f) {
+                ef = *f;
+                if (ef.t != 'i' && ef.t != '[')
+                    return FB;
+            }
+        }
+    }
+    int rc;
+    size_t at;
+    if (a->kind == NLC_K_FLAG && !many) {
+        int yes;
+        if (truthy(v, &yes))
+            return FB;
+        if (!yes)
+            return NLC_OK;
+        /* one int: its bits; a list: none (as pure.py's loop) */
+        int bits = fl.t == '[' ? 0 : occ_flags(&fl, 0, a->flags);
+        if (bits < 0)
+            return FB;
+        if ((rc = set_open(sc, (uint16_t)(a->id | bits), &at)))
+            return rc;
+        return close_attr(at);
+    }
+    if (v->t == 'N' && a->kind != NLC_K_PAD && a->kind != NLC_K_SUBMSG)
+        return NLC_OK;
+    if (a->kind == NLC_K_FLAG || (many && v->t != '['))
+        return FB;
+    const nlc_attr *sel = NULL;
+    if (a->kind == NLC_K_SUBMSG) {
+        const nlc_set *S = sc->S;
+        int32_t si = a->sel_id >= 0 && a->sel_id < S->n_ids ? S->by_id[a->sel_id] : -1;
+        sel = si >= 0 ? &t->attrs[si] : NULL;
+    }
+    /* its _raw entry: hex for one value, a list (not a tuple) by occurrence */
+    mobj r = {0};
+    const mobj *rv = sc->rend > sc->rbase ?
+        dict_get(sc->rbase, sc->rend, (const char *)key->s, (size_t)key->n) : NULL;
+    if (rv) {
+        r = *rv;
+        if (r.t == 'u' && many)
+            r.t = 0;
+        else if (r.t == '[' && (!many || (r.s[-5] & 0x7f) != '['))
+            r.t = 0;
+    }
+    int64_t n = many ? (one ? 1 : v->n) : 1;
+    if (many && one && k >= v->n)
+        return FB;                  /* _order lists it more often than it has values */
+    const uint8_t *q = NULL, *vstart = key->next;
+    if (many) {                     /* to occurrence k */
+        q = v->s;
+        for (int64_t j = 0; j < (one ? k : 0); j++) {
+            mobj x;
+            mread(q, v->next, &x);
+            q = x.next;
+        }
+    }
+    rc = NLC_OK;
+    for (int64_t j = 0; j < n && rc == NLC_OK; j++) {
+        int64_t kk = one ? k : j;       /* the occurrence's number */
+        mobj x;
+        const mobj *val = v;
+        if (many) {
+            vstart = q;
+            mread(q, v->next, &x);
+            q = x.next;
+            val = &x;
+        }
+        int bits = occ_flags(&fl, kk, a->flags);
+        if (bits < 0)
+            return FB;
+        if ((rc = set_open(sc, (uint16_t)(a->id | bits), &at)))
+            return rc;
+        mobj hx = r;
+        if (r.t == '[') {   /* this occurrence's entry, when the list has one */
+            hx.t = 0;
+            if (list_at(&r, kk, &hx) && hx.t != 'u' && hx.t != 'N')
+                return FB;
+        }
+        if (hx.t == 'u') {
+            rc = hex_payload(&hx);
+            if (rc == NLC_OK)
+                rc = close_attr(at);
+            continue;
+        }
+        rc = a->kind == NLC_K_SUBMSG ? enc_submsg(t, a, sel, val, sc->base, sc->end, sc->depth)
+           : a->kind == NLC_K_INDEXED && ef.t ? enc_indexed(t, a, val, sc->depth, &ef)
+           : enc_payload(t, a, val, sc->depth);
+        if (rc == FB && fb_on)      /* this payload alone by pure.py */
+            rc = fallback(NLC_FB_PAYLOAD, sc->set, ai, sc->d, vstart, val->next, sc->depth,
+                          at + 4);
+        if (rc == NLC_OK)
+            rc = close_attr(at);
+    }
+    return rc;
+}
+
+/* "_pad": {position: hex} written over the padding after those attributes
+ * (the last one's may be cut short), as pure.py's _apply_pad */
+static int apply_pad(const mobj *pad, size_t obase)
+{
+    size_t pb;
+    mobj p = *pad;
+    int rc = dict_items(&p, &pb);
+    if (rc)
+        return rc;
+    size_t pe = items_n, nat = offs_n - obase;
+    if (ebuf.oom)
+        rc = NLC_NOMEM;
+    for (size_t i = pb; i < pe && rc == NLC_OK; i++) {
+        const mobj *k = &items_stack[i].key, *v = &items_stack[i].val;
+        int64_t pos = -1;
+        if (k->t == 'i') {
+            pos = k->n;
+        } else if (k->t == 'u' && k->n > 0 && k->n < 10) {
+            pos = 0;
+            for (int64_t j = 0; j < k->n && pos >= 0; j++)
+                pos = k->s[j] >= '0' && k->s[j] <= '9' ? pos * 10 + (k->s[j] - '0') : -1;
+        }
+        uint8_t b[4];
+        size_t bn;
+        if (pos < 0 || (size_t)pos >= nat || v->t != 'u' || v->n > 6 ||
+            hex_bytes(v->s, (size_t)v->n, 0, b, sizeof b, &bn)) {
+            rc = FB;
+            break;
+        }
+        size_t a = offs[obase + pos];
+        size_t aend = (size_t)pos + 1 < nat ? offs[obase + pos + 1] : ebuf.len;
+        size_t ln = rd16(ebuf.p + a);
+        size_t plen = aend - a - ln;
+        if (bn != plen && !((size_t)pos + 1 == nat && bn < plen)) {
+            rc = FB;
+            break;
+        }
+        memcpy(ebuf.p + a + ln, b, bn);
+        if (bn < plen)
+            ebuf.len = a + ln + bn;
+    }
+    items_n = pb;
+    return rc;
+}
+
+static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth, int skip)
 {
     if (d->t != '{' || depth > t->max_depth || set < 0 || set >= t->n_sets)
         return FB;
-    const nlc_set *S = &t->sets[set];
-    size_t base;
-    int rc = dict_items(d, &base);
+    setctx sc = {.t = t, .set = set, .S = &t->sets[set], .d = d, .depth = depth};
+    int rc = dict_items(d, &sc.base);
     if (rc)
         return rc;
-    size_t end = items_n;
-    /* "_flags": {name: NLA_F_* bits} where an attribute's bits are not the
-     * spec's (a decoded request re-sent as it came); ints only, one per
-     * attribute (per-occurrence lists, "name[]" element bits: pure.py) */
-    size_t fbase = 0, fend = 0;
-    const mobj *fp = dict_get(base, end, "_flags", 6);
-    if (fp) {
-        mobj fl = *fp;
-        if (fl.t != '{')
-            rc = FB;
-        else if ((rc = dict_items(&fl, &fbase)) == NLC_OK) {
-            fend = items_n;
-            for (size_t i = fbase; i < fend && rc == NLC_OK; i++) {
-                const mobj *fk = &items_stack[i].key, *fv = &items_stack[i].val;
-                if (fk->t != 'u' || fv->t != 'i' || (fv->n & ~(int64_t)0xC000) ||
-                    (fk->n >= 2 && fk->s[fk->n - 1] == ']'))
-                    rc = FB;
+    size_t base = sc.base, end = sc.end = items_n, obase = offs_n;
+    /* the bookkeeping keys (pure.py's module docstring); forms other than
+     * the ones read here: pure.py */
+    /* (copied: dict_items below may move items_stack; t 0: not given) */
+    mobj fl = {0}, raw = {0}, order = {0}, pad = {0};
+    for (size_t i = base; i < end; i++) {       /* one look at the keys for all of them */
+        const mobj *k = &items_stack[i].key;
+        if (k->t != 'u' || k->n < 4 || k->s[0] != '_')
+            continue;
+        const mobj *v = &items_stack[i].val;
+        if (k->n == 6 && memcmp(k->s, "_flags", 6) == 0)
+            fl = *v;
+        else if (k->n == 9 && memcmp(k->s, "_repeated", 9) == 0)
+            sc.rep = *v;
+        else if (k->n == 4 && memcmp(k->s, "_raw", 4) == 0)
+            raw = *v;
+        else if (k->n == 6 && memcmp(k->s, "_order", 6) == 0)
+            order = *v;
+        else if (k->n == 4 && memcmp(k->s, "_pad", 4) == 0)
+            pad = *v;
+    }
+    int fp = fl.t != 0, rp = sc.rep.t != 0, wp = raw.t != 0, op = order.t != 0, pp = pad.t != 0;
+    if (fl.t == '{') {
+        if ((rc = dict_items(&fl, &sc.fbase)) == NLC_OK)
+            sc.fend = items_n;
+    } else if (fl.t && fl.t != 'N') {
+        rc = FB;
+    }
+    if (sc.rep.t && sc.rep.t != '[' && sc.rep.t != 'N')
+        rc = FB;
+    if (raw.t == '{' && rc == NLC_OK) {
+        if ((rc = dict_items(&raw, &sc.rbase)) == NLC_OK)
+            sc.rend = items_n;
+    } else if (raw.t && raw.t != 'N' && raw.t != '{') {
+        rc = FB;
+    }
+    if (order.t && order.t != 'N' && order.t != '[')
+        rc = FB;
+    if (pad.t == '{' && pad.n > 0)
+        sc.pad = 1;
+    else if (pad.t && pad.t != 'N' && pad.t != '{')
+        rc = FB;
+    int ordered = order.t == '[' && order.n > 0;
+    if (ordered && rc == NLC_OK) {
+        if (occ_cap < end) {
+            int64_t *p = realloc(occ, end * sizeof *p);
+            if (!p)
+                rc = NLC_NOMEM;
+            else {
+                occ = p;
+                occ_cap = end;
             }
         }
-    }
-    /* "_repeated": [name, ...] attributes (not multi-attr) given as the list
-     * of their occurrences; "_raw": {name: hex, or [hex or None by
-     * occurrence]} payloads sent as they came.  Other forms: pure.py */
-    mobj rep = {0}, raw = {0};
-    size_t rbase = 0, rend = 0;
-    const mobj *p = dict_get(base, end, "_repeated", 9);
-    if (p && rc == NLC_OK) {
-        rep = *p;
-        if (rep.t != '[' && rep.t != 'N')
-            rc = FB;
-    }
-    p = dict_get(base, end, "_raw", 4);
-    if (p && rc == NLC_OK) {
-        raw = *p;
-        if (raw.t == '{') {
-            if ((rc = dict_items(&raw, &rbase)) == NLC_OK)
-                rend = items_n;
-        } else if (raw.t != 'N') {
-            rc = FB;
+        if (rc == NLC_OK)
+            memset(occ + base, 0, (end - base) * sizeof *occ);
+        /* one occurrence at a time in _order's order */
+        const uint8_t *q = order.s;
+        for (int64_t j = 0; j < order.n && rc == NLC_OK; j++) {
+            mobj o;
+            mread(q, order.next, &o);
+            q = o.next;
+            size_t i = base;
+            if (o.t == 'u')
+                for (; i < end; i++) {
+                    const mobj *k = &items_stack[i].key;
+                    if (k->t == 'u' && k->n == o.n && memcmp(k->s, o.s, (size_t)o.n) == 0)
+                        break;
+                }
+            if (i == end) {
+                rc = FB;                /* not there, or not a name: pure.py raises */
+                break;
+            }
+            int many;
+            int64_t k = occ[i];
+            rc = enc_item(&sc, i, k, 1, &many);
+            occ[i] = k + 1;
+        }
+        /* each list listed as often as it has values */
+        for (size_t i = base; i < end && rc == NLC_OK; i++) {
+            if (!occ[i])
+                continue;
+            const mobj *k = &items_stack[i].key, *v = &items_stack[i].val;
+            int ai = find_name(sc.S, k->s, (size_t)k->n);
+            if (ai >= 0 && (t->attrs[ai].multi || (sc.rep.t == '[' && in_list(&sc.rep, k))) &&
+                v->t == '[' && v->n != occ[i])
+                rc = FB;
         }
     }
     for (size_t i = base; i < end && rc == NLC_OK; i++) {
-        mobj kcopy = items_stack[i].key, vcopy = items_stack[i].val;
-        const mobj *k = &kcopy, *v = &vcopy;
-        if (k->t == 'u' && ((fp && k->n == 6 && memcmp(k->s, "_flags", 6) == 0) ||
-                            (rep.t && k->n == 9 && memcmp(k->s, "_repeated", 9) == 0) ||
-                            (raw.t && k->n == 4 && memcmp(k->s, "_raw", 4) == 0)))
+        const mobj *k = &items_stack[i].key;
+        if (ordered && occ[i])
             continue;
-        if (k->t != 'u' || k->n == 0 || k->s[0] == '_') {
-            rc = FB;                 /* bookkeeping keys and odd keys: pure.py */
-            break;
-        }
-        int ai = find_name(S, k->s, (size_t)k->n);
-        if (ai < 0) {
-            rc = FB;                 /* UAPI names, numbers, typos: pure.py */
-            break;
-        }
-        const nlc_attr *a = &t->attrs[ai];
-        uint16_t type = (uint16_t)(a->id | a->flags);
-        if (fp) {
-            const mobj *f = dict_get(fbase, fend, (const char *)k->s, (size_t)k->n);
-            if (f)
-                type = (uint16_t)(a->id | (uint16_t)f->n);
-        }
-        int many = a->multi || (rep.t == '[' && in_list(&rep, k));
-        if (a->kind == NLC_K_FLAG) {
-            int yes;
-            if (many || (rc = truthy(v, &yes)))
-                rc = FB;
-            else if (yes)
-                rc = close_attr(open_attr(type));
+        if (k->t == 'u' && k->n > 0 && k->s[0] == '_' &&
+            ((fp && k->n == 6 && memcmp(k->s, "_flags", 6) == 0) ||
+             (rp && k->n == 9 && memcmp(k->s, "_repeated", 9) == 0) ||
+             (wp && k->n == 4 && memcmp(k->s, "_raw", 4) == 0) ||
+             (op && k->n == 6 && memcmp(k->s, "_order", 6) == 0) ||
+             (pp && k->n == 4 && memcmp(k->s, "_pad", 4) == 0) ||
+             ((skip & SKIP_HEADER) && k->n == 7 && memcmp(k->s, "_header", 7) == 0) ||
+             ((skip & SKIP_TAIL) && k->n == 5 && memcmp(k->s, "_tail", 5) == 0)))
             continue;
-        }
-        if (v->t == 'N' && a->kind != NLC_K_PAD && a->kind != NLC_K_SUBMSG)
-            continue;
-        const nlc_attr *sel = NULL;
-        if (a->kind == NLC_K_SUBMSG) {
-            int32_t si = a->sel_id >= 0 && a->sel_id < S->n_ids ? S->by_id[a->sel_id] : -1;
-            sel = si >= 0 ? &t->attrs[si] : NULL;
-        }
-        /* its _raw entry: hex for one value, a list (not a tuple) by occurrence */
-        mobj r = {0};
-        const uint8_t *rq = NULL;
-        const mobj *rv = rend > rbase ? dict_get(rbase, rend, (const char *)k->s,
-                                                 (size_t)k->n) : NULL;
-        if (rv) {
-            r = *rv;
-            if (r.t == 'u' && many)
-                r.t = 0;
-            else if (r.t == '[' && (!many || (r.s[-5] & 0x7f) != '['))
-                r.t = 0;
-            rq = r.s;
-        }
-        int n = 1;
-        const uint8_t *q = NULL, *vstart = k->next;
-        if (many) {
-            if (v->t != '[') {
-                rc = FB;
-                break;
-            }
-            n = (int)v->n;
-            q = v->s;
-        }
-        for (int j = 0; j < n && rc == NLC_OK; j++) {
-            mobj x;
-            const mobj *val = v;
-            if (many) {
-                vstart = q;
-                mread(q, v->next, &x);
-                q = x.next;
-                val = &x;
-            }
-            size_t at = open_attr(type);
-            mobj hx = r;
-            if (r.t == '[') {   /* this occurrence's entry, when the list has one */
-                hx.t = 0;
-                if (j < r.n) {
-                    mread(rq, r.next, &hx);
-                    rq = hx.next;
-                    if (hx.t != 'u' && hx.t != 'N') {
-                        rc = FB;
-                        break;
-                    }
-                }
-            }
-            if (hx.t == 'u') {
-                rc = hex_payload(&hx);
-                if (rc == NLC_OK)
-                    rc = close_attr(at);
-                continue;
-            }
-            rc = a->kind == NLC_K_SUBMSG ? enc_submsg(t, a, sel, val, base, end, depth)
-                                         : enc_payload(t, a, val, depth);
-            if (rc == FB && fb_on)      /* this payload alone by pure.py */
-                rc = fallback(NLC_FB_PAYLOAD, set, ai, d, vstart, val->next, depth, at + 4);
-            if (rc == NLC_OK)
-                rc = close_attr(at);
-        }
+        int many;
+        rc = enc_item(&sc, i, 0, 0, &many);
     }
+    if (rc == NLC_OK && sc.pad)
+        rc = apply_pad(&pad, obase);
+    offs_n = obase;
     items_n = base;
     return rc;
 }
@@ -2583,5 +2946,11 @@ void nlc_release(void)
     free(items_stack);
     items_stack = NULL;
     items_cap = items_n = 0;
+    free(offs);
+    offs = NULL;
+    offs_n = offs_cap = 0;
+    free(occ);
+    occ = NULL;
+    occ_cap = 0;
     /* the key stays set: a later call in this thread reallocates as needed */
 }

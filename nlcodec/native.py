@@ -471,10 +471,11 @@ class Backend:
     def encode_set(self, cs, d, path=""):
         """Encode in C from the dict's marshal form.  What the C core gives
         up on goes to pure.py for that one part (``nlc_py_fallback``: an
-        attribute's payload, or one nest with bookkeeping it does not read);
-        the message itself, and every error, to pure.py whole (which raises
-        the precise EncodeError)."""
+        attribute's payload, or one nest with forms it does not read); the
+        message itself, and every error, to pure.py whole (which raises the
+        precise EncodeError).  ``FALLBACKS`` counts both."""
         if pure.encoding_kernel():      # kernel variants at any depth: pure knows them
+            FALLBACKS["kernel"] += 1
             return pure.encode_set(cs, d, path)
         sid = self.tables.set_ix.get(id(cs))
         if sid is None:
@@ -482,6 +483,7 @@ class Backend:
         try:
             m = marshal.dumps(d, 2)
         except ValueError:              # objects marshal cannot carry
+            FALLBACKS["message"] += 1
             return pure.encode_set(cs, d, path)
         o = self._o
         _fb.tables = self.tables
@@ -494,6 +496,7 @@ class Backend:
         if exc is not None:             # KeyboardInterrupt & co. inside a fallback
             _fb.exc = None
             raise exc
+        FALLBACKS["message"] += 1
         return pure.encode_set(cs, d, path)
 
     def encode_body(self, layout, header, cs, attrs):
@@ -512,6 +515,7 @@ class Backend:
         try:
             m = marshal.dumps((header, attrs), 2)
         except ValueError:
+            FALLBACKS["body"] += 1
             return None
         o = self._o
         _fb.tables = self.tables
@@ -524,6 +528,7 @@ class Backend:
         if exc is not None:
             _fb.exc = None
             raise exc
+        FALLBACKS["body"] += 1
         return None
 
     def encode_marshal_status(self, cs, m: bytes):
@@ -602,6 +607,23 @@ class Backend:
         return st
 
 
+# How often an encode left the C core, since the count was last reset (a
+# test hook: tests/test_native_encode.py): "part", one attribute's payload or
+# one nest by pure.py (nlc_py_fallback); "message", a whole attribute set by
+# pure.py; "body", a message whose header and attributes the one-call path
+# (encode_body) gave back to the caller; "kernel", the kernel's internal forms
+# (pure.py's only).  Plain int increments: exact in one thread.
+FALLBACKS = {"part": 0, "message": 0, "body": 0, "kernel": 0}
+
+
+def reset_fallbacks() -> dict:
+    """The counts so far, and zero them."""
+    out = dict(FALLBACKS)
+    for k in FALLBACKS:
+        FALLBACKS[k] = 0
+    return out
+
+
 class _Fallback(threading.local):
     tables = None       # the Tables of the C encode running in this thread
     exc = None          # a BaseException a fallback met (raised after the C call)
@@ -642,6 +664,7 @@ def nlc_py_fallback(kind, six, ai, dp, dn, vp, vn, depth):
         _fb.exc = e
         return ERR
     _nlc_put(b, len(b))
+    FALLBACKS["part"] += 1
     return OK
 
 

@@ -71,17 +71,17 @@ def test_native_encodes_every_tc_request_as_tc_sent_it(be):
         else:
             not_in_c.append(line)
     # (flower's geneve_opts: tc sends the enc_opts nests without NLA_F_NESTED,
-    # which to_dict() keeps as "_flags": {"key_enc_opts": 0}; the C core takes it.)
-    # Known gap: netem's TCA_OPTIONS, struct tc_netem_qopt followed by attributes
-    # (a sub-message with a header, "_header"), is not laid out by the C encoder:
-    # those requests go to pure.py (nlc_encode_fb), the same bytes all the same
-    assert not_in_c == [line for line, _ in CORPUS if " netem" in line]
+    # which to_dict() keeps as "_flags": {"key_enc_opts": 0}; netem's TCA_OPTIONS is
+    # struct tc_netem_qopt followed by attributes, a sub-message with a header
+    # ("_header"): the C core lays out both.)
+    assert not_in_c == []
 
 
 def test_flags_bookkeeping_in_c_as_in_pure(be):
-    """``_flags`` with one int per attribute is the C encoder's; per-occurrence
-    lists and an indexed array's element bits ("act[]") stay pure.py's.  Either
-    way both backends give the same bytes."""
+    """``_flags`` with one int per attribute, per-occurrence lists and an
+    indexed array's element bits ("act[]", one int or a list by element) are
+    the C encoder's; bits beyond NLA_F_NESTED|NLA_F_NET_BYTEORDER stay
+    pure.py's.  Either way both backends give the same bytes."""
     line, raw = next((x, r) for x, r in CORPUS if "geneve_opts" in x)
     m = nlcodec.decode(raw)[0]
     d = m.to_dict()["attrs"]
@@ -90,8 +90,9 @@ def test_flags_bookkeeping_in_c_as_in_pure(be):
     cs = m._set
     for flags, in_c in (({"key_enc_opts": 0}, True), ({"key_enc_opts": 0x8000}, True),
                         ({"key_enc_opts": 0x4000, "key_enc_opts_mask": 0}, True),
-                        ({"key_enc_opts": [0]}, False), ({"act[]": 0x8000}, False),
-                        ({"key_enc_opts": 1}, False)):
+                        ({"key_enc_opts": [0]}, True), ({"key_enc_opts": [None, 0]}, True),
+                        ({"act[]": 0x8000}, True), ({"act[]": [0, 0x8000]}, True),
+                        ({"key_enc_opts": 1}, False), ({"key_enc_opts": [1]}, False)):
         dd = dict(d, options=dict(opts, _flags=flags))
         got = be.encode_set(cs, dd, cs.name)
         assert got == pure.encode_set(cs, dd, cs.name), flags

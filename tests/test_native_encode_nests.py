@@ -1,9 +1,11 @@
 """The C encoder gives up one nest at a time, and gives pure.py's bytes.
 
-What the C core does not read itself (a nest with ``_order``, ``_raw``,
-``_repeated``, ``_pad`` or per-occurrence ``_flags``, names it does not know,
-values it does not parse) goes to pure.py for that nest or that payload
-alone (``nlc_py_fallback``); the rest of the message stays in C.  pure.py is
+The bookkeeping keys (``_order``, ``_raw``, ``_repeated``, ``_pad``,
+``_flags`` with one int or a list by occurrence, ``"name[]"`` element bits)
+are the C core's; what it does not read itself (forms of them it does not
+parse, names it does not know, values it does not parse) goes to pure.py for
+that nest or that payload alone (``nlc_py_fallback``); the rest of the
+message stays in C.  pure.py is
 the reference semantics of the bookkeeping keys (nlcodec/pure.py's module
 docstring), so these are differential tests: native == pure on every input,
 the same EncodeError when pure refuses.  The requests are iproute2's tc's own
@@ -63,16 +65,22 @@ def _flower(word):
 
 
 def test_one_nest_with_bookkeeping_goes_to_pure_alone():
-    """``_order`` or per-occurrence ``_flags`` in flower's options nest: that
-    nest is pure.py's, nothing else (one part handed back); ``_repeated`` and
-    ``_raw`` the C core reads itself.  The bytes are pure's either way."""
+    """Bookkeeping keys in flower's options nest: the C core reads ``_order``,
+    per-occurrence ``_flags``, ``_repeated``, ``_raw`` and ``_pad`` itself;
+    forms it does not read (hex with spaces, flag bits beyond NLA_F_*) send
+    that nest alone to pure.py (one part handed back).  The bytes are pure's
+    either way."""
     line, raw, cs, d = _flower("dst_mac")
     attrs = d["attrs"]
     opts = attrs["options"]
     keys = [k for k in opts if k[:1] != "_"]
     assert len(keys) >= 3, line
     for extra, parts_want in (
-            ({"_order": keys[::-1]}, 1), ({"_flags": {keys[0]: [0]}}, 1),
+            ({"_order": keys[::-1]}, 0), ({"_flags": {keys[0]: [0]}}, 0),
+            ({"_flags": {keys[0]: [1]}}, 1), ({"_pad": {"0": "0000"}}, 0),
+            ({"_pad": {len(keys) - 1: ""}}, 0), ({"_pad": {"0": "00 00"}}, 1),
+            ({"_repeated": [keys[0]], keys[0]: [opts[keys[0]]] * 2,
+              "_order": [keys[0], keys[1], keys[0]]}, 0),
             ({"_repeated": [keys[0]], keys[0]: [opts[keys[0]]] * 2}, 0),
             ({"_raw": {keys[0]: "00"}}, 0), ({"_raw": {keys[0]: "00 01"}}, 1),
             ({"_repeated": [keys[0]], keys[0]: [opts[keys[0]]] * 3,
@@ -101,13 +109,17 @@ def test_raw_as_tc_sent_it_gives_tcs_bytes():
     assert raw.endswith(got) and got == pure.encode_set(cs, dd, cs.name)
 
 
-def test_a_message_with_top_level_bookkeeping_is_pures():
-    """The message's own dict is the outermost nest: pure.py encodes it."""
+def test_top_level_bookkeeping_is_the_c_cores_too():
+    """The message's own dict is the outermost nest: the C core reads its
+    ``_order``; what it gives up on there goes to pure.py whole."""
     line, raw, cs, d = _flower("dst_mac")
     attrs = d["attrs"]
     keys = [k for k in attrs if k[:1] != "_"]
     dd = dict(attrs, _order=keys)
     assert same(cs, dd) == raw[raw.index(pure.encode_set(cs, attrs, cs.name)):]
+    assert NATIVE.encode_status(cs, dd, fallback=True)[:3:2] == (native.OK, 0)
+    dd = dict(attrs, _pad={"0": "00 00 00"})
+    same(cs, dd)
     assert NATIVE.encode_status(cs, dd, fallback=True)[0] != native.OK
 
 

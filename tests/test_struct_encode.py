@@ -9,7 +9,7 @@ members to the pure encoder (checked below), so both give the same bytes.
 import pytest
 
 import nlcodec
-from nlcodec import EncodeError
+from nlcodec import EncodeError, pure
 from nlcodec.registry import compiled
 
 from cprobe import c_bytes, needs_gcc
@@ -89,9 +89,11 @@ def test_short_struct_reencodes_short_and_says_so(codec, c):
         nlcodec.encode_attrs("tc", "act_mirred_attrs", {"parms": {"_size": 7}})
 
 
-def test_c_encoder_leaves_partial_and_unknown_to_pure():
-    """The C encoder takes a struct dict only when it holds exactly the members
-    (differential: it must refuse what pure completes or rejects)."""
+def test_c_encoder_completes_partial_and_leaves_unknown_to_pure():
+    """The C encoder takes a struct dict whose keys are members, the members
+    not given zero as pure.py's Layout.encode makes them (differential: the
+    same bytes as pure); it refuses what pure rejects or shortens (an unknown
+    key, ``_size``)."""
     pytest.importorskip("nlcodec._native_core")
     from nlcodec import native
     be = native.Backend()
@@ -100,7 +102,9 @@ def test_c_encoder_leaves_partial_and_unknown_to_pure():
             "ifindex": 2}
     rc, out = be.encode_status(cs, {"parms": full})
     assert rc == native.OK
-    for d in ({"action": 3, "eaction": 1, "ifindex": 2}, {**full, "actoin": 1},
-              {"index": 0, "capab": 0, "_size": 8}):
+    part = {"action": 3, "eaction": 1, "ifindex": 2}
+    rc, out = be.encode_status(cs, {"parms": part})
+    assert rc == native.OK and out == pure.encode_set(cs, {"parms": part}, cs.name)
+    for d in ({**full, "actoin": 1}, {"index": 0, "capab": 0, "_size": 8}):
         rc, _ = be.encode_status(cs, {"parms": d})
         assert rc == native.FALLBACK, d
