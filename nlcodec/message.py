@@ -272,6 +272,10 @@ def _iter_decode(data, protocol, families, kernel, lazy):
         # leaves aside (control messages, unknown types, errors) come here one by one
         off, items, info = stream(proto, buf, ids, kernel)
         genl = proto == "generic"
+        hoff = 20 if genl else 16
+        kern = bool(kernel)
+        plans = {}
+        new = Message.__new__
         for moff, ln, ty, fl, seq, pid, hdr, attrs in items:
             if attrs is None:
                 m = decode_one(buf, moff, ln, ty, fl, seq, pid, proto, ids, kernel)
@@ -279,16 +283,22 @@ def _iter_decode(data, protocol, families, kernel, lazy):
                     m._pad = _pad_after(buf, moff + ln, n)
                 yield m
                 continue
-            cf, cm, fam = info[(ty, hdr["cmd"]) if genl else ty]
-            m = Message()
-            m._kernel = bool(kernel)
+            key = (ty, hdr["cmd"]) if genl else ty
+            plan = plans.get(key)
+            if plan is None:
+                plan = plans[key] = _stream_plan(info[key], genl)
+            cf, cm, fam, name, cs, hsize = plan
+            # every slot Message() sets, set once here (a message per item:
+            # an __init__ call and its stores overwritten are a tenth of a route's)
+            m = new(Message)
+            m.direction = m._lazy = m._payload = m._hlen = m._pad = None
+            m._kernel = kern
             m.type_id, m.flags, m.seq, m.pid, m.length = ty, fl, seq, pid, ln
-            m.protocol, m.family, m.type = proto, fam, cm.name
+            m.protocol, m.family, m.type = proto, fam, name
             m._cf, m._cmd, m._header, m._attrs = cf, cm, hdr, attrs
-            m._set = cm.set if cm.variants is None else cm.set_for(hdr)
-            lay = cm.header if cm.header is not None or not genl else cf.header
-            if lay is not None and ln - (20 if genl else 16) < lay.size:
-                m._hlen = max(ln - (20 if genl else 16), 0)
+            m._set = cs if cs is not _VARIANTS else cm.set_for(hdr)
+            if ln - hoff < hsize:
+                m._hlen = max(ln - hoff, 0)
                 hdr.pop("_size", None)      # a short header: said by _hlen
             if ln & 3:
                 m._pad = _pad_after(buf, moff + ln, n)
@@ -308,6 +318,19 @@ def _iter_decode(data, protocol, families, kernel, lazy):
             m._pad = _pad_after(buf, off + ln, n)
         yield m
         off += _align(ln)
+
+
+_VARIANTS = object()         # a message type whose attribute set depends on its header
+
+
+def _stream_plan(entry, genl):
+    """What _iter_decode needs per message of one type from the stream
+    decoder's info: (cf, cm, family, name, attribute set or _VARIANTS, size
+    of the fixed header, or -(1 << 30) when there is none)."""
+    cf, cm, fam = entry
+    lay = cm.header if cm.header is not None or not genl else cf.header
+    return (cf, cm, fam, cm.name, cm.set if cm.variants is None else _VARIANTS,
+            lay.size if lay is not None else -(1 << 30))
 
 
 def _pad_after(buf, end, n):

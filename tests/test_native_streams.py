@@ -67,3 +67,25 @@ def test_a_decode_compiles_only_the_families_it_meets(native):
     # the stream table now has a row for the type: the C core decodes it whole
     stopped, items, info = native.decode_stream("route", raw, {})
     assert items[0][7] == {"value": 7} and info[TYPE][0].spec is fam
+
+
+def test_stream_messages_have_every_slot_the_per_message_path_sets(native):
+    # the stream path builds Message without __init__: each of its slots must
+    # hold what the per-message path (Message() and decode_one) gives; the
+    # bytes: a link dump and a route dump of this machine, from the kernel
+    from nlcodec.benchmark import live_dump
+    from nlcodec.message import Message
+    missing = object()
+    for data in (live_dump(18), live_dump(26)):
+        nlcodec.decode(data)                         # stream tables compiled
+        stream = nlcodec.decode(data)
+        one = nlcodec.decode(data, lazy=True)        # per message, attributes on demand
+        assert len(stream) == len(one) > 0
+        for a, b in zip(stream, one):
+            b.attrs                                  # loaded: _attrs set, _lazy kept
+            for slot in Message.__slots__:
+                va, vb = getattr(a, slot, missing), getattr(b, slot, missing)
+                if slot == "_lazy":
+                    assert va is None
+                else:
+                    assert va == vb, slot
