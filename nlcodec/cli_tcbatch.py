@@ -26,10 +26,10 @@ def add_parser(sub):
                     "mpls, police (linklayer, conform-exceed), pedit (munge "
                     "eth|ip|ip6|tcp|udp), hw_stats; "
                     "qdiscs ingress, clsact, pfifo|bfifo|pfifo_head_drop (limit), "
-                    "fq_codel, tbf, prio (bands, priomap), sfq (with its RED words), red, choke, "
+                    "fq_codel, tbf, prio (bands, priomap, multiqueue), sfq (with its RED words), red, choke, "
                     "codel, pie, fq_pie, hhf, fq, sfb, htb "
                     "(default, r2q, direct_qlen), netem (delay, loss, "
-                    "duplicate, reorder, corrupt, gap, ecn, rate, slot; no distribution "
+                    "duplicate, reorder, corrupt, gap, ecn, rate, slot, distribution "
                     "tables), drr, qfq, multiq, pfifo_fast, cbs, etf, mqprio; "
                     "classes of htb (rate, ceil, burst, cburst, prio, quantum, mtu, mpu, "
                     "overhead, linklayer), drr (quantum) and qfq (weight, maxpkt).",

@@ -271,6 +271,16 @@ mqprio_rate_attrs = AttrSet("mqprio_rate_attrs", [
     Attr(4, "max_rate64", "u64", multi=True),
 ], prefix="TCA_MQPRIO_", uapi_header="linux/pkt_sched.h")
 
+# prio: TCA_OPTIONS is struct tc_prio_qopt; tc's request follows it with a compat nest
+# (lib/libnetlink.c addattr_nest_compat: an attribute of TCA_OPTIONS's own type) that
+# holds the prio attributes, TCA_PRIO_MQ for `multiqueue` (tc/q_prio.c prio_parse_opt).
+# TCA_PRIO_* is iproute2's (tc/tc_util.h, "the deprecated multiqueue interface"), not
+# in the UAPI headers: no uapi_header to check it against
+prio_compat_attrs = AttrSet("prio_compat_attrs", [
+    Attr(2, "options", "nest", nested="prio_attrs"),
+], prefix="TCA_", uapi_header="linux/rtnetlink.h")
+prio_attrs = AttrSet("prio_attrs", [Attr(1, "mq", "flag")], prefix="TCA_PRIO_")
+
 # netem: TCA_OPTIONS is struct tc_netem_qopt followed by these attributes
 netem_attrs = AttrSet("netem_attrs", [
     Attr(1, "corr", "binary", struct=tc_netem_corr),
@@ -300,7 +310,7 @@ QDISC_OPTIONS = {
     "ingress": None, "clsact": None, "noqueue": None, "mq": None,
     "htb": "htb_attrs", "tbf": "tbf_attrs", "fq_codel": "fq_codel_attrs",
     "codel": "codel_attrs", "red": "red_attrs",
-    "prio": tc_prio_qopt, "pfifo_fast": tc_prio_qopt,
+    "prio": SubMessage("prio_compat_attrs", header=tc_prio_qopt), "pfifo_fast": tc_prio_qopt,
     "pfifo": tc_fifo_qopt, "bfifo": tc_fifo_qopt, "pfifo_head_drop": tc_fifo_qopt,
     "multiq": tc_multiq_qopt, "sfq": tc_sfq_qopt_v1,
     "netem": SubMessage("netem_attrs", header=tc_netem_qopt),
@@ -364,7 +374,7 @@ FAMILIES = [
                      tbf_attrs, fq_codel_attrs, codel_attrs, red_attrs, netem_attrs,
                      netem_loss_attrs, choke_attrs, fq_attrs, pie_attrs, fq_pie_attrs,
                      hhf_attrs, drr_attrs, qfq_attrs, cbs_attrs, etf_attrs, sfb_attrs,
-                     mqprio_attrs, mqprio_rate_attrs]
+                     mqprio_attrs, mqprio_rate_attrs, prio_compat_attrs, prio_attrs]
            + tc_flower.ATTRSETS + tc_actions.ATTRSETS,
            enums=tc_flower.ENUMS + tc_actions.ENUMS
            + [tc_qopt, tc_mqprio_mode, tc_mqprio_shaper, tc_etf_flags, clockid] + QDISC_ENUMS,

@@ -445,7 +445,19 @@ SCHED = [
          "class del dev {d} classid 1:10",
          "class delete dev {d} parent 1: classid 1:11",
          "class del dev {d} parent 1: classid 1:12 drr",
-         "class add dev {d} parent 1: classid 1:13"]
+         "class add dev {d} parent 1: classid 1:13",
+         # prio multiqueue: TCA_PRIO_MQ in addattr_nest_compat's nest (q_prio.c prio_parse_opt)
+         "qdisc add dev {d} root prio multiqueue",
+         "qdisc add dev {d} root handle 1: prio bands 4 priomap 0 1 2 3 multiqueue",
+         "qdisc replace dev {d} root prio multiqueue bands 2 multiqueue",
+         "qdisc add dev {d} parent 1:1 prio priomap 1 1 multiqueue 0 0",
+         # netem distribution tables, read from the files iproute2 installs (q_netem.c
+         # get_distribution; Debian: /usr/lib/x86_64-linux-gnu/tc/*.dist)
+         "qdisc add dev {d} root netem delay 100ms 10ms distribution normal",
+         "qdisc add dev {d} root netem delay 10ms 5ms 25% distribution pareto loss 1%",
+         "qdisc replace dev {d} root netem dist paretonormal latency 50ms 20ms rate 1mbit",
+         "qdisc add dev {d} root netem slot distribution experimental 10ms 2ms packets 10",
+         "qdisc add dev {d} root netem delay 20ms 4ms distribution normal slot distribution pareto 1ms 500us bytes 64k"]
 
 
 # #19-words: qdisc stab (tc_stab.c parse_size_table, tc_core.c tc_calc_size_table: TCA_STAB

@@ -804,11 +804,20 @@ def test_tbf_prio_fifo_netem_fq_codel(codec):
         at(K.TCA_TBF_RATE64, u64(2 ** 35), "rate64", 2 ** 35),
         at(K.TCA_TBF_PRATE64, u64(2 ** 36), "prate64", 2 ** 36),
         at(K.TCA_TBF_PBURST, u32(3000), "pburst", 3000))))
-    # prio and pfifo: TCA_OPTIONS is a bare struct
+    # prio: struct tc_prio_qopt as the kernel dumps it (sch_prio.c prio_dump), and as tc
+    # sends it: then a compat nest of TCA_OPTIONS's own type (lib/libnetlink.c
+    # addattr_nest_compat) holding TCA_PRIO_MQ (tc/tc_util.h) for `multiqueue`
     priomap = [1, 2, 2, 2, 1, 2, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]
+    qopt = struct.pack("<i16B", 3, *priomap)
     roundtrip(K.RTM_NEWQDISC, QDISC_HDR, qdisc("prio", at(
-        K.TCA_OPTIONS, struct.pack("<i16B", 3, *priomap), "options",
-        {"bands": 3, "priomap": priomap})))
+        K.TCA_OPTIONS, qopt, "options", {"_header": {"bands": 3, "priomap": priomap}})))
+    TCA_PRIO_MQ = 1
+    roundtrip(K.RTM_NEWQDISC, QDISC_HDR, qdisc("prio", at(
+        K.TCA_OPTIONS, qopt + nla(K.TCA_OPTIONS, nla(TCA_PRIO_MQ, b"")), "options",
+        {"_header": {"bands": 3, "priomap": priomap}, "options": {"mq": True}})))
+    # pfifo_fast (the kernel dumps it; tc sends no options) and pfifo: a bare struct
+    roundtrip(K.RTM_NEWQDISC, QDISC_HDR, qdisc("pfifo_fast", at(
+        K.TCA_OPTIONS, qopt, "options", {"bands": 3, "priomap": priomap})))
     roundtrip(K.RTM_NEWQDISC, QDISC_HDR, qdisc("pfifo", at(
         K.TCA_OPTIONS, u32(50), "options", {"limit": 50})))
     # ingress: an empty TCA_OPTIONS nest

@@ -270,11 +270,16 @@ BAD = [
     ("qdisc add dev lo root sfq redflowlimit 1000 max 2000", None),
     ("qdisc add dev lo root sfq min 100", None),
     ("qdisc add dev lo root sfq redflowlimit 64k", "64k"),
+    # q_netem.c: a distribution without delay and jitter, a table file that is not there,
+    # a slot distribution's jitter not above 0, missing
+    ("qdisc add dev lo root netem delay 10ms distribution normal", None),
+    ("qdisc add dev lo root netem delay 10ms 1ms distribution nosuch", "nosuch"),
+    ("qdisc add dev lo root netem slot distribution normal 1ms 0", "0"),
+    ("qdisc add dev lo root netem slot distribution normal 1ms", None),
+    ("qdisc add dev lo root netem slot distribution nosuch 1ms 1ms", "nosuch"),
     # tc sends these; nlcodec refuses them (WE_ONLY)
     ("filter add dev lo ingress prio 1 protocol ip flower dst_ip any action drop", "any"),
     ("filter add dev lo ingress prio 1 matchall action tunnel_key set src_ip any dst_ip 10.0.0.2 id 7", "any"),
-    ("qdisc add dev lo root prio multiqueue", "multiqueue"),
-    ("qdisc add dev lo root netem delay 10ms 5ms distribution normal", "distribution"),
 ]
 
 
@@ -297,10 +302,6 @@ WE_ONLY = ["filter add dev lo ingress prio 1 protocol ip nosuchkind",
            "filter add dev lo ingress prio 1 protocol ip flower src_mac e4:11:00:00:00 action drop",
            "filter add dev lo ingress prio 1 protocol ip flower src_mac e4:11:00:00:00:01:02",
            "filter add dev lo ingress prio 1 protocol ip flower vxlan_opts 1 erspan_opts 1:2:0:0",
-           # prio's TCA_PRIO_MQ inside the compat nest: not read yet
-           "qdisc add dev lo root prio multiqueue",
-           # netem's distribution tables (files tc reads, where installed): not read
-           "qdisc add dev lo root netem delay 10ms 5ms distribution normal",
            # hfsc classes: not read
            "class add dev lo parent 1: classid 1:1 hfsc sc rate 1mbit",
            # any/all give an address of no bytes (lib/utils.c __get_addr_1): flower and

@@ -536,6 +536,9 @@ BUILTIN_KNOWN = {
         "newqdisc.options[basic].act.options[tunnel_key].enc_key_id: type u64, built-in u32",
         # mqprio: struct tc_mqprio_qopt then TCA_MQPRIO_* attributes; YNL has the struct only
         "newqdisc.options[mqprio]: format Struct, built-in SubMessage",
+        # prio: struct tc_prio_qopt then tc's compat nest holding TCA_PRIO_MQ (q_prio.c
+        # prio_parse_opt, lib/libnetlink.c addattr_nest_compat); YNL has the struct only
+        "newqdisc.options[prio]: format Struct, built-in SubMessage",
         # sfb: TCA_OPTIONS holds TCA_SFB_PARMS (struct tc_sfb_qopt); YNL has the bare struct
         "newqdisc.options[sfb]: format Struct, built-in str",
     },

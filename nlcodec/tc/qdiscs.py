@@ -5,8 +5,7 @@ fq_codel_parse_opt (its attributes in that function's fixed order; times as
 lib/utils.c get_time reads them); tc/q_tbf.c tbf_parse_opt (rate tables as
 tc/tc_core.c tc_calc_rtable computes them: nlcodec.tc.police's code),
 tc/q_prio.c prio_parse_opt, tc/q_htb.c htb_parse_opt (the root qdisc;
-classes are not read) and tc/q_netem.c netem_parse_opt (without
-distribution tables).
+classes: nlcodec.tc.classes) and tc/q_netem.c netem_parse_opt.
 drr, qfq, multiq, pfifo_fast, cbs, etf and mqprio: nlcodec.tc.qdiscs_sched;
 red, choke, codel, pie, fq_pie, hhf, fq, sfb and sfq: nlcodec.tc.qdiscs_aqm.
 Each reader puts TCA_OPTIONS into the
@@ -17,8 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .. import registry
-from ..nla import NLA_F_NESTED, NLA_HDRLEN
+from ..nla import NLA_F_NESTED
 from .police import (TIME_UNITS_PER_SEC, _linklayer, _rtable, _size_and_cell, _spec,
                      _strtod, get_rate64, get_size, tick_in_usec, xmittime)
 from .words import get_uint, matches
@@ -213,20 +211,13 @@ def tbf(w, attrs, kind):
 _PRIOMAP = (1, 2, 2, 2, 1, 2, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)
 
 
-def _compat_nest():
-    """addattr_nest_compat (lib/libnetlink.c): after the struct, an empty
-    nested attribute of TCA_OPTIONS's own type (the spec keeps it as the
-    struct's ``_tail``)."""
-    t = registry.family("tc").attrset("tc_attrs").by_name["options"].id
-    return NLA_HDRLEN.to_bytes(2, "little").hex() + t.to_bytes(2, "little").hex()
-
-
 def prio(w, attrs, kind):
     """prio_parse_opt: bands N (get_integer base 10), priomap B B ... (each
-    get_unsigned base 10, below bands, at most 16); struct tc_prio_qopt sent
-    with addattr_nest_compat.  multiqueue (a TCA_PRIO_MQ inside the compat
-    nest) is refused: the spec has no attribute set for that nest."""
-    bands, pmap, idx, pmap_mode = 3, list(_PRIOMAP), 0, False
+    get_unsigned base 10, below bands, at most 16), multiqueue; struct
+    tc_prio_qopt sent with addattr_nest_compat (lib/libnetlink.c): the
+    struct, then a nested TCA_OPTIONS holding TCA_PRIO_MQ for multiqueue,
+    empty without (specs/tc.py prio_compat_attrs)."""
+    bands, pmap, idx, pmap_mode, mq = 3, list(_PRIOMAP), 0, False, False
     while w.more():
         at = w.i
         word = w.next()
@@ -237,7 +228,7 @@ def prio(w, attrs, kind):
                 raise w.error("duplicate priomap", at)
             pmap_mode = True
         elif word == "multiqueue":
-            raise w.error("prio multiqueue is not supported by nlcodec.tc", at)
+            mq = True
         elif not pmap_mode:
             raise w.error("What is this? (prio reads bands, priomap)", at)
         else:
@@ -251,7 +242,8 @@ def prio(w, attrs, kind):
                 raise w.error("priomap index > TC_PRIO_MAX=15", at)
             pmap[idx] = band
             idx += 1
-    attrs["options"] = {"bands": bands, "priomap": pmap, "_tail": _compat_nest()}
+    attrs["options"] = {"_header": {"bands": bands, "priomap": pmap},
+                        "options": {"mq": True} if mq else {}}
 
 
 def _int10(s):
@@ -350,26 +342,37 @@ def get_time64(s):
 
 
 def _slot(w):
-    """netem_parse_opt's slot MIN_DELAY [MAX_DELAY] [packets N] [bytes SIZE]
-    (struct tc_netem_slot; max_delay = min_delay when not given, not below it;
-    max_bytes get_size cast to int).  slot distribution is refused (a table file)."""
+    """netem_parse_opt's slot MIN_DELAY [MAX_DELAY] | distribution TABLE
+    DELAY JITTER (jitter > 0), then [packets N] [bytes SIZE] (struct
+    tc_netem_slot; max_delay = min_delay when not given, not below it;
+    max_bytes get_size cast to int) -> (the struct, the table or None)."""
     from .filters import _get_integer
+    from .qdiscs_sched import get_distribution
     at = w.i
     nxt = w.peek()
-    if nxt is None or not nxt[0].isdigit():
-        if nxt == "distribution":
-            raise w.error("netem slot distribution is not supported by nlcodec.tc", at)
-        raise w.error("unknown slot parameter (a time, distribution)", at)
-    d = {"min_delay": w.take(get_time64, "slot min_delay"), "max_delay": 0,
+    d = {"min_delay": 0, "max_delay": 0,
          "max_packets": 0, "max_bytes": 0, "dist_delay": 0, "dist_jitter": 0}
-    nxt = w.peek()
-    if nxt and nxt[0].isdigit():
+    table = None
+    if nxt == "distribution":
+        w.next()
+        table = w.take(get_distribution, "slot distribution")
+        d["dist_delay"] = w.take(get_time64, "slot delay")
         at = w.i
-        d["max_delay"] = w.take(get_time64, "slot max_delay")
-        if d["max_delay"] < d["min_delay"]:
-            raise w.error("slot max_delay below min_delay", at)
+        d["dist_jitter"] = w.take(get_time64, "slot jitter")
+        if d["dist_jitter"] <= 0:
+            raise w.error("netem: non-positive slot jitter", at)
+    elif nxt is None or not nxt[0].isdigit():
+        raise w.error("unknown slot parameter (a time, distribution)", at)
     else:
-        d["max_delay"] = d["min_delay"]
+        d["min_delay"] = w.take(get_time64, "slot min_delay")
+        nxt = w.peek()
+        if nxt and nxt[0].isdigit():
+            at = w.i
+            d["max_delay"] = w.take(get_time64, "slot max_delay")
+            if d["max_delay"] < d["min_delay"]:
+                raise w.error("slot max_delay below min_delay", at)
+        else:
+            d["max_delay"] = d["min_delay"]
     if w.peek() is not None and matches(w.peek(), "packets"):
         w.next()
         d["max_packets"] = w.take(_get_integer, "slot packets")
@@ -377,7 +380,7 @@ def _slot(w):
         w.next()
         b = w.take(get_size, "slot bytes")
         d["max_bytes"] = b - (1 << 32) if b >> 31 else b
-    return d
+    return d, table
 
 
 def _loss_model(w, model, maybe):
@@ -416,8 +419,10 @@ def netem(w, attrs, kind):
     struct tc_netem_qopt (limit 1000 by default), then CORR, REORDER, ECN,
     CORRUPT, SLOT, LOSS (with NLA_F_NESTED), RATE64 (rate >= 2^32),
     RATE, as tc's order; the checks after the loop as tc's (reorder needs a
-    delay and sets gap 1; gap needs reorder; ecn needs loss).  distribution
-    (a table file tc reads) is refused."""
+    delay and sets gap 1; gap needs reorder; ecn needs loss; a distribution
+    needs delay and jitter); distribution TABLE and slot distribution TABLE
+    DELAY JITTER (tables read as tc reads them: qdiscs_sched.get_distribution)
+    sent last, as DELAY_DIST and SLOT_DIST."""
     from .filters import _get_integer
     opt = {"latency": 0, "limit": 1000, "loss": 0, "gap": 0, "duplicate": 0, "jitter": 0}
     cor = {"delay_corr": 0, "loss_corr": 0, "dup_corr": 0}
@@ -425,7 +430,7 @@ def netem(w, attrs, kind):
     corrupt = {"probability": 0, "correlation": 0}
     rate = {"rate": 0, "packet_overhead": 0, "cell_size": 0, "cell_overhead": 0}
     present = set()
-    rate64 = loss = slot = None
+    rate64 = loss = slot = dist = slot_dist = None
 
     def maybe(key, d, field, fn, what, signed=False):
         if _number_next(w, signed):
@@ -481,9 +486,10 @@ def netem(w, attrs, kind):
             maybe(None, rate, "cell_size", lambda s: get_uint(s, 32, 0), "cell size")
             maybe(None, rate, "cell_overhead", _get_integer, "cell overhead", True)
         elif matches(word, "slot"):
-            slot = _slot(w)
+            slot, slot_dist = _slot(w)
         elif matches(word, "distribution"):
-            raise w.error(f"netem {word} is not supported by nlcodec.tc", at)
+            from .qdiscs_sched import get_distribution
+            dist = w.take(get_distribution, "distribution")
         else:
             raise w.error("What is this? (netem reads limit, delay, loss, duplicate, "
                           "reorder, corrupt, gap, ecn, rate)", at)
@@ -496,6 +502,8 @@ def netem(w, attrs, kind):
         raise w.error("netem: gap specified without reorder probability")
     if "ecn" in present and opt["loss"] <= 0 and loss is None:
         raise w.error("netem: ecn requested without loss model")
+    if dist is not None and not (opt["latency"] and opt["jitter"]):
+        raise w.error("netem: distribution specified but no latency and jitter values")
     o = {"_header": opt}
     if "corr" in present:
         o["corr"] = cor
@@ -515,6 +523,10 @@ def netem(w, attrs, kind):
             o["rate64"] = rate64
         rate["rate"] = min(rate64, U32)
         o["rate"] = rate
+    if dist is not None:
+        o["delay_dist"] = {"table": dist}
+    if slot_dist is not None:
+        o["slot_dist"] = {"table": slot_dist}
     attrs["options"] = o
 
 

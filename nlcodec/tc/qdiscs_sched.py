@@ -9,12 +9,19 @@
 - cbs (tc/q_cbs.c cbs_parse_opt): TCA_CBS_PARMS;
 - etf (tc/q_etf.c etf_parse_opt, get_clockid): TCA_ETF_PARMS;
 - mqprio (tc/q_mqprio.c mqprio_parse_opt): struct tc_mqprio_qopt, then
-  MODE, SHAPER, MIN_RATE64 and MAX_RATE64 (nests of 16 rates each).
+  MODE, SHAPER, MIN_RATE64 and MAX_RATE64 (nests of 16 rates each);
+- netem's distribution tables (tc/q_netem.c get_distribution), read from
+  the files iproute2 installs, for nlcodec.tc.qdiscs' netem.
 
 Each reader puts TCA_OPTIONS into the request's attributes after the kind,
 as tc_qdisc_modify does; numbers come from the specs (specs/tc.py)."""
 
 from __future__ import annotations
+
+import functools
+import os
+import re
+import sysconfig
 
 from ..nla import NLA_F_NESTED
 from .consts import enum
@@ -233,3 +240,71 @@ def mqprio(w, attrs, kind):
 
 KINDS = {"drr": drr, "qfq": qfq, "multiq": multiq, "pfifo_fast": pfifo_fast, "cbs": cbs,
          "etf": etf, "mqprio": mqprio}
+
+
+# -- netem's distribution tables (tc/q_netem.c get_distribution) -----------------------
+
+# q_netem.c MAX_DIST: the most values a table may hold
+MAX_DIST = 16 * 1024
+_STRTOL0 = re.compile(r"[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+
+
+def tc_lib_dirs():
+    """Where tc looks for its .dist files (tc/tc_util.c get_tc_lib): $TC_LIB_DIR,
+    else the LIBDIR "/tc/" tc was built with, which a Python program cannot
+    read from tc: the places distributions install iproute2's tables
+    (Debian: /usr/lib/<multiarch>/tc), in that order."""
+    env = os.environ.get("TC_LIB_DIR")
+    if env:
+        return [env]
+    arch = sysconfig.get_config_var("MULTIARCH")
+    return ([f"/usr/lib/{arch}/tc"] if arch else []) + [
+        "/usr/lib64/tc", "/usr/lib/tc", "/usr/local/lib/tc"]
+
+
+def _strtol_all(line):
+    """get_distribution's inner loop: strtol(p, &endp, 0) until it reads
+    nothing, each value stored as a __s16 (C's truncation)."""
+    out, pos = [], 0
+    while True:
+        m = _STRTOL0.match(line, pos)
+        if not m:
+            return out
+        d = m.group(2)
+        v = int(d, 16 if d[:2].lower() == "0x" else 8 if len(d) > 1 and d[0] == "0" else 10)
+        v = max(min(-v if m.group(1) == "-" else v, 2 ** 63 - 1), -2 ** 63)    # LONG_MIN/MAX
+        out.append((v + 0x8000) % 0x10000 - 0x8000)
+        pos = m.end()
+
+
+@functools.lru_cache(maxsize=32)
+def _read_table(path):
+    with open(path) as f:
+        text = f.read()
+    data = []
+    for line in text.splitlines(keepends=True):
+        if line[:1] in ("\n", "#"):
+            continue
+        data += _strtol_all(line)
+        if len(data) > MAX_DIST:
+            raise ValueError(f"{path}: too much data")
+    return tuple(data)
+
+
+def get_distribution(name):
+    """q_netem.c get_distribution: the numbers of ``<tc lib dir>/NAME.dist``
+    (lines starting with '#' or empty skipped; base-0 numbers, each a __s16),
+    as TCA_NETEM_DELAY_DIST / SLOT_DIST's table; refused when the file is
+    missing, empty or holds more than MAX_DIST values."""
+    tried = []
+    for d in tc_lib_dirs():
+        path = d + "/" + name + ".dist"        # tc's "%s/%s.dist"
+        try:
+            data = _read_table(path)
+        except OSError as e:
+            tried.append(f"{path}: {e.strerror}")
+            continue
+        if not data:
+            raise ValueError(f"no distribution data in {path}")
+        return list(data)
+    raise ValueError(f"No distribution data for {name} ({'; '.join(tried)})")

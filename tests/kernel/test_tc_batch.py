@@ -36,7 +36,8 @@ N = int(os.environ.get("NLCODEC_KT_TC_BATCH", "20000"))
 
 
 def _setup(ns):
-    sh("ip", "-n", ns, "link", "add", "kt0", "type", "dummy")
+    # 8 transmit queues: multiq and mqprio take multiqueue devices only
+    sh("ip", "-n", ns, "link", "add", "kt0", "numtxqueues", "8", "type", "dummy")
     sh("ip", "-n", ns, "link", "set", "kt0", "up")
     sh("tc", "-n", ns, "qdisc", "add", "dev", "kt0", "clsact")
 
@@ -350,11 +351,27 @@ def _root_qdisc(ns):
     return got
 
 
+def _kernel_reason(stderr):
+    """The kernel's answer as tc prints it: its extended ACK message (lib/libnetlink.c
+    nl_dump_ext_ack: "Error: MSG" with a '.' added), else the errno's text."""
+    for ln in stderr.splitlines():
+        if ln.startswith("Error: "):
+            return ln[len("Error: "):].rstrip(".")
+        if ln.startswith("RTNETLINK answers: "):
+            return ln[len("RTNETLINK answers: "):]
+    return stderr
+
+
+# nlcodec/tc/qdiscs_sched.py's kinds
+SCHED_KINDS = ("drr", "qfq", "multiq", "pfifo_fast", "cbs", "etf", "mqprio")
+
+
 def test_corpus_qdiscs_show_equal_tcs(two_ns, tmp_path):
     """The corpus's root qdisc lines (fifo, fq_codel, tbf, prio, sfq, htb,
-    netem; not change, parent or htb offload lines), each sent by tc -b in one
-    namespace and by nlcodec tc-batch in the other: the kernel shows the same
-    root qdisc (tc -j -d qdisc show, the handle aside)."""
+    netem, drr, qfq, multiq, pfifo_fast, cbs, etf, mqprio; not change, parent
+    or offload lines), each sent by tc -b in one namespace and by nlcodec in
+    the other: the kernel shows the same root qdisc (tc -j -d qdisc show, the
+    handle aside), or refuses both for the same reason (its extended ACK)."""
     a, b = two_ns
     lines = [x.replace(" add ", " replace ") for x in tc_corpus.lines("kt0")
              if x.startswith("qdisc") and " root " in x and " change " not in x
@@ -366,15 +383,18 @@ def test_corpus_qdiscs_show_equal_tcs(two_ns, tmp_path):
     f = tmp_path / "q.tc"
     # nlcodec's side in this process (a tc-batch start per line costs seconds under TCG;
     # tc-batch's own path is proven on the filter corpus above)
-    refused = []
+    refused, kind_of = [], {}
     with nlcodec.connect("route", netns=b) as s:
         for line in lines:
             f.write_text(line + "\n")
             tc, *_ = _tc_b(a, str(f))
             r = nlcodec.tc.parse(line, ifindex={"kt0": idx})
-            if tc.returncode:       # the kernel refuses tc's request: ours too
-                with pytest.raises(nlcodec.NetlinkError):
+            kind_of[line] = r.attrs.get("kind")
+            if tc.returncode:       # the kernel refuses tc's request: ours too, alike
+                with pytest.raises(nlcodec.NetlinkError) as e:
                     s.do(r.type, header=r.header, attrs=r.attrs, flags=r.flags)
+                ours = (e.value.ext_ack or "").rstrip(".") or os.strerror(e.value.errno)
+                assert ours == _kernel_reason(tc.stderr), line
                 refused.append(line)
                 continue
             s.do(r.type, header=r.header, attrs=r.attrs, flags=r.flags)
@@ -382,4 +402,6 @@ def test_corpus_qdiscs_show_equal_tcs(two_ns, tmp_path):
             for ns in (a, b):
                 sh("tc", "-n", ns, "qdisc", "del", "dev", "kt0", "root")
     # sch_netem.c validate_slot: "negative slot limit" (tc casts max_bytes 3gb to int)
-    assert refused == [x for x in lines if "bytes 3gb" in x]
+    assert [x for x in refused if kind_of[x] in kinds] == [x for x in lines if "bytes 3gb" in x]
+    # every kind of nlcodec.tc.qdiscs_sched has lines the kernel takes, shown equal
+    assert {kind_of[x] for x in lines if x not in refused} >= set(SCHED_KINDS), refused
