@@ -467,3 +467,23 @@ def test_live_size_table_at_the_edge_of_tcs_request(ns):
     with pytest.raises(TcSyntaxError) as e:
         tc.parse(past, ifindex={"lo": 1})
     assert e.value.word == "stab"
+
+
+def test_netem_table_read_as_tc_reads_it(ns, tmp_path, monkeypatch):
+    """A table file with what q_netem.c get_distribution meets: '#' and empty
+    lines skipped, base-0 numbers (hex, octal, signs), values beyond 16 bits
+    (kept as __s16), a word that ends a line's numbers; TC_LIB_DIR points tc
+    and nlcodec at it.  The expected bytes are tc's, captured live."""
+    (tmp_path / "odd.dist").write_text(
+        "# a comment line\n\n 1 -2 +3\t0x10 010 -0x8000\n"
+        "40000 -40000 65535 70000 junk 5\n# 99\n7 08 0x\n")
+    monkeypatch.setenv("TC_LIB_DIR", str(tmp_path))
+    for line in ("qdisc add dev lo root netem delay 10ms 1ms distribution odd",
+                 "qdisc add dev lo root netem slot distribution odd 2ms 1ms"):
+        raw, = tc_capture.capture_each([line], ns)
+        assert raw is not None, line
+        assert _same(tc.parse(line, ifindex={"lo": 1}).encode(), raw), line
+    monkeypatch.setenv("TC_LIB_DIR", str(tmp_path / "none"))
+    with pytest.raises(TcSyntaxError) as e:
+        tc.parse("qdisc add dev lo root netem delay 10ms 1ms distribution odd")
+    assert e.value.word == "odd" and "No distribution data" in str(e.value)

@@ -16,6 +16,7 @@ flower, matchall and the actions.
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -343,7 +344,13 @@ def test_stop_at_the_first_error_as_tc_b(two_ns, tmp_path, window):
 
 
 def _root_qdisc(ns):
-    got = json.loads(sh("tc", "-n", ns, "-j", "-d", "qdisc", "show", "dev", "kt0", "root"))
+    out = sh("tc", "-n", ns, "-j", "-d", "qdisc", "show", "dev", "kt0", "root")
+    try:
+        got = json.loads(out)
+    except json.JSONDecodeError:
+        # tc 6.1 prints some kinds' options with plain fprintf into its JSON (q_multiq.c
+        # multiq_print_opt): compare that text, the handle aside
+        return re.sub(r'"handle":"[^"]*",', "", out)
     for q in got:
         q.pop("handle", None)       # the kernel picks one when the line names none
         # a counter (htb's packets through its direct queue: kt0's own traffic), not a setting
@@ -401,7 +408,9 @@ def test_corpus_qdiscs_show_equal_tcs(two_ns, tmp_path):
             assert _root_qdisc(b) == _root_qdisc(a), line
             for ns in (a, b):
                 sh("tc", "-n", ns, "qdisc", "del", "dev", "kt0", "root")
-    # sch_netem.c validate_slot: "negative slot limit" (tc casts max_bytes 3gb to int)
-    assert [x for x in refused if kind_of[x] in kinds] == [x for x in lines if "bytes 3gb" in x]
+    # sch_netem.c validate_slot: "negative slot limit" (tc casts max_bytes 3gb to int);
+    # sch_prio.c prio_tune: "bands 2" with tc's default priomap, which holds band 2
+    assert [x for x in refused if kind_of[x] in kinds] == [
+        x for x in lines if "bytes 3gb" in x or "prio multiqueue bands 2" in x]
     # every kind of nlcodec.tc.qdiscs_sched has lines the kernel takes, shown equal
     assert {kind_of[x] for x in lines if x not in refused} >= set(SCHED_KINDS), refused
