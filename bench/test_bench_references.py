@@ -106,6 +106,38 @@ def test_tshark_capture_json(benchmark, big_pcap):
     per_message(benchmark, n)
 
 
+# the bundled OVS/genl capture: real ovs-dpctl and kernel traffic (make_ovs_capture.py)
+OVS_PCAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures",
+                        "ovs_capture.pcap")
+
+
+def test_ovs_capture_json_cli(benchmark, backend):
+    """nlcodec decode --json of the OVS capture, a whole process."""
+    env = dict(os.environ, NLCODEC_BACKEND=backend)
+    n = nb.capture_to_json(OVS_PCAP)
+
+    def run():
+        return subprocess.run([sys.executable, "-m", "nlcodec", "decode", OVS_PCAP, "--json"],
+                              capture_output=True, env=env, check=True).stdout
+    out = benchmark.pedantic(run, rounds=5, warmup_rounds=1)
+    assert out.count(b"\n") == n
+    per_message(benchmark, n)
+
+
+def test_tshark_ovs_capture_json(benchmark):
+    tshark = shutil.which("tshark")
+    if not tshark:
+        pytest.skip("tshark is not installed")
+    n = nb.capture_to_json(OVS_PCAP)
+
+    def run():
+        return subprocess.run([tshark, "-r", OVS_PCAP, "-T", "json"], capture_output=True,
+                              check=True).stdout
+    out = benchmark.pedantic(run, rounds=5, warmup_rounds=1)
+    assert len(json.loads(out)) == len(list(read_records(OVS_PCAP)))   # one per record
+    per_message(benchmark, n)
+
+
 # -- pyroute2 on the kernel (a private netns) -----------------------------------------
 
 N_ADD = 2000
