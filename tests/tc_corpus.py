@@ -457,7 +457,9 @@ SCHED = [
          "qdisc add dev {d} root netem delay 10ms 5ms 25% distribution pareto loss 1%",
          "qdisc replace dev {d} root netem dist paretonormal latency 50ms 20ms rate 1mbit",
          "qdisc add dev {d} root netem slot distribution experimental 10ms 2ms packets 10",
-         "qdisc add dev {d} root netem delay 20ms 4ms distribution normal slot distribution pareto 1ms 500us bytes 64k"]
+         "qdisc add dev {d} root netem delay 20ms 4ms distribution normal slot distribution pareto 1ms 500us bytes 64k",
+         # an etf the kernel takes (sch_etf.c validate_input_params: CLOCK_TAI, delta >= 0)
+         "qdisc add dev {d} root etf clockid CLOCK_TAI delta 200000"]
 
 
 # #19-words: qdisc stab (tc_stab.c parse_size_table, tc_core.c tc_calc_size_table: TCA_STAB
