@@ -433,6 +433,7 @@ class Backend:
         self.tables = Tables()
         self._o = _Out()
         self._streams = {}
+        self._genl = None       # generic netlink's stream rows, by family (_GenlRows)
         self._last_ids = None       # decode_stream's last genl ids and their table key
         self._bake = set()      # id(CSet) whose dicts needed _baked(): it runs first
 
@@ -593,8 +594,9 @@ class Backend:
         return o.err[0], items, info
 
     def _stream_tables(self, proto, ids, key, want):
-        from . import registry
         gen = registry.generation
+        if proto == "generic":
+            return self._genl_tables(ids, key, want, gen)
         rows, by_type, info, fams = stream_rows(self.tables, proto, ids, want)
         defs = ffi.new("nlc_msgdef[]", max(1, len(rows)))
         for i, r in enumerate(rows):
@@ -605,6 +607,72 @@ class Backend:
         st = (defs, arr, n_types, info, gen, fams)
         self._streams[key] = st
         return st
+
+    def _genl_tables(self, ids, key, want, gen):
+        """The stream table of a genl id map: the rows of each family are
+        made once and kept (appended to one growing table, _GenlRows); an id
+        map (a capture learns one more id with each nlctrl reply) only maps
+        its ids to those rows.  Families not yet in the rows: those compiled
+        so far and ``want``'s (stream_rows' rule)."""
+        from . import tables as _t
+        g = self._genl
+        by_type, info, fams = {}, {}, set()
+        with self.tables.batch():       # its lock: one thread appends at a time
+            if g is None or g.gen != gen:
+                g = self._genl = _GenlRows(gen)
+            for fid, name in ids.items():
+                b = g.blocks.get(name)
+                if b is None:
+                    try:
+                        fam = registry.family(name)
+                    except KeyError:
+                        continue
+                    if name not in want and id(fam) not in _t._families:
+                        continue
+                    cf = registry.compiled(fam)
+                    rows, cmds = genl_family_rows(self.tables, cf, len(g.rows))
+                    b = g.blocks[name] = (len(g.rows), cf, cmds)
+                    g.rows.extend(rows)
+                start, cf, cmds = b
+                by_type[fid] = start
+                fams.add(name)
+                for cmd, cm in cmds:
+                    info[(fid, cmd)] = (cf, cm, name)
+            defs = g.defs_now()
+        n_types = max(by_type, default=-1) + 1
+        arr = ffi.new("int32_t[]", [by_type.get(t, -1) for t in range(n_types)] or [-1])
+        st = (defs, arr, n_types, info, gen, frozenset(fams))
+        self._streams[key] = st
+        return st
+
+
+class _GenlRows:
+    """Generic netlink's stream decoder rows (nlc_msgdef), append-only: one
+    block per family (its header row, then a row per command), its rows'
+    indices fixed once made.  ``defs`` grows by doubling; a table handed out
+    before keeps the array it had (the rows its ids use are in it)."""
+
+    def __init__(self, gen):
+        self.gen = gen
+        self.rows = []
+        self.blocks = {}            # family name -> (first row, cf, [(cmd, cm)])
+        self.defs = None
+        self.cap = self.done = 0
+
+    def defs_now(self):
+        n = len(self.rows)
+        if self.defs is None or n > self.cap:
+            cap = max(n, 2 * self.cap, 64)
+            defs = ffi.new("nlc_msgdef[]", cap)
+            if self.done:
+                ffi.memmove(defs, self.defs, self.done * ffi.sizeof("nlc_msgdef"))
+            self.defs, self.cap = defs, cap
+        defs = self.defs
+        for i in range(self.done, n):
+            (defs[i].genl, defs[i].header, defs[i].set, defs[i].cmd_first, defs[i].cmd_count,
+             defs[i].alt_off, defs[i].alt_val, defs[i].alt_set) = self.rows[i]
+        self.done = n
+        return defs
 
 
 # How often an encode left the C core, since the count was last reset (a
@@ -717,15 +785,10 @@ def stream_rows(tables: Tables, proto, ids, want=None):
                     continue
                 cf = registry.compiled(fam)
                 fams.add(name)
-                n = max(cf.msgs, default=-1) + 1
                 by_type[fid] = len(rows)
-                rows.append((1, lay(cf.header), -1, len(rows) + 1, n) + none)
-                for cmd in range(n):
-                    cm = cf.msgs.get(cmd)
-                    if cm is None or cm.set is None or cm.variants is not None:
-                        rows.append((0, -1, -1, 0, 0) + none)
-                        continue
-                    rows.append((0, lay(cm.header), tables.index(cm.set), 0, 0) + none)
+                block, cmds = genl_family_rows(tables, cf, len(rows))
+                rows += block
+                for cmd, cm in cmds:
                     info[(fid, cmd)] = (cf, cm, name)
             return rows, by_type, info, frozenset(fams)
         if want is None:
@@ -753,6 +816,28 @@ def stream_rows(tables: Tables, proto, ids, want=None):
             rows.append((0, lay(cm.header), tables.index(cm.set), 0, 0) + alt)
             info[ty] = (cf, cm, proto)
     return rows, by_type, info, frozenset(fams)
+
+
+def genl_family_rows(tables: Tables, cf, start):
+    """One genl family's stream rows when its block starts at row ``start``
+    (a header row naming its command rows, then a row per command number),
+    and the commands the C core decodes: [(cmd, compiled message)].  Inside
+    ``tables.batch()``."""
+    def lay(layout):
+        return -1 if layout is None else tables.layout_index(layout)
+
+    none = (-1, 0, -1)
+    n = max(cf.msgs, default=-1) + 1
+    rows = [(1, lay(cf.header), -1, start + 1, n) + none]
+    cmds = []
+    for cmd in range(n):
+        cm = cf.msgs.get(cmd)
+        if cm is None or cm.set is None or cm.variants is not None:
+            rows.append((0, -1, -1, 0, 0) + none)
+            continue
+        rows.append((0, lay(cm.header), tables.index(cm.set), 0, 0) + none)
+        cmds.append((cmd, cm))
+    return rows, cmds
 
 
 def c_stream_source(rows, by_type, name: str) -> str:

@@ -89,3 +89,29 @@ def test_stream_messages_have_every_slot_the_per_message_path_sets(native):
                     assert va is None
                 else:
                     assert va == vb, slot
+
+
+def test_genl_rows_are_made_once_per_family_as_ids_are_learned(native):
+    # the bundled OVS capture (bench/fixtures: real kernel traffic): its
+    # nlctrl replies teach one genl id after another, each a new id map; the
+    # stream table of each map points its ids at rows made once per family
+    from pathlib import Path
+
+    from nlcodec.capture import CaptureDecoder, CaptureStream
+    native._streams.clear()
+    native._genl = None
+    path = Path(__file__).resolve().parent.parent / "bench" / "fixtures" / "ovs_capture.pcap"
+    with open(path, "rb") as f:
+        n = sum(1 for _ in CaptureStream(CaptureDecoder(), f))
+    assert n == 4145
+    g = native._genl
+    assert {"ovs_datapath", "ovs_vport", "ovs_flow", "ovs_packet"} <= set(g.blocks)
+    # each family's block once (a header row, a row per command number)
+    assert len(g.rows) == sum(2 + max(cf.msgs, default=-1) for _, cf, _ in g.blocks.values())
+    maps = [k for k in native._streams if isinstance(k, tuple) and k[0] == "generic"]
+    assert len(maps) > 3
+    for k in maps:
+        st = native._streams[k]
+        for fid, name in k[1]:
+            if name in st[5]:
+                assert st[1][fid] == g.blocks[name][0]
