@@ -8,6 +8,8 @@ one JSON object per message for scripts.
 
 from __future__ import annotations
 
+import marshal as _marshal
+
 from .tables import K_BINARY, K_INDEXED, K_INT, K_NEST, K_STRUCT, K_SUBMSG, K_TYPEVALUE
 
 _NLM_FLAGS = [(0x1, "request"), (0x2, "multi"), (0x4, "ack"), (0x8, "echo"),
@@ -32,7 +34,78 @@ def nlmsg_flags_text(flags: int, type_name: str = "") -> str:
 
 
 def to_json(m) -> str:
+    """One JSON object for a message (the text json.dumps gives)."""
+    # a capture repeats messages (every dump shows the same flows again): the
+    # text around seq and pid is kept by the exact value of the rest
+    # (_json_memo); made the plain way below when that cannot be used
+    seq, pid = m.seq, m.pid
+    if type(seq) is int and type(pid) is int and not _ports_named(m):
+        try:
+            key = (m._set, _marshal.dumps((m.type, m.family, m.flags, m._header, m.attrs,
+                                           m._payload, m._pad, m.protocol,
+                                           getattr(m, "direction", None)), 2))
+        except (ValueError, AttributeError):        # not plain data
+            key = None
+        if key is not None:
+            t = _json_memo.get(key)
+            if t is None:
+                t = _json_parts(m)
+                if len(_json_memo) >= _JSON_MEMO_MAX:
+                    _json_memo.clear()
+                _json_memo[key] = t
+            return f"{t[0]}, \"seq\": {seq!r}, \"pid\": {pid!r}, {t[1]}"
+    return _to_json(m)
+
+
+# to_json's texts: (m._set, the marshal bytes of every part of the message but
+# seq and pid) -> (its JSON up to flags, its JSON from header on, each without
+# the brace on the seq side).  marshal takes only plain data (dict, list, str,
+# int, bytes, bool, None, float; no subclass of them) and version 2 has no
+# back-references: equal bytes are equal values of the same types in the same
+# order, whose JSON is the same text.  A JSON object is "{" + its items joined
+# by ", " + "}", so the two parts and seq's and pid's items joined are
+# json.dumps's text of the whole (checked by tests/test_ovs_capture.py against
+# the plain path).  Cleared when it grows past _JSON_MEMO_MAX.
+_json_memo: dict = {}
+_JSON_MEMO_MAX = 4096
+
+
+def _json_parts(m):
     d = m.to_dict()
+    head = {k: d.pop(k) for k in ("type", "family", "flags")}
+    del d["seq"], d["pid"]
+    d = _json_tail(m, d)
+    global _json_encode
+    if _json_encode is None:
+        _json_encode = _json_encoder()
+    return _json_encode(head)[:-1], _json_encode(d)[1:]
+
+
+def _ports_named(m):
+    """Whether OVS ports are shown by name now (ovs.text.with_ports): the
+    ovs-dpctl texts then depend on more than the message."""
+    if not (m.family or "").startswith("ovs_"):
+        return False
+    global _ovs_ports
+    if _ovs_ports is None:
+        from .ovs.text import _PORTS as _ovs_ports
+    return bool(_ovs_ports.get()[0])
+
+
+_ovs_ports = None
+
+
+def _to_json(m) -> str:
+    d = m.to_dict()
+    d = _json_tail(m, d)
+    global _json_encode
+    if _json_encode is None:
+        _json_encode = _json_encoder()
+    return _json_encode(d)
+
+
+def _json_tail(m, d):
+    """``d`` (the message's to_dict()) with what to_json adds after it."""
     d["protocol"] = m.protocol
     if (m.family or "").startswith("ovs_"):
         global _ovs_json_fields
@@ -44,10 +117,7 @@ def to_json(m) -> str:
     direction = getattr(m, "direction", None)
     if direction:
         d["direction"] = direction
-    global _json_encode
-    if _json_encode is None:
-        _json_encode = _json_encoder()
-    return _json_encode(d)
+    return d
 
 
 _json_encode = None
