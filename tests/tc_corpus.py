@@ -515,9 +515,11 @@ AQM = [
         "qdisc add dev {d} parent 1:1 red limit 30000 avpkt 1000 min 5000 max 15000 burst 8 probability 0.02 bandwidth 10Mbit",
         # slow links: Scell_log 31 (1 << 31 is INT_MIN in tc_red_eval_idle_damping), i << 27
         # wrapping to INT_MIN (a byte > 31 in the table, clipped to 31); 1bit is 0 bytes/s: 10Mbit
+        # (Wlog 17 there: Debian's 6.1 kernel refuses tc's request, EINVAL, as it refuses ours:
+        # under a parent, out of the kernel tier's root qdisc comparison)
         "qdisc add dev {d} root red limit 100000 avpkt 1000 bandwidth 8bit",
         "qdisc add dev {d} root red limit 3000000 min 1000000 max 2000000 avpkt 1500 burst 1000 bandwidth 2kbit probability 0.01",
-        "qdisc add dev {d} root red limit 100000 avpkt 1000 bandwidth 1bit burst 1000",
+        "qdisc add dev {d} parent 1:3 red limit 100000 avpkt 1000 bandwidth 1bit burst 1000",
         # qevents (tc_qevent.c qevent_parse_plain): TCA_RED_EARLY_DROP_BLOCK, MARK_BLOCK after FLAGS
         "qdisc add dev {d} parent 1:1 red limit 100k avpkt 1000 qevent early_drop block 10",
         "qdisc add dev {d} parent 1:2 red limit 100k avpkt 1000 qevent mark block 7 ecn qevent early_drop block 3 harddrop",

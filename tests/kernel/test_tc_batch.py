@@ -371,11 +371,14 @@ def _kernel_reason(stderr):
 
 # nlcodec/tc/qdiscs_sched.py's kinds
 SCHED_KINDS = ("drr", "qfq", "multiq", "pfifo_fast", "cbs", "etf", "mqprio")
+# nlcodec/tc/qdiscs_aqm.py's kinds (their root lines: the kernel takes every one)
+AQM_KINDS = ("red", "choke", "codel", "pie", "fq_pie", "hhf", "fq", "sfb")
 
 
 def test_corpus_qdiscs_show_equal_tcs(two_ns, tmp_path):
     """The corpus's root qdisc lines (fifo, fq_codel, tbf, prio, sfq, htb,
-    netem, drr, qfq, multiq, pfifo_fast, cbs, etf, mqprio; not change, parent
+    netem, red, choke, codel, pie, fq_pie, hhf, fq, sfb, drr, qfq, multiq,
+    pfifo_fast, cbs, etf, mqprio; not change, parent
     or offload lines), each sent by tc -b in one namespace and by nlcodec in
     the other: the kernel shows the same root qdisc (tc -j -d qdisc show, the
     handle aside), or refuses both for the same reason (its extended ACK)."""
@@ -383,9 +386,9 @@ def test_corpus_qdiscs_show_equal_tcs(two_ns, tmp_path):
     lines = [x.replace(" add ", " replace ") for x in tc_corpus.lines("kt0")
              if x.startswith("qdisc") and " root " in x and " change " not in x
              and "offload" not in x]
-    kinds = {k for k in ("pfifo", "fq_codel", "tbf", "prio", "sfq", "htb", "netem")
-             if any(f" {k} " in x or x.endswith(f" {k}") for x in lines)}
-    assert len(kinds) == 7 and len(lines) >= 40, (kinds, len(lines))
+    want = ("pfifo", "fq_codel", "tbf", "prio", "sfq", "htb", "netem", *AQM_KINDS)
+    kinds = {k for k in want if any(f" {k} " in x or x.endswith(f" {k}") for x in lines)}
+    assert len(kinds) == len(want) and len(lines) >= 80, (set(want) - kinds, len(lines))
     idx = int(json.loads(sh("ip", "-n", b, "-j", "link", "show", "kt0"))[0]["ifindex"])
     f = tmp_path / "q.tc"
     # nlcodec's side in this process (a tc-batch start per line costs seconds under TCG;
