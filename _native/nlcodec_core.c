@@ -1437,7 +1437,7 @@ static void msg_head(wbuf *w, size_t off, uint32_t ln, uint16_t type, uint16_t f
 {
     wbyte(w, ')');
     wbyte(w, 8);
-    wsmall(w, (int64_t)off);
+    wlong(w, off, 0);            /* its own in every message: not a shared value */
     wsmall(w, ln);
     wsmall(w, type);
     wsmall(w, flags);

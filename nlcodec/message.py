@@ -142,7 +142,9 @@ class Message:
         value the specs name by its name, as ``ip -j`` does (``"table": "main"``,
         ``"flags": ["up", "lower_up"]``, ``"action": "pipe"``, ``"parent":
         "ffff:fff1"``); ``encode`` takes that form back to the same bytes."""
-        header, attrs = self._header, self.attrs
+        header, attrs = self._header, self._attrs
+        if attrs is None:
+            attrs = self.attrs
         if names:
             from . import tables
             named_attrs, named_struct = tables.named_form     # set by nlcodec.names
