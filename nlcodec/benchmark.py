@@ -705,8 +705,9 @@ def make_pcap(path, messages, count=20000, record_bytes=16384):
 def capture_to_json(path) -> int:
     """What ``nlcodec decode --json`` does with a capture, in process."""
     from .capture import CaptureDecoder
-    from .show import _json_memo, to_json
-    _json_memo.clear()          # each run as a command's: no text kept from the last
+    from .memo import forget
+    from .show import to_json
+    forget()                    # each run as a command's: no text kept from the last
     n = 0
     with open(os.devnull, "w") as out:
         for m in CaptureDecoder().decode_pcap(path):

@@ -8,7 +8,7 @@ one JSON object per message for scripts.
 
 from __future__ import annotations
 
-import marshal as _marshal
+from .memo import Memo, plain_key
 
 from .tables import K_BINARY, K_INDEXED, K_INT, K_NEST, K_STRUCT, K_SUBMSG, K_TYPEVALUE
 
@@ -41,33 +41,22 @@ def to_json(m) -> str:
     seq, pid = m.seq, m.pid
     if type(seq) is int and type(pid) is int and not _ports_named(m):
         try:
-            key = (m._set, _marshal.dumps((m.type, m.family, m.flags, m._header, m.attrs,
-                                           m._payload, m._pad, m.protocol,
-                                           getattr(m, "direction", None)), 2))
-        except (ValueError, AttributeError):        # not plain data
+            key = plain_key((m.type, m.family, m.flags, m._header, m.attrs, m._payload,
+                             m._pad, m.protocol, getattr(m, "direction", None)))
+        except AttributeError:              # another kind of message
             key = None
         if key is not None:
-            t = _json_memo.get(key)
-            if t is None:
-                t = _json_parts(m)
-                if len(_json_memo) >= _JSON_MEMO_MAX:
-                    _json_memo.clear()
-                _json_memo[key] = t
+            t = _json_memo.keep((m._set, key), _json_parts, m)
             return f"{t[0]}, \"seq\": {seq!r}, \"pid\": {pid!r}, {t[1]}"
     return _to_json(m)
 
 
-# to_json's texts: (m._set, the marshal bytes of every part of the message but
-# seq and pid) -> (its JSON up to flags, its JSON from header on, each without
-# the brace on the seq side).  marshal takes only plain data (dict, list, str,
-# int, bytes, bool, None, float; no subclass of them) and version 2 has no
-# back-references: equal bytes are equal values of the same types in the same
-# order, whose JSON is the same text.  A JSON object is "{" + its items joined
-# by ", " + "}", so the two parts and seq's and pid's items joined are
-# json.dumps's text of the whole (checked by tests/test_ovs_capture.py against
-# the plain path).  Cleared when it grows past _JSON_MEMO_MAX.
-_json_memo: dict = {}
-_JSON_MEMO_MAX = 4096
+# to_json's texts: (m._set, the plain_key of every part of the message but seq
+# and pid) -> (its JSON up to flags, its JSON from header on, each without the
+# brace on the seq side).  A JSON object is "{" + its items joined by ", " +
+# "}", so the two parts and seq's and pid's items joined are json.dumps's text
+# of the whole (checked by tests/test_ovs_capture.py against the plain path).
+_json_memo = Memo()
 
 
 def _json_parts(m):

@@ -17,7 +17,7 @@ PKG = os.path.dirname(os.path.abspath(nlcodec.__file__))
 
 # lowest first; a module (or package) belongs to exactly one layer
 LAYERS = [
-    ("leaves", {"errors", "spec", "values", "netns", "nla", "forksafe"}),
+    ("leaves", {"errors", "spec", "values", "netns", "nla", "forksafe", "memo"}),
     ("compile", {"structs", "tables", "registry", "spec_cache"}),
     ("codec", {"pure", "native", "backends", "message", "_native_core"}),
     ("io", {"ack", "request", "genl", "bulk", "socket", "aio", "testing", "template", "pcap", "hexdump", "capture",

@@ -6,10 +6,11 @@ members and bit fields come from the spec's display tables (``KEY_TEXT``,
 
 from __future__ import annotations
 
+from ..memo import Memo, plain_key
 from ..tables import K_NEST
 from . import spec
 from .format_tunnel import field_text, ones, tunnel_text
-from .text import first, flags_masked, format_flags, generic, hexdump, hx, is_ones, is_zero, \
+from .text import _PORTS, first, flags_masked, format_flags, generic, hexdump, hx, is_ones, is_zero, \
     items, port_text, raw, zero_like
 
 KEYS = "key_attrs"
@@ -199,6 +200,20 @@ def nsh_fields(base, md1, mbase, mmd1) -> str:
 def attr_text(name: str, v, ma, verbose: bool) -> str:
     """format_odp_key_attr__(): ``name(...)`` of one key attribute (value and
     mask as decoded; ``ma`` None: no mask)."""
+    # flows share most of their attributes (the same addresses, ports and
+    # masks): a text is kept by the marshal bytes of what it is made from
+    # (plain data of exact builtin types: equal bytes, equal values), except
+    # while ports are shown by name (the text then depends on the map)
+    key = None if _PORTS.get()[0] else plain_key((name, v, ma, verbose))
+    if key is None:
+        return _attr_text(name, v, ma, verbose)
+    return _attr_memo.keep(key, _attr_text, name, v, ma, verbose)
+
+
+_attr_memo = Memo()
+
+
+def _attr_text(name, v, ma, verbose):
     m_ = spec.module()
     text = key_name(name)
     exact = mask_is(name, ma, True) if ma is not None else True

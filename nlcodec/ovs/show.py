@@ -8,8 +8,7 @@ never by name or number."""
 
 from __future__ import annotations
 
-import marshal
-
+from ..memo import Memo, plain_key
 from . import spec
 from .format import format_actions, format_key
 from .text import _PORTS
@@ -44,15 +43,11 @@ def _kind_of(cs):
     return None
 
 
-# texts already made, by compiled set and the marshal bytes of the decoded
-# value and mask: a capture shows the same flows again and again (every dump
-# repeats them), and formatting costs far more than marshal.  Only plain data
-# is looked up this way (marshal takes dict, list, str, int, bytes, bool but
-# no subclass of them; equal bytes load as equal values, and version 2 has
-# no back-references, so the same flow again gives the same bytes), never a
-# text made under ``with_ports``.  Cleared when it grows past _MEMO_MAX.
-_memo: dict = {}
-_MEMO_MAX = 4096
+# texts already made, by compiled set and the plain_key of the decoded value
+# and mask: a capture shows the same flows again and again (every dump
+# repeats them), and formatting costs far more than marshal.  Never a text
+# made under ``with_ports``.
+_memo = Memo()
 
 
 def text(cs, value, mask=None) -> str | None:
@@ -62,20 +57,11 @@ def text(cs, value, mask=None) -> str | None:
     kind = _kind(cs)
     if kind is None or not isinstance(value, (dict, bytes, bytearray, str)):
         return None
-    try:
-        key = (cs, marshal.dumps((value, mask if kind == "key" and isinstance(mask, dict)
-                                  else None), 2))
-    except ValueError:                      # not plain data
+    key = None if _PORTS.get()[0] else \
+        plain_key((value, mask if kind == "key" and isinstance(mask, dict) else None))
+    if key is None:                         # ports shown by name, or not plain data
         return _text(cs, kind, value, mask)
-    if _PORTS.get()[0]:                     # ports shown by name
-        return _text(cs, kind, value, mask)
-    t = _memo.get(key)
-    if t is None:
-        t = _text(cs, kind, value, mask)
-        if len(_memo) >= _MEMO_MAX:
-            _memo.clear()
-        _memo[key] = t
-    return t
+    return _memo.keep((cs, key), _text, cs, kind, value, mask)
 
 
 def _text(cs, kind, value, mask):

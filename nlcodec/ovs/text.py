@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextvars
 
+from ..memo import Memo
 from ..values import ip_bytes, ip_text, mac_text, parse_bytes
 from .cookie import format_flags  # noqa: F401  (re-exported: format_flags())
 
@@ -92,6 +93,15 @@ def raw(v) -> bytes:
     """The bytes of a decoded binary value (hex text or an address)."""
     if isinstance(v, (bytes, bytearray, memoryview)):
         return bytes(v)
+    if type(v) is str:          # the same addresses and masks come again and again
+        return _raw_memo.keep(v, _raw, v)
+    return _raw(v)
+
+
+_raw_memo = Memo()          # raw() of a text: the bytes it reads as
+
+
+def _raw(v) -> bytes:
     if ":" not in v:
         return parse_bytes(v, "ip" if "." in v else None)
     groups = v.split(":")
