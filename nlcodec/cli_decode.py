@@ -98,9 +98,9 @@ def _record_range(text):
 def renderer(args):
     """A message's text, as ``nlcodec decode`` prints it."""
     from .show import format_message, to_json
-    if args.json:
-        return lambda m: to_json(m) + "\n"
-    return lambda m: format_message(m) + "\n\n"
+    if args.json:                   # raw: the message's bytes, when the caller has them
+        return lambda m, raw=None: to_json(m, raw) + "\n"
+    return lambda m, raw=None: format_message(m) + "\n\n"
 
 
 def _size(source):
@@ -202,7 +202,7 @@ def _serial(source, decoder, sel, render, first, last, counting, limit, write, p
     counts = collections.Counter() if counting else None
     shown = seen = 0
     tick = progress.update if progress.enabled else None
-    for m, _raw in stream:
+    for m, raw in stream:
         seen += 1
         if tick is not None and not seen & 255:
             pos = stream.reader.position
@@ -213,7 +213,7 @@ def _serial(source, decoder, sel, render, first, last, counting, limit, write, p
         if counts is not None:
             counts[(m.family, str(m.type))] += 1
         else:
-            write(render(m))
+            write(render(m, raw))
         if limit and shown >= limit:
             break
     return counts

@@ -33,13 +33,27 @@ def nlmsg_flags_text(flags: int, type_name: str = "") -> str:
     return ",".join(names) or "0"
 
 
-def to_json(m) -> str:
-    """One JSON object for a message (the text json.dumps gives)."""
+def to_json(m, raw: bytes | None = None) -> str:
+    """One JSON object for a message (the text json.dumps gives).  ``raw``:
+    the bytes ``m`` was decoded from, unchanged since (a capture's walk)."""
     # a capture repeats messages (every dump shows the same flows again): the
     # text around seq and pid is kept by the exact value of the rest
-    # (_json_memo); made the plain way below when that cannot be used
+    # (_json_memo), or by the bytes it was decoded from (_raw_json_memo); made
+    # the plain way below when neither can be used
     seq, pid = m.seq, m.pid
     if type(seq) is int and type(pid) is int and not _ports_named(m):
+        if type(raw) is bytes and len(raw) >= 16 and getattr(m, "_pad", 0) is None:
+            # what a decode makes of them: the bytes but seq and pid, the
+            # family and set they were decoded by, the kernel's forms or not;
+            # and what capture adds (direction)
+            try:
+                key = (m._set, m._cf, m.type, m.family, m.protocol, m._kernel,
+                       getattr(m, "direction", None), raw[:8], raw[16:])
+            except AttributeError:          # another kind of message
+                key = None
+            if key is not None:
+                t = _raw_json_memo.keep(key, _json_parts, m)
+                return f"{t[0]}, \"seq\": {seq!r}, \"pid\": {pid!r}, {t[1]}"
         try:
             key = plain_key((m.type, m.family, m.flags, m._header, m.attrs, m._payload,
                              m._pad, m.protocol, getattr(m, "direction", None)))
@@ -57,6 +71,7 @@ def to_json(m) -> str:
 # "}", so the two parts and seq's and pid's items joined are json.dumps's text
 # of the whole (checked by tests/test_ovs_capture.py against the plain path).
 _json_memo = Memo()
+_raw_json_memo = Memo()
 
 
 def _json_parts(m):

@@ -103,22 +103,27 @@ def test_backends_agree_and_reencode():
 
 def test_json_of_repeated_messages_is_json_dumps_text():
     """to_json keeps the text around seq and pid of a message it has shown
-    (show._json_memo): every message of the capture, shown again, and shown
-    with other seq and pid, is json.dumps's text of its dict."""
+    (show._json_memo; show._raw_json_memo when given the message's bytes, as
+    nlcodec decode does): every message of the capture, shown again, and
+    shown with other seq and pid, is json.dumps's text of its dict."""
     from nlcodec import show
 
     def dumps(m):
         return json.dumps(show._json_tail(m, m.to_dict()), default=lambda b: b.hex())
 
     show._json_memo.clear()
-    msgs = [m for m, _ in _messages()]
+    show._raw_json_memo.clear()
+    msgs = _messages()
     for _ in range(2):
-        for m in msgs:
-            assert to_json(m) == dumps(m)
-    assert 0 < len(show._json_memo) < len(msgs)      # the capture repeats its messages
-    m = msgs[-1]
+        for m, raw in msgs:
+            want = dumps(m)
+            assert to_json(m) == want
+            assert to_json(m, raw) == want
+    for memo in (show._json_memo, show._raw_json_memo):
+        assert 0 < len(memo) < len(msgs)              # the capture repeats its messages
+    m, raw = msgs[-1]
     m.seq, m.pid = 0xFFFFFFFF, 0
-    assert to_json(m) == dumps(m)
+    assert to_json(m) == to_json(m, raw) == dumps(m)
 
 
 def _native():
