@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import struct
 import threading
+from functools import partial
 
 from . import nla
 from .errors import DecodeError, EncodeError
@@ -718,6 +719,16 @@ def _plain(cs, d, path, depth):
             continue
         if value is None and kind != K_PAD and kind != K_SUBMSG:
             continue
+        if kind == K_INT and type(value) is int:
+            pk = _int_attr.get(a)
+            if pk is None:
+                pk = _int_packer(a)
+            if pk is not False:
+                try:
+                    out.append(pk(value))
+                    continue
+                except struct.error:
+                    pass            # _enc_int names the attribute and what is wrong
         t = a.id | a.flags
         if a.multi:
             if not isinstance(value, (list, tuple)):
@@ -727,6 +738,28 @@ def _plain(cs, d, path, depth):
         else:
             out.append(_attr_hdr(t, _enc_value(a, value, d, cs, path, _NO_FLAGS, depth)))
     return b"".join(out)
+
+
+_int_attr: dict = {}     # CAttr -> its whole attribute from an int in one pack, or False
+
+
+def _int_packer(a):
+    """A plain int attribute (fixed size, one per set) as one struct pack:
+    nla_len, nla_type, the value, the padding; False: not that simple."""
+    pk = False
+    if a.size and not a.multi:
+        n = 4 + a.size
+        st = _INT_FMT[(a.size, a.big, a.signed)]
+        if not a.big:
+            pk = partial(struct.Struct(f"<HH{st.format[1:]}{(-n) & 3}x").pack, n,
+                         a.id | a.flags)
+        else:
+            head, tail, vpack = _hdr.pack(n, a.id | a.flags), bytes((-n) & 3), st.pack
+
+            def pk(v):
+                return head + vpack(v) + tail
+    _int_attr[a] = pk
+    return pk
 
 
 def _raw_bytes(hx, path, key):
@@ -767,7 +800,12 @@ def _apply_pad(out, pad, path):
 def _masked(cs, d, path):
     """``"key_ipv4_dst": "10.7.0.0/24"`` -> the address, and its mask attribute
     (``AttrSet.masks``) right after it, as tc sends them."""
-    if not any(isinstance(d.get(k), str) and "/" in d[k] for k in cs.masks):
+    get = d.get
+    for k in cs.masks:          # (a plain loop: this runs for every flower options nest)
+        v = get(k)
+        if isinstance(v, str) and "/" in v:
+            break
+    else:
         return d
     out = {}
     for k, v in d.items():
