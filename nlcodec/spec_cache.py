@@ -151,11 +151,16 @@ def save(spec_dir: str, names: list[str], modules) -> str | None:
     if not enabled():
         return None
     data = dumps([(n, list(getattr(m, "FAMILIES", ()))) for n, m in zip(names, modules)])
-    data = key(spec_dir, names).encode() + b"\0" + data
+    return write_first(spec_dir, _FILE, key(spec_dir, names).encode() + b"\0" + data)
+
+
+def write_first(spec_dir: str, name: str, data: bytes) -> str | None:
+    """Write ``data`` as ``name`` in the first writable cache place of
+    ``spec_dir``; the path written, or None where no place is writable."""
     for d in _places(spec_dir):
         try:
             os.makedirs(d, exist_ok=True)
-            path = os.path.join(d, _FILE)
+            path = os.path.join(d, name)
             tmp = f"{path}.{os.getpid()}.tmp"
             with open(tmp, "wb") as f:
                 f.write(data)

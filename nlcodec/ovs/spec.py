@@ -97,17 +97,7 @@ def _load_text_data() -> dict:
                 pass            # a damaged file: made again below
     out = _make_text_data()
     body = k + b"\0" + marshal.dumps(out)
-    for d in spec_cache._places(spec_dir):
-        try:
-            os.makedirs(d, exist_ok=True)
-            path = os.path.join(d, _TEXT_FILE)
-            tmp = f"{path}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as f:
-                f.write(body)
-            os.replace(tmp, path)
-            break
-        except OSError:
-            continue
+    spec_cache.write_first(spec_dir, _TEXT_FILE, body)
     return out
 
 
