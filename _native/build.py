@@ -6,6 +6,7 @@ wraps it.  The header doubles as the cdef, minus its comments.
 
 import os
 import re
+import zlib
 
 from cffi import FFI
 
@@ -22,10 +23,26 @@ def _cdef():
     return text
 
 
+# the files whose content the compiled core is made from, in this order
+SOURCE_FILES = ("nlcodec_core.h", "nlcodec_core.c")
+
+
+def source_id(folder=HERE) -> int:
+    """crc32 of the C core's sources: compiled into the extension as
+    NLC_SOURCE_ID, so that nlcodec/native.py can tell, in a source tree, a
+    build older than the sources beside it (its tables would be read wrong)."""
+    crc = 0
+    for name in SOURCE_FILES:
+        with open(os.path.join(folder, name), "rb") as f:
+            crc = zlib.crc32(f.read(), crc)
+    return crc
+
+
 def make(sources, include_dirs):
     ffi = FFI()
-    ffi.cdef(_cdef())
-    ffi.set_source("nlcodec._native_core", '#include "nlcodec_core.h"', sources=sources,
+    ffi.cdef(_cdef() + "#define NLC_SOURCE_ID ...\n")
+    preamble = f'#include "nlcodec_core.h"\n#define NLC_SOURCE_ID {source_id()}u\n'
+    ffi.set_source("nlcodec._native_core", preamble, sources=sources,
                    include_dirs=include_dirs,
                    extra_compile_args=["-O2", "-std=gnu11", "-Wall", "-Wno-unused-function"])
     return ffi

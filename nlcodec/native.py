@@ -27,6 +27,30 @@ from .values import C_TEXT, INT_IP_HINTS
 
 from ._native_core import ffi, lib   # ImportError when the extension was not built
 
+
+def _stale_build(src: str | None = None) -> bool:
+    """In a source tree, whether the extension was compiled from other C
+    sources than ``_native/`` holds now (_native/build.py source_id: crc32
+    of the files in that order); an installed copy has none beside it."""
+    import os
+    import zlib
+    if src is None:
+        src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           "_native")
+    crc = 0
+    try:
+        for name in ("nlcodec_core.h", "nlcodec_core.c"):
+            with open(os.path.join(src, name), "rb") as f:
+                crc = zlib.crc32(f.read(), crc)
+    except OSError:
+        return False
+    return crc != lib.NLC_SOURCE_ID
+
+
+if _stale_build():
+    raise ImportError("the C core was built from older sources than _native/ holds: "
+                      "rebuild it (python3 _native/build.py, or pip install again)")
+
 OK, ERR, FALLBACK, NOMEM = lib.NLC_OK, lib.NLC_ERR, lib.NLC_FALLBACK, lib.NLC_NOMEM
 FULL, VALIDATE, ONLY = lib.NLC_FULL, lib.NLC_VALIDATE, lib.NLC_ONLY
 
