@@ -306,6 +306,11 @@ def _route_burst(ns, oif, stop, counter, aio=False):
             i = (i + 256) & 0xFFFFFF
 
 
+# route changes the writer makes before the listener first reads: each is an
+# event of ~100 bytes, far more than the smallest receive buffer holds
+STALL_CHANGES = 300
+
+
 def overrun_run(seconds: float, use_aio: bool = False) -> dict:
     """A listener with the smallest receive buffer (events for ipv4 routes)
     while another socket adds and deletes routes as fast as it can, in a
@@ -324,7 +329,15 @@ def overrun_run(seconds: float, use_aio: bool = False) -> dict:
         oif = _ifindex(ns, "v0")
         stop = threading.Event()
         counter = [0]
+        stall_end = time.monotonic() + 5
         t = threading.Thread(target=_route_burst, args=(ns, oif, stop, counter), daemon=True)
+
+        def stalled():
+            """Whether the writer is far enough ahead that the listener's
+            buffer has overflowed: the listener does not read until then, so
+            an overrun happens whatever the machine's load (a listener that
+            kept up made none, and the test that needs one failed)."""
+            return counter[0] >= STALL_CHANGES or time.monotonic() > stall_end
 
         def note(ev):
             if isinstance(ev, Overrun):
@@ -345,6 +358,8 @@ def overrun_run(seconds: float, use_aio: bool = False) -> dict:
                     async with aio.connect("route", netns=ns, groups=("ipv4_route",),
                                            rcvbuf=1) as s:
                         t.start()
+                        while not stalled():
+                            await asyncio.sleep(0.01)
                         end = time.monotonic() + seconds
                         async for ev in s.events(timeout=2, overrun="yield"):
                             note(ev)
@@ -354,6 +369,8 @@ def overrun_run(seconds: float, use_aio: bool = False) -> dict:
             else:
                 with connect("route", netns=ns, groups=("ipv4_route",), rcvbuf=1) as s:
                     t.start()
+                    while not stalled():
+                        time.sleep(0.01)
                     end = time.monotonic() + seconds
                     for ev in s.events(timeout=2, overrun="yield"):
                         note(ev)
