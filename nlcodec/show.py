@@ -55,12 +55,12 @@ def to_json(m, raw: bytes | None = None) -> str:
                 t = _raw_json_memo.keep(key, _json_parts, m)
                 return f"{t[0]}, \"seq\": {seq!r}, \"pid\": {pid!r}, {t[1]}"
         try:
-            key = plain_key((m.type, m.family, m.flags, m._header, m.attrs, m._payload,
-                             m._pad, m.protocol, getattr(m, "direction", None)))
+            pkey = plain_key((m.type, m.family, m.flags, m._header, m.attrs, m._payload,
+                              m._pad, m.protocol, getattr(m, "direction", None)))
         except AttributeError:              # another kind of message
-            key = None
-        if key is not None:
-            t = _json_memo.keep((m._set, key), _json_parts, m)
+            pkey = None
+        if pkey is not None:
+            t = _json_memo.keep((m._set, pkey), _json_parts, m)
             return f"{t[0]}, \"seq\": {seq!r}, \"pid\": {pid!r}, {t[1]}"
     return _to_json(m)
 
