@@ -339,12 +339,14 @@ class Layout:
             bounds.add(acc)             # a padding member's end too, as decode takes it
             if f.kind != "pad":
                 ends[f.name] = acc
-        # an empty payload (_size 0) is a boundary of every struct, a variable one too
-        if not isinstance(size, int) or isinstance(size, bool) or size not in bounds or \
-                (self.variable and size != 0):
+        # an empty payload (_size 0) is a boundary of every struct; a struct
+        # with a variable part decodes short at any boundary of its fixed
+        # part too (_decode_partial), without that part
+        if not isinstance(size, int) or isinstance(size, bool) or size not in bounds:
             raise EncodeError(f"{_join(path, '_size')}: {size!r} is not a member boundary of "
                               f"{self.name} (one of {', '.join(map(str, sorted(bounds)))})")
         beyond = [n for n, e in ends.items() if e > size and n in value]
+        beyond += [f.name for f in self.variable if value.get(f.name)]
         if beyond:
             raise EncodeError(f"{_join(path, beyond[0])}: lies beyond _size {size} of "
                               f"{self.name} (drop _size to send the whole struct)")
