@@ -298,7 +298,24 @@ static void wtext(wbuf *w, int hint, const uint8_t *b, size_t n)
         }
         return;
     }
-    if ((hint == NLC_T_IP || hint == NLC_T_IPV6) && (n == 4 || n == 16)) {
+    if ((hint == NLC_T_IP || hint == NLC_T_IPV6) && n == 4) {
+        /* dotted quad by hand: glibc's inet_ntop formats it with sprintf,
+         * a tenth of a route dump's decode */
+        size_t k = 0;
+        for (size_t i = 0; i < 4; i++) {
+            unsigned v = b[i];
+            if (i)
+                s[k++] = '.';
+            if (v >= 100)
+                s[k++] = (char)('0' + v / 100);
+            if (v >= 10)
+                s[k++] = (char)('0' + v / 10 % 10);
+            s[k++] = (char)('0' + v % 10);
+        }
+        wcstr(w, s, k);
+        return;
+    }
+    if ((hint == NLC_T_IP || hint == NLC_T_IPV6) && n == 16) {
         if (inet_ntop(n == 4 ? AF_INET : AF_INET6, b, s, sizeof s))
             wcstr(w, s, strlen(s));
         else

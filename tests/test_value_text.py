@@ -154,6 +154,19 @@ def test_ipv6_every_compression_shape(hint):
     assert n == 256 * 3 + 30
 
 
+
+@pytest.mark.parametrize("hint", ["ipv4", "ip", "ipv6"])
+def test_ipv4_every_octet_value_in_every_position(hint):
+    """The C core writes dotted quads itself (not with inet_ntop): every
+    octet value, in each of the four places, as the stdlib's inet_ntoa."""
+    n = 0
+    for pos in range(4):
+        for v in range(256):
+            b = bytes(pos) + bytes([v]) + b"\x07" * (3 - pos)
+            assert _both(nla(ID[hint], b))[hint] == socket.inet_ntoa(b), b.hex()
+            n += 1
+    assert n == 1024
+
 def test_hints_on_struct_members_and_array_elements():
     rnd = random.Random(3)
     for _ in range(200):
