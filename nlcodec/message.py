@@ -305,6 +305,13 @@ def _iter_decode(data, protocol, families, kernel, lazy):
             if ln & 3:
                 m._pad = _pad_after(buf, moff + ln, n)
             yield m
+    # the pure backend, whole messages of a plain protocol: what decode_one
+    # does for a message of each type worked out once (_pure_plan)
+    plans = {} if stream is None and not lazy and proto != "generic" and \
+        _backend.active().name == "pure" else None
+    kern = bool(kernel)
+    new = Message.__new__
+    decode_set = pure.decode_set
     while off < n:
         if n - off < 16:
             raise DecodeError(f"{n - off} bytes left, too short for a netlink header",
@@ -315,14 +322,59 @@ def _iter_decode(data, protocol, families, kernel, lazy):
         if off + ln > n:
             raise DecodeError(f"nlmsg_len {ln} overruns the buffer by {off + ln - n} bytes",
                               path="nlmsghdr", offset=off)
-        m = decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel, lazy)
+        plan = None
+        if plans is not None:
+            plan = plans.get(ty, _NO_PLAN)
+            if plan is _NO_PLAN:
+                plan = plans[ty] = _pure_plan(proto, ty)
+        if plan is not None and ln - 16 >= plan[4]:
+            cf, cm, name, hdec, hsize, hpad, cs = plan
+            pos = off + 16
+            hdr = hdec(buf, pos)
+            if hpad and pure.pad_dirty(cm.header, buf, pos, pos + hsize):
+                hdr["_raw"] = bytes(buf[pos:pos + hsize]).hex()
+            m = new(Message)
+            m.direction = m._lazy = m._payload = m._hlen = m._pad = None
+            m._kernel = kern
+            m.type_id, m.flags, m.seq, m.pid, m.length = ty, fl, seq, pid, ln
+            m.protocol = m.family = proto
+            m.type, m._cf, m._cmd, m._header = name, cf, cm, hdr
+            if cs is _VARIANTS:
+                cs = cm.set_for(hdr)
+            m._set = cs
+            pos += (hsize + 3) & ~3
+            end = off + ln
+            m._attrs = decode_set(cs, buf, pos if pos < end else end, end, cs.name, 0, kernel)
+        else:
+            m = decode_one(buf, off, ln, ty, fl, seq, pid, proto, ids, kernel, lazy)
         if ln & 3:
             m._pad = _pad_after(buf, off + ln, n)
         yield m
-        off += _align(ln)
+        off += (ln + 3) & ~3
 
 
 _VARIANTS = object()         # a message type whose attribute set depends on its header
+_NO_PLAN = object()
+
+
+def _pure_plan(proto, ty):
+    """_iter_decode's fast way through a message of a plain protocol with
+    the pure backend: (cf, cm, name, header decode function, header size,
+    whether the header has padding members, attribute set or _VARIANTS) for
+    a type with a flat fixed header and an attribute set; None for anything
+    else (control messages, unknown types, no header or no set: decode_one).
+    A message shorter than the header goes to decode_one too."""
+    if ty < NLMSG_MIN_TYPE:
+        return None
+    hit = registry.lookup_message(proto, ty)
+    if hit is None:
+        return None
+    cf, cm = hit
+    lay = cm.header
+    if lay is None or not lay.flat or lay.variable or cm.set is None:
+        return None
+    return (cf, cm, cm.name, lay.decoder(), lay.size, bool(pure.pad_ranges(lay)),
+            cm.set if cm.variants is None else _VARIANTS)
 
 
 def _stream_plan(entry, genl):

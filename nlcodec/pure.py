@@ -69,43 +69,44 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
     if not path:
         path = cs.name
     by_id = cs.by_id
-    fast = _fast_ints.get(id(cs))
+    fast = cs.fast
     if fast is None:
         fast = _fast_table(cs)
-    else:
-        fast = fast[0]
     d = {}
-    flags_rec = None
-    repeated = None
-    raw = None
-    pad = None
-    sel_cache = None
-    order = []            # names in wire order, kept when repeats interleave
+    # order: the names in wire order, kept when repeats interleave: made at the
+    # first repeat (until then it is list(d): every name once, in wire order)
+    flags_rec = repeated = raw = pad = sel_cache = order = None
     interleaved = False
-    last = None
+    start = off
     while off < end:
+        f = fast.get(_unpack_word(buf, off)[0]) if end - off >= 4 else None
+        if f is not None:
+            # the common cases, whole: a fixed-size int or a flat struct of its
+            # size, with the NLA flag bits our encoder sets (_fast_table: the
+            # key is the whole header, nla_len and nla_type), seen the first time
+            name, fn, pend, st, run = f
+            if run is not None and off + run[0] <= end and run[1](buf, off) == run[2] and \
+                    d.keys().isdisjoint(run[3]):
+                # a run of such ints as seen before (_learn_runs), all at once
+                d.update(zip(run[3], run[4](buf, off)))
+                off += run[0]
+                continue
+            pend += off
+            if pend <= end and name not in d:
+                d[name] = fn(buf, off + 4)[0] if st else fn(buf, off + 4)
+                off = (pend + 3) & ~3
+                if off > pend and (off > end or buf[pend:off] != _ZEROS[off - pend]):
+                    if pad is None:
+                        pad = {}
+                    pad[str((len(d) if order is None else len(order)) - 1)] = \
+                        bytes(buf[pend:min(off, end)]).hex()
+                continue
         # the header test _elements makes, inline: a generator here costs this
         # loop about 18% (measured); the error's wording is nla.header_error's
         nla_len, nla_type = _unpack_hdr(buf, off) if end - off >= 4 else _SHORT
         pend = off + nla_len
         if nla_len < 4 or pend > end:
             raise _header_error(buf, off, end, path)
-        f = fast.get(nla_type)
-        if f is not None and f[2] <= nla_len <= f[3]:
-            # the common cases, whole: a fixed-size int or a flat struct, seen
-            # the first time, with the NLA flag bits our encoder sets (_fast_table)
-            name = f[0]
-            if name not in d:
-                lay = f[4]
-                d[name] = f[1](buf, off + 4)[0] if lay is None else lay.decode(buf, off + 4, pend)
-                order.append(name)
-                last = name
-                off = (pend + 3) & ~3
-                if off > pend and (off > end or buf[pend:off] != _ZEROS[off - pend]):
-                    if pad is None:
-                        pad = {}
-                    pad[str(len(order) - 1)] = bytes(buf[pend:min(off, end)]).hex()
-                continue
         t = nla_type & NLA_TYPE_MASK
         a = by_id.get(t)
         if a is None:
@@ -128,9 +129,12 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                     # writes 4 then): kept raw, re-encoding would shorten it
                     if raw is None:
                         raw = []
-                    raw.append((name, order.count(name), bytes(buf[off + 4:pend]).hex()))
+                    raw.append((name, _occurrence(order, d, name), bytes(buf[off + 4:pend]).hex()))
             elif kind == K_NEST:
-                value = _dec_nest(a, a.set, a.header, buf, off + 4, pend, path, depth, kernel)
+                # a nest without a fixed header, inline (_dec_nest's common case)
+                value = decode_set(a.set, buf, off + 4, pend, f"{path}.{name}", depth + 1, kernel) \
+                    if a.header is None and a.set is not None else \
+                    _dec_nest(a, a.set, a.header, buf, off + 4, pend, path, depth, kernel)
             elif kind == K_STRING:
                 b = bytes(buf[off + 4:pend])
                 n = b.find(0)
@@ -139,7 +143,7 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                 if n < 0 or n != len(b) - 1 or value.encode() != text:
                     if raw is None:
                         raw = []
-                    raw.append((name, order.count(name), b.hex()))
+                    raw.append((name, _occurrence(order, d, name), b.hex()))
             elif kind == K_BINARY:
                 n = pend - off - 4
                 if (a.min_len is not None and n < a.min_len) or (a.max_len is not None and n > a.max_len):
@@ -148,16 +152,19 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                 value = TEXT_OF[a.hint](bytes(buf[off + 4:pend]))
             elif kind == K_STRUCT:
                 lay = a.layout
+                whole = lay.flat and not lay.variable and pend - off - 4 >= lay.size
                 # a whole flat struct cannot fail: its path is not needed (nor built)
-                value = lay.decode(buf, off + 4, pend) \
-                    if lay.flat and not lay.variable and pend - off - 4 >= lay.size \
+                value = lay.decode(buf, off + 4, pend) if whole \
                     else lay.decode(buf, off + 4, pend, _path(path, name))
                 pr = _pad_ranges.get(id(lay))       # most structs have no padding members
-                if (pr[0] if pr is not None else pad_ranges(lay)) and \
-                        pad_dirty(lay, buf, off + 4, pend):
-                    if raw is None:
-                        raw = []
-                    raw.append((name, order.count(name), bytes(buf[off + 4:pend]).hex()))
+                if pr[0] if pr is not None else pad_ranges(lay):
+                    if pad_dirty(lay, buf, off + 4, pend):
+                        if raw is None:
+                            raw = []
+                        raw.append((name, _occurrence(order, d, name),
+                                    bytes(buf[off + 4:pend]).hex()))
+                elif whole and not a.multi and nla_type & 0xC000 == want:
+                    _learn_longer(fast, nla_len, nla_type, name, lay)
             elif kind == K_FLAG:
                 if pend != off + 4:
                     raise DecodeError(f"flag with {nla_len - 4} bytes of payload",
@@ -176,7 +183,7 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                 if odd:
                     if raw is None:
                         raw = []
-                    raw.append((name, order.count(name), bytes(buf[off + 4:pend]).hex()))
+                    raw.append((name, _occurrence(order, d, name), bytes(buf[off + 4:pend]).hex()))
             elif kind == K_SUBMSG:
                 if sel_cache is None:
                     sel_cache = {}
@@ -190,16 +197,19 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                 if odd:         # what the decoded form cannot say: the payload as it came
                     if raw is None:
                         raw = []
-                    raw.append((name, order.count(name), bytes(buf[off + 4:pend]).hex()))
+                    raw.append((name, _occurrence(order, d, name), bytes(buf[off + 4:pend]).hex()))
             else:  # K_PAD
                 value = None
                 if pend > off + 4:
                     if raw is None:
                         raw = []
-                    raw.append((name, order.count(name), bytes(buf[off + 4:pend]).hex()))
+                    raw.append((name, _occurrence(order, d, name), bytes(buf[off + 4:pend]).hex()))
         fl = nla_type & 0xC000
         if name in d:
             # a repeat: flags that differ between occurrences go by occurrence
+            if order is None:
+                order = list(d)
+                fast = {}       # the fast path keeps no order: the rest goes the long way
             prev = flags_rec.get(name, want) if flags_rec is not None else want
             if type(prev) is list:
                 prev.append(fl)
@@ -210,9 +220,9 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                 k = len(v) if (a is not None and a.multi) or (repeated and name in repeated) \
                     else 1
                 flags_rec[name] = [prev] * k + [fl]
-            order.append(name)
-            if name != last:
+            if name != order[-1]:
                 interleaved = True
+            order.append(name)
             if a is not None and a.multi:
                 d[name].append(value)
             else:
@@ -227,19 +237,20 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                 if flags_rec is None:
                     flags_rec = {}
                 flags_rec[name] = fl
-            order.append(name)
+            if order is not None:
+                order.append(name)
             if a is not None and a.multi:
                 d[name] = [value]
             else:
                 d[name] = value
-        last = name
         off = (pend + 3) & ~3       # _align (nla.align), inline: one call less per attribute
         # padding that is not zero, or cut short by the end of the set (a nest
         # whose nla_len leaves out its last attribute's padding)
         if off > pend and (off > end or buf[pend:off] != _ZEROS[off - pend]):
             if pad is None:
                 pad = {}
-            pad[str(len(order) - 1)] = bytes(buf[pend:min(off, end)]).hex()
+            pad[str((len(d) if order is None else len(order)) - 1)] = \
+                bytes(buf[pend:min(off, end)]).hex()
     if flags_rec is not None:
         d["_flags"] = flags_rec
     if repeated is not None:
@@ -250,33 +261,118 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
         d["_order"] = order
     if pad is not None:
         d["_pad"] = pad
+    if fast.get(None):
+        _learn_runs(cs, fast, buf, start, end)
     return d
 
 
 _ZEROS = (b"", b"\0", b"\0\0", b"\0\0\0")     # padding that is all zero, by length
-_fast_ints: dict = {}
+_unpack_word = struct.Struct("<I").unpack_from      # an attribute header as one number
+
+
+_FAST_MAX = 256     # entries of a set's fast table, at most (its lengths learnt: bounded)
+
+
+def _learn_longer(fast, nla_len, nla_type, name, lay):
+    """A flat struct (no padding members) longer than its layout (a newer
+    kernel's, the rest is ``_tail``), seen once: its header word goes into its
+    set's fast table (``_fast_table``), so the next one with this length takes
+    the fast path too.  The table stays bounded: not past _FAST_MAX entries."""
+    if len(fast) < _FAST_MAX:
+        fast[nla_len | nla_type << 16] = (
+            name, partial(_with_tail, lay.decoder(), lay.size, nla_len - 4), nla_len, False,
+            None)
+
+
+def _with_tail(dec, size, n, buf, off):
+    d = dec(buf, off)
+    d["_tail"] = bytes(buf[off + size:off + n]).hex()
+    return d
+
+
+def _occurrence(order, d, name) -> int:
+    """How many times ``name`` came before in this set (``order`` None: no
+    repeat so far, every name once)."""
+    if order is None:
+        return 1 if name in d else 0
+    return order.count(name)
 
 
 def _fast_table(cs: CSet) -> dict:
-    """decode_set's fast path of a set: nla_type (flag bits included) ->
-    (name, unpack_from, least nla_len, most nla_len, layout) for its
-    fixed-size ints that decode as plain numbers (not an address; layout
-    None) and its flat structs without padding members or variable parts
-    (long enough: nothing to check, bytes past the struct are its _tail).
-    One of them seen the first time in a set (not multi-attr), with exactly
-    the flag bits our encoder sets, decodes to its value and nothing else."""
+    """decode_set's fast path of a set: the attribute header as one number
+    (nla_len | nla_type << 16, nla_type with its flag bits) -> (name,
+    decode function, nla_len, whether the function gives a tuple) for its
+    fixed-size ints that decode as plain numbers (not an address) and its
+    flat structs of their own size without padding members or variable parts
+    (nothing to check).  One of them seen the first time in a set (not
+    multi-attr), with exactly the flag bits our encoder sets, decodes to its
+    value and nothing else."""
     out = {}
     for a in cs.attrs:
         if a.multi:
             continue
         if a.kind == K_INT and a.size and a.hint not in INT_IP_HINTS:
-            out[a.id | a.flags] = (a.name, _INT_FMT[(a.size, a.big, a.signed)].unpack_from,
-                                   4 + a.size, 4 + a.size, None)
+            ln = 4 + a.size
+            out[ln | (a.id | a.flags) << 16] = (
+                a.name, _INT_FMT[(a.size, a.big, a.signed)].unpack_from, ln, True, None)
         elif a.kind == K_STRUCT and a.layout.flat and not a.layout.variable and \
-                not pad_ranges(a.layout):
-            out[a.id | a.flags] = (a.name, None, 4 + a.layout.size, 0xFFFF, a.layout)
-    _fast_ints[id(cs)] = (out, cs)          # the set kept alive: its id stays its own
+                not pad_ranges(a.layout) and 4 + a.layout.size <= 0xFFFF:
+            ln = 4 + a.layout.size
+            out[ln | (a.id | a.flags) << 16] = (a.name, a.layout.decoder(), ln, False, None)
+    out[None] = _LEARN_SETS         # decodes of this set left to learn runs from
+    cs.fast = out
     return out
+
+
+_LEARN_SETS = 2     # a set's first decodes that learn its runs of ints
+_RUN_MIN = 4        # ints in a row worth a run
+
+
+def _learn_runs(cs, fast, buf, off, end):
+    """Runs of plain little-endian ints one after the other in a set, as the
+    kernel puts them (a link's txqlen, mtu, ... 20 of them), learnt from one
+    of its first decodes: each goes into the fast table's entry of its first
+    int, as (bytes, check, expected, names, values): ``check(buf, off)``
+    gives every header word and the padding after each int, which must be
+    ``expected`` (the same attributes, lengths and flag bits, zero padding);
+    then ``values(buf, off)`` are the ints, in wire order.  A set whose
+    attributes differ from what was learnt there takes the usual way."""
+    fast[None] -= 1
+    runs, cur = [], []
+    while end - off >= 4:
+        w = _unpack_word(buf, off)[0]
+        nxt = ((w & 0xFFFF) + off + 3) & ~3
+        f = fast.get(w)
+        a = cs.by_name.get(f[0]) if f is not None and f[3] else None
+        if a is None or a.big or nxt > end or any(x.name == a.name for x in cur):
+            if len(cur) >= _RUN_MIN:
+                runs.append(cur)
+            cur = []
+        if a is not None and not a.big and nxt <= end:
+            cur.append(a)
+        if (w & 0xFFFF) < 4 or nxt > end:
+            break
+        off = nxt
+    if len(cur) >= _RUN_MIN:
+        runs.append(cur)
+    for run in runs:
+        first = run[0]
+        key = (4 + first.size) | (first.id | first.flags) << 16
+        f = fast.get(key)
+        if f is None or f[4] is not None:
+            continue
+        check, values, expected = ["<"], ["<"], []
+        for a in run:
+            p = (-a.size) & 3
+            check.append(f"I{a.size}x{p}s" if p else f"I{a.size}x")
+            values.append(f"4x{_INT_FMT[(a.size, False, a.signed)].format[1:]}{p}x")
+            expected.append((4 + a.size) | (a.id | a.flags) << 16)
+            if p:
+                expected.append(bytes(p))
+        ck = struct.Struct("".join(check))
+        fast[key] = f[:4] + ((ck.size, ck.unpack_from, tuple(expected),
+                              tuple(a.name for a in run),
+                              struct.Struct("".join(values)).unpack_from),)
 
 
 _pad_ranges: dict = {}

@@ -193,18 +193,28 @@ class Layout:
         self._plan()
         self.conv = conv
         self.ends = ends
+        self.dec = self._first_dec      # dec(buf, off): the whole fixed part's dict
         assert self.st.size == self.size, (self.fmt, self.size)
 
     # -- decode -------------------------------------------------------------
+
+    def _first_dec(self, buf, off):
+        """``dec``, generated on first use (not at start-up: most layouts
+        of a family are never decoded in a run)."""
+        return self.decoder()(buf, off)
+
+    def decoder(self):
+        """A flat layout's ``dec(buf, off)``: the dict of its whole fixed part."""
+        if self.dec == self._first_dec:
+            self.dec = _dict_maker(self.st.unpack_from, self.fixed_names, self.conv)
+        return self.dec
 
     def decode(self, buf, off, end, path=""):
         """Decode ``buf[off:end]``; returns a dict."""
         avail = end - off
         if self.flat:
             if avail >= self.size:
-                d = dict(zip(self.fixed_names, self.st.unpack_from(buf, off)))
-                for name, fn in self.conv:
-                    d[name] = fn(d[name])
+                d = self.dec(buf, off)
                 pos = off + self.size
             else:
                 d = self._decode_partial(buf, off, end, path)
@@ -426,6 +436,37 @@ class Layout:
             for x in v:
                 out += _encode_elem(sub, x, f"{path}.{f.name}")
         return bytes(out)
+
+
+_DISPLAY_MAX = 24      # members: up to this many a dict display, more dict(zip()) (measured)
+
+
+def _dict_maker(unpack, names, conv):
+    """dec(buf, off) -> the dict of a flat struct's fixed part, whole: one
+    unpack and the members' conversions in one generated function.  A dict
+    display of constant keys builds a small dict in about half the time of
+    dict(zip()) and the conversion loop; for a large one dict(zip()) is the
+    faster (Python 3.11, measured)."""
+    ns = {"unpack": unpack, "names": tuple(names)}
+    convs = dict(conv)
+    if len(names) > _DISPLAY_MAX:
+        body = "    d = dict(zip(names, unpack(buf, off)))\n"
+        for i, name in enumerate(names):
+            if name in convs:
+                ns[f"c{i}"] = convs[name]
+                body += f"    d[{name!r}] = c{i}(d[{name!r}])\n"
+        body += "    return d\n"
+    else:
+        items = []
+        for i, name in enumerate(names):
+            if name in convs:
+                ns[f"c{i}"] = convs[name]
+                items.append(f"{name!r}: c{i}(t[{i}])")
+            else:
+                items.append(f"{name!r}: t[{i}]")
+        body = f"    t = unpack(buf, off)\n    return {{{', '.join(items)}}}\n"
+    exec(f"def dec(buf, off):\n{body}", ns)      # noqa: S102 - from the layout's own names
+    return ns["dec"]
 
 
 def _join(path, name):

@@ -84,7 +84,7 @@ class CSet:
     """A compiled attribute set."""
 
     __slots__ = ("name", "prefix", "by_id", "by_name", "attrs", "spec", "kernel_variant", "uid",
-                 "masks")
+                 "masks", "fast")
 
     def __init__(self, spec_set: AttrSet):
         self.spec = spec_set
@@ -102,6 +102,7 @@ class CSet:
         self.kernel_variant = None
         self.uid = 0
         self.masks = spec_set.masks
+        self.fast = None        # the pure decoder's fast table (pure._fast_table), made on first use
 
     def __repr__(self):
         return f"CSet({self.name!r})"
