@@ -331,8 +331,10 @@ def _iter_decode(data, protocol, families, kernel, lazy):
             cf, cm, name, hdec, hsize, hpad, cs = plan
             pos = off + 16
             hdr = hdec(buf, pos)
-            if hpad and pure.pad_dirty(cm.header, buf, pos, pos + hsize):
-                hdr["_raw"] = bytes(buf[pos:pos + hsize]).hex()
+            for a, b in hpad:           # padding members that are not zero: the bytes kept
+                if any(buf[pos + a:pos + b]):
+                    hdr["_raw"] = bytes(buf[pos:pos + hsize]).hex()
+                    break
             m = new(Message)
             m.direction = m._lazy = m._payload = m._hlen = m._pad = None
             m._kernel = kern
@@ -360,7 +362,7 @@ _NO_PLAN = object()
 def _pure_plan(proto, ty):
     """_iter_decode's fast way through a message of a plain protocol with
     the pure backend: (cf, cm, name, header decode function, header size,
-    whether the header has padding members, attribute set or _VARIANTS) for
+    the header's padding members (pure.pad_ranges), attribute set or _VARIANTS) for
     a type with a flat fixed header and an attribute set; None for anything
     else (control messages, unknown types, no header or no set: decode_one).
     A message shorter than the header goes to decode_one too."""
@@ -373,7 +375,7 @@ def _pure_plan(proto, ty):
     lay = cm.header
     if lay is None or not lay.flat or lay.variable or cm.set is None:
         return None
-    return (cf, cm, cm.name, lay.decoder(), lay.size, bool(pure.pad_ranges(lay)),
+    return (cf, cm, cm.name, lay.decoder(), lay.size, pure.pad_ranges(lay),
             cm.set if cm.variants is None else _VARIANTS)
 
 

@@ -131,10 +131,15 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                         raw = []
                     raw.append((name, _occurrence(order, d, name), bytes(buf[off + 4:pend]).hex()))
             elif kind == K_NEST:
-                # a nest without a fixed header, inline (_dec_nest's common case)
-                value = decode_set(a.set, buf, off + 4, pend, f"{path}.{name}", depth + 1, kernel) \
-                    if a.header is None and a.set is not None else \
-                    _dec_nest(a, a.set, a.header, buf, off + 4, pend, path, depth, kernel)
+                # a nest without a fixed header, inline (_dec_nest's common case);
+                # an empty one (a link's devlink_port, dpll_pin) is {} as decode_set gives
+                if a.header is not None or a.set is None:
+                    value = _dec_nest(a, a.set, a.header, buf, off + 4, pend, path, depth, kernel)
+                elif pend == off + 4 and depth < MAX_DEPTH:
+                    value = {}
+                else:
+                    value = decode_set(a.set, buf, off + 4, pend, f"{path}.{name}", depth + 1,
+                                       kernel)
             elif kind == K_STRING:
                 b = bytes(buf[off + 4:pend])
                 n = b.find(0)

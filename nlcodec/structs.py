@@ -438,19 +438,21 @@ class Layout:
         return bytes(out)
 
 
-_DISPLAY_MAX = 24      # members: up to this many a dict display, more dict(zip()) (measured)
+_DISPLAY_MAX = 24      # members: up to this many a dict display, more a template copied (measured)
 
 
 def _dict_maker(unpack, names, conv):
     """dec(buf, off) -> the dict of a flat struct's fixed part, whole: one
     unpack and the members' conversions in one generated function.  A dict
     display of constant keys builds a small dict in about half the time of
-    dict(zip()) and the conversion loop; for a large one dict(zip()) is the
-    faster (Python 3.11, measured)."""
-    ns = {"unpack": unpack, "names": tuple(names)}
+    dict(zip()) and the conversion loop; for a large one, a copy of a
+    template dict with its values replaced is the faster (10% less than
+    dict(zip()); Python 3.11, measured)."""
+    ns = {"unpack": unpack, "names": tuple(names), "template": dict.fromkeys(names)}
     convs = dict(conv)
     if len(names) > _DISPLAY_MAX:
-        body = "    d = dict(zip(names, unpack(buf, off)))\n"
+        # a copy of a dict of the same keys, its values replaced: no resizing
+        body = "    d = template.copy()\n    d.update(zip(names, unpack(buf, off)))\n"
         for i, name in enumerate(names):
             if name in convs:
                 ns[f"c{i}"] = convs[name]
