@@ -1601,16 +1601,64 @@ typedef struct {
 
 #define FB NLC_FALLBACK
 
-static int mread(const uint8_t *p, const uint8_t *end, mobj *o);
-static int mread_container(const uint8_t *p, const uint8_t *end, mobj *o);
+typedef struct {
+    mobj key, val;
+} mitem;
 
-/* Where each container of the input ends (and its item count), memoised by
- * offset: every container is scanned once, not once per nesting level. */
-static __thread int32_t *memo_next, *memo_n;
-static __thread size_t memo_cap;
-static __thread const uint8_t *memo_base;
+/* The encoder's per-thread state, in one thread-local struct whose address
+ * each entry point takes once and hands down (E): with one __thread
+ * variable per item, every access called __tls_get_addr (an extension
+ * module's TLS is dynamic), 7% of a tc request's encode (perf, issue 18). */
+typedef struct {
+    /* where each container of the input ends (and its item count), memoised
+     * by offset: every container is scanned once, not once per nesting level */
+    int32_t *memo_next, *memo_n;
+    size_t memo_cap;
+    const uint8_t *memo_base;
+    int mdepth;                 /* hostile input: nesting without end */
+    wbuf ebuf;                  /* the output */
+    mitem *items_stack;         /* the items of the dicts being encoded */
+    size_t items_cap, items_n;
+    int fb_on, fb_count;        /* nlc_encode_fb running; parts handed to pure.py */
+    size_t *offs;               /* where each attribute starts, for "_pad" */
+    size_t offs_n, offs_cap;
+    int64_t *occ;               /* occurrences encoded so far, for "_order" */
+    size_t occ_cap;
+} encstate;
 
-static int memo_reset(const uint8_t *m, size_t mlen)
+static __thread encstate enc_tls;
+
+/* The thread's state, its address made opaque to the compiler: otherwise it
+ * propagates the constant &enc_tls into every function (IPA constprop), each
+ * of which computes it again (__tls_get_addr). */
+static inline encstate *enc_state(void)
+{
+    encstate *E = &enc_tls;
+    __asm__("" : "+r"(E));
+    return E;
+}
+
+#define memo_next (E->memo_next)
+#define memo_n (E->memo_n)
+#define memo_cap (E->memo_cap)
+#define memo_base (E->memo_base)
+#define mdepth (E->mdepth)
+#define ebuf (E->ebuf)
+#define items_stack (E->items_stack)
+#define items_cap (E->items_cap)
+#define items_n (E->items_n)
+#define fb_on (E->fb_on)
+#define fb_count (E->fb_count)
+#define offs (E->offs)
+#define offs_n (E->offs_n)
+#define offs_cap (E->offs_cap)
+#define occ (E->occ)
+#define occ_cap (E->occ_cap)
+
+static int mread(encstate *E, const uint8_t *p, const uint8_t *end, mobj *o);
+static int mread_container(encstate *E, const uint8_t *p, const uint8_t *end, mobj *o);
+
+static int memo_reset(encstate *E, const uint8_t *m, size_t mlen)
 {
     if (memo_cap < mlen + 1) {
         int32_t *a = realloc(memo_next, (mlen + 1) * sizeof *a);
@@ -1627,15 +1675,15 @@ static int memo_reset(const uint8_t *m, size_t mlen)
     return NLC_OK;
 }
 
-static int mskip(const uint8_t *p, const uint8_t *end, const uint8_t **next)
+static int mskip(encstate *E, const uint8_t *p, const uint8_t *end, const uint8_t **next)
 {
     mobj o;
-    int rc = mread(p, end, &o);
+    int rc = mread(E, p, end, &o);
     *next = o.next;
     return rc;
 }
 
-static int mread(const uint8_t *p, const uint8_t *end, mobj *o)
+static int mread(encstate *E, const uint8_t *p, const uint8_t *end, mobj *o)
 {
     if (p >= end)
         return FB;
@@ -1708,11 +1756,10 @@ static int mread(const uint8_t *p, const uint8_t *end, mobj *o)
             o->t = o->t == '{' ? '{' : '[';
             return NLC_OK;
         }
-        static __thread int mdepth;      /* hostile input: nesting without end */
         if (mdepth > 256)
             return FB;
         mdepth++;
-        int rc = mread_container(p, end, o);
+        int rc = mread_container(E, p, end, o);
         mdepth--;
         if (rc == NLC_OK) {
             memo_next[at] = (int32_t)(o->next - memo_base);
@@ -1724,7 +1771,7 @@ static int mread(const uint8_t *p, const uint8_t *end, mobj *o)
     return FB;          /* floats, sets, code objects ... */
 }
 
-static int mread_container(const uint8_t *p, const uint8_t *end, mobj *o)
+static int mread_container(encstate *E, const uint8_t *p, const uint8_t *end, mobj *o)
 {
     int32_t n;
     switch (o->t) {
@@ -1738,7 +1785,7 @@ static int mread_container(const uint8_t *p, const uint8_t *end, mobj *o)
         o->s = p + 4;
         const uint8_t *q = p + 4;
         for (int32_t i = 0; i < n; i++)
-            if (mskip(q, end, &q))
+            if (mskip(E, q, end, &q))
                 return FB;
         o->t = '[';
         o->next = q;
@@ -1748,7 +1795,7 @@ static int mread_container(const uint8_t *p, const uint8_t *end, mobj *o)
         const uint8_t *q = p;
         int64_t k = 0;
         while (q < end && *q != '0') {
-            if (mskip(q, end, &q) || mskip(q, end, &q))
+            if (mskip(E, q, end, &q) || mskip(E, q, end, &q))
                 return FB;
             k++;
         }
@@ -1762,16 +1809,9 @@ static int mread_container(const uint8_t *p, const uint8_t *end, mobj *o)
     return FB;          /* floats, sets, code objects ... */
 }
 
-typedef struct {
-    mobj key, val;
-} mitem;
-
-static __thread wbuf ebuf;
-static __thread mitem *items_stack;
-static __thread size_t items_cap, items_n;
 
 /* the items of a dict, pushed on the per-thread stack */
-static int dict_items(const mobj *d, size_t *base)
+static int dict_items(encstate *E, const mobj *d, size_t *base)
 {
     *base = items_n;
     if (items_n + d->n > items_cap) {
@@ -1787,8 +1827,8 @@ static int dict_items(const mobj *d, size_t *base)
     const uint8_t *q = d->s;
     for (int64_t i = 0; i < d->n; i++) {
         mitem *it = &items_stack[items_n++];
-        mread(q, d->next, &it->key);
-        mread(it->key.next, d->next, &it->val);
+        mread(E, q, d->next, &it->key);
+        mread(E, it->key.next, d->next, &it->val);
         q = it->val.next;
     }
     return NLC_OK;
@@ -1814,7 +1854,7 @@ static int find_name(const nlc_set *S, const uint8_t *s, size_t n)
     return -1;
 }
 
-static const mobj *dict_get(size_t base, size_t end, const char *key, size_t n)
+static const mobj *dict_get(encstate *E, size_t base, size_t end, const char *key, size_t n)
 {
     for (size_t i = base; i < end; i++) {
         const mobj *k = &items_stack[i].key;
@@ -1824,7 +1864,7 @@ static const mobj *dict_get(size_t base, size_t end, const char *key, size_t n)
     return NULL;
 }
 
-static void eput(const void *p, size_t n)
+static void eput(encstate *E, const void *p, size_t n)
 {
     wbuf *w = &ebuf;
     WNEED(w, n);
@@ -1843,12 +1883,12 @@ static int fits(const mobj *v, int size, int is_signed)
     return v->n >= lo && v->n <= hi;
 }
 
-static void eint(uint64_t v, int size, int big)
+static void eint(encstate *E, uint64_t v, int size, int big)
 {
     uint8_t b[8];
     for (int i = 0; i < size; i++)
         b[big ? size - 1 - i : i] = (uint8_t)(v >> (8 * i));
-    eput(b, size);
+    eput(E, b, size);
 }
 
 static int hexval(uint8_t c)
@@ -1915,8 +1955,8 @@ static int text_bytes(const mobj *v, int hint, uint8_t *tmp, size_t cap, size_t 
     return hex_bytes(s, len, ':', tmp, cap, n);
 }
 
-static int enc_set(const nlc_tables *t, int32_t set, const mobj *d, int depth);
-static int enc_set_x(const nlc_tables *t, int32_t set, const mobj *d, int depth, int skip);
+static int enc_set(encstate *E, const nlc_tables *t, int32_t set, const mobj *d, int depth);
+static int enc_set_x(encstate *E, const nlc_tables *t, int32_t set, const mobj *d, int depth, int skip);
 static int is_int(const mobj *v);
 
 /* keys of a dict that are not attributes: "_header" of a nest with a fixed
@@ -1925,12 +1965,12 @@ static int is_int(const mobj *v);
 #define SKIP_TAIL 2
 
 /* whether list l holds the str k */
-static int in_list(const mobj *l, const mobj *k)
+static int in_list(encstate *E, const mobj *l, const mobj *k)
 {
     const uint8_t *q = l->s;
     for (int64_t i = 0; i < l->n; i++) {
         mobj x;
-        mread(q, l->next, &x);
+        mread(E, q, l->next, &x);
         q = x.next;
         if (x.t == 'u' && x.n == k->n && memcmp(x.s, k->s, (size_t)k->n) == 0)
             return 1;
@@ -1939,20 +1979,20 @@ static int in_list(const mobj *l, const mobj *k)
 }
 
 /* item k of list l (0: it has fewer) */
-static int list_at(const mobj *l, int64_t k, mobj *x)
+static int list_at(encstate *E, const mobj *l, int64_t k, mobj *x)
 {
     if (k < 0 || k >= l->n)
         return 0;
     const uint8_t *q = l->s;
     for (int64_t i = 0; i <= k; i++) {
-        mread(q, l->next, x);
+        mread(E, q, l->next, x);
         q = x->next;
     }
     return 1;
 }
 
 /* a payload given as hex text (plain pairs of digits; the rest: pure.py) */
-static int hex_payload(const mobj *v)
+static int hex_payload(encstate *E, const mobj *v)
 {
     if (v->n & 1)
         return FB;
@@ -1961,31 +2001,31 @@ static int hex_payload(const mobj *v)
         if (a < 0 || b < 0)
             return FB;
         uint8_t c = (uint8_t)(a << 4 | b);
-        eput(&c, 1);
+        eput(E, &c, 1);
     }
     return NLC_OK;
 }
 
 
-static int enc_layout_x(const nlc_tables *t, int32_t li, const mobj *d, int zero);
+static int enc_layout_x(encstate *E, const nlc_tables *t, int32_t li, const mobj *d, int zero);
 
 /* a struct payload from a dict with every member (layout kinds 0..8) */
-static int enc_layout(const nlc_tables *t, int32_t li, const mobj *d)
+static int enc_layout(encstate *E, const nlc_tables *t, int32_t li, const mobj *d)
 {
-    return enc_layout_x(t, li, d, 0);
+    return enc_layout_x(E, t, li, d, 0);
 }
 
-static void ezeros(size_t span)
+static void ezeros(encstate *E, size_t span)
 {
     static const uint8_t z[64];
     for (size_t k = 0; k < span; k += sizeof z)
-        eput(z, span - k < sizeof z ? span - k : sizeof z);
+        eput(E, z, span - k < sizeof z ? span - k : sizeof z);
 }
 
 /* Members not given are zero (fixed ones) or empty (arrays to the end), as
  * in structs.Layout.encode; zero: d may be NULL, no member given (the header
  * of pure.py's _enc_nest and _enc_records) */
-static int enc_layout_x(const nlc_tables *t, int32_t li, const mobj *d, int zero)
+static int enc_layout_x(encstate *E, const nlc_tables *t, int32_t li, const mobj *d, int zero)
 {
     static const uint8_t none[1] = {'0'};    /* an empty dict's items */
     const nlc_layout *L = &t->layouts[li];
@@ -2005,7 +2045,7 @@ static int enc_layout_x(const nlc_tables *t, int32_t li, const mobj *d, int zero
     dcopy = *d;
     d = &dcopy;
     size_t base;
-    int rc = dict_items(d, &base);
+    int rc = dict_items(E, d, &base);
     if (rc)
         return rc;
     size_t end = items_n;
@@ -2015,13 +2055,13 @@ static int enc_layout_x(const nlc_tables *t, int32_t li, const mobj *d, int zero
         const nlc_field *f = &t->fields[L->first_field + i];
         size_t span = f->end - (i ? t->fields[L->first_field + i - 1].end : 0);
         if (f->kind == 2) {
-            ezeros(span);
+            ezeros(E, span);
             continue;
         }
-        const mobj *vp = dict_get(base, end, f->name, f->name_len);
+        const mobj *vp = dict_get(E, base, end, f->name, f->name_len);
         if (!vp) {
             if (f->kind != 5 && f->kind != 7 && f->kind != 8)
-                ezeros(span);       /* (a counted array's count: read when it is given) */
+                ezeros(E, span);       /* (a counted array's count: read when it is given) */
             continue;
         }
         mobj vcopy = *vp;
@@ -2034,33 +2074,33 @@ static int enc_layout_x(const nlc_tables *t, int32_t li, const mobj *d, int zero
                 if (text_bytes(v, NLC_T_IP, b, sizeof b, &n) || n != 4)
                     rc = FB;
                 else
-                    eput(b, 4);
+                    eput(E, b, 4);
             } else if ((v->t == 'i' || v->t == 'l' || v->t == 'm' || v->t == 'U') &&
                        fits(v, f->size, f->is_signed)) {
-                eint((uint64_t)v->n, f->size, f->big);
+                eint(E, (uint64_t)v->n, f->size, f->big);
             } else {
                 rc = FB;
             }
         } else if (f->kind == 1) {
             if (v->t == 's' && v->n == f->size) {
-                eput(v->s, f->size);
+                eput(E, v->s, f->size);
             } else if (v->t == 'u') {
                 uint8_t b[64];
                 size_t n;
                 if (text_bytes(v, f->hint, b, sizeof b, &n) || n != (size_t)f->size)
                     rc = FB;
                 else
-                    eput(b, n);
+                    eput(E, b, n);
             } else {
                 rc = FB;
             }
         } else if (f->kind == 3) {
             if (v->t == 'T' || v->t == 'F')
-                eput(v->t == 'T' ? "\1" : "\0", 1);
+                eput(E, v->t == 'T' ? "\1" : "\0", 1);
             else
                 rc = FB;
         } else if (f->kind == 6) {
-            rc = enc_layout(t, f->sub, v);
+            rc = enc_layout(E, t, f->sub, v);
         } else {            /* lists: 4 fixed int array, 5 int array to the end,
                                7 and 8 struct arrays (tc_u32_sel.keys, tc_pedit_sel.keys) */
             size_t span = f->kind == 4 ? f->end - (i ? t->fields[L->first_field + i - 1].end : 0)
@@ -2071,7 +2111,7 @@ static int enc_layout_x(const nlc_tables *t, int32_t li, const mobj *d, int zero
             }
             if (f->kind == 7) {     /* its count member is given and equals its length */
                 const nlc_field *cf = &t->fields[L->first_field + f->hint];
-                const mobj *c = dict_get(base, end, cf->name, cf->name_len);
+                const mobj *c = dict_get(E, base, end, cf->name, cf->name_len);
                 if (!c || c->t != 'i' || c->n != v->n) {
                     rc = FB;
                     break;
@@ -2080,12 +2120,12 @@ static int enc_layout_x(const nlc_tables *t, int32_t li, const mobj *d, int zero
             const uint8_t *q = v->s;
             for (int64_t k = 0; k < v->n && rc == NLC_OK; k++) {
                 mobj x;
-                mread(q, v->next, &x);
+                mread(E, q, v->next, &x);
                 q = x.next;
                 if (f->kind >= 7)
-                    rc = enc_layout(t, f->sub, &x);
+                    rc = enc_layout(E, t, f->sub, &x);
                 else if (is_int(&x) && fits(&x, f->size, f->is_signed))
-                    eint((uint64_t)x.n, f->size, f->big);
+                    eint(E, (uint64_t)x.n, f->size, f->big);
                 else
                     rc = FB;
             }
@@ -2094,22 +2134,22 @@ static int enc_layout_x(const nlc_tables *t, int32_t li, const mobj *d, int zero
     if (rc == NLC_OK && used != (int64_t)(end - base)) {
         /* "_tail": the hex of bytes beyond the known members (newer kernels);
          * any other extra key, or a tail that is not plain hex: pure.py */
-        const mobj *tail = dict_get(base, end, "_tail", 5);
+        const mobj *tail = dict_get(E, base, end, "_tail", 5);
         if (!tail || used + 1 != (int64_t)(end - base) || tail->t != 'u')
             rc = FB;
         else
-            rc = hex_payload(tail);
+            rc = hex_payload(E, tail);
     }
     items_n = base;
     return rc;
 }
 
-static int enc_payload(const nlc_tables *t, const nlc_attr *a, const mobj *v, int depth);
-static int enc_submsg(const nlc_tables *t, const nlc_attr *a, const nlc_attr *sel,
+static int enc_payload(encstate *E, const nlc_tables *t, const nlc_attr *a, const mobj *v, int depth);
+static int enc_submsg(encstate *E, const nlc_tables *t, const nlc_attr *a, const nlc_attr *sel,
                       const mobj *v, size_t base, size_t end, int depth);
 
 /* fill in the nla_len of the attribute started at `at`, then pad */
-static int close_attr(size_t at)
+static int close_attr(encstate *E, size_t at)
 {
     static const uint8_t zero[4];
     wbuf *w = &ebuf;
@@ -2120,15 +2160,15 @@ static int close_attr(size_t at)
         return FB;
     w->p[at] = (uint8_t)n;
     w->p[at + 1] = (uint8_t)(n >> 8);
-    eput(zero, (-n) & 3);
+    eput(E, zero, (-n) & 3);
     return NLC_OK;
 }
 
-static size_t open_attr(uint16_t type)
+static size_t open_attr(encstate *E, uint16_t type)
 {
     size_t at = ebuf.len;
     uint8_t hdr[4] = {0, 0, (uint8_t)type, (uint8_t)(type >> 8)};
-    eput(hdr, 4);
+    eput(E, hdr, 4);
     return at;
 }
 
@@ -2137,40 +2177,40 @@ static int is_int(const mobj *v)
     return v->t == 'i' || v->t == 'l' || v->t == 'm' || v->t == 'U';
 }
 
-static int enc_elem(const nlc_tables *t, const nlc_attr *a, int32_t elem, const mobj *x,
+static int enc_elem(encstate *E, const nlc_tables *t, const nlc_attr *a, int32_t elem, const mobj *x,
                     int depth)
 {
     if (elem < 0) {
         if (a->set >= 0)
-            return enc_set(t, a->set, x, depth + 1);
+            return enc_set(E, t, a->set, x, depth + 1);
         if (x->t != 's')
             return FB;
-        eput(x->s, x->n);
+        eput(E, x->s, x->n);
         return NLC_OK;
     }
     const nlc_attr *e = &t->attrs[elem];
     if (e->kind == NLC_K_STRING) {
         if (x->t != 'u')
             return FB;
-        eput(x->s, x->n);
-        eput("", 1);
+        eput(E, x->s, x->n);
+        eput(E, "", 1);
         return NLC_OK;
     }
     if (e->kind == NLC_K_STRUCT)
-        return enc_layout(t, e->layout, x);
-    return enc_payload(t, e, x, depth);
+        return enc_layout(E, t, e->layout, x);
+    return enc_payload(E, t, e, x, depth);
 }
 
 /* the NLA_F_* bits of occurrence k: "_flags" gives one int for all, or a
  * list by occurrence (an int there, or the default); -1: pure.py's to say */
-static int occ_flags(const mobj *fl, int64_t k, int dflt)
+static int occ_flags(encstate *E, const mobj *fl, int64_t k, int dflt)
 {
     mobj e;
     if (!fl || fl->t == 0)
         return dflt;
     if (fl->t == '[') {
         /* an entry that is not an int: the default (bools are ints: pure.py's) */
-        if (!list_at(fl, k, &e) || (e.t != 'i' && e.t != 'T' && e.t != 'F' && !is_int(&e)))
+        if (!list_at(E, fl, k, &e) || (e.t != 'i' && e.t != 'T' && e.t != 'F' && !is_int(&e)))
             return dflt;
     } else {
         e = *fl;
@@ -2182,7 +2222,7 @@ static int occ_flags(const mobj *fl, int64_t k, int dflt)
 
 /* an indexed array (a list of elements, numbered from 1); ef: the "name[]"
  * entry of _flags, the elements' NLA_F_* bits */
-static int enc_indexed(const nlc_tables *t, const nlc_attr *a, const mobj *v, int depth,
+static int enc_indexed(encstate *E, const nlc_tables *t, const nlc_attr *a, const mobj *v, int depth,
                        const mobj *ef)
 {
     if (v->t != '[' || depth + 1 > t->max_depth)
@@ -2190,16 +2230,16 @@ static int enc_indexed(const nlc_tables *t, const nlc_attr *a, const mobj *v, in
     const uint8_t *q = v->s;
     for (int64_t i = 0; i < v->n; i++) {
         mobj x;
-        mread(q, v->next, &x);
+        mread(E, q, v->next, &x);
         q = x.next;
         if (i + 1 > 0x3fff)
             return FB;
-        int fl = occ_flags(ef, i, a->flags);
+        int fl = occ_flags(E, ef, i, a->flags);
         if (fl < 0)
             return FB;
-        size_t at = open_attr((uint16_t)((i + 1) | fl));
-        int rc = enc_elem(t, a, a->elem, &x, depth + 1);
-        if (rc || (rc = close_attr(at)))
+        size_t at = open_attr(E, (uint16_t)((i + 1) | fl));
+        int rc = enc_elem(E, t, a, a->elem, &x, depth + 1);
+        if (rc || (rc = close_attr(E, at)))
             return rc;
     }
     return NLC_OK;
@@ -2207,33 +2247,33 @@ static int enc_indexed(const nlc_tables *t, const nlc_attr *a, const mobj *v, in
 
 /* a nest that starts with a fixed header (its members under "_header",
  * those not given 0), then the attributes of `set` (pure.py's _enc_nest) */
-static int enc_hnest(const nlc_tables *t, int32_t set, int32_t header, const mobj *v,
+static int enc_hnest(encstate *E, const nlc_tables *t, int32_t set, int32_t header, const mobj *v,
                      int depth)
 {
     if (v->t == 's') {
-        eput(v->s, v->n);
+        eput(E, v->s, v->n);
         return NLC_OK;
     }
     if (v->t != '{' || set < 0)
         return FB;
     mobj vcopy = *v;
     size_t base;
-    int rc = dict_items(&vcopy, &base);
+    int rc = dict_items(E, &vcopy, &base);
     if (rc)
         return rc;
-    const mobj *hp = dict_get(base, items_n, "_header", 7);
+    const mobj *hp = dict_get(E, base, items_n, "_header", 7);
     mobj h = hp ? *hp : (mobj){.t = 'N'};
     items_n = base;
-    rc = h.t == 'N' ? enc_layout_x(t, header, NULL, 1) :
-         h.t == '{' ? enc_layout_x(t, header, &h, 1) : FB;
+    rc = h.t == 'N' ? enc_layout_x(E, t, header, NULL, 1) :
+         h.t == '{' ? enc_layout_x(E, t, header, &h, 1) : FB;
     if (rc)
         return rc;
-    ezeros((-ebuf.len) & 3);
-    return enc_set_x(t, set, &vcopy, depth, SKIP_HEADER);
+    ezeros(E, (-ebuf.len) & 3);
+    return enc_set_x(E, t, set, &vcopy, depth, SKIP_HEADER);
 }
 
 /* write v into `size` bytes at `at` of the output */
-static void eint_at(size_t at, uint64_t v, int size, int big)
+static void eint_at(encstate *E, size_t at, uint64_t v, int size, int big)
 {
     if (ebuf.oom || at + size > ebuf.len)
         return;
@@ -2243,7 +2283,7 @@ static void eint_at(size_t at, uint64_t v, int size, int big)
 
 /* records (a header whose first member is the record's length, then the
  * attributes of a->set), as pure.py's _enc_records */
-static int enc_records(const nlc_tables *t, const nlc_attr *a, const mobj *v, int depth)
+static int enc_records(encstate *E, const nlc_tables *t, const nlc_attr *a, const mobj *v, int depth)
 {
     if (v->t != '[' || depth + 1 > t->max_depth || a->header < 0 || a->set < 0)
         return FB;
@@ -2255,21 +2295,21 @@ static int enc_records(const nlc_tables *t, const nlc_attr *a, const mobj *v, in
     const uint8_t *q = v->s;
     for (int64_t i = 0; i < v->n; i++) {
         mobj x;
-        mread(q, v->next, &x);
+        mread(E, q, v->next, &x);
         q = x.next;
         if (x.t != '{')
             return FB;
         size_t base;
-        int rc = dict_items(&x, &base);
+        int rc = dict_items(E, &x, &base);
         if (rc)
             return rc;
-        const mobj *hp = dict_get(base, items_n, "_header", 7);
+        const mobj *hp = dict_get(E, base, items_n, "_header", 7);
         mobj h = hp ? *hp : (mobj){.t = 'N'};
         const mobj *lp = NULL;
         if (h.t == '{') {
             size_t hb;
-            if ((rc = dict_items(&h, &hb)) == NLC_OK) {
-                lp = dict_get(hb, items_n, f0->name, f0->name_len);
+            if ((rc = dict_items(E, &h, &hb)) == NLC_OK) {
+                lp = dict_get(E, hb, items_n, f0->name, f0->name_len);
                 if (lp && (lp->t != 'i' || !fits(lp, f0->size, f0->is_signed)))
                     rc = FB;
             }
@@ -2281,12 +2321,12 @@ static int enc_records(const nlc_tables *t, const nlc_attr *a, const mobj *v, in
         if (rc)
             return rc;
         size_t at = ebuf.len;
-        rc = enc_layout_x(t, a->header, h.t == '{' ? &h : NULL, 1);
+        rc = enc_layout_x(E, t, a->header, h.t == '{' ? &h : NULL, 1);
         if (rc)
             return rc;
-        ezeros(hal - (ebuf.len - at));
+        ezeros(E, hal - (ebuf.len - at));
         size_t body = ebuf.len;
-        if ((rc = enc_set_x(t, a->set, &x, depth + 1, SKIP_HEADER | SKIP_TAIL)))
+        if ((rc = enc_set_x(E, t, a->set, &x, depth + 1, SKIP_HEADER | SKIP_TAIL)))
             return rc;
         if (ebuf.oom)
             return NLC_NOMEM;
@@ -2295,17 +2335,17 @@ static int enc_records(const nlc_tables *t, const nlc_attr *a, const mobj *v, in
             mobj ln = {.t = 'i', .n = (int64_t)(hal + (ebuf.len - body))};
             if (!fits(&ln, f0->size, f0->is_signed))
                 return FB;
-            eint_at(at, (uint64_t)ln.n, f0->size, f0->big);
+            eint_at(E, at, (uint64_t)ln.n, f0->size, f0->big);
         } else if ((size_t)given < len) {
             ebuf.len = at + (size_t)given;      /* its length leaves out its end */
         }
         if (i + 1 < v->n)
-            ezeros((-(ebuf.len - at)) & 3);
+            ezeros(E, (-(ebuf.len - at)) & 3);
     }
     return NLC_OK;
 }
 
-static int enc_payload(const nlc_tables *t, const nlc_attr *a, const mobj *v, int depth)
+static int enc_payload(encstate *E, const nlc_tables *t, const nlc_attr *a, const mobj *v, int depth)
 {
     if (depth > t->max_depth)
         return FB;
@@ -2322,10 +2362,10 @@ static int enc_payload(const nlc_tables *t, const nlc_attr *a, const mobj *v, in
             if (text_bytes(v, NLC_T_IP, ip, sizeof ip, &n) || n != 4)
                 return FB;
             if (a->big) {
-                eput(ip, 4);
+                eput(E, ip, 4);
             } else {
                 uint8_t r[4] = {ip[3], ip[2], ip[1], ip[0]};
-                eput(r, 4);
+                eput(E, r, 4);
             }
             return NLC_OK;
         }
@@ -2336,49 +2376,49 @@ static int enc_payload(const nlc_tables *t, const nlc_attr *a, const mobj *v, in
             size = (b.t == 'i' || (b.t == 'l' && b.n < ((int64_t)1 << 32))) ? 4 : 8;
         if (!fits(&b, size, a->is_signed))
             return FB;
-        eint((uint64_t)b.n, size, a->big);
+        eint(E, (uint64_t)b.n, size, a->big);
         return NLC_OK;
     }
     case NLC_K_STRING:
         if (v->t != 'u' && v->t != 's')
             return FB;
-        eput(v->s, v->n);
-        eput("", 1);
+        eput(E, v->s, v->n);
+        eput(E, "", 1);
         return NLC_OK;
     case NLC_K_BINARY:
         if (v->t == 's') {
-            eput(v->s, v->n);
+            eput(E, v->s, v->n);
             return NLC_OK;
         }
         if (v->t == 'u' && v->n >= 64)     /* long: plain hex only (packet data) */
-            return hex_payload(v);
+            return hex_payload(E, v);
         if (v->t == 'u') {
             uint8_t b[64];
             size_t n;
             if (text_bytes(v, a->hint, b, sizeof b, &n))
                 return FB;
-            eput(b, n);
+            eput(E, b, n);
             return NLC_OK;
         }
         return FB;
     case NLC_K_STRUCT:
         if (v->t == 's') {
-            eput(v->s, v->n);
+            eput(E, v->s, v->n);
             return NLC_OK;
         }
-        return enc_layout(t, a->layout, v);
+        return enc_layout(E, t, a->layout, v);
     case NLC_K_NEST:
         if (v->t == 's') {
-            eput(v->s, v->n);
+            eput(E, v->s, v->n);
             return NLC_OK;
         }
         if (a->header >= 0)
-            return enc_hnest(t, a->set, a->header, v, depth + 1);
-        return enc_set(t, a->set, v, depth + 1);
+            return enc_hnest(E, t, a->set, a->header, v, depth + 1);
+        return enc_set(E, t, a->set, v, depth + 1);
     case NLC_K_INDEXED:
-        return enc_indexed(t, a, v, depth, NULL);
+        return enc_indexed(E, t, a, v, depth, NULL);
     case NLC_K_RECORDS:
-        return enc_records(t, a, v, depth);
+        return enc_records(E, t, a, v, depth);
     case NLC_K_PAD:
         return NLC_OK;
     }
@@ -2386,10 +2426,10 @@ static int enc_payload(const nlc_tables *t, const nlc_attr *a, const mobj *v, in
 }
 
 /* a sub-message: the format chosen by the selector, a sibling in this dict */
-static int enc_submsg(const nlc_tables *t, const nlc_attr *a, const nlc_attr *sel,
+static int enc_submsg(encstate *E, const nlc_tables *t, const nlc_attr *a, const nlc_attr *sel,
                       const mobj *v, size_t base, size_t end, int depth)
 {
-    const mobj *key = sel ? dict_get(base, end, sel->name, sel->name_len) : NULL;
+    const mobj *key = sel ? dict_get(E, base, end, sel->name, sel->name_len) : NULL;
     const nlc_fmt *fmt = NULL;
     if (key && (key->t == 'u' || key->t == 'i')) {
         for (int i = 0; i < a->fmt_count && !fmt; i++) {
@@ -2406,22 +2446,22 @@ static int enc_submsg(const nlc_tables *t, const nlc_attr *a, const nlc_attr *se
         if (v->t == 'N')
             return NLC_OK;
         if (v->t == 's') {
-            eput(v->s, v->n);
+            eput(E, v->s, v->n);
             return NLC_OK;
         }
         return FB;
     }
     if (fmt->kind == 0) {
         if (v->t == 's') {
-            eput(v->s, v->n);
+            eput(E, v->s, v->n);
             return NLC_OK;
         }
         if (fmt->header >= 0)
-            return enc_hnest(t, fmt->set, fmt->header, v, depth + 1);
-        return fmt->set >= 0 ? enc_set(t, fmt->set, v, depth + 1) : FB;
+            return enc_hnest(E, t, fmt->set, fmt->header, v, depth + 1);
+        return fmt->set >= 0 ? enc_set(E, t, fmt->set, v, depth + 1) : FB;
     }
     if (fmt->kind == 1)
-        return enc_layout(t, fmt->layout, v);
+        return enc_layout(E, t, fmt->layout, v);
     return v->t == 'N' || v->t == '{' || v->t == 's' || v->t == '[' || is_int(v) ||
         v->t == 'T' || v->t == 'F' ? NLC_OK : FB;
 }
@@ -2438,7 +2478,6 @@ static int truthy(const mobj *v, int *yes)
 
 /* the way back to pure.py (nlc_encode_fb), and how often it was taken */
 static nlc_fallback_fn fallback_fn;
-static __thread int fb_on, fb_count;
 
 void nlc_set_fallback(nlc_fallback_fn fn)
 {
@@ -2447,16 +2486,18 @@ void nlc_set_fallback(nlc_fallback_fn fn)
 
 void nlc_put(const uint8_t *p, size_t n)
 {
-    eput(p, n);
+    encstate *E = enc_state();
+    eput(E, p, n);
 }
 
 int32_t nlc_encode_fallbacks(void)
 {
+    encstate *E = enc_state();
     return fb_count;
 }
 
 /* hand one part to pure.py: the bytes written for it so far are dropped */
-static int fallback(int kind, int32_t set, int32_t attr, const mobj *d, const uint8_t *v,
+static int fallback(encstate *E, int kind, int32_t set, int32_t attr, const mobj *d, const uint8_t *v,
                     const uint8_t *vend, int depth, size_t at)
 {
     ebuf.len = at;
@@ -2470,35 +2511,31 @@ static int fallback(int kind, int32_t set, int32_t attr, const mobj *d, const ui
     return rc == NLC_OK || rc == NLC_ERR ? rc : FB;
 }
 
-static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth, int skip);
+static int enc_set_c(encstate *E, const nlc_tables *t, int32_t set, const mobj *d, int depth, int skip);
 
 /* a nest's attributes: in C, or (nlc_encode_fb) what C gives up on in one
  * nest by pure.py for that nest alone; the message itself (depth 0) is the
  * caller's */
-static int enc_set_x(const nlc_tables *t, int32_t set, const mobj *dp, int depth, int skip)
+static int enc_set_x(encstate *E, const nlc_tables *t, int32_t set, const mobj *dp, int depth, int skip)
 {
     mobj dcopy = *dp;       /* out of items_stack: a nested dict_items may move it */
     const mobj *d = &dcopy;
     size_t at = ebuf.len;
-    int rc = enc_set_c(t, set, d, depth, skip);
+    int rc = enc_set_c(E, t, set, d, depth, skip);
     if (rc == FB && fb_on && depth > 0 && d->t == '{' && set >= 0 && set < t->n_sets)
-        rc = fallback(NLC_FB_SET, set, -1, d, NULL, NULL, depth, at);
+        rc = fallback(E, NLC_FB_SET, set, -1, d, NULL, NULL, depth, at);
     return rc;
 }
 
-static int enc_set(const nlc_tables *t, int32_t set, const mobj *dp, int depth)
+static int enc_set(encstate *E, const nlc_tables *t, int32_t set, const mobj *dp, int depth)
 {
-    return enc_set_x(t, set, dp, depth, 0);
+    return enc_set_x(E, t, set, dp, depth, 0);
 }
 
 /* where each attribute of the sets being encoded starts (for "_pad"), and
  * how many occurrences of each item were encoded so far (for "_order") */
-static __thread size_t *offs;
-static __thread size_t offs_n, offs_cap;
-static __thread int64_t *occ;
-static __thread size_t occ_cap;
 
-static int offs_push(size_t at)
+static int offs_push(encstate *E, size_t at)
 {
     if (offs_n == offs_cap) {
         size_t cap = offs_cap ? offs_cap * 2 : 64;
@@ -2526,15 +2563,15 @@ typedef struct {
     int pad;                /* "_pad" given: attribute offsets pushed on offs */
 } setctx;
 
-static int set_open(setctx *sc, uint16_t type, size_t *at)
+static int set_open(encstate *E, setctx *sc, uint16_t type, size_t *at)
 {
-    *at = open_attr(type);
-    return sc->pad ? offs_push(*at) : NLC_OK;
+    *at = open_attr(E, type);
+    return sc->pad ? offs_push(E, *at) : NLC_OK;
 }
 
 /* the occurrences of item i as pure.py's encode_set loop writes them: all of
  * them (one 0), or (one 1, "_order") occurrence k alone */
-static int enc_item(setctx *sc, size_t i, int64_t k, int one, int *many_out)
+static int enc_item(encstate *E, setctx *sc, size_t i, int64_t k, int one, int *many_out)
 {
     const nlc_tables *t = sc->t;
     mobj kcopy = items_stack[i].key, vcopy = items_stack[i].val;
@@ -2545,11 +2582,11 @@ static int enc_item(setctx *sc, size_t i, int64_t k, int one, int *many_out)
     if (ai < 0)
         return FB;                  /* UAPI names, numbers, typos: pure.py */
     const nlc_attr *a = &t->attrs[ai];
-    int many = a->multi || (sc->rep.t == '[' && in_list(&sc->rep, key));
+    int many = a->multi || (sc->rep.t == '[' && in_list(E, &sc->rep, key));
     *many_out = many;
     mobj fl = {0}, ef = {0};
     if (sc->fend > sc->fbase) {
-        const mobj *f = dict_get(sc->fbase, sc->fend, (const char *)key->s, (size_t)key->n);
+        const mobj *f = dict_get(E, sc->fbase, sc->fend, (const char *)key->s, (size_t)key->n);
         if (f) {
             fl = *f;
             if (fl.t == 'N' || (fl.t != 'i' && fl.t != '['))
@@ -2561,7 +2598,7 @@ static int enc_item(setctx *sc, size_t i, int64_t k, int one, int *many_out)
                 return FB;
             memcpy(nm, key->s, (size_t)key->n);
             memcpy(nm + key->n, "[]", 2);
-            f = dict_get(sc->fbase, sc->fend, nm, (size_t)key->n + 2);
+            f = dict_get(E, sc->fbase, sc->fend, nm, (size_t)key->n + 2);
             if (f) {
                 ef = *f;
                 if (ef.t != 'i' && ef.t != '[')
@@ -2578,12 +2615,12 @@ static int enc_item(setctx *sc, size_t i, int64_t k, int one, int *many_out)
         if (!yes)
             return NLC_OK;
         /* one int: its bits; a list: none (as pure.py's loop) */
-        int bits = fl.t == '[' ? 0 : occ_flags(&fl, 0, a->flags);
+        int bits = fl.t == '[' ? 0 : occ_flags(E, &fl, 0, a->flags);
         if (bits < 0)
             return FB;
-        if ((rc = set_open(sc, (uint16_t)(a->id | bits), &at)))
+        if ((rc = set_open(E, sc, (uint16_t)(a->id | bits), &at)))
             return rc;
-        return close_attr(at);
+        return close_attr(E, at);
     }
     if (v->t == 'N' && a->kind != NLC_K_PAD && a->kind != NLC_K_SUBMSG)
         return NLC_OK;
@@ -2598,7 +2635,7 @@ static int enc_item(setctx *sc, size_t i, int64_t k, int one, int *many_out)
     /* its _raw entry: hex for one value, a list (not a tuple) by occurrence */
     mobj r = {0};
     const mobj *rv = sc->rend > sc->rbase ?
-        dict_get(sc->rbase, sc->rend, (const char *)key->s, (size_t)key->n) : NULL;
+        dict_get(E, sc->rbase, sc->rend, (const char *)key->s, (size_t)key->n) : NULL;
     if (rv) {
         r = *rv;
         if (r.t == 'u' && many)
@@ -2614,7 +2651,7 @@ static int enc_item(setctx *sc, size_t i, int64_t k, int one, int *many_out)
         q = v->s;
         for (int64_t j = 0; j < (one ? k : 0); j++) {
             mobj x;
-            mread(q, v->next, &x);
+            mread(E, q, v->next, &x);
             q = x.next;
         }
     }
@@ -2625,46 +2662,46 @@ static int enc_item(setctx *sc, size_t i, int64_t k, int one, int *many_out)
         const mobj *val = v;
         if (many) {
             vstart = q;
-            mread(q, v->next, &x);
+            mread(E, q, v->next, &x);
             q = x.next;
             val = &x;
         }
-        int bits = occ_flags(&fl, kk, a->flags);
+        int bits = occ_flags(E, &fl, kk, a->flags);
         if (bits < 0)
             return FB;
-        if ((rc = set_open(sc, (uint16_t)(a->id | bits), &at)))
+        if ((rc = set_open(E, sc, (uint16_t)(a->id | bits), &at)))
             return rc;
         mobj hx = r;
         if (r.t == '[') {   /* this occurrence's entry, when the list has one */
             hx.t = 0;
-            if (list_at(&r, kk, &hx) && hx.t != 'u' && hx.t != 'N')
+            if (list_at(E, &r, kk, &hx) && hx.t != 'u' && hx.t != 'N')
                 return FB;
         }
         if (hx.t == 'u') {
-            rc = hex_payload(&hx);
+            rc = hex_payload(E, &hx);
             if (rc == NLC_OK)
-                rc = close_attr(at);
+                rc = close_attr(E, at);
             continue;
         }
-        rc = a->kind == NLC_K_SUBMSG ? enc_submsg(t, a, sel, val, sc->base, sc->end, sc->depth)
-           : a->kind == NLC_K_INDEXED && ef.t ? enc_indexed(t, a, val, sc->depth, &ef)
-           : enc_payload(t, a, val, sc->depth);
+        rc = a->kind == NLC_K_SUBMSG ? enc_submsg(E, t, a, sel, val, sc->base, sc->end, sc->depth)
+           : a->kind == NLC_K_INDEXED && ef.t ? enc_indexed(E, t, a, val, sc->depth, &ef)
+           : enc_payload(E, t, a, val, sc->depth);
         if (rc == FB && fb_on)      /* this payload alone by pure.py */
-            rc = fallback(NLC_FB_PAYLOAD, sc->set, ai, sc->d, vstart, val->next, sc->depth,
+            rc = fallback(E, NLC_FB_PAYLOAD, sc->set, ai, sc->d, vstart, val->next, sc->depth,
                           at + 4);
         if (rc == NLC_OK)
-            rc = close_attr(at);
+            rc = close_attr(E, at);
     }
     return rc;
 }
 
 /* "_pad": {position: hex} written over the padding after those attributes
  * (the last one's may be cut short), as pure.py's _apply_pad */
-static int apply_pad(const mobj *pad, size_t obase)
+static int apply_pad(encstate *E, const mobj *pad, size_t obase)
 {
     size_t pb;
     mobj p = *pad;
-    int rc = dict_items(&p, &pb);
+    int rc = dict_items(E, &p, &pb);
     if (rc)
         return rc;
     size_t pe = items_n, nat = offs_n - obase;
@@ -2703,12 +2740,12 @@ static int apply_pad(const mobj *pad, size_t obase)
     return rc;
 }
 
-static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth, int skip)
+static int enc_set_c(encstate *E, const nlc_tables *t, int32_t set, const mobj *d, int depth, int skip)
 {
     if (d->t != '{' || depth > t->max_depth || set < 0 || set >= t->n_sets)
         return FB;
     setctx sc = {.t = t, .set = set, .S = &t->sets[set], .d = d, .depth = depth};
-    int rc = dict_items(d, &sc.base);
+    int rc = dict_items(E, d, &sc.base);
     if (rc)
         return rc;
     size_t base = sc.base, end = sc.end = items_n, obase = offs_n;
@@ -2734,7 +2771,7 @@ static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth,
     }
     int fp = fl.t != 0, rp = sc.rep.t != 0, wp = raw.t != 0, op = order.t != 0, pp = pad.t != 0;
     if (fl.t == '{') {
-        if ((rc = dict_items(&fl, &sc.fbase)) == NLC_OK)
+        if ((rc = dict_items(E, &fl, &sc.fbase)) == NLC_OK)
             sc.fend = items_n;
     } else if (fl.t && fl.t != 'N') {
         rc = FB;
@@ -2742,7 +2779,7 @@ static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth,
     if (sc.rep.t && sc.rep.t != '[' && sc.rep.t != 'N')
         rc = FB;
     if (raw.t == '{' && rc == NLC_OK) {
-        if ((rc = dict_items(&raw, &sc.rbase)) == NLC_OK)
+        if ((rc = dict_items(E, &raw, &sc.rbase)) == NLC_OK)
             sc.rend = items_n;
     } else if (raw.t && raw.t != 'N' && raw.t != '{') {
         rc = FB;
@@ -2770,7 +2807,7 @@ static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth,
         const uint8_t *q = order.s;
         for (int64_t j = 0; j < order.n && rc == NLC_OK; j++) {
             mobj o;
-            mread(q, order.next, &o);
+            mread(E, q, order.next, &o);
             q = o.next;
             size_t i = base;
             if (o.t == 'u')
@@ -2785,7 +2822,7 @@ static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth,
             }
             int many;
             int64_t k = occ[i];
-            rc = enc_item(&sc, i, k, 1, &many);
+            rc = enc_item(E, &sc, i, k, 1, &many);
             occ[i] = k + 1;
         }
         /* each list listed as often as it has values */
@@ -2794,7 +2831,7 @@ static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth,
                 continue;
             const mobj *k = &items_stack[i].key, *v = &items_stack[i].val;
             int ai = find_name(sc.S, k->s, (size_t)k->n);
-            if (ai >= 0 && (t->attrs[ai].multi || (sc.rep.t == '[' && in_list(&sc.rep, k))) &&
+            if (ai >= 0 && (t->attrs[ai].multi || (sc.rep.t == '[' && in_list(E, &sc.rep, k))) &&
                 v->t == '[' && v->n != occ[i])
                 rc = FB;
         }
@@ -2813,17 +2850,17 @@ static int enc_set_c(const nlc_tables *t, int32_t set, const mobj *d, int depth,
              ((skip & SKIP_TAIL) && k->n == 5 && memcmp(k->s, "_tail", 5) == 0)))
             continue;
         int many;
-        rc = enc_item(&sc, i, 0, 0, &many);
+        rc = enc_item(E, &sc, i, 0, 0, &many);
     }
     if (rc == NLC_OK && sc.pad)
-        rc = apply_pad(&pad, obase);
+        rc = apply_pad(E, &pad, obase);
     offs_n = obase;
     items_n = base;
     return rc;
 }
 
 /* the thread's encoder made ready for marshal data m; d: its object */
-static int begin(const uint8_t *m, size_t mlen, mobj *d)
+static int begin(encstate *E, const uint8_t *m, size_t mlen, mobj *d)
 {
     if (thread_enter())
         return NLC_NOMEM;
@@ -2831,15 +2868,15 @@ static int begin(const uint8_t *m, size_t mlen, mobj *d)
     ebuf.oom = 0;
     ebuf.dry = 0;
     items_n = 0;
-    if (memo_reset(m, mlen))
+    if (memo_reset(E, m, mlen))
         return NLC_NOMEM;
-    int rc = mread(m, m + mlen, d);
+    int rc = mread(E, m, m + mlen, d);
     if (rc == NLC_OK && d->next != m + mlen)
         rc = FB;
     return rc;
 }
 
-static int finish(int rc, uint8_t **out, size_t *outlen)
+static int finish(encstate *E, int rc, uint8_t **out, size_t *outlen)
 {
     if (rc == NLC_OK && ebuf.oom)
         rc = NLC_NOMEM;
@@ -2856,54 +2893,74 @@ static int finish(int rc, uint8_t **out, size_t *outlen)
 int nlc_encode(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
                uint8_t **out, size_t *outlen)
 {
+    encstate *E = enc_state();
     mobj d;
     if (fb_on)              /* called from a fallback: the thread's encoder is busy */
         return FB;
-    int rc = begin(m, mlen, &d);
+    int rc = begin(E, m, mlen, &d);
     if (rc == NLC_OK)
-        rc = enc_set(t, set, &d, 0);
-    return finish(rc, out, outlen);
+        rc = enc_set(E, t, set, &d, 0);
+    return finish(E, rc, out, outlen);
 }
 
 int nlc_encode_fb(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
                   uint8_t **out, size_t *outlen)
 {
+    encstate *E = enc_state();
     mobj d;
     if (fb_on || !fallback_fn)
         return FB;
-    int rc = begin(m, mlen, &d);
+    int rc = begin(E, m, mlen, &d);
     fb_on = 1;
     fb_count = 0;
     if (rc == NLC_OK)
-        rc = enc_set(t, set, &d, 0);
+        rc = enc_set(E, t, set, &d, 0);
     fb_on = 0;
-    return finish(rc, out, outlen);
+    return finish(E, rc, out, outlen);
 }
 
 int nlc_encode_body(const nlc_tables *t, int32_t layout, int32_t set, const uint8_t *m,
                     size_t mlen, uint8_t **out, size_t *outlen)
 {
+    encstate *E = enc_state();
     static const uint8_t zero[4];
     mobj d, h, attrs;
     if (fb_on || !fallback_fn)
         return FB;
-    int rc = begin(m, mlen, &d);
+    int rc = begin(E, m, mlen, &d);
     if (rc == NLC_OK && (d.t != '[' || d.n != 2))
         rc = FB;
     if (rc != NLC_OK)
-        return finish(rc, out, outlen);
-    mread(d.s, d.next, &h);
-    mread(h.next, d.next, &attrs);
+        return finish(E, rc, out, outlen);
+    mread(E, d.s, d.next, &h);
+    mread(E, h.next, d.next, &attrs);
     fb_on = 1;
     fb_count = 0;
-    rc = enc_layout(t, layout, &h);
+    rc = enc_layout(E, t, layout, &h);
     if (rc == NLC_OK) {
-        eput(zero, (-ebuf.len) & 3);
-        rc = enc_set(t, set, &attrs, 0);
+        eput(E, zero, (-ebuf.len) & 3);
+        rc = enc_set(E, t, set, &attrs, 0);
     }
     fb_on = 0;
-    return finish(rc, out, outlen);
+    return finish(E, rc, out, outlen);
 }
+
+#undef memo_next
+#undef memo_n
+#undef memo_cap
+#undef memo_base
+#undef mdepth
+#undef ebuf
+#undef items_stack
+#undef items_cap
+#undef items_n
+#undef fb_on
+#undef fb_count
+#undef offs
+#undef offs_n
+#undef offs_cap
+#undef occ
+#undef occ_cap
 
 /* ------------------------------------------------------ per-thread memory */
 
@@ -2940,6 +2997,7 @@ static int thread_enter(void)
 
 void nlc_release(void)
 {
+    encstate *E = enc_state();
     free(scratch.e);
     free(scratch.g);
     free(scratch.ev);
@@ -2953,21 +3011,21 @@ void nlc_release(void)
     memset(&ref_fields, 0, sizeof ref_fields);
     memset(&shared_values, 0, sizeof shared_values);
     ref_gen = 0;
-    free(memo_next);
-    free(memo_n);
-    memo_next = memo_n = NULL;
-    memo_cap = 0;
-    memo_base = NULL;
-    free(ebuf.p);
-    memset(&ebuf, 0, sizeof ebuf);
-    free(items_stack);
-    items_stack = NULL;
-    items_cap = items_n = 0;
-    free(offs);
-    offs = NULL;
-    offs_n = offs_cap = 0;
-    free(occ);
-    occ = NULL;
-    occ_cap = 0;
+    free(E->memo_next);
+    free(E->memo_n);
+    E->memo_next = E->memo_n = NULL;
+    E->memo_cap = 0;
+    E->memo_base = NULL;
+    free(E->ebuf.p);
+    memset(&E->ebuf, 0, sizeof E->ebuf);
+    free(E->items_stack);
+    E->items_stack = NULL;
+    E->items_cap = E->items_n = 0;
+    free(E->offs);
+    E->offs = NULL;
+    E->offs_n = E->offs_cap = 0;
+    free(E->occ);
+    E->occ = NULL;
+    E->occ_cap = 0;
     /* the key stays set: a later call in this thread reallocates as needed */
 }
