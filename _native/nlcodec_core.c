@@ -2919,21 +2919,27 @@ int nlc_encode_fb(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mle
     return finish(E, rc, out, outlen);
 }
 
-int nlc_encode_body(const nlc_tables *t, int32_t layout, int32_t set, const uint8_t *m,
-                    size_t mlen, uint8_t **out, size_t *outlen)
+int64_t nlc_encode_msg(const nlc_tables *t, int32_t layout, int32_t set, const uint8_t *m,
+                       size_t mlen, int64_t type, int64_t flags, int64_t seq, int64_t pid,
+                       uint8_t *dst, size_t cap, uint8_t **out)
 {
     encstate *E = enc_state();
-    static const uint8_t zero[4];
+    static const uint8_t zero[16];
     mobj d, h, attrs;
+    *out = NULL;
     if (fb_on || !fallback_fn)
-        return FB;
+        return -FB;
+    if (type < 0 || type > 0xffff || flags < 0 || flags > 0xffff || seq < 0 ||
+        seq > 0xffffffffLL || pid < 0 || pid > 0xffffffffLL)
+        return -FB;                 /* pure.py's struct.pack raises */
     int rc = begin(E, m, mlen, &d);
     if (rc == NLC_OK && (d.t != '[' || d.n != 2))
         rc = FB;
     if (rc != NLC_OK)
-        return finish(E, rc, out, outlen);
+        return -rc;
     mread(E, d.s, d.next, &h);
     mread(E, h.next, d.next, &attrs);
+    eput(E, zero, 16);              /* the nlmsghdr, filled in at the end */
     fb_on = 1;
     fb_count = 0;
     rc = enc_layout(E, t, layout, &h);
@@ -2942,7 +2948,25 @@ int nlc_encode_body(const nlc_tables *t, int32_t layout, int32_t set, const uint
         rc = enc_set(E, t, set, &attrs, 0);
     }
     fb_on = 0;
-    return finish(E, rc, out, outlen);
+    if (rc == NLC_OK && ebuf.oom)
+        rc = NLC_NOMEM;
+    if (rc == NLC_OK && ebuf.len > 0xffffffffu)
+        rc = FB;
+    if (rc != NLC_OK)
+        return -rc;
+    uint8_t *p = ebuf.p;
+    uint32_t len = (uint32_t)ebuf.len, sq = (uint32_t)seq, pd = (uint32_t)pid;
+    uint16_t ty = (uint16_t)type, fl = (uint16_t)flags;
+    memcpy(p, &len, 4);             /* little-endian hosts only, as wi32 */
+    memcpy(p + 4, &ty, 2);
+    memcpy(p + 6, &fl, 2);
+    memcpy(p + 8, &sq, 4);
+    memcpy(p + 12, &pd, 4);
+    if (ebuf.len <= cap)
+        memcpy(dst, p, ebuf.len);
+    else
+        *out = p;
+    return (int64_t)ebuf.len;
 }
 
 #undef memo_next

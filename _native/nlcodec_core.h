@@ -146,11 +146,18 @@ void nlc_set_fallback(nlc_fallback_fn fn);
 int nlc_encode_fb(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
                   uint8_t **out, size_t *outlen);
 void nlc_put(const uint8_t *p, size_t n);
-/* A message body as nlc_encode_fb, from the marshal of a 2-tuple (header,
- * attrs): the fixed header laid out with `layout` (every member given),
- * padded to 4 bytes, then the attributes of set `set`. */
-int nlc_encode_body(const nlc_tables *t, int32_t layout, int32_t set, const uint8_t *m,
-                    size_t mlen, uint8_t **out, size_t *outlen);
+/* A whole message with nlc_encode_fb's fallbacks, from the marshal of a
+ * 2-tuple (header, attrs): the nlmsghdr (its length, then type, flags, seq,
+ * pid), the fixed header laid out with `layout` (members not given are
+ * zero, as in structs.Layout.encode; any other key: NLC_FALLBACK), padded
+ * to 4 bytes, then the attributes of set `set`.  Returns the message's
+ * length: the bytes are in dst when they fit in cap, else *out points to
+ * them (thread scratch, valid until the thread's next encode); or minus
+ * NLC_FALLBACK (also for nlmsghdr values out of their members' range),
+ * NLC_ERR or NLC_NOMEM. */
+int64_t nlc_encode_msg(const nlc_tables *t, int32_t layout, int32_t set, const uint8_t *m,
+                       size_t mlen, int64_t type, int64_t flags, int64_t seq, int64_t pid,
+                       uint8_t *dst, size_t cap, uint8_t **out);
 /* how many parts the last nlc_encode_fb of this thread handed to fn */
 int32_t nlc_encode_fallbacks(void);
 

@@ -599,18 +599,16 @@ def _encode(cf, cm, type_id, header, attrs, flags, seq, pid, payload=None, hlen=
         if cm.spec.prefixes and attrs:
             header, attrs = _prefixes(cm, header, attrs)
         cs = cm.set if cm.variants is None else cm.set_for(header)
-        one_call = getattr(be, "encode_body", None)     # the native backend's
-        fast = None
-        if one_call is not None and cm.header is not None and cs is not None and attrs and \
-                hlen is None and type(header) is dict:
-            fast = one_call(cm.header, header, cs, attrs)   # header and attributes at once
-        if fast is not None:
-            body = fast
-        else:
-            if cm.header is not None:
-                body += _header_bytes(cm.header, header, hlen, f"{cm.name}.header")
-            if cs is not None and attrs:
-                body = _aligned(body) + be.encode_set(cs, attrs, cs.name)
+        whole = getattr(be, "encode_msg", None)     # the native backend's: one C call
+        if whole is not None and cm.header is not None and cs is not None and attrs and \
+                hlen is None and not payload:
+            b = whole(cm.header, header, cs, attrs, type_id, flags, seq, pid)
+            if b is not None:
+                return b
+        if cm.header is not None:
+            body += _header_bytes(cm.header, header, hlen, f"{cm.name}.header")
+        if cs is not None and attrs:
+            body = _aligned(body) + be.encode_set(cs, attrs, cs.name)
     if payload and type_id >= NLMSG_MIN_TYPE:
         body = _aligned(body) + bytes.fromhex(payload)
     # nlmsg_len leaves out the padding after a header that ends the message

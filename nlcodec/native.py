@@ -20,6 +20,7 @@ import threading
 from operator import itemgetter
 
 from . import forksafe, pure, registry
+from .pure import _mode
 from .structs import Field, Layout
 from .tables import (K_INDEXED, K_INT, K_NEST, K_PAD, K_STRING, K_STRUCT,
                      K_SUBMSG, K_TYPEVALUE, CAttr, CSet)
@@ -431,6 +432,9 @@ class Lazy:
         return d.get(ca.name, default)
 
 
+_DST = 16384      # bytes of a message nlc_encode_msg copies into the thread's own buffer
+
+
 class _Out(threading.local):
     """Per-thread out-parameters for nlc_decode (the C side keeps per-thread
     scratch memory too, so calls from several threads never share state)."""
@@ -439,6 +443,9 @@ class _Out(threading.local):
         self.out = ffi.new("uint8_t **")
         self.len = ffi.new("size_t *")
         self.err = ffi.new("size_t *")
+        self.dst = ffi.new("uint8_t[]", _DST)     # nlc_encode_msg's output ...
+        self.dbuf = ffi.buffer(self.dst)          # ... read without a new buffer each call
+        self.big = ffi.new("uint8_t **")          # (a longer message: the C core's scratch)
 
 
 def _bytes(o):
@@ -524,30 +531,36 @@ class Backend:
         FALLBACKS["message"] += 1
         return pure.encode_set(cs, d, path)
 
-    def encode_body(self, layout, header, cs, attrs):
-        """A message's fixed header (every member given, as ``to_dict()``
-        gives it) and its attributes in one C call; None: the header is not
-        the C core's to lay out, the caller encodes the two apart."""
-        if type(header) is not dict or pure.encoding_kernel() or \
-                header.keys() != getattr(layout, "_fixed_set", None):
+    def encode_msg(self, layout, header, cs, attrs, type_id, flags, seq, pid):
+        """A whole message (nlmsghdr, fixed header, attributes) in one C call;
+        None: the header or the nlmsghdr values are not the C core's to lay
+        out (a key that is no member, values out of range, forms marshal
+        cannot carry), the caller encodes it the usual way."""
+        if type(header) is not dict or _mode.kernel:    # pure.encoding_kernel()
             return None
-        lix = self.tables._layout_ix.get(id(layout))
+        t = self.tables
+        lix = t._layout_ix.get(id(layout))
         if lix is None:
-            lix = self.tables.layout_index(layout)
-        sid = self.tables.set_ix.get(id(cs))
+            lix = t.layout_index(layout)
+        sid = t.set_ix.get(id(cs))
         if sid is None:
-            sid = self.tables.index(cs)
+            sid = t.index(cs)
         try:
             m = marshal.dumps((header, attrs), 2)
         except ValueError:
             FALLBACKS["body"] += 1
             return None
         o = self._o
-        _fb.tables = self.tables
-        rc = lib.nlc_encode_body(self.tables.ptr, lix, sid, m, len(m), o.out, o.len)
-        if rc == OK:
-            return _bytes(o)
-        if rc == NOMEM:
+        _fb.tables = t
+        try:
+            n = lib.nlc_encode_msg(t.ptr, lix, sid, m, len(m), type_id, flags, seq, pid,
+                                   o.dst, _DST, o.big)
+        except (TypeError, OverflowError):  # not ints, or beyond int64: pure.py says
+            FALLBACKS["body"] += 1
+            return None
+        if n > 0:
+            return o.dbuf[:n] if n <= _DST else ffi.buffer(o.big[0], n)[:]
+        if n == -NOMEM:
             raise MemoryError("nlcodec C core: out of memory")
         exc = _fb.exc
         if exc is not None:
