@@ -112,7 +112,6 @@ class Window:
         Requests that cannot be encoded are kept as ``NotSent``."""
         add = _m.NLM_F_REQUEST | (_m.NLM_F_ACK if acks else 0)
         port = sock.port
-        pack = pack_header
         template = sock.template
         batch = []
         tpls = []
@@ -163,8 +162,7 @@ class Window:
                         last_ty = None
                         tpl = template(ty, family)
                         last_ty = ty
-                    body = tpl.header_bytes(h) + tpl.attr_bytes(a, h)
-                    b = pack(16 + len(body), tpl.type_id, fl | add, seq, port) + body
+                    b = tpl.encode(h, a, fl | add, seq, port)    # as Socket.do's
                     tpls.append(tpl)
                 except (EncodeError, KeyError, TypeError, ValueError, AttributeError,
                         OverflowError, struct.error) as e:

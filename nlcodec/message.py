@@ -715,8 +715,17 @@ def encode(protocol, type, *, header=None, attrs=None, flags=0, seq=0, pid=0,
     return b if _pad is None else b + _pad_bytes(_pad, len(b))
 
 
+# (protocol, type) as given -> (registry generation, cf, cm) of a plain
+# protocol's message: resolved once, not on every encode (issue 18)
+_resolved: dict = {}
+
+
 def _encode_message(protocol, type, header, attrs, flags, seq, pid, family_id, family,
                     payload) -> bytes:
+    hit = _resolved.get((protocol, type))
+    if hit is not None and hit[0] == registry.generation:
+        cm = hit[2]
+        return _encode(hit[1], cm, cm.type_id, header, attrs, flags, seq, pid, payload)
     if isinstance(type, str) and type in CONTROL_IDS:
         return _encode(None, None, CONTROL_IDS[type], header, attrs, flags, seq, pid, payload)
     if isinstance(type, int) and type < NLMSG_MIN_TYPE:
@@ -755,6 +764,8 @@ def _encode_message(protocol, type, header, attrs, flags, seq, pid, family_id, f
             return _encode(None, None, type, header, attrs, flags, seq, pid, payload)
         raise EncodeError(f"protocol {proto!r} has no message {type!r}")
     cf, cm = hit
+    if len(_resolved) < 4096:
+        _resolved[(protocol, type)] = (registry.generation, cf, cm)
     return _encode(cf, cm, cm.type_id, header, attrs, flags, seq, pid, payload)
 
 

@@ -515,8 +515,11 @@ class Backend:
         try:
             m = marshal.dumps(d, 2)
         except ValueError:              # objects marshal cannot carry
-            FALLBACKS["message"] += 1
-            return pure.encode_set(cs, d, path)
+            try:
+                m = marshal.dumps(_plain(d), 2)
+            except ValueError:
+                FALLBACKS["message"] += 1
+                return pure.encode_set(cs, d, path)
         o = self._o
         _fb.tables = self.tables
         rc = lib.nlc_encode_fb(self.tables.ptr, sid, m, len(m), o.out, o.len)
@@ -547,9 +550,12 @@ class Backend:
             sid = t.index(cs)
         try:
             m = marshal.dumps((header, attrs), 2)
-        except ValueError:
-            FALLBACKS["body"] += 1
-            return None
+        except ValueError:              # objects marshal cannot carry
+            try:
+                m = marshal.dumps(_plain((header, attrs)), 2)
+            except ValueError:
+                FALLBACKS["body"] += 1
+                return None
         o = self._o
         _fb.tables = t
         try:
@@ -735,6 +741,24 @@ class _Fallback(threading.local):
 
 
 _fb = _Fallback()
+
+
+def _plain(v):
+    """``v`` with subclasses of int and str (``socket.AF_INET``, IntEnum,
+    IntFlag, StrEnum) as plain ones, which marshal carries: pure.py reads
+    them as the int or str they are (isinstance), so the C core may too."""
+    t = type(v)
+    if t is dict:
+        return {k: _plain(x) for k, x in v.items()}
+    if t is list:
+        return [_plain(x) for x in v]
+    if t is tuple:
+        return tuple([_plain(x) for x in v])
+    if t is not bool and t is not int and isinstance(v, int):
+        return int.__index__(v)
+    if t is not str and isinstance(v, str):
+        return str.__str__(v)
+    return v
 
 
 # looked up once here: cffi builds (and keeps) a lib function's Python object on

@@ -58,7 +58,7 @@ class Template:
     caches of encoded headers and attributes (the bulk path reuses them)."""
 
     __slots__ = ("name", "type_id", "cf", "cm", "cs", "hsize", "genl", "hcache", "acache",
-                 "whole", "zero", "layout", "fast", "zeros", "variants")
+                 "whole", "zero", "layout", "fast", "zeros", "variants", "prefixes")
 
     def __init__(self, name, type_id, cf, cm):
         self.name, self.type_id, self.cf, self.cm = name, type_id, cf, cm
@@ -68,6 +68,7 @@ class Template:
             cs = cm.set if cm.set is not None or not self.genl else _m._first_set(cf)
         self.cs = cs
         self.variants = cm.variants if cm is not None else None
+        self.prefixes = tuple(cm.spec.prefixes) if cm is not None and cm.spec.prefixes else ()
         self.layout = self.zeros = None
         if cm is not None:
             self.layout = cm.header if cm.header is not None or not self.genl else cf.header
@@ -114,23 +115,34 @@ class Template:
         parts = []
         for k, v in attrs.items():
             try:
-                b = cache[(k, v)]
-            except KeyError:
-                if k[0] == "_" or k in self.whole:
-                    return _backends.active().encode_set(cs, attrs, cs.name)
-                f = self.fast.get(k)
-                b = f(v) if f is not None else None
-                if b is None:
-                    b = _backends.active().encode_set(cs, {k: v}, cs.name)
-                if len(cache) > 100000:
-                    cache.clear()
-                cache[(k, v)] = b
+                b = cache.get((k, v))
             except TypeError:   # dict/list values: no cache
                 if k[0] == "_" or k in self.whole:
                     return _backends.active().encode_set(cs, attrs, cs.name)
                 b = _backends.active().encode_set(cs, {k: v}, cs.name)
+            else:
+                if b is None:   # (a miss: no KeyError raised and caught per new value)
+                    if k[0] == "_" or k in self.whole:
+                        return _backends.active().encode_set(cs, attrs, cs.name)
+                    f = self.fast.get(k)
+                    b = f(v) if f is not None else None
+                    if b is None:
+                        b = _backends.active().encode_set(cs, {k: v}, cs.name)
+                    if len(cache) > 100000:
+                        cache.clear()
+                    cache[(k, v)] = b
             parts.append(b)
         return b"".join(parts)
+
+    def needs_prefixes(self, header, attrs) -> bool:
+        """Whether message._prefixes has anything to do: an address given as
+        a prefix ("10.7.0.0/24"), or one whose header does not say its
+        family (the rest of it reads as the header and attributes given)."""
+        for name in self.prefixes:
+            v = attrs.get(name)
+            if isinstance(v, str) and ("/" in v or header is None or "family" not in header):
+                return True
+        return False
 
     def request_set(self, req: bytes):
         """The attribute set a request was encoded with (see Msg.variants)."""
@@ -141,7 +153,7 @@ class Template:
         return self.cm.set_for({v[0]: req[at]})
 
     def encode(self, header, attrs, flags, seq, pid=0) -> bytes:
-        if attrs and self.cm is not None and self.cm.spec.prefixes:
+        if attrs and self.prefixes and self.needs_prefixes(header, attrs):
             header, attrs = _m._prefixes(self.cm, header, attrs)   # "dst": "10.7.0.0/24"
         body = self.header_bytes(header) + self.attr_bytes(attrs, header)
         return pack_header(16 + len(body), self.type_id, flags, seq, pid) + body

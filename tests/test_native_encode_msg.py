@@ -10,6 +10,7 @@ usual path (header keys that are no member, nlmsghdr values out of range)
 is checked to give pure.py's bytes or pure.py's error.
 """
 
+import socket
 import threading
 
 import pytest
@@ -91,6 +92,46 @@ def test_a_request_as_gcc_lays_it_out(codec):
     left = native.reset_fallbacks()
     if nlcodec.backend() == "native":
         assert left == dict.fromkeys(left, 0)
+
+
+@needs_gcc
+def test_a_route_with_enum_members_as_gcc_lays_it_out(codec, monkeypatch):
+    """socket.AF_INET & co. are IntEnums, which marshal does not carry: the
+    C core gets them as the ints they are (pure.py reads them so too)."""
+    names = ["RTM_NEWROUTE", "RT_TABLE_MAIN", "RTPROT_STATIC", "RT_SCOPE_LINK", "RTN_UNICAST",
+             "NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL"]
+    v = c_values(["linux/netlink.h", "linux/rtnetlink.h"], names)
+    c = c_bytes(["linux/netlink.h", "linux/rtnetlink.h"], {
+        "req": "struct { struct nlmsghdr n; struct rtmsg r; struct rtattr a1; unsigned char"
+               " dst[4]; struct rtattr a2; int oif; } x = {.n = {.nlmsg_len = sizeof(x),"
+               " .nlmsg_type = RTM_NEWROUTE, .nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE |"
+               " NLM_F_EXCL, .nlmsg_seq = 5, .nlmsg_pid = 7}, .r = {.rtm_family = AF_INET,"
+               " .rtm_dst_len = 32, .rtm_table = RT_TABLE_MAIN, .rtm_protocol = RTPROT_STATIC,"
+               " .rtm_scope = RT_SCOPE_LINK, .rtm_type = RTN_UNICAST}, .a1 = {.rta_len ="
+               " RTA_LENGTH(4), .rta_type = RTA_DST}, .dst = {10, 1, 0, 7}, .a2 = {.rta_len ="
+               " RTA_LENGTH(4), .rta_type = RTA_OIF}, .oif = AF_INET6}",
+    })
+    whole = []
+    if nlcodec.backend() == "native":
+        one = native.Backend.encode_msg
+
+        def spy(*a):
+            b = one(*a)
+            whole.append(b is not None)
+            return b
+        monkeypatch.setattr(native.Backend, "encode_msg", spy)
+    native.reset_fallbacks()
+    got = nlcodec.encode(
+        "route", v["RTM_NEWROUTE"], flags=v["NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL"], seq=5,
+        pid=7, header={"family": socket.AF_INET, "dst_len": 32, "table": v["RT_TABLE_MAIN"],
+                       "protocol": v["RTPROT_STATIC"], "scope": v["RT_SCOPE_LINK"],
+                       "type": v["RTN_UNICAST"]},
+        attrs={"dst": "10.1.0.7", "oif": socket.AF_INET6})
+    assert got == c["req"]
+    left = native.reset_fallbacks()
+    if nlcodec.backend() == "native":
+        assert left == dict.fromkeys(left, 0)
+        assert whole == [True]
 
 
 def test_a_message_longer_than_the_threads_buffer(dicts, monkeypatch):

@@ -581,6 +581,24 @@ def test_do_many_routes_through_specs(ns, veth):
     assert len(main_routes(ns, "static")) == 4998
 
 
+def test_do_many_takes_prefixes_as_do_does(ns, veth):
+    """``"dst": "10.7.0.0/24"`` sets rtm_dst_len (and the family) in do_many
+    too (it was refused there: NotSent); iproute2 shows what the kernel got."""
+    need_spec("rt_route")
+    hdr = {"table": 254, "protocol": 4, "scope": 253, "type": 1}
+    reqs = [("newroute", hdr, {"dst": f"10.7.{i}.0/{24 + i}", "oif": veth}, NEW)
+            for i in range(4)]
+    reqs.append(("newroute", hdr, {"dst": "2001:db8:7::/48", "oif": veth}, NEW))
+    with connect("route", netns=ns) as s:
+        r = s.do_many(reqs)
+        assert r.ok, r.errors
+        s.do("newroute", header=hdr, attrs={"dst": "10.8.0.0/16", "oif": veth}, flags=NEW)
+    got = {x["dst"] for x in main_routes(ns, "static")}
+    assert got == {f"10.7.{i}.0/{24 + i}" for i in range(4)} | {"10.8.0.0/16"}
+    assert [x["dst"] for x in ipj(ns, "-6", "route", "show", "proto", "static")] == \
+        ["2001:db8:7::/48"]
+
+
 def test_events_decoded_addr_route(ns, veth):
     need_spec("rt_addr", "rt_route")
     with connect("route", netns=ns, groups=("RTNLGRP_IPV4_IFADDR", "ipv4_route")) as s:
