@@ -42,24 +42,31 @@ def _with_seq_pid(raw, seq, pid):
     return bytes(b)
 
 
-@pytest.fixture(scope="module")
-def dicts():
-    return [(line, raw, nlcodec.decode(raw)[0].to_dict()) for line, raw in REQUESTS]
-
-
-def test_tcs_requests_with_only_their_nonzero_header_members(codec, dicts, monkeypatch):
-    """tc's requests, the header given as a user writes it (the members tc
-    left zero left out), with other seq and pid: tc's bytes, those two
-    members where gcc puts them; on the native backend in one C call."""
-    whole = []
+@pytest.fixture
+def whole(codec, monkeypatch):
+    """On the native backend, a list that gets, for each one-call encode
+    (Backend.encode_msg), whether it gave the message (True) or left it."""
+    out = []
     if nlcodec.backend() == "native":
         one = native.Backend.encode_msg
 
         def spy(*a):
             b = one(*a)
-            whole.append(b is not None)
+            out.append(b is not None)
             return b
         monkeypatch.setattr(native.Backend, "encode_msg", spy)
+    return out
+
+
+@pytest.fixture(scope="module")
+def dicts():
+    return [(line, raw, nlcodec.decode(raw)[0].to_dict()) for line, raw in REQUESTS]
+
+
+def test_tcs_requests_with_only_their_nonzero_header_members(codec, dicts, whole):
+    """tc's requests, the header given as a user writes it (the members tc
+    left zero left out), with other seq and pid: tc's bytes, those two
+    members where gcc puts them; on the native backend in one C call."""
     native.reset_fallbacks()
     for i, (line, raw, d) in enumerate(dicts):
         short = {k: v for k, v in d["header"].items() if v}
@@ -95,7 +102,7 @@ def test_a_request_as_gcc_lays_it_out(codec):
 
 
 @needs_gcc
-def test_a_route_with_enum_members_as_gcc_lays_it_out(codec, monkeypatch):
+def test_a_route_with_enum_members_as_gcc_lays_it_out(codec, whole):
     """socket.AF_INET & co. are IntEnums, which marshal does not carry: the
     C core gets them as the ints they are (pure.py reads them so too)."""
     names = ["RTM_NEWROUTE", "RT_TABLE_MAIN", "RTPROT_STATIC", "RT_SCOPE_LINK", "RTN_UNICAST",
@@ -111,15 +118,6 @@ def test_a_route_with_enum_members_as_gcc_lays_it_out(codec, monkeypatch):
                " RTA_LENGTH(4), .rta_type = RTA_DST}, .dst = {10, 1, 0, 7}, .a2 = {.rta_len ="
                " RTA_LENGTH(4), .rta_type = RTA_OIF}, .oif = AF_INET6}",
     })
-    whole = []
-    if nlcodec.backend() == "native":
-        one = native.Backend.encode_msg
-
-        def spy(*a):
-            b = one(*a)
-            whole.append(b is not None)
-            return b
-        monkeypatch.setattr(native.Backend, "encode_msg", spy)
     native.reset_fallbacks()
     got = nlcodec.encode(
         "route", v["RTM_NEWROUTE"], flags=v["NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL"], seq=5,
