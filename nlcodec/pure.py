@@ -82,8 +82,10 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
         f = fast.get(_unpack_word(buf, off)[0]) if end - off >= 4 else None
         if f is not None:
             # the common cases, whole: a fixed-size int or a flat struct of its
-            # size, with the NLA flag bits our encoder sets (_fast_table: the
-            # key is the whole header, nla_len and nla_type), seen the first time
+            # size (or longer, a string, a binary value, of a length seen before
+            # in this set: learnt), with the NLA flag bits our encoder sets
+            # (_fast_table: the key is the whole header, nla_len and nla_type),
+            # seen the first time
             name, fn, pend, st, run = f
             if run is not None and off + run[0] <= end and run[1](buf, off) == run[2] and \
                     d.keys().isdisjoint(run[3]):
@@ -93,14 +95,18 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                 continue
             pend += off
             if pend <= end and name not in d:
-                d[name] = fn(buf, off + 4)[0] if st else fn(buf, off + 4)
-                off = (pend + 3) & ~3
-                if off > pend and (off > end or buf[pend:off] != _ZEROS[off - pend]):
-                    if pad is None:
-                        pad = {}
-                    pad[str((len(d) if order is None else len(order)) - 1)] = \
-                        bytes(buf[pend:min(off, end)]).hex()
-                continue
+                try:
+                    d[name] = fn(buf, off + 4)[0] if st else fn(buf, off + 4)
+                except _NotPlain:       # a string learnt (_learn_text) that is not plain
+                    pass
+                else:
+                    off = (pend + 3) & ~3
+                    if off > pend and (off > end or buf[pend:off] != _ZEROS[off - pend]):
+                        if pad is None:
+                            pad = {}
+                        pad[str((len(d) if order is None else len(order)) - 1)] = \
+                            bytes(buf[pend:min(off, end)]).hex()
+                    continue
         # the header test _elements makes, inline: a generator here costs this
         # loop about 18% (measured); the error's wording is nla.header_error's
         nla_len, nla_type = _unpack_hdr(buf, off) if end - off >= 4 else _SHORT
@@ -149,12 +155,17 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                     if raw is None:
                         raw = []
                     raw.append((name, _occurrence(order, d, name), b.hex()))
+                elif not a.multi and nla_type & 0xC000 == want:
+                    _learn_text(fast, nla_len, nla_type, name, partial(_plain_string, nla_len - 4))
             elif kind == K_BINARY:
                 n = pend - off - 4
                 if (a.min_len is not None and n < a.min_len) or (a.max_len is not None and n > a.max_len):
                     raise DecodeError(f"length {n} outside {a.min_len}..{a.max_len}",
                                       path=_path(path, name), offset=off)
                 value = TEXT_OF[a.hint](bytes(buf[off + 4:pend]))
+                if not a.multi and nla_type & 0xC000 == want:
+                    _learn_text(fast, nla_len, nla_type, name,
+                                partial(_binary_text, TEXT_OF[a.hint], n))
             elif kind == K_STRUCT:
                 lay = a.layout
                 whole = lay.flat and not lay.variable and pend - off - 4 >= lay.size
@@ -289,6 +300,36 @@ def _learn_longer(fast, nla_len, nla_type, name, lay):
             None)
 
 
+def _learn_text(fast, nla_len, nla_type, name, fn):
+    """A string or binary attribute seen with this header (its length, the
+    flag bits our encoder sets), as plain as the fast path takes it: into its
+    set's fast table, bounded as _learn_longer's."""
+    key = nla_len | nla_type << 16
+    if key not in fast and len(fast) < _FAST_MAX:
+        fast[key] = (name, fn, nla_len, False, None)
+
+
+class _NotPlain(Exception):
+    """A string the fast path leaves to decode_set's own (kept in ``_raw``)."""
+
+
+def _plain_string(n, buf, off):
+    """A string of ``n`` bytes that ends in its only NUL and is UTF-8 (a
+    strict decode's text encodes to the same bytes): its text.  Else
+    _NotPlain: decode_set's string path keeps it raw."""
+    b = bytes(buf[off:off + n])
+    if b.find(0) != n - 1:
+        raise _NotPlain
+    try:
+        return b[:-1].decode()
+    except UnicodeDecodeError:
+        raise _NotPlain from None
+
+
+def _binary_text(text, n, buf, off):
+    return text(bytes(buf[off:off + n]))
+
+
 def _with_tail(dec, size, n, buf, off):
     d = dec(buf, off)
     d["_tail"] = bytes(buf[off + size:off + n]).hex()
@@ -306,20 +347,24 @@ def _occurrence(order, d, name) -> int:
 def _fast_table(cs: CSet) -> dict:
     """decode_set's fast path of a set: the attribute header as one number
     (nla_len | nla_type << 16, nla_type with its flag bits) -> (name,
-    decode function, nla_len, whether the function gives a tuple) for its
-    fixed-size ints that decode as plain numbers (not an address) and its
-    flat structs of their own size without padding members or variable parts
-    (nothing to check).  One of them seen the first time in a set (not
-    multi-attr), with exactly the flag bits our encoder sets, decodes to its
-    value and nothing else."""
+    decode function, nla_len, whether the function gives a tuple, run or
+    None) for its fixed-size ints that decode as plain numbers (not an
+    address) and its flat structs of their own size without padding members
+    or variable parts (nothing to check).  One of them seen the first time
+    in a set (not multi-attr), with exactly the flag bits our encoder sets,
+    decodes to its value and nothing else.  decode_set adds what it learns:
+    runs of ints (_learn_runs), longer structs (_learn_longer), strings and
+    binary values by their length (_learn_text)."""
     out = {}
     for a in cs.attrs:
         if a.multi:
             continue
-        if a.kind == K_INT and a.size and a.hint not in INT_IP_HINTS:
-            ln = 4 + a.size
+        if a.kind == K_INT and a.hint not in INT_IP_HINTS:
+            # a uint/sint (size 0) in 4 bytes is a plain int too (in 8: kept
+            # raw when its value fits in 4, decode_set's own way)
+            ln = 4 + (a.size or 4)
             out[ln | (a.id | a.flags) << 16] = (
-                a.name, _INT_FMT[(a.size, a.big, a.signed)].unpack_from, ln, True, None)
+                a.name, _INT_FMT[(a.size or 4, a.big, a.signed)].unpack_from, ln, True, None)
         elif a.kind == K_STRUCT and a.layout.flat and not a.layout.variable and \
                 not pad_ranges(a.layout) and 4 + a.layout.size <= 0xFFFF:
             ln = 4 + a.layout.size
@@ -349,6 +394,8 @@ def _learn_runs(cs, fast, buf, off, end):
         nxt = ((w & 0xFFFF) + off + 3) & ~3
         f = fast.get(w)
         a = cs.by_name.get(f[0]) if f is not None and f[3] else None
+        if a is not None and not a.size:
+            a = None            # a uint/sint: 4 or 8 bytes, not in runs
         if a is None or a.big or nxt > end or any(x.name == a.name for x in cur):
             if len(cur) >= _RUN_MIN:
                 runs.append(cur)

@@ -3,7 +3,8 @@
 pure.decode_set takes shortcuts for what link dumps are made of: a plain int
 or flat struct looked up by its whole attribute header, runs of ints learnt
 from a set's first decodes and then checked and unpacked at once, a struct
-longer than its layout (a newer kernel's) learnt with its ``_tail``, and
+longer than its layout (a newer kernel's) learnt with its ``_tail``,
+strings and binary values learnt by their header (their length), and
 whole messages of a plain protocol decoded by a plan per message type
 (message._iter_decode).  Every test here builds its bytes by hand from the
 numbers and sizes gcc reads in the UAPI headers (linux/if_link.h,
@@ -12,8 +13,9 @@ share these shortcuts), and checks: the same result (key order included),
 the values that were packed, and the same bytes re-encoded.  The cases are
 those where a shortcut could go wrong: an int of a run seen before in the
 set, non-zero padding, other NLA_F_* bits, a set cut in the middle of a
-run, a different attribute where the run had another, a longer struct, and a
-header with non-zero padding.
+run, a different attribute where the run had another, a longer struct, a
+string of a learnt length that is not plain (no NUL, a NUL inside, not
+UTF-8, a surrogate), and a header with non-zero padding.
 """
 
 import json
@@ -186,3 +188,45 @@ def test_a_message_shorter_than_its_header():
     short = struct.pack("<I", 16 + 8) + full[4:16 + 8]        # 8 of ifinfomsg's 16 bytes
     m, = decode_both(short)
     assert m["header"] == {"family": 0, "type": 1, "index": 7}
+
+
+@pytest.mark.parametrize("ifname", [b"veth1x", b"ve\0th1", b"veth\xff\0", b"ve\xed\xa0\x80\0"],
+                         ids=["no NUL", "NUL inside", "not UTF-8", "a surrogate"])
+def test_a_string_learnt_then_one_not_plain_of_its_length(fresh_link_set, ifname):
+    """ifname "veth1\\0" is learnt (6 bytes); another 6 bytes that are not a
+    plain NUL-terminated UTF-8 string go the long way and are kept raw."""
+    learnt(link_message(run_attrs()))
+    assert len(ifname) == len(b"veth1\0")
+    attrs = nla(K["IFLA_IFNAME"], ifname) + run_attrs()[len(nla(K["IFLA_IFNAME"], b"veth1\0")):]
+    a = decode_both(link_message(attrs))[0]["attrs"]
+    assert a["_raw"] == {"ifname": ifname.hex()}
+    assert a["mtu"] == 1500 and a["qdisc"] == "noqueue"
+
+
+def test_strings_learnt_then_taken(fresh_link_set):
+    learnt(link_message(run_attrs()))
+    other = nla(K["IFLA_IFNAME"], b"eth0\0") + run_attrs()[len(nla(K["IFLA_IFNAME"],
+                                                                   b"veth1\0")):]
+    a, b = decode_both(link_message(run_attrs()) + link_message(other, seq=2))
+    assert a["attrs"]["ifname"] == "veth1" and b["attrs"]["ifname"] == "eth0"
+    assert "_raw" not in a["attrs"] and "_raw" not in b["attrs"]
+
+
+R = cprobe.c_values(["linux/rtnetlink.h"], ["RTM_NEWROUTE", "RTA_EXPIRES", "RTA_TABLE",
+                                            "sizeof(struct rtmsg)"])
+
+
+@pytest.mark.parametrize("payload, raw", [(u32(300), False), (u64(300), True),
+                                          (u64(1 << 40), False)],
+                         ids=["4 bytes", "8 bytes that fit in 4", "8 bytes"])
+def test_a_uint_of_4_or_8_bytes(payload, raw):
+    """RTA_EXPIRES is a uint (nla_put_uint: 4 bytes when the value fits);
+    8 bytes of a value that fits in 4 are kept as they came."""
+    hdr = struct.pack("<BBBBBBBBI", 2, 32, 0, 0, 254, 4, 0, 1, 0)
+    assert len(hdr) == R["sizeof(struct rtmsg)"]
+    body = hdr + nla(R["RTA_TABLE"], u32(254)) + nla(R["RTA_EXPIRES"], payload)
+    msg = struct.pack("<IHHII", 16 + len(body), R["RTM_NEWROUTE"], 2, 1, 99) + body
+    for m in decode_both(msg + msg):
+        a = m["attrs"]
+        assert a["expires"] == int.from_bytes(payload, "little")
+        assert ("_raw" in a) == raw
