@@ -702,6 +702,28 @@ def test_template_encodes_like_nlcodec_encode():
                     "nlctrl", "getfamily", attrs=attrs, flags=5, seq=9, pid=7)
 
 
+def test_template_header_reused_and_changed_in_place():
+    """One header dict changed between requests (the template keeps the last
+    header's bytes): each request's bytes follow it, as nlcodec.encode's; a
+    prefix in the attributes sets dst_len and the family as there."""
+    need_spec("rt_route")
+    from nlcodec.request import Template
+    cf, cm = nlcodec.registry.message_by_name("route", "newroute")
+    tpl = Template(cm.name, cm.type_id, cf, cm)
+    hdr = {"family": socket.AF_INET, "dst_len": 32, "table": 254, "type": 1}
+    bare = {"table": 254, "type": 1}
+    for step in range(7):
+        if step == 2:
+            hdr["table"] = 100
+        if step == 4:
+            hdr["dst_len"] = 24
+        h, attrs = (hdr, {"dst": f"10.1.0.{step}", "oif": 2}) if step < 5 else \
+            (bare, {"dst": "10.3.0.0/16" if step == 5 else "2001:db8::/32"})
+        want = nlcodec.encode("route", "newroute", header=h, attrs=attrs, flags=5, seq=9)
+        assert tpl.encode(h, attrs, 5, 9) == want, step
+    assert bare == {"table": 254, "type": 1}
+
+
 # -- control messages crafted by hand (the kernel's layouts, linux/netlink.h) ---------
 
 
