@@ -512,14 +512,10 @@ class Backend:
         sid = self.tables.set_ix.get(id(cs))
         if sid is None:
             sid = self.tables.index(cs)
-        try:
-            m = marshal.dumps(d, 2)
-        except ValueError:              # objects marshal cannot carry
-            try:
-                m = marshal.dumps(_plain(d), 2)
-            except ValueError:
-                FALLBACKS["message"] += 1
-                return pure.encode_set(cs, d, path)
+        m = _dumps(d)
+        if m is None:                   # objects marshal cannot carry
+            FALLBACKS["message"] += 1
+            return pure.encode_set(cs, d, path)
         o = self._o
         _fb.tables = self.tables
         rc = lib.nlc_encode_fb(self.tables.ptr, sid, m, len(m), o.out, o.len)
@@ -548,14 +544,10 @@ class Backend:
         sid = t.set_ix.get(id(cs))
         if sid is None:
             sid = t.index(cs)
-        try:
-            m = marshal.dumps((header, attrs), 2)
-        except ValueError:              # objects marshal cannot carry
-            try:
-                m = marshal.dumps(_plain((header, attrs)), 2)
-            except ValueError:
-                FALLBACKS["body"] += 1
-                return None
+        m = _dumps((header, attrs))
+        if m is None:
+            FALLBACKS["body"] += 1
+            return None
         o = self._o
         _fb.tables = t
         try:
@@ -722,7 +714,7 @@ class _GenlRows:
 # test hook: tests/test_native_encode.py): "part", one attribute's payload or
 # one nest by pure.py (nlc_py_fallback); "message", a whole attribute set by
 # pure.py; "body", a message whose header and attributes the one-call path
-# (encode_body) gave back to the caller; "kernel", the kernel's internal forms
+# (encode_msg) gave back to the caller; "kernel", the kernel's internal forms
 # (pure.py's only).  Plain int increments: exact in one thread.
 FALLBACKS = {"part": 0, "message": 0, "body": 0, "kernel": 0}
 
@@ -741,6 +733,21 @@ class _Fallback(threading.local):
 
 
 _fb = _Fallback()
+
+
+def _dumps(obj) -> bytes | None:
+    """The marshal form the C encoder reads (version 2: no back-references),
+    with subclasses of int and str made plain (_plain); None: marshal cannot
+    carry it (other types, or nesting deeper than marshal goes)."""
+    try:
+        return marshal.dumps(obj, 2)
+    except ValueError as e:
+        if "unmarshallable" not in str(e):
+            return None
+    try:
+        return marshal.dumps(_plain(obj), 2)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _plain(v):
