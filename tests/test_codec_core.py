@@ -311,3 +311,58 @@ def test_attribute_type_keys_at_the_limit(codec):
     # 16383 is the largest type nla_type holds (NLA_TYPE_MASK = 0x3fff)
     data = nla(16383, b"\x01") + nla(19, nla(16383, nla(1, b"\x02")))
     assert codec.encode_set(TOP, dec(codec, data), "top_attrs") == data
+
+
+def _kernel_replies():
+    """A real kernel's replies, from this host in a namespace of the test's
+    own: an ACK (RTM_SETLINK on lo with NLM_F_ACK: error 0) and an error
+    (RTM_GETLINK of an ifindex that does not exist: rtnl_getlink in
+    net/core/rtnetlink.c returns -ENODEV)."""
+    import errno
+    import socket
+    from nlcodec import netns
+    out = []
+    with netns.temporary("nlc-ack") as ns, netns.enter(ns):
+        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+        try:
+            s.bind((0, 0))
+            for seq, (ty, flags, index) in enumerate(((19, 0x5, 1), (18, 0x1, 12345)), 1):
+                body = struct.pack("<BxHiII", 0, 0, index, 0, 0)
+                s.send(struct.pack("<IHHII", 16 + len(body), ty, flags, seq, 0) + body)
+                out.append(s.recv(65536))
+        finally:
+            s.close()
+    return out, -errno.ENODEV
+
+
+def test_lone_control_messages_same_on_both_backends_without_the_stream_call(monkeypatch):
+    """A datagram that is one control message (an ACK, an error) takes the
+    per-message path on the native backend too (the C stream call would
+    leave it to that path anyway): the same messages as pure, and a control
+    message followed by a data message still decodes whole on both."""
+    from nlcodec import backends
+    (ack, err), enodev = _kernel_replies()
+    link = struct.pack("<IHHII", 32, 16, 0, 9, 0) + struct.pack("<BxHiII", 0, 772, 1, 0x49, 0)
+    got = {}
+    for be in ("pure", "native"):
+        nlcodec.use_backend(be)
+        try:
+            calls = []
+            active = backends.active()
+            if hasattr(active, "decode_stream"):
+                real = active.decode_stream
+                monkeypatch.setattr(active, "decode_stream",
+                                    lambda *a, **k: calls.append(1) or real(*a, **k))
+            got[be] = [[m.to_dict() for m in nlcodec.decode(d)] for d in (ack, err)]
+            assert calls == []
+            both = nlcodec.decode(ack + link)
+            assert [m.type for m in both] == ["error", "newlink"]
+            assert both[1].header["index"] == 1 and both[1].header["flags"] == 0x49
+            got[be].append([m.to_dict() for m in both])
+            monkeypatch.undo()
+        finally:
+            nlcodec.use_backend(None)
+    assert got["native"] == got["pure"]
+    (a,), (e,), _ = got["pure"]
+    assert a["header"]["error"] == 0 and a["seq"] == 1
+    assert e["header"]["error"] == enodev and e["seq"] == 2
