@@ -36,9 +36,19 @@ class _Pure:
         return pure.decode_set(cs, buf, start, end, path, 0, kernel)
 
 
+_native = None
+
+
 def _load_native():
-    from . import native
-    return native.Backend()
+    """The process's one native backend: switching back to it (use_backend
+    in a benchmark's rounds, tests) keeps its compiled C tables and stream
+    tables; a new one each time built them again on its first decodes (a
+    third of a 200-link dump's time in `nlcodec bench socket`)."""
+    global _native
+    if _native is None:
+        from . import native
+        _native = native.Backend()
+    return _native
 
 
 def select(name: str | None = None):

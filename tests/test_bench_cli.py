@@ -125,3 +125,53 @@ def test_cli_runs_report_their_cpu_time():
     cpu = []
     wall = _cpu_timed_run([sys.executable, "-c", "sum(range(3 * 10**6))"], cpu)
     assert len(cpu) == 1 and 0 < cpu[0] and 0 < wall
+
+
+def test_native_vs_pure_names_the_rows_where_native_is_slower():
+    """The report's native-vs-pure line: pure's time over native's on every
+    row measured with both, the lowest one as the figure, its rows named."""
+    from nlcodec.benchmark import targets
+
+    def row(inp, bench, be, us):
+        return {"input": inp, "bench": bench, "backend": be, "us_per_message": us,
+                "messages_per_s": 1e6 / us}
+    res = [row("a", "decode_full", "native", 1.0), row("a", "decode_full", "pure", 3.0),
+           row("b", "encode", "native", 2.2), row("b", "encode", "pure", 2.0),
+           row("c", "encode", "pure", 9.0),                 # pure only: not a pair
+           # the same Python code on both backends (benchmark.SAME_CODE): left out
+           row("routes", "route_add", "native", 5.0), row("routes", "route_add", "pure", 4.0)]
+    (t,) = [t for t in targets(res) if t["target"].startswith("native vs pure")]
+    assert t["target"] == "native vs pure, slowest of 2 rows"
+    assert t["met"] is False and t["value"] == round(2.0 / 2.2, 3)
+    assert t["slowest"] == ["b encode: 0.909", "a decode_full: 3.000"]
+    res[2]["us_per_message"] = 1.9
+    (t,) = [t for t in targets(res) if t["target"].startswith("native vs pure")]
+    assert t["met"] is True
+
+
+@pytest.mark.parametrize("be", ["native", "pure"])
+def test_route_add_requests_take_no_codec_call(be, monkeypatch):
+    """benchmark.SAME_CODE's claim for route add: its requests are encoded by
+    request.Template's own scalar encoders on either backend, never by the
+    codec (so native and pure run the same code there)."""
+    import nlcodec
+    from nlcodec import backends, benchmark, pure, registry
+    from nlcodec.request import Template
+
+    def refuse(*a, **k):
+        raise AssertionError("the codec was called")
+    nlcodec.use_backend(be)
+    try:
+        active = backends.active()
+        owner = active if isinstance(active, type) else type(active)   # patched where defined
+        for name in ("encode_set", "encode_msg", "encode_body"):
+            if hasattr(owner, name):
+                monkeypatch.setattr(owner, name, refuse)
+        monkeypatch.setattr(pure, "encode_set", refuse)
+        cf, cm = registry.message_by_name("route", "newroute")
+        tpl = Template(cm.name, cm.type_id, cf, cm)
+        for ty, hdr, attrs, flags in benchmark.route_requests(3):
+            b = tpl.encode(hdr, attrs, flags, 1)
+            assert len(b) == 16 + 12 + 8 + 8          # nlmsghdr, rtmsg, RTA_DST, RTA_OIF
+    finally:
+        nlcodec.use_backend(None)

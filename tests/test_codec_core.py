@@ -349,9 +349,9 @@ def test_lone_control_messages_same_on_both_backends_without_the_stream_call(mon
         try:
             calls = []
             active = backends.active()
-            if hasattr(active, "decode_stream"):
-                real = active.decode_stream
-                monkeypatch.setattr(active, "decode_stream",
+            if hasattr(active, "decode_stream"):     # patched on the class, where defined
+                real = type(active).decode_stream
+                monkeypatch.setattr(type(active), "decode_stream",
                                     lambda *a, **k: calls.append(1) or real(*a, **k))
             got[be] = [[m.to_dict() for m in nlcodec.decode(d)] for d in (ack, err)]
             assert calls == []
