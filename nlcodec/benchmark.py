@@ -506,6 +506,23 @@ def _timed_run(cmd, **kw):
     return dt, r
 
 
+def _interleaved(who, rounds, upd):
+    """Run each ``(name, fn, arg)`` of ``who`` once per round, in turn, for
+    ``rounds`` rounds: name -> [fn(arg) of each round], or the exception
+    that stopped it (its later rounds skipped)."""
+    runs: dict = {}
+    for i in range(rounds):
+        for name, fn, arg in who:
+            if isinstance(runs.get(name), Exception):
+                continue
+            try:
+                runs.setdefault(name, []).append(fn(arg))
+            except Exception as e:
+                runs[name] = e
+        upd((i + 1) / rounds)
+    return runs
+
+
 def _bench_route_add(ns, n_routes, backend_names, progress, repeat):
     """``do_many`` of ``n_routes`` route adds per backend beside ``ip -batch``
     of the same routes.  Interleaved, as _bench_dump: one run of each per
@@ -552,21 +569,11 @@ def _bench_route_add(ns, n_routes, backend_names, progress, repeat):
         return (t, r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime,
                 count_routes(ns) == n_routes)
 
-    who = [(be, run_ours) for be in socks] + [("ip -batch", run_ip)]
-    rounds = max(repeat, 5)
-    runs: dict = {}
-    upd = progress.start(f"route add x{n_routes}: " + ", ".join(w for w, _ in who)
+    who = [(be, run_ours, be) for be in socks] + [("ip -batch", run_ip, None)]
+    upd = progress.start(f"route add x{n_routes}: " + ", ".join(w for w, _, _ in who)
                          + " (interleaved)")
     try:
-        for i in range(rounds):
-            for name, fn in who:
-                if isinstance(runs.get(name), Exception):
-                    continue
-                try:
-                    runs.setdefault(name, []).append(fn(name))
-                except Exception as e:
-                    runs[name] = e
-            upd((i + 1) / rounds)
+        runs = _interleaved(who, max(repeat, 5), upd)
     finally:
         batch.close()
         for s in socks.values():
@@ -617,7 +624,7 @@ def _bench_dump(ns, input, bench, msg, header, ip_args, backend_names, progress,
     loaded machine's waiting does not inflate."""
     import resource
     results = []
-    socks, runs = {}, {}
+    socks: dict = {}
     for be in _backends(backend_names, results, input, bench):
         try:
             s = nlcodec.connect("route", netns=ns)
@@ -646,18 +653,9 @@ def _bench_dump(ns, input, bench, msg, header, ip_args, backend_names, progress,
 
     who = [(be, run_ours, be) for be in socks] + [
         ("ip", run_ip, ip_args), ("ip -j", run_ip, ["-j", *ip_args])]
-    rounds = max(repeat, 5)
     upd = progress.start(f"{bench}: " + ", ".join(w for w, _, _ in who) + " (interleaved)")
     try:
-        for i in range(rounds):
-            for name, fn, arg in who:
-                if isinstance(runs.get(name), Exception):
-                    continue
-                try:
-                    runs.setdefault(name, []).append(fn(arg))
-                except Exception as e:
-                    runs[name] = e
-            upd((i + 1) / rounds)
+        runs = _interleaved(who, max(repeat, 5), upd)
     finally:
         for s in socks.values():
             s.close()
