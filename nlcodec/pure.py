@@ -179,7 +179,10 @@ def decode_set(cs: CSet, buf, off: int, end: int, path: str = "", depth: int = 0
                             raw = []
                         raw.append((name, _occurrence(order, d, name),
                                     bytes(buf[off + 4:pend]).hex()))
-                elif whole and not a.multi and nla_type & 0xC000 == want:
+                elif whole and pend - off - 4 > lay.size and not a.multi and \
+                        nla_type & 0xC000 == want:
+                    # longer than its layout (a newer kernel's): its _tail, learnt.  Not
+                    # one of exactly its size: a _tail "" would be said that is not there
                     _learn_longer(fast, nla_len, nla_type, name, lay)
             elif kind == K_FLAG:
                 if pend != off + 4:
