@@ -1638,40 +1638,24 @@ static inline encstate *enc_state(void)
     return E;
 }
 
-#define memo_next (E->memo_next)
-#define memo_n (E->memo_n)
-#define memo_cap (E->memo_cap)
-#define memo_base (E->memo_base)
-#define mdepth (E->mdepth)
-#define ebuf (E->ebuf)
-#define items_stack (E->items_stack)
-#define items_cap (E->items_cap)
-#define items_n (E->items_n)
-#define fb_on (E->fb_on)
-#define fb_count (E->fb_count)
-#define offs (E->offs)
-#define offs_n (E->offs_n)
-#define offs_cap (E->offs_cap)
-#define occ (E->occ)
-#define occ_cap (E->occ_cap)
 
 static int mread(encstate *E, const uint8_t *p, const uint8_t *end, mobj *o);
 static int mread_container(encstate *E, const uint8_t *p, const uint8_t *end, mobj *o);
 
 static int memo_reset(encstate *E, const uint8_t *m, size_t mlen)
 {
-    if (memo_cap < mlen + 1) {
-        int32_t *a = realloc(memo_next, (mlen + 1) * sizeof *a);
+    if (E->memo_cap < mlen + 1) {
+        int32_t *a = realloc(E->memo_next, (mlen + 1) * sizeof *a);
         if (a)
-            memo_next = a;
-        int32_t *b = a ? realloc(memo_n, (mlen + 1) * sizeof *b) : NULL;
+            E->memo_next = a;
+        int32_t *b = a ? realloc(E->memo_n, (mlen + 1) * sizeof *b) : NULL;
         if (!a || !b)
             return NLC_NOMEM;
-        memo_n = b;
-        memo_cap = mlen + 1;
+        E->memo_n = b;
+        E->memo_cap = mlen + 1;
     }
-    memset(memo_next, 0, (mlen + 1) * sizeof *memo_next);
-    memo_base = m;
+    memset(E->memo_next, 0, (mlen + 1) * sizeof *E->memo_next);
+    E->memo_base = m;
     return NLC_OK;
 }
 
@@ -1748,22 +1732,22 @@ static int mread(encstate *E, const uint8_t *p, const uint8_t *end, mobj *o)
             o->t = 'u';
         return NLC_OK;
     case '[': case '(': case '{': {
-        size_t at = (size_t)(p - 1 - memo_base);
-        if (memo_next[at]) {
-            o->next = memo_base + memo_next[at];
-            o->n = memo_n[at];
+        size_t at = (size_t)(p - 1 - E->memo_base);
+        if (E->memo_next[at]) {
+            o->next = E->memo_base + E->memo_next[at];
+            o->n = E->memo_n[at];
             o->s = o->t == '{' ? p : p + 4;
             o->t = o->t == '{' ? '{' : '[';
             return NLC_OK;
         }
-        if (mdepth > 256)
+        if (E->mdepth > 256)
             return FB;
-        mdepth++;
+        E->mdepth++;
         int rc = mread_container(E, p, end, o);
-        mdepth--;
+        E->mdepth--;
         if (rc == NLC_OK) {
-            memo_next[at] = (int32_t)(o->next - memo_base);
-            memo_n[at] = (int32_t)o->n;
+            E->memo_next[at] = (int32_t)(o->next - E->memo_base);
+            E->memo_n[at] = (int32_t)o->n;
         }
         return rc;
     }
@@ -1813,20 +1797,20 @@ static int mread_container(encstate *E, const uint8_t *p, const uint8_t *end, mo
 /* the items of a dict, pushed on the per-thread stack */
 static int dict_items(encstate *E, const mobj *d, size_t *base)
 {
-    *base = items_n;
-    if (items_n + d->n > items_cap) {
-        size_t cap = items_cap ? items_cap : 256;
-        while (cap < items_n + d->n)
+    *base = E->items_n;
+    if (E->items_n + d->n > E->items_cap) {
+        size_t cap = E->items_cap ? E->items_cap : 256;
+        while (cap < E->items_n + d->n)
             cap *= 2;
-        mitem *p = realloc(items_stack, cap * sizeof *p);
+        mitem *p = realloc(E->items_stack, cap * sizeof *p);
         if (!p)
             return NLC_NOMEM;
-        items_stack = p;
-        items_cap = cap;
+        E->items_stack = p;
+        E->items_cap = cap;
     }
     const uint8_t *q = d->s;
     for (int64_t i = 0; i < d->n; i++) {
-        mitem *it = &items_stack[items_n++];
+        mitem *it = &E->items_stack[E->items_n++];
         mread(E, q, d->next, &it->key);
         mread(E, it->key.next, d->next, &it->val);
         q = it->val.next;
@@ -1857,16 +1841,16 @@ static int find_name(const nlc_set *S, const uint8_t *s, size_t n)
 static const mobj *dict_get(encstate *E, size_t base, size_t end, const char *key, size_t n)
 {
     for (size_t i = base; i < end; i++) {
-        const mobj *k = &items_stack[i].key;
+        const mobj *k = &E->items_stack[i].key;
         if (k->t == 'u' && (size_t)k->n == n && memcmp(k->s, key, n) == 0)
-            return &items_stack[i].val;
+            return &E->items_stack[i].val;
     }
     return NULL;
 }
 
 static void eput(encstate *E, const void *p, size_t n)
 {
-    wbuf *w = &ebuf;
+    wbuf *w = &E->ebuf;
     WNEED(w, n);
     memcpy(w->p + w->len, p, n);
     w->len += n;
@@ -2041,14 +2025,14 @@ static int enc_layout_x(encstate *E, const nlc_tables *t, int32_t li, const mobj
     }
     if (d->t != '{')
         return FB;
-    /* mobjs are copied out of items_stack: a nested dict_items may move it */
+    /* mobjs are copied out of E->items_stack: a nested dict_items may move it */
     dcopy = *d;
     d = &dcopy;
     size_t base;
     int rc = dict_items(E, d, &base);
     if (rc)
         return rc;
-    size_t end = items_n;
+    size_t end = E->items_n;
     int64_t used = 0;
     rc = NLC_OK;
     for (int i = 0; i < L->nfields && rc == NLC_OK; i++) {
@@ -2140,7 +2124,7 @@ static int enc_layout_x(encstate *E, const nlc_tables *t, int32_t li, const mobj
         else
             rc = hex_payload(E, tail);
     }
-    items_n = base;
+    E->items_n = base;
     return rc;
 }
 
@@ -2152,7 +2136,7 @@ static int enc_submsg(encstate *E, const nlc_tables *t, const nlc_attr *a, const
 static int close_attr(encstate *E, size_t at)
 {
     static const uint8_t zero[4];
-    wbuf *w = &ebuf;
+    wbuf *w = &E->ebuf;
     if (w->oom)
         return NLC_NOMEM;
     size_t n = w->len - at;
@@ -2166,7 +2150,7 @@ static int close_attr(encstate *E, size_t at)
 
 static size_t open_attr(encstate *E, uint16_t type)
 {
-    size_t at = ebuf.len;
+    size_t at = E->ebuf.len;
     uint8_t hdr[4] = {0, 0, (uint8_t)type, (uint8_t)(type >> 8)};
     eput(E, hdr, 4);
     return at;
@@ -2261,24 +2245,24 @@ static int enc_hnest(encstate *E, const nlc_tables *t, int32_t set, int32_t head
     int rc = dict_items(E, &vcopy, &base);
     if (rc)
         return rc;
-    const mobj *hp = dict_get(E, base, items_n, "_header", 7);
+    const mobj *hp = dict_get(E, base, E->items_n, "_header", 7);
     mobj h = hp ? *hp : (mobj){.t = 'N'};
-    items_n = base;
+    E->items_n = base;
     rc = h.t == 'N' ? enc_layout_x(E, t, header, NULL, 1) :
          h.t == '{' ? enc_layout_x(E, t, header, &h, 1) : FB;
     if (rc)
         return rc;
-    ezeros(E, (-ebuf.len) & 3);
+    ezeros(E, (-E->ebuf.len) & 3);
     return enc_set_x(E, t, set, &vcopy, depth, SKIP_HEADER);
 }
 
 /* write v into `size` bytes at `at` of the output */
 static void eint_at(encstate *E, size_t at, uint64_t v, int size, int big)
 {
-    if (ebuf.oom || at + size > ebuf.len)
+    if (E->ebuf.oom || at + size > E->ebuf.len)
         return;
     for (int i = 0; i < size; i++)
-        ebuf.p[at + (big ? size - 1 - i : i)] = (uint8_t)(v >> (8 * i));
+        E->ebuf.p[at + (big ? size - 1 - i : i)] = (uint8_t)(v >> (8 * i));
 }
 
 /* records (a header whose first member is the record's length, then the
@@ -2303,13 +2287,13 @@ static int enc_records(encstate *E, const nlc_tables *t, const nlc_attr *a, cons
         int rc = dict_items(E, &x, &base);
         if (rc)
             return rc;
-        const mobj *hp = dict_get(E, base, items_n, "_header", 7);
+        const mobj *hp = dict_get(E, base, E->items_n, "_header", 7);
         mobj h = hp ? *hp : (mobj){.t = 'N'};
         const mobj *lp = NULL;
         if (h.t == '{') {
             size_t hb;
             if ((rc = dict_items(E, &h, &hb)) == NLC_OK) {
-                lp = dict_get(E, hb, items_n, f0->name, f0->name_len);
+                lp = dict_get(E, hb, E->items_n, f0->name, f0->name_len);
                 if (lp && (lp->t != 'i' || !fits(lp, f0->size, f0->is_signed)))
                     rc = FB;
             }
@@ -2317,30 +2301,30 @@ static int enc_records(encstate *E, const nlc_tables *t, const nlc_attr *a, cons
             rc = FB;
         }
         int64_t given = lp ? lp->n : -1;
-        items_n = base;
+        E->items_n = base;
         if (rc)
             return rc;
-        size_t at = ebuf.len;
+        size_t at = E->ebuf.len;
         rc = enc_layout_x(E, t, a->header, h.t == '{' ? &h : NULL, 1);
         if (rc)
             return rc;
-        ezeros(E, hal - (ebuf.len - at));
-        size_t body = ebuf.len;
+        ezeros(E, hal - (E->ebuf.len - at));
+        size_t body = E->ebuf.len;
         if ((rc = enc_set_x(E, t, a->set, &x, depth + 1, SKIP_HEADER | SKIP_TAIL)))
             return rc;
-        if (ebuf.oom)
+        if (E->ebuf.oom)
             return NLC_NOMEM;
-        size_t len = ebuf.len - at;
+        size_t len = E->ebuf.len - at;
         if (given < 0) {
-            mobj ln = {.t = 'i', .n = (int64_t)(hal + (ebuf.len - body))};
+            mobj ln = {.t = 'i', .n = (int64_t)(hal + (E->ebuf.len - body))};
             if (!fits(&ln, f0->size, f0->is_signed))
                 return FB;
             eint_at(E, at, (uint64_t)ln.n, f0->size, f0->big);
         } else if ((size_t)given < len) {
-            ebuf.len = at + (size_t)given;      /* its length leaves out its end */
+            E->ebuf.len = at + (size_t)given;      /* its length leaves out its end */
         }
         if (i + 1 < v->n)
-            ezeros(E, (-(ebuf.len - at)) & 3);
+            ezeros(E, (-(E->ebuf.len - at)) & 3);
     }
     return NLC_OK;
 }
@@ -2493,19 +2477,19 @@ void nlc_put(const uint8_t *p, size_t n)
 int32_t nlc_encode_fallbacks(void)
 {
     encstate *E = enc_state();
-    return fb_count;
+    return E->fb_count;
 }
 
 /* hand one part to pure.py: the bytes written for it so far are dropped */
 static int fallback(encstate *E, int kind, int32_t set, int32_t attr, const mobj *d, const uint8_t *v,
                     const uint8_t *vend, int depth, size_t at)
 {
-    ebuf.len = at;
+    E->ebuf.len = at;
     int rc = fallback_fn(kind, set, attr, d->s - 1, (size_t)(d->next - (d->s - 1)), v,
                          (size_t)(vend - v), depth);
     if (rc == NLC_OK) {
-        fb_count++;
-        if (ebuf.oom)
+        E->fb_count++;
+        if (E->ebuf.oom)
             return NLC_NOMEM;
     }
     return rc == NLC_OK || rc == NLC_ERR ? rc : FB;
@@ -2518,11 +2502,11 @@ static int enc_set_c(encstate *E, const nlc_tables *t, int32_t set, const mobj *
  * caller's */
 static int enc_set_x(encstate *E, const nlc_tables *t, int32_t set, const mobj *dp, int depth, int skip)
 {
-    mobj dcopy = *dp;       /* out of items_stack: a nested dict_items may move it */
+    mobj dcopy = *dp;       /* out of E->items_stack: a nested dict_items may move it */
     const mobj *d = &dcopy;
-    size_t at = ebuf.len;
+    size_t at = E->ebuf.len;
     int rc = enc_set_c(E, t, set, d, depth, skip);
-    if (rc == FB && fb_on && depth > 0 && d->t == '{' && set >= 0 && set < t->n_sets)
+    if (rc == FB && E->fb_on && depth > 0 && d->t == '{' && set >= 0 && set < t->n_sets)
         rc = fallback(E, NLC_FB_SET, set, -1, d, NULL, NULL, depth, at);
     return rc;
 }
@@ -2537,15 +2521,15 @@ static int enc_set(encstate *E, const nlc_tables *t, int32_t set, const mobj *dp
 
 static int offs_push(encstate *E, size_t at)
 {
-    if (offs_n == offs_cap) {
-        size_t cap = offs_cap ? offs_cap * 2 : 64;
-        size_t *p = realloc(offs, cap * sizeof *p);
+    if (E->offs_n == E->offs_cap) {
+        size_t cap = E->offs_cap ? E->offs_cap * 2 : 64;
+        size_t *p = realloc(E->offs, cap * sizeof *p);
         if (!p)
             return NLC_NOMEM;
-        offs = p;
-        offs_cap = cap;
+        E->offs = p;
+        E->offs_cap = cap;
     }
-    offs[offs_n++] = at;
+    E->offs[E->offs_n++] = at;
     return NLC_OK;
 }
 
@@ -2556,11 +2540,11 @@ typedef struct {
     const nlc_set *S;
     const mobj *d;
     int depth;
-    size_t base, end;       /* the dict's items on items_stack */
+    size_t base, end;       /* the dict's items on E->items_stack */
     size_t fbase, fend;     /* "_flags" items */
     mobj rep;               /* "_repeated" (t 0: none) */
     size_t rbase, rend;     /* "_raw" items */
-    int pad;                /* "_pad" given: attribute offsets pushed on offs */
+    int pad;                /* "_pad" given: attribute offsets pushed on E->offs */
 } setctx;
 
 static int set_open(encstate *E, setctx *sc, uint16_t type, size_t *at)
@@ -2574,7 +2558,7 @@ static int set_open(encstate *E, setctx *sc, uint16_t type, size_t *at)
 static int enc_item(encstate *E, setctx *sc, size_t i, int64_t k, int one, int *many_out)
 {
     const nlc_tables *t = sc->t;
-    mobj kcopy = items_stack[i].key, vcopy = items_stack[i].val;
+    mobj kcopy = E->items_stack[i].key, vcopy = E->items_stack[i].val;
     const mobj *key = &kcopy, *v = &vcopy;
     if (key->t != 'u' || key->n == 0 || key->s[0] == '_')
         return FB;                  /* odd keys: pure.py */
@@ -2686,7 +2670,7 @@ static int enc_item(encstate *E, setctx *sc, size_t i, int64_t k, int one, int *
         rc = a->kind == NLC_K_SUBMSG ? enc_submsg(E, t, a, sel, val, sc->base, sc->end, sc->depth)
            : a->kind == NLC_K_INDEXED && ef.t ? enc_indexed(E, t, a, val, sc->depth, &ef)
            : enc_payload(E, t, a, val, sc->depth);
-        if (rc == FB && fb_on)      /* this payload alone by pure.py */
+        if (rc == FB && E->fb_on)      /* this payload alone by pure.py */
             rc = fallback(E, NLC_FB_PAYLOAD, sc->set, ai, sc->d, vstart, val->next, sc->depth,
                           at + 4);
         if (rc == NLC_OK)
@@ -2704,11 +2688,11 @@ static int apply_pad(encstate *E, const mobj *pad, size_t obase)
     int rc = dict_items(E, &p, &pb);
     if (rc)
         return rc;
-    size_t pe = items_n, nat = offs_n - obase;
-    if (ebuf.oom)
+    size_t pe = E->items_n, nat = E->offs_n - obase;
+    if (E->ebuf.oom)
         rc = NLC_NOMEM;
     for (size_t i = pb; i < pe && rc == NLC_OK; i++) {
-        const mobj *k = &items_stack[i].key, *v = &items_stack[i].val;
+        const mobj *k = &E->items_stack[i].key, *v = &E->items_stack[i].val;
         int64_t pos = -1;
         if (k->t == 'i') {
             pos = k->n;
@@ -2724,19 +2708,19 @@ static int apply_pad(encstate *E, const mobj *pad, size_t obase)
             rc = FB;
             break;
         }
-        size_t a = offs[obase + pos];
-        size_t aend = (size_t)pos + 1 < nat ? offs[obase + pos + 1] : ebuf.len;
-        size_t ln = rd16(ebuf.p + a);
+        size_t a = E->offs[obase + pos];
+        size_t aend = (size_t)pos + 1 < nat ? E->offs[obase + pos + 1] : E->ebuf.len;
+        size_t ln = rd16(E->ebuf.p + a);
         size_t plen = aend - a - ln;
         if (bn != plen && !((size_t)pos + 1 == nat && bn < plen)) {
             rc = FB;
             break;
         }
-        memcpy(ebuf.p + a + ln, b, bn);
+        memcpy(E->ebuf.p + a + ln, b, bn);
         if (bn < plen)
-            ebuf.len = a + ln + bn;
+            E->ebuf.len = a + ln + bn;
     }
-    items_n = pb;
+    E->items_n = pb;
     return rc;
 }
 
@@ -2748,16 +2732,16 @@ static int enc_set_c(encstate *E, const nlc_tables *t, int32_t set, const mobj *
     int rc = dict_items(E, d, &sc.base);
     if (rc)
         return rc;
-    size_t base = sc.base, end = sc.end = items_n, obase = offs_n;
+    size_t base = sc.base, end = sc.end = E->items_n, obase = E->offs_n;
     /* the bookkeeping keys (pure.py's module docstring); forms other than
      * the ones read here: pure.py */
-    /* (copied: dict_items below may move items_stack; t 0: not given) */
+    /* (copied: dict_items below may move E->items_stack; t 0: not given) */
     mobj fl = {0}, raw = {0}, order = {0}, pad = {0};
     for (size_t i = base; i < end; i++) {       /* one look at the keys for all of them */
-        const mobj *k = &items_stack[i].key;
+        const mobj *k = &E->items_stack[i].key;
         if (k->t != 'u' || k->n < 4 || k->s[0] != '_')
             continue;
-        const mobj *v = &items_stack[i].val;
+        const mobj *v = &E->items_stack[i].val;
         if (k->n == 6 && memcmp(k->s, "_flags", 6) == 0)
             fl = *v;
         else if (k->n == 9 && memcmp(k->s, "_repeated", 9) == 0)
@@ -2772,7 +2756,7 @@ static int enc_set_c(encstate *E, const nlc_tables *t, int32_t set, const mobj *
     int fp = fl.t != 0, rp = sc.rep.t != 0, wp = raw.t != 0, op = order.t != 0, pp = pad.t != 0;
     if (fl.t == '{') {
         if ((rc = dict_items(E, &fl, &sc.fbase)) == NLC_OK)
-            sc.fend = items_n;
+            sc.fend = E->items_n;
     } else if (fl.t && fl.t != 'N') {
         rc = FB;
     }
@@ -2780,7 +2764,7 @@ static int enc_set_c(encstate *E, const nlc_tables *t, int32_t set, const mobj *
         rc = FB;
     if (raw.t == '{' && rc == NLC_OK) {
         if ((rc = dict_items(E, &raw, &sc.rbase)) == NLC_OK)
-            sc.rend = items_n;
+            sc.rend = E->items_n;
     } else if (raw.t && raw.t != 'N' && raw.t != '{') {
         rc = FB;
     }
@@ -2792,17 +2776,17 @@ static int enc_set_c(encstate *E, const nlc_tables *t, int32_t set, const mobj *
         rc = FB;
     int ordered = order.t == '[' && order.n > 0;
     if (ordered && rc == NLC_OK) {
-        if (occ_cap < end) {
-            int64_t *p = realloc(occ, end * sizeof *p);
+        if (E->occ_cap < end) {
+            int64_t *p = realloc(E->occ, end * sizeof *p);
             if (!p)
                 rc = NLC_NOMEM;
             else {
-                occ = p;
-                occ_cap = end;
+                E->occ = p;
+                E->occ_cap = end;
             }
         }
         if (rc == NLC_OK)
-            memset(occ + base, 0, (end - base) * sizeof *occ);
+            memset(E->occ + base, 0, (end - base) * sizeof *E->occ);
         /* one occurrence at a time in _order's order */
         const uint8_t *q = order.s;
         for (int64_t j = 0; j < order.n && rc == NLC_OK; j++) {
@@ -2812,7 +2796,7 @@ static int enc_set_c(encstate *E, const nlc_tables *t, int32_t set, const mobj *
             size_t i = base;
             if (o.t == 'u')
                 for (; i < end; i++) {
-                    const mobj *k = &items_stack[i].key;
+                    const mobj *k = &E->items_stack[i].key;
                     if (k->t == 'u' && k->n == o.n && memcmp(k->s, o.s, (size_t)o.n) == 0)
                         break;
                 }
@@ -2821,24 +2805,24 @@ static int enc_set_c(encstate *E, const nlc_tables *t, int32_t set, const mobj *
                 break;
             }
             int many;
-            int64_t k = occ[i];
+            int64_t k = E->occ[i];
             rc = enc_item(E, &sc, i, k, 1, &many);
-            occ[i] = k + 1;
+            E->occ[i] = k + 1;
         }
         /* each list listed as often as it has values */
         for (size_t i = base; i < end && rc == NLC_OK; i++) {
-            if (!occ[i])
+            if (!E->occ[i])
                 continue;
-            const mobj *k = &items_stack[i].key, *v = &items_stack[i].val;
+            const mobj *k = &E->items_stack[i].key, *v = &E->items_stack[i].val;
             int ai = find_name(sc.S, k->s, (size_t)k->n);
             if (ai >= 0 && (t->attrs[ai].multi || (sc.rep.t == '[' && in_list(E, &sc.rep, k))) &&
-                v->t == '[' && v->n != occ[i])
+                v->t == '[' && v->n != E->occ[i])
                 rc = FB;
         }
     }
     for (size_t i = base; i < end && rc == NLC_OK; i++) {
-        const mobj *k = &items_stack[i].key;
-        if (ordered && occ[i])
+        const mobj *k = &E->items_stack[i].key;
+        if (ordered && E->occ[i])
             continue;
         if (k->t == 'u' && k->n > 0 && k->s[0] == '_' &&
             ((fp && k->n == 6 && memcmp(k->s, "_flags", 6) == 0) ||
@@ -2854,8 +2838,8 @@ static int enc_set_c(encstate *E, const nlc_tables *t, int32_t set, const mobj *
     }
     if (rc == NLC_OK && sc.pad)
         rc = apply_pad(E, &pad, obase);
-    offs_n = obase;
-    items_n = base;
+    E->offs_n = obase;
+    E->items_n = base;
     return rc;
 }
 
@@ -2864,10 +2848,10 @@ static int begin(encstate *E, const uint8_t *m, size_t mlen, mobj *d)
 {
     if (thread_enter())
         return NLC_NOMEM;
-    ebuf.len = 0;
-    ebuf.oom = 0;
-    ebuf.dry = 0;
-    items_n = 0;
+    E->ebuf.len = 0;
+    E->ebuf.oom = 0;
+    E->ebuf.dry = 0;
+    E->items_n = 0;
     if (memo_reset(E, m, mlen))
         return NLC_NOMEM;
     int rc = mread(E, m, m + mlen, d);
@@ -2878,15 +2862,15 @@ static int begin(encstate *E, const uint8_t *m, size_t mlen, mobj *d)
 
 static int finish(encstate *E, int rc, uint8_t **out, size_t *outlen)
 {
-    if (rc == NLC_OK && ebuf.oom)
+    if (rc == NLC_OK && E->ebuf.oom)
         rc = NLC_NOMEM;
     if (rc != NLC_OK) {
         *out = NULL;
         *outlen = 0;
         return rc;
     }
-    *out = ebuf.p;
-    *outlen = ebuf.len;
+    *out = E->ebuf.p;
+    *outlen = E->ebuf.len;
     return NLC_OK;
 }
 
@@ -2895,7 +2879,7 @@ int nlc_encode(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mlen,
 {
     encstate *E = enc_state();
     mobj d;
-    if (fb_on)              /* called from a fallback: the thread's encoder is busy */
+    if (E->fb_on)              /* called from a fallback: the thread's encoder is busy */
         return FB;
     int rc = begin(E, m, mlen, &d);
     if (rc == NLC_OK)
@@ -2908,14 +2892,14 @@ int nlc_encode_fb(const nlc_tables *t, int32_t set, const uint8_t *m, size_t mle
 {
     encstate *E = enc_state();
     mobj d;
-    if (fb_on || !fallback_fn)
+    if (E->fb_on || !fallback_fn)
         return FB;
     int rc = begin(E, m, mlen, &d);
-    fb_on = 1;
-    fb_count = 0;
+    E->fb_on = 1;
+    E->fb_count = 0;
     if (rc == NLC_OK)
         rc = enc_set(E, t, set, &d, 0);
-    fb_on = 0;
+    E->fb_on = 0;
     return finish(E, rc, out, outlen);
 }
 
@@ -2927,7 +2911,7 @@ int64_t nlc_encode_msg(const nlc_tables *t, int32_t layout, int32_t set, const u
     static const uint8_t zero[16];
     mobj d, h, attrs;
     *out = NULL;
-    if (fb_on || !fallback_fn)
+    if (E->fb_on || !fallback_fn)
         return -FB;
     if (type < 0 || type > 0xffff || flags < 0 || flags > 0xffff || seq < 0 ||
         seq > 0xffffffffLL || pid < 0 || pid > 0xffffffffLL)
@@ -2940,51 +2924,35 @@ int64_t nlc_encode_msg(const nlc_tables *t, int32_t layout, int32_t set, const u
     mread(E, d.s, d.next, &h);
     mread(E, h.next, d.next, &attrs);
     eput(E, zero, 16);              /* the nlmsghdr, filled in at the end */
-    fb_on = 1;
-    fb_count = 0;
+    E->fb_on = 1;
+    E->fb_count = 0;
     rc = enc_layout(E, t, layout, &h);
     if (rc == NLC_OK) {
-        eput(E, zero, (-ebuf.len) & 3);
+        eput(E, zero, (-E->ebuf.len) & 3);
         rc = enc_set(E, t, set, &attrs, 0);
     }
-    fb_on = 0;
-    if (rc == NLC_OK && ebuf.oom)
+    E->fb_on = 0;
+    if (rc == NLC_OK && E->ebuf.oom)
         rc = NLC_NOMEM;
-    if (rc == NLC_OK && ebuf.len > 0xffffffffu)
+    if (rc == NLC_OK && E->ebuf.len > 0xffffffffu)
         rc = FB;
     if (rc != NLC_OK)
         return -rc;
-    uint8_t *p = ebuf.p;
-    uint32_t len = (uint32_t)ebuf.len, sq = (uint32_t)seq, pd = (uint32_t)pid;
+    uint8_t *p = E->ebuf.p;
+    uint32_t len = (uint32_t)E->ebuf.len, sq = (uint32_t)seq, pd = (uint32_t)pid;
     uint16_t ty = (uint16_t)type, fl = (uint16_t)flags;
     memcpy(p, &len, 4);             /* little-endian hosts only, as wi32 */
     memcpy(p + 4, &ty, 2);
     memcpy(p + 6, &fl, 2);
     memcpy(p + 8, &sq, 4);
     memcpy(p + 12, &pd, 4);
-    if (ebuf.len <= cap)
-        memcpy(dst, p, ebuf.len);
+    if (E->ebuf.len <= cap)
+        memcpy(dst, p, E->ebuf.len);
     else
         *out = p;
-    return (int64_t)ebuf.len;
+    return (int64_t)E->ebuf.len;
 }
 
-#undef memo_next
-#undef memo_n
-#undef memo_cap
-#undef memo_base
-#undef mdepth
-#undef ebuf
-#undef items_stack
-#undef items_cap
-#undef items_n
-#undef fb_on
-#undef fb_count
-#undef offs
-#undef offs_n
-#undef offs_cap
-#undef occ
-#undef occ_cap
 
 /* ------------------------------------------------------ per-thread memory */
 
