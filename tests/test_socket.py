@@ -6,7 +6,9 @@ through nlcodec's specs (rt_link, rt_route ... when present).  What the
 kernel did is checked with ``ip -j``, never with our own decoder alone.
 """
 
+import decimal
 import errno
+import fractions
 import json
 import os
 import re
@@ -22,6 +24,7 @@ import nlcodec.ack
 import nlcodec.request
 from nlcodec import netns, testing
 from nlcodec import socket as nls
+from nlcodec.errors import EncodeError
 from nlcodec.socket import (DumpInterrupted, FamilyNotFound, NetlinkError,  # noqa: F401
                             NetlinkExistsError, NetlinkInvalidError, Overrun, connect)
 
@@ -935,3 +938,51 @@ def test_error_offsets_named_in_a_header_variant_request():
         assert nlcodec.ack.describe(tpl, req, 16 + 16) == "bridge_link_attrs.af_spec"
         plain = tpl.encode({"family": 0, "index": 3}, {"mtu": 1400}, 0x5, 1)
         assert nlcodec.ack.describe(tpl, plain, 32) == "link_attrs.mtu"
+
+
+
+@pytest.fixture(params=["native", "pure"])
+def backend(request):
+    old = nlcodec.backend()
+    nlcodec.use_backend(request.param)
+    yield request.param
+    nlcodec.use_backend(old)
+
+@pytest.mark.parametrize("header, attrs", [
+    ({"family": 2.0}, None),
+    ({"family": decimal.Decimal(2)}, None),
+    ({"family": fractions.Fraction(2)}, None),
+    ({"family": 2, "dst_len": 24.0}, {"dst": "10.8.0.0"}),
+    ({"family": 2}, {"table": 2.0}),
+    ({"family": 2}, {"oif": decimal.Decimal(3)}),
+])
+def test_a_number_equal_to_a_cached_int_is_refused_as_alone(header, attrs, backend):
+    """A request template's header and attribute caches find entries by
+    equality, and 2.0 == 2: a float (Decimal, Fraction) must raise whether or
+    not a request with the equal int came first, never take that int's
+    cached bytes."""
+    need_spec("rt_route")
+    ints = {k: int(v) for k, v in header.items()}
+    iattrs = {k: (int(v) if not isinstance(v, str) else v) for k, v in (attrs or {}).items()}
+    with connect("route") as s:
+        tpl = s.template("newroute")
+        with pytest.raises(EncodeError):
+            tpl.encode(header, attrs, 0, 1)                 # alone
+        tpl.encode(ints, iattrs or None, 0, 1)              # cached: the last header and its bytes
+        tpl.encode(ints, iattrs or None, 0, 2)
+        with pytest.raises(EncodeError):
+            tpl.encode(header, attrs, 0, 3)
+        assert tpl.encode(ints, iattrs or None, 0, 4) == nlcodec.encode(
+            "route", "newroute", header=ints, attrs=iattrs or None, seq=4)
+
+
+def test_bool_and_intenum_members_keep_the_cached_bytes(backend):
+    """bool and IntEnum are ints, and the codec takes them as ints alone too
+    (True: 1, socket.AF_INET: 2): the caches give them the same bytes."""
+    need_spec("rt_route")
+    with connect("route") as s:
+        tpl = s.template("newroute")
+        for seq, hdr in enumerate(({"family": 2}, {"family": socket.AF_INET}, {"family": 2},
+                                   {"family": True}), 1):
+            assert tpl.encode(hdr, {"table": True}, 0, seq) == nlcodec.encode(
+                "route", "newroute", header=hdr, attrs={"table": True}, seq=seq)
