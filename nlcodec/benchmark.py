@@ -30,6 +30,7 @@ Results print as a table, or as JSON with ``--json``; the report's
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import platform
 import shutil
@@ -396,6 +397,7 @@ def bench_decode(name, data, protocol, families, get, backend_names, progress, m
                                                      lazy=True)],
                     min_time, progress.start(f"{name}: {be} decode lazy + get"))
         results.append(_result(name, "decode_lazy_get", be, n, t, len(data), known=known))
+        results += _dicts_alone(name, data, protocol, families, be, n, progress, min_time)
     if protocol != "route" or name in SAMPLES:
         return results
     n = len(split_messages(data))
@@ -413,6 +415,26 @@ def bench_decode(name, data, protocol, families, get, backend_names, progress, m
     t = _timeit(lambda: cparse(data), min_time, progress.start(f"{name}: construct decode"))
     results.append(_result(name, "decode_full", "construct", n, t, len(data)))
     return results
+
+
+def _dicts_alone(name, data, protocol, families, be, n, progress, min_time):
+    """native: ``marshal.loads`` of the C core's output for the same input,
+    timed alone (``dicts_alone``).  It builds the dicts, lists and values
+    ``to_dict()`` returns and nothing else: no walk, no Message.  So
+    pyroute2's time over it is the most a decoder whose output is these
+    plain dicts, built through marshal, could reach; CPU median beside."""
+    stream = getattr(nlcodec.backends.active(), "stream_marshal", None)
+    if stream is None or be != "native":
+        return []
+    from .message import GENL_IDS
+    ids = GENL_IDS if not families else {**GENL_IDS, **families}
+    out = stream(protocol, data, ids)
+    loads = marshal.loads
+    cpu: list = []
+    t = _timeit(lambda: loads(out), min_time, progress.start(f"{name}: {be} dicts alone"),
+                cpu=cpu)
+    return [_result(name, "dicts_alone", be, n, t, len(data)),
+            _result(name, "dicts_alone_cpu", be, n, cpu[0], len(data))]
 
 
 def bench_encode(name, data, protocol, families, backend_names, progress, min_time):
@@ -951,8 +973,14 @@ def targets(results):
         else:
             value = ra["messages_per_s"]
         met = value >= target if op == ">=" else value <= target
-        out.append({"target": name, "op": op, "goal": target, "value": round(value, 3),
-                    "met": met})
+        t = {"target": name, "op": op, "goal": target, "value": round(value, 3), "met": met}
+        # a decode figure against a reference: the same over marshal.loads alone of
+        # the C core's output (_dicts_alone), the most these dicts allow
+        alone = find((a[0], a[1].replace("decode_full", "dicts_alone"), a[2])) \
+            if b and a[1].startswith("decode_full") else None
+        if alone is not None:
+            t["ceiling"] = round(rb["us_per_message"] / alone["us_per_message"], 3)
+        out.append(t)
     # native is never slower than pure: every row measured on both, pure's time
     # over native's (the lowest of them is the figure; rows named in "slowest")
     pairs = {}
@@ -1041,7 +1069,9 @@ def format_table(report) -> str:
         for t in report["targets"]:
             lines.append(f"{'met ' if t['met'] else 'MISS'}  {t['target']}: {t['value']:,.2f} "
                          f"(target {t['op']} {t['goal']:,g})"
-                         + (f"; lowest: {', '.join(t['slowest'])}" if t.get("slowest") else ""))
+                         + (f"; lowest: {', '.join(t['slowest'])}" if t.get("slowest") else "")
+                         + (f"; the dicts alone (marshal.loads of the C core's output): "
+                            f"{t['ceiling']:,.2f}" if t.get("ceiling") else ""))
     return "\n".join(lines)
 
 

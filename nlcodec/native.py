@@ -604,6 +604,19 @@ class Backend:
         So a decode compiles the families it meets, not every family of the
         protocol; a family registered later (``nlcodec.register``) makes
         the table stale (``registry.generation``)."""
+        err, out, info, fams, key = self._stream_out(proto, buf, ids, kernel)
+        items = marshal.loads(out)
+        missing = _missed(proto, ids, items, fams)
+        if missing:
+            self._stream_tables(proto, ids, key, fams | missing)
+        return err, items, info
+
+    def stream_marshal(self, proto, buf, ids, kernel=False) -> bytes:
+        """The C core's output for a stream (what ``decode_stream`` gives
+        ``marshal.loads``), for ``nlcodec bench``'s dicts-alone figure."""
+        return bytes(self._stream_out(proto, buf, ids, kernel)[1])
+
+    def _stream_key(self, proto, ids):
         last = self._last_ids           # (ids, key): one object, for other threads
         if proto != "generic":
             key = proto
@@ -612,6 +625,12 @@ class Backend:
         else:
             key = (proto, tuple(ids.items()))
             self._last_ids = (dict(ids), key)
+        return key
+
+    def _stream_out(self, proto, buf, ids, kernel):
+        """The C call: (its error offset, the marshal output (a view of the
+        thread's buffer, valid until its next call), info, families, key)."""
+        key = self._stream_key(proto, ids)
         st = self._streams.get(key)
         if st is None or st[4] != registry.generation:
             st = self._stream_tables(proto, ids, key, frozenset())
@@ -622,11 +641,7 @@ class Backend:
                                    o.err)
         if rc != OK:
             raise MemoryError("nlcodec C core: out of memory")
-        items = marshal.loads(ffi.buffer(o.out[0], o.len[0]))
-        missing = _missed(proto, ids, items, fams)
-        if missing:
-            self._stream_tables(proto, ids, key, fams | missing)
-        return o.err[0], items, info
+        return o.err[0], ffi.buffer(o.out[0], o.len[0]), info, fams, key
 
     def _stream_tables(self, proto, ids, key, want):
         gen = registry.generation

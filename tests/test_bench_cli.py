@@ -149,6 +149,29 @@ def test_native_vs_pure_names_the_rows_where_native_is_slower():
     assert t["met"] is True
 
 
+def test_dicts_alone_rows_and_the_ceiling_they_give(report):
+    """native's dicts_alone rows (marshal.loads of the C core's output for
+    the same input) are below its full decode on every input, and a decode
+    target against pyroute2 shows pyroute2 over them as its ceiling."""
+    from nlcodec.benchmark import format_table, targets
+    got = {(r["input"], r["bench"]): r["us_per_message"] for r in report["results"]
+           if r["backend"] == "native" and "us_per_message" in r}
+    alone = [k[0] for k in got if k[1] == "dicts_alone"]
+    if not any(k[1] == "decode_full" for k in got):
+        pytest.skip("no native backend in this run")
+    assert "link_dump" in alone
+    for inp in alone:
+        assert 0 < got[(inp, "dicts_alone")] < got[(inp, "decode_full")], inp
+    res = [{"input": "link_dump", "bench": b, "backend": be, "us_per_message": us, "messages": 1,
+            "messages_per_s": 1e6 / us} for b, be, us in (
+               ("decode_full", "native", 14.0), ("dicts_alone", "native", 10.0),
+               ("decode_full", "pyroute2", 520.0))]
+    (t,) = [t for t in targets(res) if t["target"] == "decode full link dump vs pyroute2"]
+    assert t["value"] == round(520 / 14, 3) and t["ceiling"] == 52.0 and not t["met"]
+    text = format_table({"results": res, "targets": [t]})
+    assert "the dicts alone (marshal.loads of the C core's output): 52.00" in text
+
+
 @pytest.mark.parametrize("be", ["native", "pure"])
 def test_route_add_requests_take_no_codec_call(be, monkeypatch):
     """benchmark.SAME_CODE's claim for route add: its requests are encoded by
