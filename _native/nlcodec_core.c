@@ -610,6 +610,44 @@ static int pad_dirty(ctx *c, int32_t li, size_t start, size_t avail)
     return 0;
 }
 
+/* kinds 7 (counted by the member at index f->hint) and 8 (to the end):
+ * tc_u32_sel.keys, tc_pedit_sel.keys, a list of the element layout's dicts
+ * from *pos, as structs.py's _decode_variable.  Anything but the plain case
+ * (a count that is no plain unsigned int or overruns the payload, element
+ * padding that is not zero) is left to pure, which also raises the error. */
+static int dec_struct_array(ctx *c, const nlc_field *F, const nlc_field *f, size_t start,
+                            size_t *pos, size_t end)
+{
+    size_t esz = (size_t)c->t->layouts[f->sub].size, n;
+    if (esz == 0)
+        return NLC_FALLBACK;
+    if (f->kind == 7) {
+        const nlc_field *cf = &F[f->hint];
+        if (cf->kind != 0 || cf->is_signed || cf->hint || cf->ip)
+            return NLC_FALLBACK;
+        uint64_t v = rdint(c->buf + start + cf->end - cf->size, cf->size, cf->big, 0);
+        if (v > (end - *pos) / esz)
+            return NLC_FALLBACK;
+        n = (size_t)v;
+    } else {
+        n = (end - *pos) / esz;
+    }
+    if (n > INT32_MAX)
+        return NLC_FALLBACK;
+    for (size_t k = 0; k < n; k++)
+        if (pad_dirty(c, f->sub, *pos + k * esz, esz))
+            return NLC_FALLBACK;
+    wbyte(&c->w, '[');
+    wi32(&c->w, (int32_t)n);
+    for (size_t k = 0; k < n; k++) {
+        int rc = dec_layout_x(c, f->sub, *pos, *pos + esz, 1);
+        if (rc != NLC_OK)
+            return rc;
+        *pos += esz;
+    }
+    return NLC_OK;
+}
+
 static int dec_layout(ctx *c, int32_t li, size_t start, size_t end)
 {
     return dec_layout_x(c, li, start, end, 1);
@@ -670,6 +708,10 @@ static int dec_layout_x(ctx *c, int32_t li, size_t start, size_t end, int braces
         } else if (f->kind == 6) {
             /* a nested struct (native 4: fixed, fully inside; a dict of its own) */
             int rc = dec_layout_x(c, f->sub, start + f->end - f->size, start + f->end, 1);
+            if (rc != NLC_OK)
+                return rc;
+        } else if (f->kind == 7 || f->kind == 8) {
+            int rc = dec_struct_array(c, F, f, start, &pos, end);
             if (rc != NLC_OK)
                 return rc;
         } else {

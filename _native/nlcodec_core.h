@@ -85,14 +85,16 @@ typedef struct {
                              1 flat, 2 strict; 3: the encoder's only (nested structs and
                              struct arrays of such), the decoder leaves it to pure;
                              4: strict with nested structs (kind 6) of fixed layouts
-                             that are 1, 2 or 4 themselves: both encoder and decoder */
+                             that are 1, 2 or 4 themselves: both encoder and decoder;
+                             5: struct arrays (kinds 7, 8) of layouts 1 or 2 (u32
+                             and pedit keys): both */
 } nlc_layout;
 
 typedef struct {
     int32_t kind;         /* 0 int, 1 bytes, 2 pad, 3 bool, 4 fixed int array, 5 int array
-                             to the end; encoder only: 6 nested struct, 7 struct array
-                             counted by the member at index `hint`, 8 struct array to the end;
-                             6 is the decoder's too in a layout of native 4 */
+                             to the end; 6 nested struct, 7 struct array counted by the
+                             member at index `hint`, 8 struct array to the end; the
+                             decoder's in layouts of native 4 (6) and 5 (7, 8) */
     int32_t size, big, is_signed, hint, ip;
     int32_t end;          /* offset just past this member (-1: variable) */
     int32_t name_len;

@@ -357,11 +357,13 @@ def _layout_fields(lay: Layout):
     """nlc_field rows for a layout, and whether the C core can decode it
     (0 no, 1 flat: short payloads decode whole members, 2 strict, 4 strict
     with nested structs that are fixed and decodable themselves: OVS's
-    set_masked value/mask pairs) or only encode it (3: other nested structs,
-    struct arrays; "sub" is their Layout)."""
+    set_masked value/mask pairs, 5 strict with struct arrays whose elements
+    are 1 or 2: tc_u32_sel, tc_pedit_sel) or only encode it (3: other nested
+    structs, or nested structs and struct arrays both; "sub" is their
+    Layout)."""
     rows = []
     native = 1 if lay.flat else 2
-    nested = False
+    nested = arrays = False
     end = 0
     for f in lay.fixed_fields:
         size = Layout._fixed_size(f)
@@ -401,11 +403,11 @@ def _layout_fields(lay: Layout):
             rows.append({"kind": 7 if counted else 8, "size": f.sub.size, "big": 0,
                          "is_signed": 0, "hint": names.index(f.count_field) if counted else 0,
                          "ip": 0, "end": -1, "name": f.name, "sub": f.sub})
-            native = 3
+            arrays = True
         else:
             return [], 0
-    if nested and native != 3:
-        native = 4
+    if native != 3 and (nested or arrays):
+        native = 3 if nested and arrays else 4 if nested else 5
     return rows, native
 
 
