@@ -1506,7 +1506,7 @@ static void msg_head(wbuf *w, size_t off, uint32_t ln, uint16_t type, uint16_t f
 
 int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t *by_type,
                       int32_t n_types, const uint8_t *buf, size_t len, int32_t kernel,
-                      uint8_t **out, size_t *outlen, size_t *err_off)
+                      size_t whole_max, uint8_t **out, size_t *outlen, size_t *err_off)
 {
     if (thread_enter())
         return NLC_NOMEM;
@@ -1593,6 +1593,8 @@ int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t
             }
             if (pos > end)
                 pos = end;
+            if (end - pos > whole_max)
+                rc = NLC_FALLBACK;      /* lazy: left to Python */
             if (rc == NLC_OK && set >= 0) {
                 c->ne = c->ng = c->nev = 0;
                 rc = dec_set(c, set, pos, end, 0, 0, -1);
@@ -1753,7 +1755,8 @@ static int mread(encstate *E, const uint8_t *p, const uint8_t *end, mobj *o)
         if (neg) {
             if (v > (uint64_t)1 << 63)
                 o->big = 1;
-            o->n = -(int64_t)v;
+            /* -2**63 itself: its magnitude is no int64, negating it is undefined */
+            o->n = v == (uint64_t)1 << 63 ? INT64_MIN : -(int64_t)v;
             o->t = 'm';             /* negative long */
         } else if (v >> 63) {
             o->t = 'U';             /* unsigned beyond int64 */

@@ -177,7 +177,9 @@ typedef struct {
  * tuples (offset, length, type, flags, seq, pid, header, attrs); header and
  * attrs are None for a message left to Python (control messages, unknown
  * types, malformed or rare content: Python decodes those one by one and
- * raises the precise error).  Returns NLC_ERR only for a broken nlmsghdr. */
+ * raises the precise error; and messages with more than whole_max bytes of
+ * attributes, which a lazy decode validates and decodes on demand; SIZE_MAX:
+ * none).  Returns NLC_ERR only for a broken nlmsghdr. */
 int nlc_decode_stream(const nlc_tables *t, const nlc_msgdef *defs, const int32_t *by_type,
                       int32_t n_types, const uint8_t *buf, size_t len, int32_t kernel,
-                      uint8_t **out, size_t *outlen, size_t *err_off);
+                      size_t whole_max, uint8_t **out, size_t *outlen, size_t *err_off);

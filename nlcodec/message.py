@@ -214,14 +214,15 @@ def decode(data, protocol="route", *, families: dict | None = None, kernel: bool
     Every message is validated whole.  With the native backend attributes are
     decoded at once, in one C call for the whole stream, which is the fastest
     way to get whole messages (``to_dict``, most attributes, JSON).
-    ``lazy=True`` validates each message and decodes an attribute when it is
-    first asked for, one C call per message and per attribute: use it only
-    for a few attributes (``m.get("ifname")``) of large messages (link dumps
-    with stats: about 50 us against 90 us a message, native backend); for
-    small messages (routes, psample, flower, OVS flows) eager decoding is
-    faster even for one attribute (routes: 14 us eager, 38 us lazy), and for
-    whole messages lazy is 2-4x slower (see ``nlcodec bench decode``).  ``families``: generic netlink ids of this capture
-    or socket, ``{id: family name}``."""
+    ``lazy=True`` (native backend): a message of more than ``lazy_min`` (512)
+    bytes of attributes is validated and its attributes decoded when first
+    asked for, one C call per message and per attribute: for a few
+    attributes (``m.get("ifname")``) of large messages (a link dump with
+    stats: 9 us a message against 14 for decode and ``to_dict``).  Smaller
+    messages (routes, psample, flower, OVS flows) cost less decoded whole,
+    and are: in the stream's one C call, as without ``lazy`` (``nlcodec
+    bench decode``, ``decode_lazy_get``).  ``families``: generic netlink ids
+    of this capture or socket, ``{id: family name}``."""
     _check_families(families)
     return decode_checked(data, protocol, families, kernel, lazy)
 
@@ -269,7 +270,7 @@ def _iter_decode(data, protocol, families, kernel, lazy):
     ids = GENL_IDS if not families else {**GENL_IDS, **families}
     n = len(buf)
     off = 0
-    stream = None if lazy else getattr(_backend.active(), "decode_stream", None)
+    stream = getattr(_backend.active(), "decode_stream", None)
     if stream is not None and n >= 16 and buf[5] == 0 and buf[4] < NLMSG_MIN_TYPE and \
             _u32.unpack_from(buf)[0] + 3 >= n:
         # one control message (an ACK, an error, DONE) alone: the C core would
@@ -279,15 +280,15 @@ def _iter_decode(data, protocol, families, kernel, lazy):
     if stream is not None and n:
         # the native backend decodes the whole stream in one call; messages it
         # leaves aside (control messages, unknown types, errors) come here one by one
-        off, items, info = stream(proto, buf, ids, kernel)
+        off, items, info = stream(proto, buf, ids, kernel, lazy)
         genl = proto == "generic"
         hoff = 20 if genl else 16
         kern = bool(kernel)
         plans = {}
         new = Message.__new__
         for moff, ln, ty, fl, seq, pid, hdr, attrs in items:
-            if attrs is None:
-                m = decode_one(buf, moff, ln, ty, fl, seq, pid, proto, ids, kernel)
+            if attrs is None:       # (lazy: the large ones, validated, decoded on demand)
+                m = decode_one(buf, moff, ln, ty, fl, seq, pid, proto, ids, kernel, lazy)
                 if ln & 3:
                     m._pad = _pad_after(buf, moff + ln, n)
                 yield m

@@ -437,6 +437,9 @@ class Lazy:
 _DST = 16384      # bytes of a message nlc_encode_msg copies into the thread's own buffer
 
 
+_SIZE_MAX = 2**64 - 1    # nlc_decode_stream's whole_max: no message left for its size
+
+
 class _Out(threading.local):
     """Per-thread out-parameters for nlc_decode (the C side keeps per-thread
     scratch memory too, so calls from several threads never share state)."""
@@ -594,11 +597,14 @@ class Backend:
         self._run(cs, buf, start, end, path, kernel, VALIDATE)
         return Lazy(self, cs, buf, start, end, path, kernel)
 
-    def decode_stream(self, proto, buf, ids, kernel=False):
+    def decode_stream(self, proto, buf, ids, kernel=False, lazy=False):
         """A whole message stream in one C call.  Returns (offset where the C
         core stopped, [(off, len, type, flags, seq, pid, header, attrs)],
         message info by type or (type, cmd)); messages with attrs None are
-        left to the caller's per-message path.
+        left to the caller's per-message path.  ``lazy``: messages of more
+        than ``lazy_min`` bytes of attributes are left to it too (it
+        validates them and decodes on demand); the smaller ones a lazy
+        decode would decode whole, and here they are, in the same call.
 
         The stream table holds the families compiled so far: a message of
         a family not yet in it is left to the per-message path (which
@@ -606,7 +612,7 @@ class Backend:
         So a decode compiles the families it meets, not every family of the
         protocol; a family registered later (``nlcodec.register``) makes
         the table stale (``registry.generation``)."""
-        err, out, info, fams, key = self._stream_out(proto, buf, ids, kernel)
+        err, out, info, fams, key = self._stream_out(proto, buf, ids, kernel, lazy)
         items = marshal.loads(out)
         missing = _missed(proto, ids, items, fams)
         if missing:
@@ -629,7 +635,7 @@ class Backend:
             self._last_ids = (dict(ids), key)
         return key
 
-    def _stream_out(self, proto, buf, ids, kernel):
+    def _stream_out(self, proto, buf, ids, kernel, lazy=False):
         """The C call: (its error offset, the marshal output (a view of the
         thread's buffer, valid until its next call), info, families, key)."""
         key = self._stream_key(proto, ids)
@@ -639,8 +645,8 @@ class Backend:
         defs, by_type, n_types, info, gen, fams = st
         o = self._o
         rc = lib.nlc_decode_stream(self.tables.ptr, defs, by_type, n_types,
-                                   ffi.from_buffer(buf), len(buf), int(kernel), o.out, o.len,
-                                   o.err)
+                                   ffi.from_buffer(buf), len(buf), int(kernel),
+                                   self.lazy_min if lazy else _SIZE_MAX, o.out, o.len, o.err)
         if rc != OK:
             raise MemoryError("nlcodec C core: out of memory")
         return o.err[0], ffi.buffer(o.out[0], o.len[0]), info, fams, key

@@ -69,13 +69,15 @@ def test_a_decode_compiles_only_the_families_it_meets(native):
     assert items[0][7] == {"value": 7} and info[TYPE][0].spec is fam
 
 
-def test_stream_messages_have_every_slot_the_per_message_path_sets(native):
+def test_stream_messages_have_every_slot_the_per_message_path_sets(native, monkeypatch):
     # the stream path builds Message without __init__: each of its slots must
     # hold what the per-message path (Message() and decode_one) gives; the
     # bytes: a link dump and a route dump of this machine, from the kernel
     from nlcodec.benchmark import live_dump
     from nlcodec.message import Message
     missing = object()
+    # lazy, every message with attributes is left to the per-message path
+    monkeypatch.setattr(native, "lazy_min", 0)
     for data in (live_dump(18), live_dump(26)):
         nlcodec.decode(data)                         # stream tables compiled
         stream = nlcodec.decode(data)
@@ -115,3 +117,38 @@ def test_genl_rows_are_made_once_per_family_as_ids_are_learned(native):
         for fid, name in k[1]:
             if name in st[5]:
                 assert st[1][fid] == g.blocks[name][0]
+
+
+def test_lazy_decodes_small_messages_in_the_stream_call_and_large_ones_on_demand(
+        native, monkeypatch):
+    """lazy=True: a message of more than lazy_min bytes of attributes is left
+    to the per-message path (validated, decoded on demand); the smaller ones
+    come whole from the one stream call, as without lazy.  The bytes: this
+    machine's link and route dumps from the kernel; names as ``ip -j link``
+    shows them."""
+    import json
+    import subprocess
+
+    from nlcodec import message
+    from nlcodec.benchmark import live_dump
+    links, routes = live_dump(18), live_dump(26)
+    for data in (links, routes):
+        nlcodec.decode(data)                         # stream tables compiled
+    calls = []
+    real_one, real_stream = message.decode_one, native.decode_stream
+    monkeypatch.setattr(message, "decode_one", lambda *a: calls.append("one") or real_one(*a))
+    monkeypatch.setattr(native, "decode_stream",
+                        lambda *a: calls.append("stream") or real_stream(*a))
+    # attribute bytes: after nlmsghdr (16) and ifinfomsg (16) or rtmsg (12)
+    for data, hsize, some_big in ((links, 16, True), (routes, 12, False)):
+        calls.clear()
+        lazy = nlcodec.decode(data, lazy=True)
+        big = [m.length - 16 - hsize > native.lazy_min for m in lazy]
+        assert any(big) == some_big         # links with stats are large, routes small
+        assert calls == ["stream"] + ["one"] * sum(big)
+        assert [m._lazy is not None for m in lazy] == big
+        assert [m.to_dict() for m in lazy] == [m.to_dict() for m in nlcodec.decode(data)]
+    ipj = json.loads(subprocess.run(["ip", "-j", "link", "show"], capture_output=True,
+                                    text=True, check=True).stdout)
+    assert [m.get("ifname") for m in nlcodec.decode(links, lazy=True)] == \
+        [x["ifname"] for x in ipj]

@@ -105,8 +105,10 @@ static void stream(const nlc_msgdef *defs, const int32_t *by_type, int32_t n_typ
 {
     uint8_t *out;
     size_t len, eoff;
-    int rc = nlc_decode_stream(&fuzz_tables, defs, by_type, n_types, buf, n, kernel, &out,
-                               &len, &eoff);
+    /* kernel=1 runs also leave messages of over 64 bytes of attributes aside,
+     * as a lazy decode does */
+    int rc = nlc_decode_stream(&fuzz_tables, defs, by_type, n_types, buf, n, kernel,
+                               kernel ? 64 : SIZE_MAX, &out, &len, &eoff);
     if (rc == NLC_NOMEM)
         return;
     if (rc != NLC_OK || eoff > n || walk(out, out + len, 0) != out + len)
