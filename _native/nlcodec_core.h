@@ -82,8 +82,9 @@ typedef struct {
 typedef struct {
     int32_t first_field, nfields, size;
     int32_t native;       /* 0: a layout the C core leaves to pure (arrays, nested structs);
-                             1 flat, 2 strict; 3: the encoder's only (nested structs and
-                             struct arrays of such), the decoder leaves it to pure;
+                             1 flat, 2 strict; 3: the encoder's only (other nested
+                             structs, or nested structs and struct arrays both), the
+                             decoder leaves it to pure;
                              4: strict with nested structs (kind 6) of fixed layouts
                              that are 1, 2 or 4 themselves: both encoder and decoder;
                              5: struct arrays (kinds 7, 8) of layouts 1 or 2 (u32
