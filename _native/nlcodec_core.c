@@ -666,6 +666,10 @@ static int dec_layout_x(ctx *c, int32_t li, size_t start, size_t end, int braces
     if (pad_dirty(c, li, start, avail))
         return NLC_FALLBACK;
     if (avail < (size_t)L->size) {
+        /* struct arrays (5): flat or not, pure decides (a flat one decodes
+         * the members that fit, _size) */
+        if (L->native == 5)
+            return NLC_FALLBACK;
         if (L->native != 1)          /* not flat: every member must fit */
             return err_at(c, start);
         int ok = avail == 0;

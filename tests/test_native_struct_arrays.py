@@ -119,3 +119,28 @@ def test_a_count_beyond_the_payload_is_pures_error(pure_calls):
             nlcodec.use_backend(None)
         assert "overrun" in str(ei.value) and ei.value.offset is not None
     assert pure_calls         # native handed it on
+
+
+@pytest.mark.parametrize("backend", ["native", "pure"])
+@pytest.mark.parametrize("cut", [0, 4, 16, 20])
+def test_a_short_pedit_sel_decodes_as_pure_decodes_it(cut, backend):
+    """A tc_pedit_sel payload shorter than its fixed part (TCA_PEDIT_PARMS of
+    `cut` bytes): the layout is flat, so pure.py keeps the members that fit
+    and says the size (_size); the C core leaves it to pure instead of
+    calling it malformed (a hypothesis run of tests/test_differential.py
+    found the 16-byte case)."""
+    from nlcodec.registry import compiled
+    cs = compiled(nlcodec.families()["tc"]).sets["act_pedit_attrs"]
+    payload = bytes(cut)
+    raw = (4 + cut).to_bytes(2, "little") + (2).to_bytes(2, "little") + payload + \
+        bytes(-(4 + cut) % 4)
+    want = pure.decode_set(cs, raw, 0, len(raw), cs.name, 0, False)
+    nlcodec.use_backend(backend)
+    try:
+        got = nlcodec.backends.active().decode_attrs(cs, raw, 0, len(raw), cs.name)
+        assert got == want
+        assert want["parms"]["_size"] == cut
+        if backend == "native":     # the C core's own verdict: not malformed
+            assert nlcodec.backends.active().status(cs, raw)[0] != native.ERR
+    finally:
+        nlcodec.use_backend(None)
