@@ -940,13 +940,13 @@ def test_error_offsets_named_in_a_header_variant_request():
         assert nlcodec.ack.describe(tpl, plain, 32) == "link_attrs.mtu"
 
 
-
 @pytest.fixture(params=["native", "pure"])
 def backend(request):
     old = nlcodec.backend()
     nlcodec.use_backend(request.param)
     yield request.param
     nlcodec.use_backend(old)
+
 
 @pytest.mark.parametrize("header, attrs", [
     ({"family": 2.0}, None),
