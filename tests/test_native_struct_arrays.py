@@ -71,10 +71,6 @@ def test_tcs_u32_and_pedit_requests_decode_in_c_alone(pure_calls):
         assert m.encode() == raw, line
 
 
-def _keys(d):
-    return d["attrs"]["options"]["sel"]["keys"]
-
-
 # addresses in plain dotted quads (the corpus also has tc's own forms: "10.4/16",
 # "any", "012.0.0.1", which get_prefix() reads, not Python's ipaddress)
 _DOTTED = r"match ip (src|dst) ((?:0|[1-9]\d*)(?:\.(?:0|[1-9]\d*)){3}(?:/\d+)?)(?: |$)"
@@ -132,6 +128,7 @@ def test_a_short_pedit_sel_decodes_as_pure_decodes_it(cut, backend):
     from nlcodec.registry import compiled
     cs = compiled(nlcodec.families()["tc"]).sets["act_pedit_attrs"]
     payload = bytes(cut)
+    # TCA_PEDIT_PARMS is 2 (linux/tc_act/tc_pedit.h)
     raw = (4 + cut).to_bytes(2, "little") + (2).to_bytes(2, "little") + payload + \
         bytes(-(4 + cut) % 4)
     want = pure.decode_set(cs, raw, 0, len(raw), cs.name, 0, False)
